@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* What usdtctl's subcommands share: global options, error reporting, JSON output. */
+#ifndef USDTCTL_CLI_H
+#define USDTCTL_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#define EXIT_RUNTIME 1
+#define EXIT_USAGE   2
+
+struct cli_cmd {
+	const char *name;
+	int (*func)(int argc, char **argv);
+	const char *summary;
+};
+
+/* Global options, parsed before the subcommand. */
+struct cli_env {
+	bool json;
+	bool verbose;
+	bool legacy_attach; /* --legacy-attach: one perf_event uprobe per site */
+};
+extern struct cli_env cli_env;
+
+/*
+ * One line on stderr: "usdtctl: <message>", or {"error": "..."} on stdout with --json.
+ * Returns code so callers can `return cli_error(EXIT_USAGE, ...)`.
+ */
+int cli_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Routes libusdt's messages to stderr (-v shows info); keeps the last warning for errors. */
+void cli_install_print(void);
+const char *cli_last_lib_message(void);
+
+/* Subcommands: each lives in its own file and ends with its help and dispatcher. */
+int do_list(int argc, char **argv);
+int do_trace(int argc, char **argv);
+int do_features(int argc, char **argv);
+
+/* ---- JSON Lines writer: one object per line, always balanced and escaped ------------------- */
+struct json {
+	FILE *out;
+	int depth;
+	bool need_comma[16];
+};
+void json_begin(struct json *j, FILE *out); /* starts a line's top-level object */
+void json_end(struct json *j);		    /* closes it, writes '\n' */
+void json_key(struct json *j, const char *key);
+void json_obj_open(struct json *j);
+void json_obj_close(struct json *j);
+void json_arr_open(struct json *j);
+void json_arr_close(struct json *j);
+void json_str(struct json *j, const char *s);
+void json_strn(struct json *j, const char *s, size_t n);
+void json_int(struct json *j, long long v);
+void json_uint(struct json *j, unsigned long long v);
+void json_hex(struct json *j, unsigned long long v); /* "0x..." */
+void json_bool(struct json *j, bool v);
+void json_null(struct json *j);
+/* key + value shorthands */
+void json_kstr(struct json *j, const char *key, const char *s);
+void json_kint(struct json *j, const char *key, long long v);
+void json_khex(struct json *j, const char *key, unsigned long long v);
+
+#endif /* USDTCTL_CLI_H */

@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* JSON Lines output: escaping and comma placement in one place, so output cannot break. */
+#include "cli.h"
+
+#include <string.h>
+
+static void sep(struct json *j)
+{
+	if (j->depth > 0 && j->need_comma[j->depth])
+		fputc(',', j->out);
+	if (j->depth > 0)
+		j->need_comma[j->depth] = true;
+}
+
+static void open_container(struct json *j, char c)
+{
+	fputc(c, j->out);
+	if (j->depth < 15)
+		j->depth++;
+	j->need_comma[j->depth] = false;
+}
+
+static void close_container(struct json *j, char c)
+{
+	fputc(c, j->out);
+	if (j->depth > 0)
+		j->depth--;
+}
+
+void json_begin(struct json *j, FILE *out)
+{
+	j->out = out;
+	j->depth = 0;
+	open_container(j, '{');
+}
+
+void json_end(struct json *j)
+{
+	close_container(j, '}');
+	fputc('\n', j->out);
+}
+
+void json_obj_open(struct json *j)
+{
+	sep(j);
+	open_container(j, '{');
+}
+
+void json_obj_close(struct json *j)
+{
+	close_container(j, '}');
+}
+
+void json_arr_open(struct json *j)
+{
+	sep(j);
+	open_container(j, '[');
+}
+
+void json_arr_close(struct json *j)
+{
+	close_container(j, ']');
+}
+
+static void put_escaped(FILE *out, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	fputc('"', out);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = s[i];
+
+		switch (c) {
+		case '"':
+			fputs("\\\"", out);
+			break;
+		case '\\':
+			fputs("\\\\", out);
+			break;
+		case '\n':
+			fputs("\\n", out);
+			break;
+		case '\t':
+			fputs("\\t", out);
+			break;
+		case '\r':
+			fputs("\\r", out);
+			break;
+		default:
+			/* control bytes and bytes that are not valid UTF-8 on their own */
+			if (c < 0x20 || c == 0x7f || c >= 0x80) {
+				fputs("\\u00", out);
+				fputc(hex[c >> 4], out);
+				fputc(hex[c & 15], out);
+			} else {
+				fputc(c, out);
+			}
+		}
+	}
+	fputc('"', out);
+}
+
+void json_key(struct json *j, const char *key)
+{
+	sep(j);
+	put_escaped(j->out, key, strlen(key));
+	fputc(':', j->out);
+	j->need_comma[j->depth] = false; /* the value follows without a comma */
+}
+
+static void value_done(struct json *j)
+{
+	if (j->depth > 0)
+		j->need_comma[j->depth] = true;
+}
+
+void json_strn(struct json *j, const char *s, size_t n)
+{
+	sep(j);
+	put_escaped(j->out, s, n);
+	value_done(j);
+}
+
+void json_str(struct json *j, const char *s)
+{
+	if (!s) {
+		json_null(j);
+		return;
+	}
+	json_strn(j, s, strlen(s));
+}
+
+void json_int(struct json *j, long long v)
+{
+	sep(j);
+	fprintf(j->out, "%lld", v);
+	value_done(j);
+}
+
+void json_uint(struct json *j, unsigned long long v)
+{
+	sep(j);
+	fprintf(j->out, "%llu", v);
+	value_done(j);
+}
+
+void json_hex(struct json *j, unsigned long long v)
+{
+	sep(j);
+	fprintf(j->out, "\"0x%llx\"", v);
+	value_done(j);
+}
+
+void json_bool(struct json *j, bool v)
+{
+	sep(j);
+	fputs(v ? "true" : "false", j->out);
+	value_done(j);
+}
+
+void json_null(struct json *j)
+{
+	sep(j);
+	fputs("null", j->out);
+	value_done(j);
+}
+
+void json_kstr(struct json *j, const char *key, const char *s)
+{
+	json_key(j, key);
+	json_str(j, s);
+}
+
+void json_kint(struct json *j, const char *key, long long v)
+{
+	json_key(j, key);
+	json_int(j, v);
+}
+
+void json_khex(struct json *j, const char *key, unsigned long long v)
+{
+	json_key(j, key);
+	json_hex(j, v);
+}

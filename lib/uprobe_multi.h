@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * libusdt's uprobe_multi attach layer: the contract of libbpf's
+ * bpf_program__attach_uprobe_multi() (libbpf 1.3+), on any libbpf >= 1.0.
+ * Installed as <usdt/uprobe_multi.h>.
+ */
+#ifndef USDT_UPROBE_MULTI_H
+#define USDT_UPROBE_MULTI_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <linux/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct bpf_program;
+
+/* ---- logging: the library's only output channel -------------------------------------------- */
+
+enum usdt_print_level {
+	USDT_WARN,
+	USDT_INFO,
+	USDT_DEBUG,
+};
+
+typedef int (*usdt_print_fn_t)(enum usdt_print_level level, const char *fmt, va_list ap);
+
+/*
+ * Sets the print callback and returns the previous one. The default prints nothing unless
+ * LIBUSDT_LOG_LEVEL is set to warn, info or debug in the environment, then to stderr.
+ */
+usdt_print_fn_t usdt_set_print(usdt_print_fn_t fn);
+
+/* ---- kernel features ------------------------------------------------------------------------ */
+
+enum usdt_feature {
+	USDT_FEAT_UPROBE_MULTI,	  /* uprobe_multi link with the fixed pid filter (46ba0e49b642) */
+	USDT_FEAT_UPROBE_SESSION, /* BPF_TRACE_UPROBE_SESSION */
+	USDT_FEAT_BPF_COOKIE,	  /* bpf_get_attach_cookie() on perf_event uprobes */
+	USDT_FEAT_REF_CTR,	  /* uprobe ref_ctr_offset (semaphores), 4.20+ */
+	__USDT_FEAT_CNT,
+};
+
+/* 1 = present, 0 = absent, < 0 = -errno when the probe itself failed. Cached per process. */
+int usdt_feature_probe(enum usdt_feature feat);
+const char *usdt_feature_name(enum usdt_feature feat);
+
+/* ---- program preparation (before bpf_object__load) ------------------------------------------ */
+
+enum usdt_attach_mode {
+	USDT_MODE_AUTO = 0, /* uprobe_multi where the kernel has it, else legacy */
+	USDT_MODE_MULTI,    /* one uprobe_multi link */
+	USDT_MODE_SESSION,  /* one uprobe_multi link in session mode */
+	USDT_MODE_LEGACY,   /* one perf_event uprobe per site */
+};
+
+/*
+ * Sets the program's type and expected attach type for the mode. USDT_MODE_AUTO resolves to
+ * USDT_MODE_LEGACY when USDT_LEGACY_ATTACH=1 is in the environment or the kernel lacks
+ * uprobe_multi. Returns 0 or -errno (-EOPNOTSUPP: the kernel lacks what the mode needs).
+ */
+int usdt_program_prepare(struct bpf_program *prog, enum usdt_attach_mode mode);
+
+/* The mode a loaded or prepared program attaches with. */
+enum usdt_attach_mode usdt_program_mode(const struct bpf_program *prog);
+
+/* ---- attach ---------------------------------------------------------------------------------- */
+
+struct usdt_uprobe_multi_opts {
+	size_t sz; /* sizeof(struct usdt_uprobe_multi_opts) */
+	const char **syms;
+	const unsigned long *offsets;
+	const unsigned long *ref_ctr_offsets;
+	const __u64 *cookies;
+	size_t cnt;
+	bool retprobe;
+	bool session;
+	size_t : 0;
+};
+#define usdt_uprobe_multi_opts__last_field session
+
+struct usdt_uprobe_link;
+
+/*
+ * Attaches prog to many uprobes of one binary in one link (see libbpf's
+ * bpf_program__attach_uprobe_multi for the contract). pid: 0 = the calling process, -1 = every
+ * process, N = that process and its threads. binary_path: absolute, or a bare name resolved as
+ * libbpf does. Returns NULL with errno set on failure.
+ */
+struct usdt_uprobe_link *usdt_attach_uprobe_multi(const struct bpf_program *prog, pid_t pid,
+						  const char *binary_path, const char *func_pattern,
+						  const struct usdt_uprobe_multi_opts *opts);
+
+/* Detaches and frees. Safe on NULL. */
+int usdt_uprobe_link__destroy(struct usdt_uprobe_link *link);
+/* The uprobe_multi link fd, or the first perf_event link fd on the legacy path. */
+int usdt_uprobe_link__fd(const struct usdt_uprobe_link *link);
+/* All link fds: one for uprobe_multi, one per site for legacy. */
+const int *usdt_uprobe_link__fds(const struct usdt_uprobe_link *link, size_t *cnt);
+/* Number of attached sites. */
+size_t usdt_uprobe_link__cnt(const struct usdt_uprobe_link *link);
+enum usdt_attach_mode usdt_uprobe_link__mode(const struct usdt_uprobe_link *link);
+
+/*
+ * Resolves a bare binary or library name as libbpf does: names containing '/' are taken as
+ * they are; "*.so*" through LD_LIBRARY_PATH and the system library directories; others
+ * through PATH. Writes an absolute path. Returns 0 or -errno (-ENOENT: not found).
+ */
+int usdt_resolve_binary_path(const char *name, char *buf, size_t buf_sz);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* USDT_UPROBE_MULTI_H */

@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * libusdt: SystemTap SDT (.note.stapsdt) probes parsed into sites and argument specs, and
+ * attached with one uprobe_multi link per binary. Installed as <usdt/usdt.h>.
+ *
+ * Conventions, as in libbpf: functions return 0 or a negative errno (errno set as well);
+ * constructors return NULL with errno set; messages go through usdt_set_print() only.
+ */
+#ifndef USDT_USDT_H
+#define USDT_USDT_H
+
+#include "uprobe_multi.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct bpf_object;
+struct bpf_program;
+
+#define USDT_MAX_ARGS 12
+
+/* ---- argument specs ---------------------------------------------------------------------------
+ */
+
+enum usdt_arg_kind {
+	USDT_ARG_CONST,	      /* value */
+	USDT_ARG_REG,	      /* reg */
+	USDT_ARG_MEM,	      /* *(reg + offset) */
+	USDT_ARG_SIB,	      /* *(reg + index * scale + offset); reg may be NULL */
+	USDT_ARG_RIP,	      /* *(symbol + offset), RIP/PC-relative global */
+	USDT_ARG_UNSUPPORTED, /* reason */
+};
+
+struct usdt_arg {
+	enum usdt_arg_kind kind;
+	int size;	    /* bytes; negative = signed */
+	bool is_float;	    /* 'f' suffix or a floating-point register */
+	long long value;    /* CONST */
+	long long offset;   /* MEM, SIB, RIP: displacement */
+	const char *reg;    /* canonical full-width base register ("rdi", "x3", "r9"), or NULL */
+	const char *index;  /* SIB: canonical index register */
+	int scale;	    /* SIB: 1, 2, 4 or 8 */
+	int reg_off;	    /* offsetof(struct pt_regs, reg) on the ELF's arch, -1 if none */
+	int index_off;	    /* offsetof(struct pt_regs, index), -1 if none */
+	const char *symbol; /* RIP: symbol name */
+	__u64 sym_addr;	    /* RIP: resolved symbol virtual address (0 = unresolved) */
+	const char *reason; /* UNSUPPORTED: why the BPF side cannot read it (static string) */
+	const char *text;   /* the operand as written (without "SIZE@"), NUL-terminated */
+};
+
+/* The name of an arch ("x86_64", "aarch64", ...) from an ELF e_machine/class, or NULL. */
+const char *usdt_arch_name(int e_machine, int elf_class);
+
+/*
+ * Parses one argument ("-4@-20(%rbp)", "8@x0", legacy "%eax") for the ELF machine/class
+ * into *arg. Text pointers in *arg point into the static register tables or into buf, a
+ * scratch buffer of buf_sz bytes the caller keeps alive as long as *arg.
+ * Returns 0 (possibly with kind UNSUPPORTED) or -EINVAL when the text is not an argument.
+ */
+int usdt_arg_parse(int e_machine, int elf_class, const char *text, struct usdt_arg *arg, char *buf,
+		   size_t buf_sz);
+
+/* "8 unsigned bytes in %rbx", "4 signed bytes at -20(%rbp)": into buf, returns its length. */
+int usdt_arg_describe(const struct usdt_arg *arg, char *buf, size_t buf_sz);
+
+/* ---- probe sites of one ELF file ------------------------------------------------------------ */
+
+struct usdt_site {
+	const char *provider;
+	const char *name;
+	const char *args;      /* raw argument string */
+	__u64 address;	       /* note PC, with the .stapsdt.base (prelink) compensation */
+	__u64 file_offset;     /* what uprobes take */
+	__u64 sema_address;    /* 0 = no semaphore */
+	__u64 sema_offset;     /* file offset of the semaphore, 0 = none */
+	int arg_cnt;	       /* -1 when args could not be split */
+	struct usdt_arg *argv; /* arg_cnt parsed arguments */
+	const char *error; /* non-NULL: the site itself is unusable (e.g. PC outside segments) */
+};
+
+struct usdt_file;
+
+struct usdt_file_opts {
+	size_t sz;
+	/* parse each site's argument string (list -v, attach); skipping it makes listing faster */
+	bool parse_args;
+	size_t : 0;
+};
+#define usdt_file_opts__last_field parse_args
+
+/*
+ * Opens an ELF file and reads its .note.stapsdt notes. A file without notes is not an error
+ * (zero sites). Errors: -ENOENT/-EACCES (open), -ENOEXEC (not ELF, truncated or malformed
+ * headers, notes past their section), -ENOMEM.
+ */
+struct usdt_file *usdt_file__open(const char *path, const struct usdt_file_opts *opts);
+void usdt_file__close(struct usdt_file *file);
+
+const char *usdt_file__path(const struct usdt_file *file);
+const char *usdt_file__arch(const struct usdt_file *file);
+int usdt_file__machine(const struct usdt_file *file); /* e_machine */
+int usdt_file__class(const struct usdt_file *file);   /* ELFCLASS32 or ELFCLASS64 */
+size_t usdt_file__site_cnt(const struct usdt_file *file);
+/* Sites in note order. */
+const struct usdt_site *usdt_file__site(const struct usdt_file *file, size_t idx);
+
+/*
+ * Matches "provider:name" against a glob pattern ("python:function__*", "*:*entry", "python"
+ * alone = every probe of that provider). Returns true on a match.
+ */
+bool usdt_probe_match(const char *pattern, const char *provider, const char *name);
+
+/* ---- targets -------------------------------------------------------------------------------- */
+
+/*
+ * Calls fn once for every distinct ELF file mapped executable by pid, with the path to open
+ * (through /proc/PID/root, so containers work) and the path as the process sees it.
+ * Returns 0, the first non-zero value fn returned, or -errno (-ESRCH: no such process).
+ */
+typedef int (*usdt_object_fn)(const char *open_path, const char *proc_path, void *ctx);
+int usdt_pid_objects(pid_t pid, usdt_object_fn fn, void *ctx);
+
+/* ---- attach --------------------------------------------------------------------------------- */
+
+struct usdt_manager;
+
+struct usdt_manager_opts {
+	size_t sz;
+	/* argument-spec table entries (the usdt_specs map); 0 = 256 */
+	size_t max_specs;
+	size_t : 0;
+};
+#define usdt_manager_opts__last_field max_specs
+
+/*
+ * One manager per BPF object that includes <usdt/usdt.bpf.h>: owns the spec table (the
+ * usdt_specs map). Create it before bpf_object__load(), which it sizes the map for.
+ */
+struct usdt_manager *usdt_manager__new(struct bpf_object *obj,
+				       const struct usdt_manager_opts *opts);
+void usdt_manager__free(struct usdt_manager *man);
+
+struct usdt_attach_opts {
+	size_t sz;
+	__u64 cookie;	     /* what usdt_cookie(ctx) returns on the BPF side */
+	bool skip_bad_sites; /* skip (with a warning) sites whose args or semaphore are bad */
+	size_t : 0;
+};
+#define usdt_attach_opts__last_field skip_bad_sites
+
+struct usdt_link;
+
+/*
+ * Attaches prog to every site of binary_path whose provider:name matches probe_glob, in one
+ * uprobe_multi link (one perf_event link per site on the legacy path). pid as in
+ * usdt_attach_uprobe_multi(). Errors: -ENOENT (no matching probe), -EINVAL (a bad site, named
+ * through the print callback, unless skip_bad_sites), -E2BIG (spec table full).
+ */
+struct usdt_link *usdt_attach(struct usdt_manager *man, const struct bpf_program *prog, pid_t pid,
+			      const char *binary_path, const char *probe_glob,
+			      const struct usdt_attach_opts *opts);
+int usdt_link__destroy(struct usdt_link *link);
+size_t usdt_link__site_cnt(const struct usdt_link *link);
+size_t usdt_link__probe_cnt(const struct usdt_link *link);
+const struct usdt_uprobe_link *usdt_link__uprobe_link(const struct usdt_link *link);
+
+/* What a probe id (usdt_probe_id() on the BPF side) stands for. */
+struct usdt_probe_info {
+	const char *path;
+	const char *provider;
+	const char *name;
+	int arg_cnt; /* of its first site */
+};
+int usdt_manager__probe_info(const struct usdt_manager *man, __u32 probe_id,
+			     struct usdt_probe_info *info);
+
+/* The parsed arguments of the spec behind a spec id (the cookie a site was attached with). */
+int usdt_manager__spec_args(const struct usdt_manager *man, __u32 spec_id,
+			    const struct usdt_arg **argv, int *arg_cnt);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* USDT_USDT_H */
