@@ -183,14 +183,14 @@ static __always_inline __u64 usdt_cookie(void *ctx)
 }
 
 /* ___bpf_apply() and ___bpf_narg() come from bpf_tracing.h. */
-#define ___usdt_arg(n)                      \
-	({                                  \
-		long _x;                    \
-		usdt_arg(ctx, n, &_x);      \
-		(void *)_x;                 \
+#define ___usdt_arg(n)                 \
+	({                             \
+		long _x;               \
+		usdt_arg(ctx, n, &_x); \
+		(void *)_x;            \
 	})
-#define ___usdt_args0()		    ctx
-#define ___usdt_args1(x)	    ___usdt_args0(), ___usdt_arg(0)
+#define ___usdt_args0()		   ctx
+#define ___usdt_args1(x)	   ___usdt_args0(), ___usdt_arg(0)
 #define ___usdt_args2(x, args...)  ___usdt_args1(args), ___usdt_arg(1)
 #define ___usdt_args3(x, args...)  ___usdt_args2(args), ___usdt_arg(2)
 #define ___usdt_args4(x, args...)  ___usdt_args3(args), ___usdt_arg(3)
@@ -202,7 +202,7 @@ static __always_inline __u64 usdt_cookie(void *ctx)
 #define ___usdt_args10(x, args...) ___usdt_args9(args), ___usdt_arg(9)
 #define ___usdt_args11(x, args...) ___usdt_args10(args), ___usdt_arg(10)
 #define ___usdt_args12(x, args...) ___usdt_args11(args), ___usdt_arg(11)
-#define ___usdt_args(args...)	    ___bpf_apply(___usdt_args, ___bpf_narg(args))(args)
+#define ___usdt_args(args...)	   ___bpf_apply(___usdt_args, ___bpf_narg(args))(args)
 
 /*
  * A handler whose parameters are the probe's arguments, as libbpf's BPF_USDT (a distinct
@@ -212,16 +212,18 @@ static __always_inline __u64 usdt_cookie(void *ctx)
  *	SEC("uprobe")
  *	int USDT_PROG(on_request, int id, const char *path)
  */
-#define USDT_PROG(name, args...)                                              \
-	name(void *ctx);                                                      \
-	static __always_inline typeof(name(0)) ____##name(void *ctx, ##args); \
-	typeof(name(0)) name(void *ctx)                                       \
-	{                                                                     \
-		_Pragma("GCC diagnostic push")                                \
-		_Pragma("GCC diagnostic ignored \"-Wint-conversion\"")        \
-		return ____##name(___usdt_args(args));                        \
-		_Pragma("GCC diagnostic pop")                                 \
-	}                                                                     \
+/* clang-format off */
+#define USDT_PROG(name, args...)						\
+	name(void *ctx);							\
+	static __always_inline typeof(name(0)) ____##name(void *ctx, ##args);	\
+	typeof(name(0)) name(void *ctx)						\
+	{									\
+		_Pragma("GCC diagnostic push")					\
+		_Pragma("GCC diagnostic ignored \"-Wint-conversion\"")		\
+		return ____##name(___usdt_args(args));				\
+		_Pragma("GCC diagnostic pop")					\
+	}									\
 	static __always_inline typeof(name(0)) ____##name(void *ctx, ##args)
+/* clang-format on */
 
 #endif /* USDT_USDT_BPF_H */

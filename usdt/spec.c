@@ -1,0 +1,574 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Argument specs for the BPF side, and the two id spaces of a usdt_manager.
+ *
+ * Spec ids: every attached site carries one as its BPF cookie; the usdt_specs map holds the
+ * spec at that index. Sites whose specs are byte-identical (same fetches, probe id and user
+ * cookie) share an id, so a probe inlined a thousand times with the same operands costs one
+ * map entry. Ids are refcounted by the links that use them and reused once released.
+ *
+ * Probe ids: one per (path, provider, name), never reused while the manager lives, so the
+ * BPF side can report them and userspace can still name them after a link is gone.
+ *
+ * Both tables are hash-indexed: attaching 50,000 sites must stay linear.
+ */
+#include "spec.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+
+#include "log.h"
+
+#define NO_ID	    UINT32_MAX
+#define MIN_BUCKETS 64
+
+/* ---- the host's machine: the kernel's struct pt_regs is what the BPF side reads ----------- */
+
+#if defined(__x86_64__)
+#define HOST_MACHINE EM_X86_64
+#elif defined(__i386__)
+#define HOST_MACHINE EM_386
+#elif defined(__aarch64__)
+#define HOST_MACHINE EM_AARCH64
+#elif defined(__riscv)
+#define HOST_MACHINE EM_RISCV
+#elif defined(__s390x__)
+#define HOST_MACHINE EM_S390
+#elif defined(__powerpc64__)
+#define HOST_MACHINE EM_PPC64
+#elif defined(__arm__)
+#define HOST_MACHINE EM_ARM
+#elif defined(__loongarch__)
+#define HOST_MACHINE 258 /* EM_LOONGARCH */
+#else
+#define HOST_MACHINE EM_NONE
+#endif
+#define HOST_CLASS (sizeof(long) == 8 ? ELFCLASS64 : ELFCLASS32)
+
+int usdti_spec_check_arch(int e_machine, int elf_class, const char *path)
+{
+	const char *arch = usdt_arch_name(e_machine, elf_class);
+	const char *host = usdt_arch_name(HOST_MACHINE, HOST_CLASS);
+
+	if (e_machine == HOST_MACHINE && elf_class == HOST_CLASS)
+		return 0;
+	pr_warn("%s: %s binary, but this host is %s: USDT arguments can only be read from binaries "
+		"of the host's architecture\n",
+		path, arch ? arch : "unknown-architecture", host ? host : "unknown");
+	return -ENOEXEC;
+}
+
+/* ---- usdt_arg -> usdt_fetch_arg ----------------------------------------------------------- */
+
+static int scale_shift(int scale)
+{
+	switch (scale) {
+	case 1:
+		return 0;
+	case 2:
+		return 1;
+	case 4:
+		return 2;
+	case 8:
+		return 3;
+	default:
+		return -1;
+	}
+}
+
+/* Returns the fetch kind, USDT_FETCH_BAD for what the BPF side cannot locate. */
+static enum usdt_fetch fetch_locate(struct usdt_fetch_arg *out, const struct usdt_arg *arg,
+				    __u64 site_addr)
+{
+	switch (arg->kind) {
+	case USDT_ARG_CONST:
+		out->val_off = (__u64)arg->value;
+		return USDT_FETCH_CONST;
+	case USDT_ARG_REG:
+		out->reg_off = arg->reg_off;
+		return arg->reg_off >= 0 ? USDT_FETCH_REG : USDT_FETCH_BAD;
+	case USDT_ARG_MEM:
+		out->reg_off = arg->reg_off;
+		out->val_off = (__u64)arg->offset;
+		return arg->reg_off >= 0 ? USDT_FETCH_MEM : USDT_FETCH_BAD;
+	case USDT_ARG_SIB:
+		out->reg_off = arg->reg ? arg->reg_off : -1;
+		out->idx_off = arg->index_off;
+		out->val_off = (__u64)arg->offset;
+		if (arg->index_off < 0 || (arg->reg && arg->reg_off < 0) ||
+		    scale_shift(arg->scale) < 0)
+			return USDT_FETCH_BAD;
+		out->scale_shift = scale_shift(arg->scale);
+		return USDT_FETCH_SIB;
+	case USDT_ARG_RIP:
+		/* relative to the site: both move together with the load address */
+		out->val_off = arg->sym_addr + (__u64)arg->offset - site_addr;
+		return arg->sym_addr ? USDT_FETCH_IP_REL : USDT_FETCH_BAD;
+	default:
+		return USDT_FETCH_BAD;
+	}
+}
+
+void usdti_fetch_arg_init(struct usdt_fetch_arg *out, const struct usdt_arg *arg, __u64 site_addr)
+{
+	int size = arg->size < 0 ? -arg->size : arg->size;
+	bool readable = size == 1 || size == 2 || size == 4 || size == 8;
+
+	memset(out, 0, sizeof(*out));
+	out->reg_off = -1;
+	out->idx_off = -1;
+	out->size = size > UINT8_MAX ? UINT8_MAX : size;
+	/* a float's bits are returned as they are: extending them would corrupt them */
+	out->is_signed = arg->size < 0 && !arg->is_float;
+	out->bitshift = readable ? 64 - size * 8 : 0;
+	out->fetch = readable ? fetch_locate(out, arg, site_addr) : USDT_FETCH_BAD;
+}
+
+void usdti_fetch_spec_init(struct usdt_fetch_spec *spec, const struct usdt_site *site,
+			   __u32 probe_id, __u64 cookie)
+{
+	int cnt = site->arg_cnt < 0 ? 0 : site->arg_cnt;
+
+	if (cnt > USDT_MAX_ARGS)
+		cnt = USDT_MAX_ARGS;
+	memset(spec, 0, sizeof(*spec));
+	spec->cookie = cookie;
+	spec->probe_id = probe_id;
+	spec->arg_cnt = cnt;
+	for (int i = 0; i < cnt; i++)
+		usdti_fetch_arg_init(&spec->args[i], &site->argv[i], site->address);
+}
+
+/* ---- hashing ------------------------------------------------------------------------------ */
+
+static __u64 fnv1a(__u64 h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+#define FNV_SEED 0xcbf29ce484222325ULL
+
+static size_t bucket_cnt_for(size_t entries)
+{
+	size_t n = MIN_BUCKETS;
+
+	while (n < entries * 2)
+		n <<= 1;
+	return n;
+}
+
+static __u32 *buckets_new(size_t cnt)
+{
+	__u32 *b = malloc(cnt * sizeof(*b));
+
+	if (b)
+		memset(b, 0xff, cnt * sizeof(*b)); /* NO_ID */
+	return b;
+}
+
+/* ---- spec table --------------------------------------------------------------------------- */
+
+struct spec_ent {
+	struct usdt_fetch_spec spec;
+	__u64 hash;
+	__u32 next; /* bucket chain while in use, free list after */
+	__u32 refcnt;
+	struct usdt_arg *argv; /* one block: the args, then their strings */
+	int arg_cnt;
+};
+
+struct usdti_spec_table {
+	struct spec_ent *ents;
+	size_t ent_cnt, ent_cap; /* ids handed out at least once; allocated */
+	size_t max, live;
+	__u32 *buckets;
+	size_t bucket_cnt;
+	__u32 free_head;
+};
+
+struct usdti_spec_table *usdti_spec_table_new(size_t max_specs)
+{
+	struct usdti_spec_table *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->max = max_specs;
+	t->free_head = NO_ID;
+	t->bucket_cnt = MIN_BUCKETS;
+	t->buckets = buckets_new(t->bucket_cnt);
+	if (!t->buckets) {
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+void usdti_spec_table_free(struct usdti_spec_table *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->ent_cnt; i++)
+		free(t->ents[i].argv);
+	free(t->ents);
+	free(t->buckets);
+	free(t);
+}
+
+size_t usdti_spec_table_max(const struct usdti_spec_table *t)
+{
+	return t->max;
+}
+
+size_t usdti_spec_table_cnt(const struct usdti_spec_table *t)
+{
+	return t->live;
+}
+
+static int spec_rehash(struct usdti_spec_table *t, size_t want)
+{
+	size_t cnt = bucket_cnt_for(want);
+	__u32 *b;
+
+	if (cnt <= t->bucket_cnt)
+		return 0;
+	b = buckets_new(cnt);
+	if (!b)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->ent_cnt; i++) {
+		struct spec_ent *e = &t->ents[i];
+
+		if (!e->refcnt)
+			continue;
+		e->next = b[e->hash & (cnt - 1)];
+		b[e->hash & (cnt - 1)] = i;
+	}
+	free(t->buckets);
+	t->buckets = b;
+	t->bucket_cnt = cnt;
+	return 0;
+}
+
+static size_t str_size(const char *s)
+{
+	return s ? strlen(s) + 1 : 0;
+}
+
+static const char *str_copy(char **dst, const char *s)
+{
+	char *p = *dst;
+	size_t n = str_size(s);
+
+	if (!s)
+		return NULL;
+	memcpy(p, s, n);
+	*dst += n;
+	return p;
+}
+
+/* A copy of argv whose strings live in the same block, independent of the usdt_file. */
+static struct usdt_arg *args_copy(const struct usdt_arg *argv, int cnt)
+{
+	size_t size = sizeof(*argv) * (cnt > 0 ? cnt : 1);
+	struct usdt_arg *copy;
+	char *strs;
+
+	for (int i = 0; i < cnt; i++)
+		size += str_size(argv[i].reg) + str_size(argv[i].index) + str_size(argv[i].symbol) +
+			str_size(argv[i].reason) + str_size(argv[i].text);
+	copy = malloc(size);
+	if (!copy)
+		return NULL;
+	strs = (char *)(copy + (cnt > 0 ? cnt : 1));
+	for (int i = 0; i < cnt; i++) {
+		copy[i] = argv[i];
+		copy[i].reg = str_copy(&strs, argv[i].reg);
+		copy[i].index = str_copy(&strs, argv[i].index);
+		copy[i].symbol = str_copy(&strs, argv[i].symbol);
+		copy[i].reason = str_copy(&strs, argv[i].reason);
+		copy[i].text = str_copy(&strs, argv[i].text);
+	}
+	return copy;
+}
+
+static __u32 spec_find(const struct usdti_spec_table *t, const struct usdt_fetch_spec *spec,
+		       __u64 hash)
+{
+	for (__u32 i = t->buckets[hash & (t->bucket_cnt - 1)]; i != NO_ID; i = t->ents[i].next) {
+		if (t->ents[i].hash == hash && !memcmp(&t->ents[i].spec, spec, sizeof(*spec)))
+			return i;
+	}
+	return NO_ID;
+}
+
+/* An unused id: a released one first, so the map's low indexes stay in use. */
+static int spec_alloc(struct usdti_spec_table *t, __u32 *id)
+{
+	if (t->free_head != NO_ID) {
+		*id = t->free_head;
+		t->free_head = t->ents[*id].next;
+		return 0;
+	}
+	if (t->ent_cnt >= t->max) {
+		pr_warn("spec table full (%zu entries): raise usdt_manager_opts.max_specs\n",
+			t->max);
+		return -E2BIG;
+	}
+	if (t->ent_cnt == t->ent_cap) {
+		size_t cap = t->ent_cap ? t->ent_cap * 2 : 64;
+		struct spec_ent *ents;
+
+		if (cap > t->max)
+			cap = t->max;
+		ents = realloc(t->ents, cap * sizeof(*ents));
+		if (!ents)
+			return -ENOMEM;
+		t->ents = ents;
+		t->ent_cap = cap;
+	}
+	memset(&t->ents[t->ent_cnt], 0, sizeof(t->ents[0]));
+	*id = t->ent_cnt++;
+	return 0;
+}
+
+static void spec_release(struct usdti_spec_table *t, __u32 id)
+{
+	struct spec_ent *e = &t->ents[id];
+
+	free(e->argv);
+	e->argv = NULL;
+	e->refcnt = 0;
+	e->next = t->free_head;
+	t->free_head = id;
+}
+
+int usdti_spec_get(struct usdti_spec_table *t, int map_fd, const struct usdt_fetch_spec *spec,
+		   const struct usdt_arg *argv, int arg_cnt, __u32 *id)
+{
+	__u64 hash = fnv1a(FNV_SEED, spec, sizeof(*spec));
+	struct spec_ent *e;
+	__u32 i = spec_find(t, spec, hash);
+	int err;
+
+	if (i != NO_ID) {
+		t->ents[i].refcnt++;
+		*id = i;
+		return 0;
+	}
+	err = spec_rehash(t, t->live + 1);
+	if (!err)
+		err = spec_alloc(t, &i);
+	if (err)
+		return err;
+	e = &t->ents[i];
+	e->spec = *spec;
+	e->hash = hash;
+	e->refcnt = 1;
+	e->arg_cnt = arg_cnt;
+	e->argv = args_copy(argv, arg_cnt);
+	if (!e->argv) {
+		spec_release(t, i);
+		return -ENOMEM;
+	}
+	if (map_fd >= 0 && bpf_map_update_elem(map_fd, &i, spec, BPF_ANY)) {
+		err = -errno;
+		pr_warn("spec %u: cannot write the usdt_specs map: %s\n", i, strerror(-err));
+		spec_release(t, i);
+		return err;
+	}
+	e->next = t->buckets[hash & (t->bucket_cnt - 1)];
+	t->buckets[hash & (t->bucket_cnt - 1)] = i;
+	t->live++;
+	*id = i;
+	return 0;
+}
+
+void usdti_spec_put(struct usdti_spec_table *t, __u32 id)
+{
+	struct spec_ent *e;
+	__u32 *p;
+
+	if (id >= t->ent_cnt || !t->ents[id].refcnt)
+		return;
+	e = &t->ents[id];
+	if (--e->refcnt)
+		return;
+	for (p = &t->buckets[e->hash & (t->bucket_cnt - 1)]; *p != id; p = &t->ents[*p].next)
+		;
+	*p = e->next;
+	t->live--;
+	spec_release(t, id);
+}
+
+const struct usdt_fetch_spec *usdti_spec_at(const struct usdti_spec_table *t, __u32 id)
+{
+	if (id >= t->ent_cnt || !t->ents[id].refcnt)
+		return NULL;
+	return &t->ents[id].spec;
+}
+
+int usdti_spec_args(const struct usdti_spec_table *t, __u32 id, const struct usdt_arg **argv,
+		    int *arg_cnt)
+{
+	if (id >= t->ent_cnt || !t->ents[id].refcnt)
+		return -ENOENT;
+	*argv = t->ents[id].argv;
+	*arg_cnt = t->ents[id].arg_cnt;
+	return 0;
+}
+
+/* ---- probe table -------------------------------------------------------------------------- */
+
+struct probe_ent {
+	char *path, *provider, *name;
+	int arg_cnt;
+	__u64 hash;
+	__u32 next;
+};
+
+struct usdti_probe_table {
+	struct probe_ent *ents;
+	size_t cnt, cap;
+	__u32 *buckets;
+	size_t bucket_cnt;
+};
+
+struct usdti_probe_table *usdti_probe_table_new(void)
+{
+	struct usdti_probe_table *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->bucket_cnt = MIN_BUCKETS;
+	t->buckets = buckets_new(t->bucket_cnt);
+	if (!t->buckets) {
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+static void probe_ent_free(struct probe_ent *e)
+{
+	free(e->path);
+	free(e->provider);
+	free(e->name);
+}
+
+void usdti_probe_table_free(struct usdti_probe_table *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->cnt; i++)
+		probe_ent_free(&t->ents[i]);
+	free(t->ents);
+	free(t->buckets);
+	free(t);
+}
+
+static __u64 probe_hash(const char *path, const char *provider, const char *name)
+{
+	__u64 h = fnv1a(FNV_SEED, path, strlen(path) + 1);
+
+	h = fnv1a(h, provider, strlen(provider) + 1);
+	return fnv1a(h, name, strlen(name) + 1);
+}
+
+static int probe_rehash(struct usdti_probe_table *t)
+{
+	size_t cnt = bucket_cnt_for(t->cnt + 1);
+	__u32 *b;
+
+	if (cnt <= t->bucket_cnt)
+		return 0;
+	b = buckets_new(cnt);
+	if (!b)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->cnt; i++) {
+		t->ents[i].next = b[t->ents[i].hash & (cnt - 1)];
+		b[t->ents[i].hash & (cnt - 1)] = i;
+	}
+	free(t->buckets);
+	t->buckets = b;
+	t->bucket_cnt = cnt;
+	return 0;
+}
+
+static int probe_add(struct usdti_probe_table *t, const char *path, const char *provider,
+		     const char *name, int arg_cnt, __u64 hash)
+{
+	struct probe_ent *e;
+	int err = probe_rehash(t);
+
+	if (err)
+		return err;
+	if (t->cnt == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 16;
+		struct probe_ent *ents = realloc(t->ents, cap * sizeof(*ents));
+
+		if (!ents)
+			return -ENOMEM;
+		t->ents = ents;
+		t->cap = cap;
+	}
+	e = &t->ents[t->cnt];
+	e->path = strdup(path);
+	e->provider = strdup(provider);
+	e->name = strdup(name);
+	if (!e->path || !e->provider || !e->name) {
+		probe_ent_free(e);
+		return -ENOMEM;
+	}
+	e->arg_cnt = arg_cnt;
+	e->hash = hash;
+	e->next = t->buckets[hash & (t->bucket_cnt - 1)];
+	t->buckets[hash & (t->bucket_cnt - 1)] = t->cnt++;
+	return 0;
+}
+
+int usdti_probe_id(struct usdti_probe_table *t, const char *path, const char *provider,
+		   const char *name, int arg_cnt, __u32 *id)
+{
+	__u64 hash = probe_hash(path, provider, name);
+	int err;
+
+	for (__u32 i = t->buckets[hash & (t->bucket_cnt - 1)]; i != NO_ID; i = t->ents[i].next) {
+		const struct probe_ent *e = &t->ents[i];
+
+		if (e->hash == hash && !strcmp(e->name, name) && !strcmp(e->provider, provider) &&
+		    !strcmp(e->path, path)) {
+			*id = i;
+			return 0;
+		}
+	}
+	if (t->cnt >= NO_ID)
+		return -E2BIG;
+	err = probe_add(t, path, provider, name, arg_cnt, hash);
+	if (err)
+		return err;
+	*id = t->cnt - 1;
+	return 0;
+}
+
+int usdti_probe_info(const struct usdti_probe_table *t, __u32 id, struct usdt_probe_info *info)
+{
+	const struct probe_ent *e;
+
+	if (id >= t->cnt)
+		return -ENOENT;
+	e = &t->ents[id];
+	info->path = e->path;
+	info->provider = e->provider;
+	info->name = e->name;
+	info->arg_cnt = e->arg_cnt;
+	return 0;
+}
