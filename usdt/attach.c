@@ -140,7 +140,9 @@ struct selection {
 	size_t *idx;
 	size_t cnt;
 	bool skip_bad;
-	size_t bad; /* bad sites found (skipped when skip_bad) */
+	size_t bad;			/* bad sites found (skipped when skip_bad) */
+	const char *const *extra_globs; /* usdt_attach_opts.extra_globs */
+	size_t extra_cnt;
 };
 
 static const struct usdt_site *sel_site(const struct selection *sel, size_t i)
@@ -167,6 +169,17 @@ static void report_bad(struct selection *sel, const struct usdt_site *site, cons
 	sel->bad++;
 }
 
+static bool sel_match(const struct selection *sel, const char *glob, const struct usdt_site *site)
+{
+	if (usdt_probe_match(glob, site->provider, site->name))
+		return true;
+	for (size_t i = 0; i < sel->extra_cnt; i++) {
+		if (usdt_probe_match(sel->extra_globs[i], site->provider, site->name))
+			return true;
+	}
+	return false;
+}
+
 static int select_matching(struct selection *sel, const char *glob)
 {
 	size_t n = usdt_file__site_cnt(sel->file);
@@ -178,7 +191,7 @@ static int select_matching(struct selection *sel, const char *glob)
 		const struct usdt_site *site = usdt_file__site(sel->file, i);
 		const char *why;
 
-		if (!usdt_probe_match(glob, site->provider, site->name))
+		if (!sel_match(sel, glob, site))
 			continue;
 		why = site_problem(site);
 		if (why) {
@@ -261,7 +274,8 @@ static int select_sites(struct selection *sel, const char *glob)
 	if (err)
 		return err;
 	if (!sel->cnt && !sel->bad) {
-		pr_warn("%s: no USDT probe matches '%s'\n", sel->path, glob);
+		pr_warn("%s: no USDT probe matches '%s'%s\n", sel->path, glob,
+			sel->extra_cnt ? " or the other globs" : "");
 		return -ENOENT;
 	}
 	if (sel->bad && !sel->skip_bad) {
@@ -395,6 +409,8 @@ static int attach_check(struct usdt_manager *man, const struct bpf_program *prog
 {
 	if (!man || !prog || !binary_path || !probe_glob || !opts_valid(opts, sizeof(*opts)))
 		return -EINVAL;
+	if (OPTS_GET(opts, extra_glob_cnt, 0) && !OPTS_GET(opts, extra_globs, NULL))
+		return -EINVAL;
 	if (!prog_of(man->obj, prog)) {
 		pr_warn("program %s is not in the usdt manager's BPF object %s\n",
 			bpf_program__name(prog), bpf_object__name(man->obj));
@@ -413,7 +429,9 @@ struct usdt_link *usdt_attach(struct usdt_manager *man, const struct bpf_program
 			      const struct usdt_attach_opts *opts)
 {
 	struct usdt_file_opts fopts = {.sz = sizeof(fopts), .parse_args = true};
-	struct selection sel = {.skip_bad = OPTS_GET(opts, skip_bad_sites, false)};
+	struct selection sel = {.skip_bad = OPTS_GET(opts, skip_bad_sites, false),
+				.extra_globs = OPTS_GET(opts, extra_globs, NULL),
+				.extra_cnt = OPTS_GET(opts, extra_glob_cnt, 0)};
 	struct usdt_file *file = NULL;
 	struct usdt_link *link = NULL;
 	char path[PATH_MAX];

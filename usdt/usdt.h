@@ -145,9 +145,12 @@ struct usdt_attach_opts {
 	size_t sz;
 	__u64 cookie;	     /* what usdt_cookie(ctx) returns on the BPF side */
 	bool skip_bad_sites; /* skip (with a warning) sites whose args or semaphore are bad */
+	/* more globs, same link: a site is attached when it matches probe_glob or any of these */
+	const char *const *extra_globs;
+	size_t extra_glob_cnt;
 	size_t : 0;
 };
-#define usdt_attach_opts__last_field skip_bad_sites
+#define usdt_attach_opts__last_field extra_glob_cnt
 
 struct usdt_link;
 
