@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 #include <sys/types.h>
 #include <linux/types.h>
 
@@ -83,6 +84,16 @@ struct usdt_uprobe_multi_opts {
 };
 #define usdt_uprobe_multi_opts__last_field session
 
+/*
+ * Declares and zeroes an opts struct (padding included, which the size check reads) with sz
+ * set, as libbpf's LIBBPF_OPTS: USDT_OPTS(usdt_uprobe_multi_opts, o, .retprobe = true);
+ */
+#define USDT_OPTS(TYPE, NAME, ...)                                            \
+	struct TYPE NAME = ({                                                 \
+		memset(&NAME, 0, sizeof(struct TYPE));                        \
+		(struct TYPE){.sz = sizeof(struct TYPE), __VA_ARGS__};        \
+	})
+
 struct usdt_uprobe_link;
 
 /*
@@ -90,6 +101,17 @@ struct usdt_uprobe_link;
  * bpf_program__attach_uprobe_multi for the contract). pid: 0 = the calling process, -1 = every
  * process, N = that process and its threads. binary_path: absolute, or a bare name resolved as
  * libbpf does. Returns NULL with errno set on failure.
+ *
+ * Either func_pattern alone (an fnmatch() glob over the STT_FUNC and STT_GNU_IFUNC symbols of
+ * .symtab and .dynsym, one site per address; an IFUNC's site is its resolver, as in libbpf), or
+ * opts->cnt sites given by syms (exact names) XOR offsets (file offsets), with optional
+ * ref_ctr_offsets (semaphore file offsets) and cookies. The program's prepared mode
+ * (usdt_program_prepare) picks the path: uprobe_multi, session, or one perf_event per site.
+ * Errors: EINVAL (bad combination, cnt > 1 << 20, unknown non-zero opts bytes, pid < -1,
+ * program not loaded, opts->session not matching the program's mode), EOPNOTSUPP (session on
+ * a legacy program, semaphores without kernel support), ENOENT (binary, pattern or a sym not
+ * found: named through the print callback), ESRCH (ambiguous sym, or no such pid), and what
+ * the kernel returns.
  */
 struct usdt_uprobe_link *usdt_attach_uprobe_multi(const struct bpf_program *prog, pid_t pid,
 						  const char *binary_path, const char *func_pattern,
