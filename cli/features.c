@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* usdtctl features: what the kernel supports, and which attach path usdtctl will take. */
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+#include "uprobe_multi.h"
+
+static const char *const descriptions[__USDT_FEAT_CNT] = {
+	[USDT_FEAT_UPROBE_MULTI] =
+		"one link for many uprobes, with the pid filter fix (6.6+, fixed 6.10)",
+	[USDT_FEAT_UPROBE_SESSION] =
+		"uprobe session mode: entry decides on the return probe (6.13+)",
+	[USDT_FEAT_BPF_COOKIE] = "bpf_get_attach_cookie() for uprobe programs (5.15+)",
+	[USDT_FEAT_REF_CTR] = "USDT semaphores through the uprobe ref_ctr_offset (4.20+)",
+};
+
+struct attach_path {
+	bool legacy;
+	const char *reason;
+};
+
+/* Mirrors usdt_program_prepare(USDT_MODE_AUTO), saying why. */
+static struct attach_path attach_path(int multi)
+{
+	const char *env = getenv("USDT_LEGACY_ATTACH");
+
+	if (cli_env.legacy_attach)
+		return (struct attach_path){true, "forced by --legacy-attach"};
+	if (env && env[0] && strcmp(env, "0") != 0)
+		return (struct attach_path){true, "forced by USDT_LEGACY_ATTACH"};
+	if (multi > 0)
+		return (struct attach_path){false, "the kernel has uprobe_multi"};
+	if (multi == 0)
+		return (struct attach_path){
+			true, "the kernel lacks uprobe_multi with the pid filter fix"};
+	return (struct attach_path){true, "probing the kernel for uprobe_multi failed"};
+}
+
+static const char *path_name(const struct attach_path *p)
+{
+	return p->legacy ? "legacy (perf_event per site)" : "uprobe_multi";
+}
+
+static void print_text(const int *res, const struct attach_path *p, const char *kernel)
+{
+	printf("kernel %s\n", kernel);
+	for (int f = 0; f < __USDT_FEAT_CNT; f++) {
+		char state[64];
+
+		if (res[f] >= 0)
+			snprintf(state, sizeof(state), "%s", res[f] ? "yes" : "no");
+		else
+			snprintf(state, sizeof(state), "unknown (%s)", strerror(-res[f]));
+		printf("  %-15s %-4s  %s\n", usdt_feature_name(f), state, descriptions[f]);
+	}
+	printf("attach path: %s: %s\n", path_name(p), p->reason);
+}
+
+static void print_json(const int *res, const struct attach_path *p, const char *kernel)
+{
+	struct json j;
+
+	json_begin(&j, stdout);
+	json_kstr(&j, "kernel", kernel);
+	json_key(&j, "features");
+	json_arr_open(&j);
+	for (int f = 0; f < __USDT_FEAT_CNT; f++) {
+		json_obj_open(&j);
+		json_kstr(&j, "name", usdt_feature_name(f));
+		json_key(&j, "present");
+		if (res[f] >= 0)
+			json_bool(&j, res[f]);
+		else
+			json_null(&j);
+		if (res[f] < 0)
+			json_kstr(&j, "error", strerror(-res[f]));
+		json_kstr(&j, "description", descriptions[f]);
+		json_obj_close(&j);
+	}
+	json_arr_close(&j);
+	json_kstr(&j, "attach", p->legacy ? "legacy" : "uprobe_multi");
+	json_kstr(&j, "attach_reason", p->reason);
+	json_end(&j);
+}
+
+static void do_help(FILE *out)
+{
+	fprintf(out,
+		"Usage: usdtctl [--legacy-attach] features [--json]\n"
+		"\n"
+		"Probes the running kernel for what libusdt uses (uprobe_multi links, uprobe\n"
+		"sessions, BPF cookies, semaphores) and tells which attach path 'trace' takes:\n"
+		"uprobe_multi (one link per binary), or legacy (one perf_event uprobe per site,\n"
+		"slow to detach) when forced by --legacy-attach or USDT_LEGACY_ATTACH=1, or when\n"
+		"the kernel lacks uprobe_multi. Probing needs root (CAP_BPF and CAP_PERFMON).\n"
+		"\n"
+		"Options:\n"
+		"  -j, --json   one JSON object: kernel, features[], attach, attach_reason\n"
+		"  -h, --help   this help\n");
+}
+
+int do_features(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	int res[__USDT_FEAT_CNT], c;
+	struct attach_path path;
+	struct utsname u;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			cli_env.json = true;
+			break;
+		case 'h':
+			do_help(stdout);
+			return 0;
+		default:
+			do_help(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		return cli_error(
+			EXIT_USAGE,
+			"features takes no arguments ('%s'); see 'usdtctl features --help'",
+			argv[optind]);
+	for (int f = 0; f < __USDT_FEAT_CNT; f++)
+		res[f] = usdt_feature_probe(f);
+	path = attach_path(res[USDT_FEAT_UPROBE_MULTI]);
+	if (uname(&u))
+		strcpy(u.release, "unknown");
+	if (cli_env.json)
+		print_json(res, &path, u.release);
+	else
+		print_text(res, &path, u.release);
+	return 0;
+}
