@@ -1,0 +1,564 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* usdtctl list: the probes of files or of a process, as aligned text or JSON Lines. */
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "target.h"
+#include "usdt.h"
+
+struct list_ctx {
+	bool verbose;
+	bool json;
+	const char *pattern; /* glob over provider:name, NULL = every probe */
+	int status;
+};
+
+/* Sites of one file grouped by provider:name: groups in order of first appearance. */
+struct grouping {
+	size_t *order; /* site indices, group after group, note order inside a group */
+	size_t *start; /* group g is order[start[g] .. start[g + 1]) */
+	size_t group_cnt;
+};
+
+static uint64_t probe_hash(const struct usdt_site *s)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+
+	for (const char *p = s->provider; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	h = (h ^ ':') * 1099511628211ULL;
+	for (const char *p = s->name; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	return h;
+}
+
+static bool same_probe(const struct usdt_site *a, const struct usdt_site *b)
+{
+	return strcmp(a->provider, b->provider) == 0 && strcmp(a->name, b->name) == 0;
+}
+
+/* Hash each site to its group, then a counting sort by group: linear in the site count. */
+static int group_sites(const struct usdt_file *file, struct grouping *g)
+{
+	size_t n = usdt_file__site_cnt(file), mask = 1, *first, *gid, *table, *fill;
+	int err = -ENOMEM;
+
+	while (mask < 2 * n)
+		mask <<= 1;
+	first = calloc(n + 1, sizeof(*first));
+	gid = calloc(n + 1, sizeof(*gid));
+	table = calloc(mask, sizeof(*table)); /* group id + 1, 0 = empty */
+	g->start = calloc(n + 2, sizeof(*g->start));
+	g->order = calloc(n + 1, sizeof(*g->order));
+	g->group_cnt = 0;
+	if (!first || !gid || !table || !g->start || !g->order)
+		goto out;
+	mask--;
+	for (size_t i = 0; i < n; i++) {
+		const struct usdt_site *s = usdt_file__site(file, i);
+		size_t h = probe_hash(s) & mask;
+
+		while (table[h] && !same_probe(usdt_file__site(file, first[table[h] - 1]), s))
+			h = (h + 1) & mask;
+		if (!table[h]) {
+			first[g->group_cnt] = i;
+			table[h] = ++g->group_cnt;
+		}
+		gid[i] = table[h] - 1;
+		g->start[gid[i] + 1]++;
+	}
+	for (size_t k = 0; k < g->group_cnt; k++)
+		g->start[k + 1] += g->start[k];
+	fill = first; /* reused: next free slot of each group */
+	memcpy(fill, g->start, g->group_cnt * sizeof(*fill));
+	for (size_t i = 0; i < n; i++)
+		g->order[fill[gid[i]]++] = i;
+	err = 0;
+out:
+	free(first);
+	free(gid);
+	free(table);
+	return err;
+}
+
+static void grouping_free(struct grouping *g)
+{
+	free(g->order);
+	free(g->start);
+}
+
+static const struct usdt_site *group_site(const struct usdt_file *file, const struct grouping *g,
+					  size_t grp, size_t k)
+{
+	return usdt_file__site(file, g->order[g->start[grp] + k]);
+}
+
+static size_t group_size(const struct grouping *g, size_t grp)
+{
+	return g->start[grp + 1] - g->start[grp];
+}
+
+/* ---- JSON ---------------------------------------------------------------------------------- */
+
+static const char *const kind_names[] = {
+	[USDT_ARG_CONST] = "const", [USDT_ARG_REG] = "reg", [USDT_ARG_MEM] = "mem",
+	[USDT_ARG_SIB] = "sib",	    [USDT_ARG_RIP] = "rip", [USDT_ARG_UNSUPPORTED] = "unsupported",
+};
+
+static void json_arg(struct json *j, const struct usdt_arg *a)
+{
+	json_obj_open(j);
+	json_kint(j, "size", a->size);
+	json_kstr(j, "kind", kind_names[a->kind]);
+	switch (a->kind) {
+	case USDT_ARG_CONST:
+		json_kint(j, "value", a->value);
+		break;
+	case USDT_ARG_REG:
+		json_kstr(j, "reg", a->reg);
+		break;
+	case USDT_ARG_MEM:
+		json_kstr(j, "base", a->reg);
+		json_kint(j, "offset", a->offset);
+		break;
+	case USDT_ARG_SIB:
+		json_kstr(j, "base", a->reg);
+		json_kstr(j, "index", a->index);
+		json_kint(j, "scale", a->scale);
+		json_kint(j, "offset", a->offset);
+		break;
+	case USDT_ARG_RIP:
+		json_kstr(j, "symbol", a->symbol);
+		json_kint(j, "offset", a->offset);
+		break;
+	case USDT_ARG_UNSUPPORTED:
+		json_kstr(j, "reason", a->reason);
+		break;
+	}
+	json_obj_close(j);
+}
+
+static void json_site(struct json *j, const struct usdt_site *s)
+{
+	json_obj_open(j);
+	json_khex(j, "address", s->address);
+	json_khex(j, "file_offset", s->file_offset);
+	json_key(j, "semaphore");
+	if (s->sema_address)
+		json_hex(j, s->sema_address);
+	else
+		json_null(j);
+	json_key(j, "semaphore_offset");
+	if (s->sema_address)
+		json_hex(j, s->sema_offset);
+	else
+		json_null(j);
+	json_kstr(j, "args", s->args);
+	json_key(j, "arguments");
+	json_arr_open(j);
+	for (int i = 0; s->argv && i < s->arg_cnt; i++)
+		json_arg(j, &s->argv[i]);
+	json_arr_close(j);
+	if (s->error)
+		json_kstr(j, "error", s->error);
+	json_obj_close(j);
+}
+
+static void json_probe(const struct usdt_file *file, const char *path, const struct grouping *g,
+		       size_t grp)
+{
+	const struct usdt_site *first = group_site(file, g, grp, 0);
+	struct json j;
+
+	json_begin(&j, stdout);
+	json_kstr(&j, "path", path);
+	json_kstr(&j, "arch", usdt_file__arch(file));
+	json_kstr(&j, "provider", first->provider);
+	json_kstr(&j, "name", first->name);
+	json_key(&j, "sites");
+	json_arr_open(&j);
+	for (size_t k = 0; k < group_size(g, grp); k++)
+		json_site(&j, group_site(file, g, grp, k));
+	json_arr_close(&j);
+	json_end(&j);
+}
+
+/* ---- text ---------------------------------------------------------------------------------- */
+
+struct text_widths {
+	int probe;
+	int sites;
+};
+
+/* "args=3", "args=2-3" when sites disagree, "args=?" when a site's args could not be split */
+static void format_arg_cnt(const struct usdt_file *file, const struct grouping *g, size_t grp,
+			   char *buf, size_t buf_sz)
+{
+	int lo = INT_MAX, hi = -1;
+
+	for (size_t k = 0; k < group_size(g, grp); k++) {
+		int cnt = group_site(file, g, grp, k)->arg_cnt;
+
+		if (cnt < 0) {
+			snprintf(buf, buf_sz, "args=?");
+			return;
+		}
+		lo = cnt < lo ? cnt : lo;
+		hi = cnt > hi ? cnt : hi;
+	}
+	if (lo == hi)
+		snprintf(buf, buf_sz, "args=%d", lo);
+	else
+		snprintf(buf, buf_sz, "args=%d-%d", lo, hi);
+}
+
+static void text_site(const struct usdt_site *s, size_t k)
+{
+	char desc[256];
+
+	printf("    site %zu: address 0x%llx, file offset 0x%llx, ", k + 1,
+	       (unsigned long long)s->address, (unsigned long long)s->file_offset);
+	if (s->sema_address)
+		printf("semaphore 0x%llx (file offset 0x%llx)\n",
+		       (unsigned long long)s->sema_address, (unsigned long long)s->sema_offset);
+	else
+		printf("no semaphore\n");
+	printf("        args: %s\n", s->args[0] ? s->args : "(none)");
+	if (s->error)
+		printf("        error: %s\n", s->error);
+	if (s->arg_cnt < 0)
+		printf("        error: the argument string could not be split\n");
+	for (int i = 0; s->argv && i < s->arg_cnt; i++) {
+		usdt_arg_describe(&s->argv[i], desc, sizeof(desc));
+		printf("        arg%d: %s\n", i + 1, desc);
+	}
+}
+
+static void text_probe(const struct list_ctx *lc, const struct usdt_file *file, const char *path,
+		       const struct grouping *g, size_t grp, const struct text_widths *w)
+{
+	const struct usdt_site *first = group_site(file, g, grp, 0);
+	size_t n = group_size(g, grp), k;
+	char probe[512], args[32];
+	bool sema = false;
+
+	for (k = 0; k < n; k++)
+		sema |= group_site(file, g, grp, k)->sema_address != 0;
+	snprintf(probe, sizeof(probe), "%s:%s", first->provider, first->name);
+	format_arg_cnt(file, g, grp, args, sizeof(args));
+	printf("%s  %-*s  sites=%-*zu  %-9s  %s\n", path, w->probe, probe, w->sites, n,
+	       sema ? "semaphore" : "-", args);
+	for (k = 0; lc->verbose && k < n; k++)
+		text_site(group_site(file, g, grp, k), k);
+}
+
+static int digits(size_t v)
+{
+	int d = 1;
+
+	while (v >= 10) {
+		v /= 10;
+		d++;
+	}
+	return d;
+}
+
+/* ---- one file ------------------------------------------------------------------------------ */
+
+static bool group_selected(const struct list_ctx *lc, const struct usdt_file *file,
+			   const struct grouping *g, size_t grp)
+{
+	const struct usdt_site *s = group_site(file, g, grp, 0);
+
+	return !lc->pattern || usdt_probe_match(lc->pattern, s->provider, s->name);
+}
+
+static void print_file(struct list_ctx *lc, const struct usdt_file *file, const char *path,
+		       const struct grouping *g)
+{
+	struct text_widths w = {0};
+	size_t shown = 0;
+
+	for (size_t grp = 0; grp < g->group_cnt; grp++) {
+		const struct usdt_site *s = group_site(file, g, grp, 0);
+		int len = strlen(s->provider) + 1 + strlen(s->name);
+
+		if (!group_selected(lc, file, g, grp))
+			continue;
+		w.probe = len > w.probe ? len : w.probe;
+		w.sites =
+			digits(group_size(g, grp)) > w.sites ? digits(group_size(g, grp)) : w.sites;
+	}
+	for (size_t grp = 0; grp < g->group_cnt; grp++) {
+		if (!group_selected(lc, file, g, grp))
+			continue;
+		if (lc->json)
+			json_probe(file, path, g, grp);
+		else
+			text_probe(lc, file, path, g, grp, &w);
+		shown++;
+	}
+	if (lc->verbose && !shown) {
+		fflush(stdout);
+		if (!g->group_cnt)
+			fprintf(stderr, "usdtctl: %s: no USDT probes\n", path);
+		else
+			fprintf(stderr, "usdtctl: %s: no probe matches '%s'\n", path, lc->pattern);
+	}
+}
+
+/* open_path is what to read, path what to show (the process's view with -p). */
+static int list_file(const char *open_path, const char *path, void *ctx)
+{
+	struct list_ctx *lc = ctx;
+	/* decoding arguments costs; only -v and --json show them */
+	struct usdt_file_opts opts = {.sz = sizeof(opts), .parse_args = lc->json || lc->verbose};
+	struct usdt_file *file;
+	struct grouping g;
+	int err;
+
+	file = usdt_file__open(open_path, &opts);
+	if (!file) {
+		err = errno;
+		fflush(stdout);
+		lc->status = cli_error(EXIT_RUNTIME, "%s: %s", path, cli_file_strerror(err));
+		return 0;
+	}
+	err = group_sites(file, &g);
+	if (err)
+		lc->status = cli_error(EXIT_RUNTIME, "%s: out of memory", path);
+	else
+		print_file(lc, file, path, &g);
+	grouping_free(&g);
+	usdt_file__close(file);
+	return 0;
+}
+
+/* ---- command line -------------------------------------------------------------------------- */
+
+struct list_args {
+	const char **targets; /* TARGETs, and the PATH of a usdt: spec */
+	size_t target_cnt;
+	const char *pattern;
+	char *spec_path; /* from usdt:PATH:provider:name */
+	char *spec_glob;
+	pid_t pid; /* 0 = no -p */
+};
+
+static bool is_pattern_arg(const char *arg)
+{
+	if (cli_is_usdt_spec(arg))
+		return true;
+	return !strchr(arg, '/') && access(arg, F_OK) != 0 && cli_has_pattern_chars(arg);
+}
+
+static int add_target(struct list_args *a, const char *t)
+{
+	for (size_t i = 0; i < a->target_cnt; i++)
+		if (strcmp(a->targets[i], t) == 0)
+			return 0;
+	a->targets[a->target_cnt++] = t;
+	return 0;
+}
+
+static int take_pattern(struct list_args *a, const char *arg)
+{
+	int err;
+
+	if (!cli_is_usdt_spec(arg)) {
+		a->pattern = arg;
+		return 0;
+	}
+	err = cli_parse_usdt_spec(arg, &a->spec_path, &a->spec_glob);
+	if (err == -ENOMEM)
+		return cli_error(EXIT_RUNTIME, "out of memory");
+	if (err)
+		return cli_error(EXIT_USAGE, "bad probe '%s': expected usdt:PATH:provider:name",
+				 arg);
+	a->pattern = a->spec_glob;
+	return add_target(a, a->spec_path);
+}
+
+/*
+ * The TARGET/PATTERN rule (see do_help): a PATTERN has ':' or glob characters and is not a
+ * file; a TARGET is a file, has '/' or resolves; a last argument that is neither is a
+ * provider-only PATTERN when something to list precedes it.
+ */
+static int classify(int argc, char **argv, struct list_args *a)
+{
+	int pat_idx = -1;
+
+	for (int i = 0; i < argc; i++) {
+		if (!is_pattern_arg(argv[i]))
+			continue;
+		if (pat_idx >= 0)
+			return cli_error(EXIT_USAGE, "more than one PATTERN ('%s' and '%s')",
+					 argv[pat_idx], argv[i]);
+		pat_idx = i;
+	}
+	if (pat_idx >= 0 && pat_idx != argc - 1)
+		return cli_error(EXIT_USAGE, "PATTERN '%s' must be the last argument",
+				 argv[pat_idx]);
+	a->targets = calloc(argc + 1, sizeof(*a->targets));
+	if (!a->targets)
+		return cli_error(EXIT_RUNTIME, "out of memory");
+	for (int i = 0; i < argc; i++) {
+		if (i == pat_idx)
+			return take_pattern(a, argv[i]);
+		if (cli_is_target(argv[i]))
+			add_target(a, argv[i]);
+		else if (i == argc - 1 && (a->target_cnt || a->pid))
+			a->pattern = argv[i];
+		else
+			return cli_error(EXIT_RUNTIME, "%s: no such file, program or library",
+					 argv[i]);
+	}
+	return 0;
+}
+
+static int list_pid(struct list_ctx *lc, const struct list_args *a)
+{
+	bool *matched = calloc(a->target_cnt + 1, sizeof(*matched));
+	int err;
+
+	if (!matched)
+		return cli_error(EXIT_RUNTIME, "out of memory");
+	err = cli_pid_objects(a->pid, a->targets, a->target_cnt, matched, list_file, lc);
+	fflush(stdout);
+	if (err == -ESRCH)
+		lc->status = cli_error(EXIT_RUNTIME, "process %d: no such process", a->pid);
+	else if (err)
+		lc->status = cli_error(EXIT_RUNTIME, "process %d: %s", a->pid, strerror(-err));
+	for (size_t i = 0; !err && i < a->target_cnt; i++)
+		if (!matched[i])
+			lc->status =
+				cli_error(EXIT_RUNTIME, "process %d maps no object matching '%s'",
+					  a->pid, a->targets[i]);
+	free(matched);
+	return lc->status;
+}
+
+static int list_targets(struct list_ctx *lc, const struct list_args *a)
+{
+	char path[PATH_MAX];
+
+	for (size_t i = 0; i < a->target_cnt; i++) {
+		if (cli_resolve_target(a->targets[i], path, sizeof(path))) {
+			fflush(stdout);
+			lc->status = cli_error(EXIT_RUNTIME, "%s: no such file, program or library",
+					       a->targets[i]);
+			continue;
+		}
+		list_file(path, path, lc);
+	}
+	return lc->status;
+}
+
+static int do_help(FILE *out)
+{
+	fprintf(out,
+		"Usage: usdtctl list [-v] [--json] [-p PID] [TARGET...] [PATTERN]\n"
+		"\n"
+		"Lists the USDT probes of ELF files, or of every object a process maps: one line\n"
+		"per probe and file with its site count, semaphore and argument count.\n"
+		"\n"
+		"Options:\n"
+		"  -v, --verbose    per site: address, file offset, semaphore, raw arguments and\n"
+		"                   each argument in words\n"
+		"  -j, --json       JSON Lines, one object per probe and file, with every site\n"
+		"  -p, --pid PID    the objects PID maps, read through /proc/PID/root; TARGETs\n"
+		"                   then select among them\n"
+		"  -h, --help       this help\n"
+		"\n"
+		"TARGET and PATTERN:\n"
+		"  An argument that is an existing file, contains '/', or resolves as a library\n"
+		"  (like the dynamic loader) or a program (through PATH) is a TARGET. The last\n"
+		"  argument is the PATTERN when it contains ':' or a glob character (* ? [) and is\n"
+		"  not a file, or when it is none of these and follows a TARGET or -p.\n"
+		"  PATTERN is a glob over provider:name; a provider alone matches all its probes\n"
+		"  (write PROVIDER:* when the provider is also a program name).\n"
+		"  usdt:PATH:provider:name (or usdt:PATH:name) names its TARGET as well.\n"
+		"\n"
+		"Examples:\n"
+		"  usdtctl list /usr/bin/python3.11\n"
+		"  usdtctl list -v libstdc++.so.6 'libstdcxx:*throw'\n"
+		"  usdtctl list --json -p 1234 'python:function__*'\n"
+		"\n"
+		"Exit status: 0 success (also when nothing has probes), 1 runtime failure,\n"
+		"2 usage error.\n");
+	return 0;
+}
+
+static int parse_options(int argc, char **argv, struct list_ctx *lc, struct list_args *a)
+{
+	static const struct option opts[] = {
+		{"verbose", no_argument, NULL, 'v'},
+		{"json", no_argument, NULL, 'j'},
+		{"pid", required_argument, NULL, 'p'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":vjp:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'v':
+			lc->verbose = true;
+			break;
+		case 'j':
+			lc->json = true;
+			break;
+		case 'p':
+			if (cli_parse_pid(optarg, &a->pid))
+				return cli_error(EXIT_USAGE, "bad pid '%s'", optarg);
+			break;
+		case 'h':
+			do_help(stdout);
+			return -1;
+		case ':':
+			return cli_error(EXIT_USAGE, "list: %s needs an argument",
+					 argv[optind - 1]);
+		default:
+			if (optopt)
+				return cli_error(
+					EXIT_USAGE,
+					"list: unknown option '-%c'; see 'usdtctl list --help'",
+					optopt);
+			return cli_error(EXIT_USAGE,
+					 "list: unknown option '%s'; see 'usdtctl list --help'",
+					 argv[optind - 1]);
+		}
+	}
+	return 0;
+}
+
+int do_list(int argc, char **argv)
+{
+	struct list_ctx lc = {.verbose = cli_env.verbose, .json = cli_env.json};
+	struct list_args a = {0};
+	int err;
+
+	err = parse_options(argc, argv, &lc, &a);
+	if (err)
+		return err < 0 ? 0 : err;
+	cli_env.json = lc.json; /* errors as JSON lines too */
+	err = classify(argc - optind, argv + optind, &a);
+	if (!err && !a.target_cnt && !a.pid)
+		err = cli_error(EXIT_USAGE, "list: no TARGET; see 'usdtctl list --help'");
+	lc.pattern = a.pattern;
+	if (!err)
+		err = a.pid ? list_pid(&lc, &a) : list_targets(&lc, &a);
+	free(a.targets);
+	free(a.spec_path);
+	free(a.spec_glob);
+	return err;
+}
