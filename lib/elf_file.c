@@ -54,6 +54,31 @@ static int load_segments(struct usdti_elf *ef)
 	return 0;
 }
 
+/*
+ * libelf quietly shrinks header tables that run past the end of the file (to nothing for
+ * sections): check the counts the header claims. Extended numbering (counts stored in
+ * section 0) is taken from libelf.
+ */
+static bool table_in_file(const struct usdti_elf *ef, __u64 off, size_t cnt, size_t entsize,
+			  Elf_Type type)
+{
+	if (!cnt)
+		return true;
+	return entsize == gelf_fsize(ef->elf, type, 1, EV_CURRENT) && off <= ef->file_size &&
+	       (ef->file_size - off) / entsize >= cnt;
+}
+
+static bool tables_in_file(const struct usdti_elf *ef, const GElf_Ehdr *eh)
+{
+	size_t shnum = eh->e_shnum, phnum = eh->e_phnum;
+
+	if ((!shnum && eh->e_shoff && elf_getshdrnum(ef->elf, &shnum)) ||
+	    (phnum == PN_XNUM && elf_getphdrnum(ef->elf, &phnum)))
+		return false;
+	return table_in_file(ef, eh->e_shoff, shnum, eh->e_shentsize, ELF_T_SHDR) &&
+	       table_in_file(ef, eh->e_phoff, phnum, eh->e_phentsize, ELF_T_PHDR);
+}
+
 int usdti_elf_open(const char *path, struct usdti_elf *ef)
 {
 	struct stat st;
@@ -85,7 +110,7 @@ int usdti_elf_open(const char *path, struct usdti_elf *ef)
 	ef->elf_class = gelf_getclass(ef->elf);
 	ef->data = eh.e_ident[EI_DATA];
 	ef->type = eh.e_type;
-	if (elf_getshdrstrndx(ef->elf, &ef->shstrndx)) {
+	if (!tables_in_file(ef, &eh) || elf_getshdrstrndx(ef->elf, &ef->shstrndx)) {
 		err = -ENOEXEC;
 		goto err;
 	}

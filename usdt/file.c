@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* usdt_file: one ELF file and its probe sites. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "note.h"
+
+/*
+ * libbpf's opts rule: sz covers at least itself, and whatever a newer caller put past the
+ * fields this library knows must be zero.
+ */
+static bool opts_valid(const struct usdt_file_opts *opts)
+{
+	const char *p = (const char *)opts;
+
+	if (!opts)
+		return true;
+	if (opts->sz < sizeof(opts->sz))
+		return false;
+	for (size_t i = sizeof(*opts); i < opts->sz; i++) {
+		if (p[i])
+			return false;
+	}
+	return true;
+}
+
+static bool opt_parse_args(const struct usdt_file_opts *opts)
+{
+	return opts && opts->sz >= offsetof(struct usdt_file_opts, parse_args) + sizeof(bool) &&
+	       opts->parse_args;
+}
+
+struct usdt_file *usdt_file__open(const char *path, const struct usdt_file_opts *opts)
+{
+	struct usdt_file *file;
+	int err;
+
+	if (!path || !opts_valid(opts)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	file = calloc(1, sizeof(*file));
+	if (!file || !(file->path = strdup(path))) {
+		free(file);
+		errno = ENOMEM;
+		return NULL;
+	}
+	err = usdti_elf_open(path, &file->ef);
+	if (err) {
+		pr_debug("%s: cannot open as ELF: %s\n", path, strerror(-err));
+		goto err;
+	}
+	err = usdti_notes_parse(file, opt_parse_args(opts));
+	if (err)
+		goto err;
+	pr_debug("%s: %zu probe sites\n", path, file->site_cnt);
+	return file;
+err:
+	usdt_file__close(file);
+	errno = -err;
+	return NULL;
+}
+
+void usdt_file__close(struct usdt_file *file)
+{
+	if (!file)
+		return;
+	usdti_arena_free(file->arena);
+	free(file->args);
+	free(file->sites);
+	usdti_elf_close(&file->ef); /* a no-op after a failed usdti_elf_open() */
+	free(file->path);
+	free(file);
+}
+
+const char *usdt_file__path(const struct usdt_file *file)
+{
+	return file->path;
+}
+
+const char *usdt_file__arch(const struct usdt_file *file)
+{
+	return usdt_arch_name(file->ef.machine, file->ef.elf_class);
+}
+
+int usdt_file__machine(const struct usdt_file *file)
+{
+	return file->ef.machine;
+}
+
+int usdt_file__class(const struct usdt_file *file)
+{
+	return file->ef.elf_class;
+}
+
+size_t usdt_file__site_cnt(const struct usdt_file *file)
+{
+	return file->site_cnt;
+}
+
+const struct usdt_site *usdt_file__site(const struct usdt_file *file, size_t idx)
+{
+	if (idx >= file->site_cnt) {
+		errno = ENOENT;
+		return NULL;
+	}
+	return &file->sites[idx];
+}
