@@ -31,6 +31,8 @@ struct usdti_arch {
 extern const struct usdti_arch usdti_arch_x86_64, usdti_arch_i386, usdti_arch_aarch64,
 	usdti_arch_riscv64, usdti_arch_s390x, usdti_arch_arm, usdti_arch_ppc64,
 	usdti_arch_loongarch64;
+/* 32-bit PowerPC (EM_PPC): the ppc64 grammar with 4-byte registers. */
+extern const struct usdti_arch usdti_arch_ppc;
 
 const struct usdti_arch *usdti_arch_find(int e_machine, int elf_class);
 

@@ -1,0 +1,515 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The generic part of the argument grammar: "[-]SIZE[f]@OPERAND", the split of an argument
+ * string, the operand pieces several arches share, and the plain-words description.
+ * Parsing runs for every site of a listing, so it never allocates and uses no regex.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "arch.h"
+#include "arg.h"
+#include "log.h"
+
+/* Widest "SIZE@" accepted; anything wider is text that only looks like a size. */
+#define MAX_ARG_SIZE 4096
+
+const char usdti_float_reason[] = "floating-point argument";
+
+const char *const usdti_r_names[32] = {
+	"r0",  "r1",  "r2",  "r3",  "r4",  "r5",  "r6",	 "r7",	"r8",  "r9",  "r10",
+	"r11", "r12", "r13", "r14", "r15", "r16", "r17", "r18", "r19", "r20", "r21",
+	"r22", "r23", "r24", "r25", "r26", "r27", "r28", "r29", "r30", "r31",
+};
+
+const char *usdti_skip_ws(const char *p)
+{
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return p;
+}
+
+static bool is_word(char c)
+{
+	return isalnum((unsigned char)c) || c == '_';
+}
+
+size_t usdti_token_len(const char *p)
+{
+	size_t n = (*p == '%' || *p == '$') ? 1 : 0;
+	size_t start = n;
+
+	while (is_word(p[n]))
+		n++;
+	return n > start ? n : 0;
+}
+
+static int digit_val(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return 99;
+}
+
+int usdti_parse_int(const char **p, long long *val)
+{
+	const char *s = *p;
+	unsigned long long v = 0, base = 10, d;
+	bool neg = false, any = false;
+
+	if (*s == '-' || *s == '+')
+		neg = *s++ == '-';
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	} else if (s[0] == '0' && isdigit((unsigned char)s[1])) {
+		base = 8;
+		s++;
+	}
+	for (; is_word(*s); s++) {
+		d = digit_val(*s);
+		if (d >= base || v > (~0ULL - d) / base)
+			return -EINVAL;
+		v = v * base + d;
+		any = true;
+	}
+	if (!any)
+		return -EINVAL;
+	/* two's complement: "$0xffffffffffffffff" and "$-1" are the same 64 bits */
+	*val = (long long)(neg ? 0ULL - v : v);
+	*p = s;
+	return 0;
+}
+
+int usdti_reg_num(const char *s, size_t len, int max)
+{
+	int n = 0;
+	size_t i;
+
+	if (!len || len > 2 || (len == 2 && s[0] == '0'))
+		return -1;
+	for (i = 0; i < len; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return -1;
+		n = n * 10 + s[i] - '0';
+	}
+	return n <= max ? n : -1;
+}
+
+bool usdti_lower(const char *s, size_t len, char *out, size_t out_sz)
+{
+	size_t i;
+
+	if (len + 1 > out_sz)
+		return false;
+	for (i = 0; i < len; i++)
+		out[i] = tolower((unsigned char)s[i]);
+	out[len] = '\0';
+	return true;
+}
+
+void usdti_arg_unsupported(struct usdt_arg *arg, const char *reason)
+{
+	if (arg->kind == USDT_ARG_UNSUPPORTED)
+		return;
+	arg->kind = USDT_ARG_UNSUPPORTED;
+	arg->reason = reason;
+}
+
+void usdti_arg_kind(struct usdt_arg *arg, enum usdt_arg_kind kind)
+{
+	if (arg->kind != USDT_ARG_UNSUPPORTED)
+		arg->kind = kind;
+}
+
+/* len + 1 bytes from the front of the scratch buffer, or NULL when it is full. */
+static char *buf_take(char **buf, size_t *sz, size_t len)
+{
+	char *out = *buf;
+
+	if (len + 1 > *sz)
+		return NULL;
+	out[len] = '\0';
+	*buf += len + 1;
+	*sz -= len + 1;
+	return out;
+}
+
+char *usdti_buf_copy(char **buf, size_t *sz, const char *s, size_t len)
+{
+	char *out = buf_take(buf, sz, len);
+
+	if (out)
+		memcpy(out, s, len);
+	return out;
+}
+
+/* "unknown register %foo", kept in the scratch buffer when it fits. */
+static void unknown_reg(struct usdt_arg *arg, const char *tok, size_t len, char **buf, size_t *sz)
+{
+	static const char prefix[] = "unknown register ";
+	size_t plen = sizeof(prefix) - 1;
+	char *out;
+
+	if (arg->kind == USDT_ARG_UNSUPPORTED)
+		return;
+	out = buf_take(buf, sz, plen + len);
+	if (!out) {
+		usdti_arg_unsupported(arg, "unknown register");
+		return;
+	}
+	memcpy(out, prefix, plen);
+	memcpy(out + plen, tok, len);
+	usdti_arg_unsupported(arg, out);
+}
+
+void usdti_arg_reg(struct usdt_arg *arg, usdti_reg_fn fn, const char *tok, size_t len,
+		   enum usdti_role role, char **buf, size_t *sz)
+{
+	struct usdti_reg r = {};
+
+	if (!fn(tok, len, &r)) {
+		unknown_reg(arg, tok, len, buf, sz);
+		return;
+	}
+	if (!r.canon) {
+		arg->is_float |= r.is_float;
+		usdti_arg_unsupported(arg, r.reason);
+		return;
+	}
+	switch (role) {
+	case USDTI_VALUE:
+		arg->reg = r.canon;
+		arg->reg_off = r.off;
+		if (!arg->size)
+			arg->size = r.width;
+		usdti_arg_kind(arg, USDT_ARG_REG);
+		break;
+	case USDTI_BASE:
+		arg->reg = r.canon;
+		arg->reg_off = r.off;
+		break;
+	case USDTI_INDEX:
+		arg->index = r.canon;
+		arg->index_off = r.off;
+		break;
+	}
+}
+
+bool usdti_starts_int(char c)
+{
+	return isdigit((unsigned char)c) || c == '-' || c == '+';
+}
+
+int usdti_parse_const(const char *p, struct usdt_arg *arg)
+{
+	if (usdti_parse_int(&p, &arg->value) || *p)
+		return -EINVAL;
+	usdti_arg_kind(arg, USDT_ARG_CONST);
+	return 0;
+}
+
+int usdti_parse_reg(const char *p, struct usdt_arg *arg, usdti_reg_fn fn, char **buf, size_t *sz)
+{
+	size_t n = usdti_token_len(p);
+
+	if (!n || p[n])
+		return -EINVAL;
+	usdti_arg_reg(arg, fn, p, n, USDTI_VALUE, buf, sz);
+	return 0;
+}
+
+/* ", lsl #N" after an index register (aarch64, arm). */
+static int parse_shift(const char *p, const char **end, struct usdt_arg *arg)
+{
+	size_t n = usdti_token_len(p);
+	long long shift;
+
+	if (!n)
+		return -EINVAL;
+	if (n == 3 && !strncasecmp(p, "lsl", 3)) {
+		p = usdti_skip_ws(p + 3);
+		if (*p == '#')
+			p++;
+		if (usdti_parse_int(&p, &shift) || shift < 0 || shift > 31)
+			return -EINVAL;
+		if (shift > 3)
+			usdti_arg_unsupported(arg, "index scaled by more than 8");
+		else
+			arg->scale = 1 << shift;
+	} else {
+		/* sxtw, uxtw [#N]: a 32-bit index extended to 64 bits */
+		usdti_arg_unsupported(arg, "extended index register");
+		p = usdti_skip_ws(p + n);
+		if (*p == '#') {
+			p++;
+			if (usdti_parse_int(&p, &shift))
+				return -EINVAL;
+		}
+	}
+	*end = p;
+	return 0;
+}
+
+int usdti_parse_list(const char *p, char close, struct usdt_arg *arg, usdti_reg_fn fn, char **buf,
+		     size_t *sz)
+{
+	size_t n;
+
+	p = usdti_skip_ws(p);
+	n = usdti_token_len(p);
+	if (!n)
+		return -EINVAL;
+	usdti_arg_reg(arg, fn, p, n, USDTI_BASE, buf, sz);
+	usdti_arg_kind(arg, USDT_ARG_MEM);
+	p = usdti_skip_ws(p + n);
+	if (*p == ',') {
+		p = usdti_skip_ws(p + 1);
+		/* '#' marks an immediate offset */
+		if (*p == '#' || usdti_starts_int(*p)) {
+			p += *p == '#';
+			if (usdti_parse_int(&p, &arg->offset))
+				return -EINVAL;
+		} else {
+			n = usdti_token_len(p);
+			if (!n)
+				return -EINVAL;
+			usdti_arg_reg(arg, fn, p, n, USDTI_INDEX, buf, sz);
+			usdti_arg_kind(arg, USDT_ARG_SIB);
+			arg->scale = 1;
+			p = usdti_skip_ws(p + n);
+			if (*p == ',' && parse_shift(usdti_skip_ws(p + 1), &p, arg))
+				return -EINVAL;
+		}
+	}
+	p = usdti_skip_ws(p);
+	if (*p != close || (close && p[1]))
+		return -EINVAL;
+	return 0;
+}
+
+int usdti_parse_paren(const char *p, int flags, struct usdt_arg *arg, usdti_reg_fn fn, char **buf,
+		      size_t *sz)
+{
+	const char *t1, *t2 = NULL;
+	size_t n1, n2 = 0;
+
+	if (*p != '(' && usdti_parse_int(&p, &arg->offset))
+		return -EINVAL;
+	if (*p != '(')
+		return -EINVAL;
+	t1 = p + 1;
+	n1 = usdti_token_len(t1);
+	p = t1 + n1;
+	if (*p == ',') {
+		if (flags & USDTI_PAREN_NO_INDEX)
+			return -EINVAL;
+		t2 = p + 1;
+		n2 = usdti_token_len(t2);
+		p = t2 + n2;
+		if (!n2)
+			return -EINVAL;
+	}
+	if (*p != ')' || p[1])
+		return -EINVAL;
+	if (t2 && (flags & USDTI_PAREN_INDEX_FIRST)) {
+		/* D(X,B); D(,B) has no index */
+		usdti_arg_reg(arg, fn, t2, n2, USDTI_BASE, buf, sz);
+		if (!n1) {
+			usdti_arg_kind(arg, USDT_ARG_MEM);
+			return 0;
+		}
+		usdti_arg_reg(arg, fn, t1, n1, USDTI_INDEX, buf, sz);
+	} else {
+		if (!n1)
+			return -EINVAL;
+		usdti_arg_reg(arg, fn, t1, n1, USDTI_BASE, buf, sz);
+		if (!t2) {
+			usdti_arg_kind(arg, USDT_ARG_MEM);
+			return 0;
+		}
+		usdti_arg_reg(arg, fn, t2, n2, USDTI_INDEX, buf, sz);
+	}
+	arg->scale = 1;
+	usdti_arg_kind(arg, USDT_ARG_SIB);
+	return 0;
+}
+
+/*
+ * "[-]SIZE[f]@": returns the operand after '@', or text itself for a legacy operand without
+ * a size ("%eax", and "-4(%rbp)", which starts like a size but has no '@'). NULL: a bad size.
+ */
+static const char *parse_size(const char *text, int *size, bool *is_float)
+{
+	const char *p = text;
+	bool neg = *p == '-';
+	int n = 0;
+
+	if (neg)
+		p++;
+	if (!isdigit((unsigned char)*p))
+		return text;
+	for (; isdigit((unsigned char)*p); p++)
+		n = n > MAX_ARG_SIZE ? n : n * 10 + *p - '0';
+	if (*p == 'f') {
+		*is_float = true;
+		p++;
+	}
+	if (*p != '@') {
+		*is_float = false;
+		return text;
+	}
+	if (n == 0 || n > MAX_ARG_SIZE)
+		return NULL;
+	*size = neg ? -n : n;
+	return p + 1;
+}
+
+/* What the BPF side reads: 1, 2, 4 or 8 bytes of integer. */
+static void check_readable(struct usdt_arg *arg)
+{
+	int abs = arg->size < 0 ? -arg->size : arg->size;
+
+	if (arg->is_float)
+		usdti_arg_unsupported(arg, usdti_float_reason);
+	else if (abs > 8)
+		usdti_arg_unsupported(arg, "argument wider than 8 bytes (passed by value)");
+	else if (abs != 1 && abs != 2 && abs != 4 && abs != 8)
+		usdti_arg_unsupported(arg, "argument size is not 1, 2, 4 or 8 bytes");
+}
+
+int usdt_arg_parse(int e_machine, int elf_class, const char *text, struct usdt_arg *arg, char *buf,
+		   size_t buf_sz)
+{
+	const struct usdti_arch *arch = usdti_arch_find(e_machine, elf_class);
+	const char *op;
+	size_t len;
+	int err;
+
+	if (!text || !arg || !buf)
+		return usdti_err(-EINVAL);
+	memset(arg, 0, sizeof(*arg));
+	arg->reg_off = -1;
+	arg->index_off = -1;
+	op = parse_size(usdti_skip_ws(text), &arg->size, &arg->is_float);
+	if (!op)
+		return usdti_err(-EINVAL);
+	len = strlen(op);
+	while (len && (op[len - 1] == ' ' || op[len - 1] == '\t'))
+		len--;
+	if (!len)
+		return usdti_err(-EINVAL);
+	/* the operand, then whatever the arch keeps (symbols, reasons) */
+	arg->text = usdti_buf_copy(&buf, &buf_sz, op, len);
+	if (!arg->text)
+		return usdti_err(-ENOSPC);
+	if (!arch) {
+		usdti_arg_unsupported(arg, "unsupported architecture");
+		return 0;
+	}
+	err = arch->parse_operand(arg->text, arg, buf, buf_sz);
+	if (err)
+		return usdti_err(err);
+	if (!arg->size)
+		arg->size = arch->reg_width;
+	check_readable(arg);
+	return 0;
+}
+
+int usdti_split_args(const char *args, const char **starts, size_t *lens, int max)
+{
+	const char *p = args, *start;
+	int n = 0, depth;
+
+	if (!args)
+		return usdti_err(-EINVAL);
+	for (;;) {
+		p = usdti_skip_ws(p);
+		if (!*p)
+			return n;
+		if (n == max)
+			return usdti_err(-E2BIG);
+		start = p;
+		/* "[x0, 8]", "[r0, #4]": spaces inside brackets belong to the operand */
+		for (depth = 0; *p; p++) {
+			if (*p == '[' || *p == '(')
+				depth++;
+			else if (*p == ']' || *p == ')')
+				depth--;
+			else if ((*p == ' ' || *p == '\t') && !depth)
+				break;
+			if (depth < 0)
+				return usdti_err(-EINVAL);
+		}
+		if (depth)
+			return usdti_err(-EINVAL);
+		starts[n] = start;
+		lens[n] = p - start;
+		n++;
+	}
+}
+
+/* The constant as the BPF side delivers it: cut to size, sign- or zero-extended. */
+static int describe_const(const struct usdt_arg *arg, int abs, const char *what, char *buf,
+			  size_t buf_sz)
+{
+	unsigned long long v = arg->value;
+	int shift = abs < 8 ? 64 - abs * 8 : 0;
+
+	v <<= shift;
+	if (arg->size < 0)
+		return snprintf(buf, buf_sz, "constant %lld (%s)", (long long)v >> shift, what);
+	return snprintf(buf, buf_sz, "constant %llu (%s)", v >> shift, what);
+}
+
+static int describe_rip(const struct usdt_arg *arg, const char *what, char *buf, size_t buf_sz)
+{
+	const char *how = arg->reg ? "RIP-relative" : "absolute";
+
+	if (!arg->symbol)
+		return snprintf(buf, buf_sz, "%s at %s", what, arg->text);
+	if (!arg->offset)
+		return snprintf(buf, buf_sz, "%s at %s (%s)", what, arg->symbol, how);
+	return snprintf(buf, buf_sz, "%s at %s%+lld (%s)", what, arg->symbol, arg->offset, how);
+}
+
+int usdt_arg_describe(const struct usdt_arg *arg, char *buf, size_t buf_sz)
+{
+	int abs = arg->size < 0 ? -arg->size : arg->size;
+	const char *text = arg->text ? arg->text : "?";
+	char what[48];
+	int n;
+
+	if (!buf && buf_sz)
+		return usdti_err(-EINVAL);
+	snprintf(what, sizeof(what), "%d %s byte%s", abs, arg->size < 0 ? "signed" : "unsigned",
+		 abs == 1 ? "" : "s");
+	switch (arg->kind) {
+	case USDT_ARG_CONST:
+		n = describe_const(arg, abs, what, buf, buf_sz);
+		break;
+	case USDT_ARG_REG:
+		/* the canonical name with the prefix the operand was written with: %rbx, $r4, x3 */
+		n = snprintf(buf, buf_sz, "%s in %.*s%s", what, *text == '%' || *text == '$', text,
+			     arg->reg);
+		break;
+	case USDT_ARG_MEM:
+	case USDT_ARG_SIB:
+		n = snprintf(buf, buf_sz, "%s at %s", what, text);
+		break;
+	case USDT_ARG_RIP:
+		n = describe_rip(arg, what, buf, buf_sz);
+		break;
+	default:
+		n = snprintf(buf, buf_sz, "unsupported: %s", arg->reason ? arg->reason : "unknown");
+		break;
+	}
+	return n;
+}

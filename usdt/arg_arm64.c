@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* aarch64 operands: N, xN/wN/sp, [xN], [xN, off], [xN, xM{, lsl #s}]. */
+#include <elf.h>
+#include <errno.h>
+#include <string.h>
+
+#include "arch.h"
+#include "arg.h"
+
+/* struct pt_regs (arch/arm64/include/asm/ptrace.h) starts with user_pt_regs: regs[31], sp, pc */
+#define SP_OFF (31 * 8)
+
+static const char *const x_names[31] = {
+	"x0",  "x1",  "x2",  "x3",  "x4",  "x5",  "x6",	 "x7",	"x8",  "x9",  "x10",
+	"x11", "x12", "x13", "x14", "x15", "x16", "x17", "x18", "x19", "x20", "x21",
+	"x22", "x23", "x24", "x25", "x26", "x27", "x28", "x29", "x30",
+};
+
+static bool a64_reg(const char *tok, size_t len, struct usdti_reg *r)
+{
+	char name[8];
+	int n = -1;
+
+	if (!usdti_lower(tok, len, name, sizeof(name)))
+		return false;
+	if (!strcmp(name, "sp") || !strcmp(name, "wsp")) {
+		r->canon = "sp";
+		r->off = SP_OFF;
+		r->width = name[0] == 'w' ? 4 : 8;
+		return true;
+	}
+	if (name[0] == 'x' || name[0] == 'w')
+		n = usdti_reg_num(name + 1, len - 1, 30);
+	else if (!strcmp(name, "fp"))
+		n = 29;
+	else if (!strcmp(name, "lr"))
+		n = 30;
+	if (n >= 0) {
+		r->canon = x_names[n];
+		r->off = n * 8;
+		r->width = name[0] == 'w' ? 4 : 8;
+		return true;
+	}
+	/* b, h, s, d, q, v: the SIMD and floating-point registers */
+	if (!strchr("bhsdqv", name[0]) || usdti_reg_num(name + 1, len - 1, 31) < 0)
+		return false;
+	r->reason = usdti_float_reason;
+	r->is_float = true;
+	return true;
+}
+
+static int a64_parse(const char *op, struct usdt_arg *arg, char *buf, size_t sz)
+{
+	if (*op == '[')
+		return usdti_parse_list(op + 1, ']', arg, a64_reg, &buf, &sz);
+	if (*op == '#')
+		return usdti_parse_const(op + 1, arg);
+	if (usdti_starts_int(*op))
+		return usdti_parse_const(op, arg);
+	return usdti_parse_reg(op, arg, a64_reg, &buf, &sz);
+}
+
+const struct usdti_arch usdti_arch_aarch64 = {
+	.name = "aarch64",
+	.e_machine = EM_AARCH64,
+	.elf_class = ELFCLASS64,
+	.reg_width = 8,
+	.parse_operand = a64_parse,
+	.reg_prefix = "",
+};
