@@ -49,39 +49,43 @@ static void print_text(const int *res, const struct attach_path *p, const char *
 {
 	printf("kernel %s\n", kernel);
 	for (int f = 0; f < __USDT_FEAT_CNT; f++) {
-		char state[64];
-
-		if (res[f] >= 0)
-			snprintf(state, sizeof(state), "%s", res[f] ? "yes" : "no");
-		else
-			snprintf(state, sizeof(state), "unknown (%s)", strerror(-res[f]));
-		printf("  %-15s %-4s  %s\n", usdt_feature_name(f), state, descriptions[f]);
+		printf("  %-15s %-3s  %s", usdt_feature_name(f),
+		       res[f] > 0    ? "yes"
+		       : res[f] == 0 ? "no"
+				     : "?",
+		       descriptions[f]);
+		if (res[f] < 0)
+			printf(" [probe failed: %s]", strerror(-res[f]));
+		putchar('\n');
 	}
 	printf("attach path: %s: %s\n", path_name(p), p->reason);
 }
 
+/* {"kernel": ..., "<feature>": true|false|null, ..., "errors": {...}, "attach": ...} */
 static void print_json(const int *res, const struct attach_path *p, const char *kernel)
 {
+	bool failed = false;
 	struct json j;
 
 	json_begin(&j, stdout);
 	json_kstr(&j, "kernel", kernel);
-	json_key(&j, "features");
-	json_arr_open(&j);
 	for (int f = 0; f < __USDT_FEAT_CNT; f++) {
-		json_obj_open(&j);
-		json_kstr(&j, "name", usdt_feature_name(f));
-		json_key(&j, "present");
+		json_key(&j, usdt_feature_name(f));
 		if (res[f] >= 0)
 			json_bool(&j, res[f]);
 		else
 			json_null(&j);
-		if (res[f] < 0)
-			json_kstr(&j, "error", strerror(-res[f]));
-		json_kstr(&j, "description", descriptions[f]);
+		failed |= res[f] < 0;
+	}
+	if (failed) {
+		json_key(&j, "errors");
+		json_obj_open(&j);
+		for (int f = 0; f < __USDT_FEAT_CNT; f++) {
+			if (res[f] < 0)
+				json_kstr(&j, usdt_feature_name(f), strerror(-res[f]));
+		}
 		json_obj_close(&j);
 	}
-	json_arr_close(&j);
 	json_kstr(&j, "attach", p->legacy ? "legacy" : "uprobe_multi");
 	json_kstr(&j, "attach_reason", p->reason);
 	json_end(&j);
@@ -99,7 +103,8 @@ static void do_help(FILE *out)
 		"the kernel lacks uprobe_multi. Probing needs root (CAP_BPF and CAP_PERFMON).\n"
 		"\n"
 		"Options:\n"
-		"  -j, --json   one JSON object: kernel, features[], attach, attach_reason\n"
+		"  -j, --json   one JSON object: kernel, a field per feature (true, false, or null\n"
+		"               with the reason under errors), attach, attach_reason\n"
 		"  -h, --help   this help\n");
 }
 
