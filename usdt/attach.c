@@ -17,6 +17,7 @@
 #include <bpf/libbpf.h>
 
 #include "log.h"
+#include "note.h"
 #include "spec.h"
 #include "usdt.h"
 
@@ -150,13 +151,34 @@ static const struct usdt_site *sel_site(const struct selection *sel, size_t i)
 	return usdt_file__site(sel->file, sel->idx[i]);
 }
 
+/*
+ * The kernel raises a semaphore only in a writable mapping of the file itself: one in a
+ * read-only segment makes the link fail, one past the file's bytes (.bss) would stay 0.
+ */
+static bool sema_usable(const struct usdt_file *file, __u64 addr)
+{
+	Elf *elf = file->ef.elf;
+	size_t n;
+	GElf_Phdr ph;
+
+	if (elf_getphdrnum(elf, &n))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (!gelf_getphdr(elf, i, &ph) || ph.p_type != PT_LOAD)
+			continue;
+		if (addr >= ph.p_vaddr && addr + 2 <= ph.p_vaddr + ph.p_filesz)
+			return (ph.p_flags & PF_W) && !(ph.p_flags & PF_X);
+	}
+	return false;
+}
+
 /* Why the kernel or the BPF side could not use this site, or NULL. */
-static const char *site_problem(const struct usdt_site *site)
+static const char *site_problem(const struct usdt_file *file, const struct usdt_site *site)
 {
 	if (site->error)
 		return site->error;
-	if (site->sema_address && !site->sema_offset)
-		return "its semaphore is not in a data segment of the file";
+	if (site->sema_address && (!site->sema_offset || !sema_usable(file, site->sema_address)))
+		return "its semaphore is not in a writable data segment of the file";
 	if (site->arg_cnt < 0)
 		return "its argument string cannot be split into arguments";
 	return NULL;
@@ -193,7 +215,7 @@ static int select_matching(struct selection *sel, const char *glob)
 
 		if (!sel_match(sel, glob, site))
 			continue;
-		why = site_problem(site);
+		why = site_problem(sel->file, site);
 		if (why) {
 			report_bad(sel, site, why);
 			continue;

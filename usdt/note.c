@@ -299,7 +299,7 @@ static int parse_new_args(struct note_ctx *c, const struct usdt_site *s, int *cn
 		return 0;
 	}
 	argv = reserve_args(c, *cnt);
-	if (!argv)
+	if (!argv && *cnt) /* no args before any other: args may still be NULL */
 		return -ENOMEM;
 	for (int i = 0; i < *cnt; i++) {
 		err = parse_arg(c, starts[i], lens[i], &argv[i]);

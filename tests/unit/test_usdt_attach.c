@@ -1,0 +1,784 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * usdt_attach() and <usdt/usdt.bpf.h> against a real BPF program and a real process: the
+ * usdt_args fixture announces every argument it passes (see tests/fixtures/usdt_args.h) and
+ * the BPF program records what usdt_arg() read at each hit; both must agree at every site, on
+ * the uprobe_multi path and on the forced perf_event fallback. Then semaphores, shared
+ * libraries, pid filtering, /proc/PID/root paths, attaching before the process starts, bad
+ * sites, the spec table (dedup, refcounts, id reuse, full table) and the error returns.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "test.h"
+#include "usdt.h"
+#include "../bpf/usdt_test.h"
+#include "usdt_nomap.skel.h"
+#include "usdt_test.skel.h"
+
+#define FIXTURE	   FIXTURES_DIR "/usdt_args"
+#define FIXTURE_SO FIXTURES_DIR "/libusdtargs.so"
+#define COOKIE	   0xc0ffee00d15ea5e5ULL
+#define MAX_EXP	   64
+#define MAX_EVENTS 256
+
+/* ---- the fixture: started, talked to, and always killed ----------------------------------- */
+
+struct proc {
+	pid_t pid;
+	FILE *in, *out;
+};
+
+/* One "expect" line of the fixture. */
+struct exp {
+	char probe[96];
+	int n;
+	long long vals[USDT_MAX_ARGS];
+	int sizes[USDT_MAX_ARGS];
+	bool bad[USDT_MAX_ARGS];
+};
+
+/* What the fixture answered to one command. */
+struct reply {
+	struct exp exp[MAX_EXP];
+	int cnt;
+	unsigned int sema, lib_sema;
+};
+
+static volatile pid_t children[4];
+
+static void kill_children(void)
+{
+	for (size_t i = 0; i < 4; i++) {
+		if (children[i] > 0)
+			kill(children[i], SIGKILL);
+	}
+}
+
+static void on_alarm(int sig)
+{
+	static const char msg[] = "test_usdt_attach: timed out\n";
+
+	(void)sig;
+	kill_children();
+	if (write(2, msg, sizeof(msg) - 1) < 0)
+		_exit(2);
+	_exit(1);
+}
+
+static void track(pid_t pid, pid_t replace)
+{
+	for (size_t i = 0; i < 4; i++) {
+		if (children[i] == replace) {
+			children[i] = pid;
+			return;
+		}
+	}
+}
+
+static int proc_start(struct proc *p)
+{
+	int in[2], out[2];
+	char line[64];
+
+	if (pipe(in) || pipe(out))
+		return -1;
+	p->pid = fork();
+	if (p->pid == 0) {
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		close(in[0]);
+		close(in[1]);
+		close(out[0]);
+		close(out[1]);
+		execl(FIXTURE, FIXTURE, (char *)NULL);
+		_exit(127);
+	}
+	track(p->pid, 0);
+	close(in[0]);
+	close(out[1]);
+	p->in = fdopen(in[1], "w");
+	p->out = fdopen(out[0], "r");
+	if (!p->in || !p->out || !fgets(line, sizeof(line), p->out) || strncmp(line, "ready ", 6)) {
+		fprintf(stderr, "usdt_args did not start\n");
+		return -1;
+	}
+	return 0;
+}
+
+static void proc_stop(struct proc *p)
+{
+	fprintf(p->in, "quit\n");
+	fclose(p->in);
+	fclose(p->out);
+	waitpid(p->pid, NULL, 0);
+	track(0, p->pid);
+}
+
+static void parse_expect(struct exp *e, const char *line)
+{
+	const char *p = line + strlen("expect ");
+	int used = 0;
+
+	memset(e, 0, sizeof(*e));
+	if (sscanf(p, "%95s %d%n", e->probe, &e->n, &used) != 2)
+		return;
+	p += used;
+	for (int i = 0; i < e->n && i < USDT_MAX_ARGS; i++) {
+		if (sscanf(p, " E/%d%n", &e->sizes[i], &used) == 1)
+			e->bad[i] = true;
+		else if (sscanf(p, " %lld/%d%n", &e->vals[i], &e->sizes[i], &used) != 2)
+			return;
+		p += used;
+	}
+}
+
+/* Sends cmd, reads the answer up to "done". */
+static bool proc_cmd(struct proc *p, const char *cmd, struct reply *r)
+{
+	char line[600];
+
+	memset(r, 0, sizeof(*r));
+	if (fprintf(p->in, "%s\n", cmd) < 0 || fflush(p->in))
+		return false;
+	while (fgets(line, sizeof(line), p->out)) {
+		if (!strcmp(line, "done\n"))
+			return true;
+		if (!strncmp(line, "expect ", 7) && r->cnt < MAX_EXP)
+			parse_expect(&r->exp[r->cnt++], line);
+		else
+			sscanf(line, "sema %u %u", &r->sema, &r->lib_sema);
+	}
+	return false;
+}
+
+static bool reply_has(const struct reply *r, const char *probe)
+{
+	for (int i = 0; i < r->cnt; i++) {
+		if (!strcmp(r->exp[i].probe, probe))
+			return true;
+	}
+	return false;
+}
+
+/* ---- the tracer: usdt_test.bpf.c, its manager and ring buffer ----------------------------- */
+
+struct tracer {
+	struct usdt_test *skel;
+	struct usdt_manager *man;
+	struct ring_buffer *rb;
+	struct usdt_test_event ev[MAX_EVENTS];
+	int cnt;
+};
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct tracer *t = ctx;
+
+	if (size == sizeof(t->ev[0]) && t->cnt < MAX_EVENTS)
+		memcpy(&t->ev[t->cnt++], data, size);
+	return 0;
+}
+
+static int tracer_open(struct tracer *t, enum usdt_attach_mode mode, size_t max_specs)
+{
+	struct usdt_manager_opts mo = {.sz = sizeof(mo), .max_specs = max_specs};
+
+	memset(t, 0, sizeof(*t));
+	t->skel = usdt_test__open();
+	if (!t->skel || usdt_program_prepare(t->skel->progs.usdt_record, mode))
+		return -1;
+	t->man = usdt_manager__new(t->skel->obj, &mo);
+	if (!t->man || usdt_test__load(t->skel))
+		return -1;
+	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), on_event, t, NULL);
+	return t->rb ? 0 : -1;
+}
+
+static void tracer_close(struct tracer *t)
+{
+	if (t->skel)
+		CHECK_INT(t->skel->bss->dropped, 0);
+	ring_buffer__free(t->rb);
+	usdt_manager__free(t->man);
+	usdt_test__destroy(t->skel);
+}
+
+/* The program ran in the fixture before it answered "done": everything is in the buffer. */
+static void tracer_collect(struct tracer *t)
+{
+	t->cnt = 0;
+	CHECK(ring_buffer__consume(t->rb) >= 0);
+}
+
+static struct usdt_link *attach(struct tracer *t, pid_t pid, const char *path, const char *glob,
+				__u64 cookie)
+{
+	struct usdt_attach_opts ao = {.sz = sizeof(ao), .cookie = cookie};
+
+	return usdt_attach(t->man, t->skel->progs.usdt_record, pid, path, glob, &ao);
+}
+
+/* ---- warnings, captured so tests can check that a bad site is named ----------------------- */
+
+static char warn_log[16384];
+static size_t warn_len;
+
+static int capture_print(enum usdt_print_level level, const char *fmt, va_list ap)
+{
+	va_list copy;
+	int n;
+
+	if (level != USDT_WARN)
+		return 0;
+	va_copy(copy, ap);
+	n = vsnprintf(warn_log + warn_len, sizeof(warn_log) - warn_len, fmt, ap);
+	if (n > 0)
+		warn_len = warn_len + n < sizeof(warn_log) ? warn_len + n : sizeof(warn_log) - 1;
+	vfprintf(stderr, fmt, copy);
+	va_end(copy);
+	return n;
+}
+
+static void warn_reset(void)
+{
+	warn_len = 0;
+	warn_log[0] = '\0';
+}
+
+#define CHECK_WARNED(text)                                                                     \
+	do {                                                                                   \
+		test_checks++;                                                                 \
+		if (!strstr(warn_log, text)) {                                                 \
+			test_failures++;                                                       \
+			fprintf(stderr, "%s:%d: no warning with \"%s\"\n", __FILE__, __LINE__, \
+				text);                                                         \
+		}                                                                              \
+	} while (0)
+
+/* ---- comparing what BPF read with what the fixture passed --------------------------------- */
+
+static bool check_eq(const char *probe, const char *what, int i, long long got, long long want)
+{
+	test_checks++;
+	if (got == want)
+		return true;
+	test_failures++;
+	fprintf(stderr, "%s: %s[%d] = %lld (%#llx), expected %lld (%#llx)\n", probe, what, i, got,
+		(unsigned long long)got, want, (unsigned long long)want);
+	return false;
+}
+
+static void check_event(struct tracer *t, const struct usdt_test_event *ev, const struct exp *e,
+			__u64 cookie)
+{
+	struct usdt_probe_info info;
+	char name[160] = "?";
+
+	if (!usdt_manager__probe_info(t->man, ev->probe_id, &info))
+		snprintf(name, sizeof(name), "%s:%s", info.provider, info.name);
+	CHECK_STR(name, e->probe);
+	check_eq(e->probe, "arg_cnt", 0, ev->arg_cnt, e->n);
+	check_eq(e->probe, "cookie", 0, (long long)ev->cookie, (long long)cookie);
+	for (int i = 0; i < USDT_MAX_ARGS; i++) {
+		if (i >= e->n) {
+			check_eq(e->probe, "err", i, ev->errs[i], -ENOENT);
+			continue;
+		}
+		check_eq(e->probe, "size", i, ev->sizes[i], e->sizes[i]);
+		if (e->bad[i]) {
+			check_eq(e->probe, "err", i, ev->errs[i], -EOPNOTSUPP);
+		} else if (check_eq(e->probe, "err", i, ev->errs[i], 0)) {
+			check_eq(e->probe, "val", i, ev->vals[i], e->vals[i]);
+		}
+	}
+	check_eq(e->probe, "past_end_err", 0, ev->past_end_err, -ENOENT);
+	check_eq(e->probe, "past_max_err", 0, ev->past_max_err, -ENOENT);
+}
+
+/* globs: one glob, or several separated by '|'. */
+static bool match_any(const char *globs, const char *provider, const char *name)
+{
+	char buf[256], *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", globs);
+	for (char *g = strtok_r(buf, "|", &save); g; g = strtok_r(NULL, "|", &save)) {
+		if (usdt_probe_match(g, provider, name))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The events of pid must be, in order, the fixture's announcements that match globs.
+ * Returns the number compared.
+ */
+static int check_hits(struct tracer *t, const struct reply *r, pid_t pid, const char *globs,
+		      __u64 cookie)
+{
+	int k = 0, n = 0;
+
+	for (int i = 0; i < r->cnt; i++) {
+		const struct exp *e = &r->exp[i];
+		char provider[96], *name;
+
+		snprintf(provider, sizeof(provider), "%s", e->probe);
+		name = strchr(provider, ':');
+		if (!name)
+			continue;
+		*name++ = '\0';
+		if (!match_any(globs, provider, name))
+			continue;
+		while (k < t->cnt && t->ev[k].pid != (__u32)pid)
+			k++;
+		if (k == t->cnt) {
+			CHECK(!"a probe hit is missing");
+			fprintf(stderr, "no event for %s\n", e->probe);
+			return n;
+		}
+		check_event(t, &t->ev[k++], e, cookie);
+		n++;
+	}
+	for (; k < t->cnt; k++)
+		CHECK(t->ev[k].pid != (__u32)pid); /* no hit the fixture did not announce */
+	return n;
+}
+
+static int events_of(const struct tracer *t, pid_t pid)
+{
+	int n = 0;
+
+	for (int i = 0; i < t->cnt; i++)
+		n += t->ev[i].pid == (__u32)pid;
+	return n;
+}
+
+/* Sites of path whose probe matches glob, and their distinct probes. */
+static size_t count_sites(const char *path, const char *glob, size_t *probes)
+{
+	struct usdt_file *f = usdt_file__open(path, NULL);
+	size_t n = 0;
+
+	*probes = 0;
+	if (!f)
+		return 0;
+	for (size_t i = 0; i < usdt_file__site_cnt(f); i++) {
+		const struct usdt_site *s = usdt_file__site(f, i);
+		bool seen = false;
+
+		if (!usdt_probe_match(glob, s->provider, s->name))
+			continue;
+		n++;
+		for (size_t j = 0; j < i && !seen; j++) {
+			const struct usdt_site *o = usdt_file__site(f, j);
+
+			seen = usdt_probe_match(glob, o->provider, o->name) &&
+			       !strcmp(o->provider, s->provider) && !strcmp(o->name, s->name);
+		}
+		*probes += !seen;
+	}
+	usdt_file__close(f);
+	return n;
+}
+
+/* args:inl: two sites with the same operands share a spec id, the others have their own. */
+static void check_inl_specs(const struct tracer *t, const struct usdt_manager *man)
+{
+	__u32 ids[8];
+	int n = 0;
+
+	for (int i = 0; i < t->cnt && n < 8; i++) {
+		struct usdt_probe_info info;
+
+		if (!usdt_manager__probe_info(man, t->ev[i].probe_id, &info) &&
+		    !strcmp(info.name, "inl"))
+			ids[n++] = t->ev[i].spec_id;
+	}
+	CHECK_INT(n, 4);
+	if (n != 4)
+		return;
+	CHECK_INT(ids[0], ids[1]);
+	CHECK(ids[2] != ids[0] && ids[3] != ids[0] && ids[2] != ids[3]);
+}
+
+/* Every spec id an event carried leads back to the parsed arguments of its probe. */
+static void check_spec_args(const struct tracer *t)
+{
+	for (int i = 0; i < t->cnt; i++) {
+		const struct usdt_arg *argv;
+		int cnt = -1;
+
+		CHECK_INT(usdt_manager__spec_args(t->man, t->ev[i].spec_id, &argv, &cnt), 0);
+		CHECK_INT(cnt, t->ev[i].arg_cnt);
+		for (int j = 0; j < cnt; j++)
+			CHECK(argv[j].text && argv[j].text[0]);
+	}
+}
+
+/* ---- the tests ----------------------------------------------------------------------------- */
+
+static const char *mode_name(enum usdt_attach_mode mode)
+{
+	return mode == USDT_MODE_LEGACY ? "legacy" : "multi";
+}
+
+/*
+ * Every argument shape at every site, read through one link; the semaphore is raised while
+ * attached (the guarded probe fires) and back to 0 after destroy (it no longer fires).
+ */
+static void test_values(enum usdt_attach_mode mode)
+{
+	struct tracer t;
+	struct proc p;
+	struct reply r;
+	struct usdt_link *link;
+	size_t sites, probes;
+	int hits;
+
+	fprintf(stderr, "-- values (%s)\n", mode_name(mode));
+	if (tracer_open(&t, mode, 0) || proc_start(&p)) {
+		CHECK(!"setup");
+		return;
+	}
+	link = attach(&t, p.pid, FIXTURE, "args:*", COOKIE);
+	CHECK(link);
+	if (link) {
+		sites = count_sites(FIXTURE, "args:*", &probes);
+		CHECK_INT(usdt_link__site_cnt(link), sites);
+		CHECK_INT(usdt_link__probe_cnt(link), probes);
+		CHECK_INT(usdt_uprobe_link__mode(usdt_link__uprobe_link(link)), mode);
+		CHECK(proc_cmd(&p, "sema", &r) && r.sema > 0);
+		CHECK(proc_cmd(&p, "fire", &r));
+		CHECK(reply_has(&r, "args:guarded"));
+		tracer_collect(&t);
+		hits = check_hits(&t, &r, p.pid, "args:*", COOKIE);
+		CHECK_INT(hits, r.cnt);
+		CHECK_INT(t.cnt, r.cnt);
+		check_inl_specs(&t, t.man);
+		check_spec_args(&t);
+		CHECK_INT(usdt_link__destroy(link), 0);
+	}
+	CHECK(proc_cmd(&p, "sema", &r));
+	CHECK_INT(r.sema, 0);
+	CHECK(proc_cmd(&p, "fire", &r));
+	CHECK(!reply_has(&r, "args:guarded"));
+	tracer_collect(&t);
+	CHECK_INT(t.cnt, 0);
+	proc_stop(&p);
+	tracer_close(&t);
+}
+
+/* Two links on the same sites share spec ids; destroying one leaves the other intact. */
+static void test_refcount_and_reuse(void)
+{
+	struct usdt_link *l1, *l2, *l3;
+	struct tracer t;
+	struct proc p;
+	struct reply r;
+	__u32 max_id = 0;
+
+	fprintf(stderr, "-- refcounts and id reuse\n");
+	if (tracer_open(&t, USDT_MODE_MULTI, 0) || proc_start(&p)) {
+		CHECK(!"setup");
+		return;
+	}
+	l1 = attach(&t, p.pid, FIXTURE, "args:ints", 1);
+	l2 = attach(&t, p.pid, FIXTURE, "args:ints", 1);
+	CHECK(l1 && l2);
+	CHECK(proc_cmd(&p, "fire", &r));
+	tracer_collect(&t);
+	CHECK_INT(events_of(&t, p.pid), 2);
+	if (t.cnt == 2)
+		CHECK_INT(t.ev[0].spec_id, t.ev[1].spec_id);
+	usdt_link__destroy(l1);
+	CHECK(proc_cmd(&p, "fire", &r));
+	tracer_collect(&t);
+	CHECK_INT(check_hits(&t, &r, p.pid, "args:ints", 1), 1);
+	usdt_link__destroy(l2);
+
+	/* every id is free again: the next link gets the lowest ones back */
+	l3 = attach(&t, p.pid, FIXTURE, "args:inl", 2);
+	CHECK(l3);
+	CHECK(proc_cmd(&p, "fire", &r));
+	tracer_collect(&t);
+	CHECK_INT(check_hits(&t, &r, p.pid, "args:inl", 2), 4);
+	for (int i = 0; i < t.cnt; i++)
+		max_id = t.ev[i].spec_id > max_id ? t.ev[i].spec_id : max_id;
+	CHECK_INT(max_id, 2); /* 3 distinct specs for 4 sites */
+	usdt_link__destroy(l3);
+	proc_stop(&p);
+	tracer_close(&t);
+}
+
+/* A full table fails the attach, names the option to raise, and leaks no id. */
+static void test_spec_table_full(void)
+{
+	struct usdt_link *l1, *l2;
+	struct tracer t;
+	struct proc p;
+	struct reply r;
+
+	fprintf(stderr, "-- spec table full\n");
+	if (tracer_open(&t, USDT_MODE_MULTI, 4) || proc_start(&p)) {
+		CHECK(!"setup");
+		return;
+	}
+	warn_reset();
+	CHECK(!attach(&t, p.pid, FIXTURE, "args:*", 0));
+	CHECK_INT(errno, E2BIG);
+	CHECK_WARNED("spec table full (4 entries): raise usdt_manager_opts.max_specs");
+	l1 = attach(&t, p.pid, FIXTURE, "args:inl", 0);	 /* 3 specs */
+	l2 = attach(&t, p.pid, FIXTURE, "args:ints", 0); /* the 4th */
+	CHECK(l1 && l2);
+	CHECK(!attach(&t, p.pid, FIXTURE, "args:mem", 0));
+	CHECK_INT(errno, E2BIG);
+	CHECK(proc_cmd(&p, "fire", &r));
+	tracer_collect(&t);
+	CHECK_INT(check_hits(&t, &r, p.pid, "args:ints|args:inl", 0), 5);
+	usdt_link__destroy(l1);
+	usdt_link__destroy(l2);
+	proc_stop(&p);
+	tracer_close(&t);
+}
+
+/* A library's probes for one process: the other process running it is neither traced nor
+ * has its semaphore raised. */
+static void test_lib_pid_filter(void)
+{
+	struct reply ra, rb;
+	struct usdt_link *link;
+	struct proc a, b;
+	struct tracer t;
+
+	fprintf(stderr, "-- shared library, pid filter\n");
+	if (tracer_open(&t, USDT_MODE_AUTO, 0) || proc_start(&a) || proc_start(&b)) {
+		CHECK(!"setup");
+		return;
+	}
+	link = attach(&t, a.pid, FIXTURE_SO, "argslib:*", 0);
+	CHECK(link);
+	CHECK_INT(usdt_link__site_cnt(link), 2);
+	CHECK(proc_cmd(&a, "sema", &ra) && ra.lib_sema > 0);
+	CHECK(proc_cmd(&b, "sema", &rb) && rb.lib_sema == 0);
+	CHECK(proc_cmd(&a, "lib", &ra) && proc_cmd(&b, "lib", &rb));
+	CHECK(reply_has(&ra, "argslib:guarded"));
+	CHECK(!reply_has(&rb, "argslib:guarded"));
+	tracer_collect(&t);
+	CHECK_INT(check_hits(&t, &ra, a.pid, "argslib:*", 0), 2);
+	CHECK_INT(events_of(&t, b.pid), 0);
+	usdt_link__destroy(link);
+	CHECK(proc_cmd(&a, "sema", &ra) && ra.lib_sema == 0);
+	proc_stop(&a);
+	proc_stop(&b);
+	tracer_close(&t);
+}
+
+/* The binary as the process sees it, through /proc/PID/root. */
+static void test_proc_root(void)
+{
+	char path[PATH_MAX + 32], real[PATH_MAX];
+	struct usdt_probe_info info;
+	struct usdt_link *link;
+	struct tracer t;
+	struct proc p;
+	struct reply r;
+
+	fprintf(stderr, "-- /proc/PID/root\n");
+	if (!realpath(FIXTURE, real) || tracer_open(&t, USDT_MODE_AUTO, 0) || proc_start(&p)) {
+		CHECK(!"setup");
+		return;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/root%s", (int)p.pid, real);
+	link = attach(&t, p.pid, path, "args:ints*", 0);
+	CHECK(link);
+	CHECK(proc_cmd(&p, "fire", &r));
+	tracer_collect(&t);
+	CHECK_INT(check_hits(&t, &r, p.pid, "args:ints*", 0), 2);
+	if (t.cnt && !usdt_manager__probe_info(t.man, t.ev[0].probe_id, &info))
+		CHECK_STR(info.path, path);
+	usdt_link__destroy(link);
+	proc_stop(&p);
+	tracer_close(&t);
+}
+
+/* System-wide on a path, before the process exists: the kernel raises its semaphore at exec. */
+static void test_before_start(void)
+{
+	struct usdt_link *link;
+	struct tracer t;
+	struct proc p;
+	struct reply r;
+
+	fprintf(stderr, "-- system-wide, attached before the process starts\n");
+	if (tracer_open(&t, USDT_MODE_AUTO, 0)) {
+		CHECK(!"setup");
+		return;
+	}
+	link = attach(&t, -1, FIXTURE, "args:*", 3);
+	CHECK(link);
+	if (proc_start(&p)) {
+		CHECK(!"setup");
+		usdt_link__destroy(link);
+		tracer_close(&t);
+		return;
+	}
+	CHECK(proc_cmd(&p, "sema", &r) && r.sema > 0);
+	CHECK(proc_cmd(&p, "fire", &r));
+	tracer_collect(&t);
+	CHECK_INT(check_hits(&t, &r, p.pid, "args:*", 3), r.cnt);
+	CHECK(reply_has(&r, "args:guarded"));
+	usdt_link__destroy(link);
+	CHECK(proc_cmd(&p, "sema", &r) && r.sema == 0);
+	proc_stop(&p);
+	tracer_close(&t);
+}
+
+/* A copy of the fixture claiming to be an aarch64 binary. */
+static int foreign_copy(char *path)
+{
+	static const unsigned short em_aarch64 = 183;
+	char buf[65536];
+	int in, out, n, ok = 0;
+
+	strcpy(path, "/tmp/usdt_attach_foreignXXXXXX");
+	in = open(FIXTURE, O_RDONLY);
+	out = mkstemp(path);
+	if (in < 0 || out < 0)
+		goto out;
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		ok = write(out, buf, n) == n;
+	ok = ok && pwrite(out, &em_aarch64, 2, 18) == 2; /* e_machine */
+out:
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	return ok ? 0 : -1;
+}
+
+/* Bad sites are named and refused, or skipped on request; never a partial link. */
+static void test_bad_sites(void)
+{
+	struct usdt_attach_opts skip = {.sz = sizeof(skip), .skip_bad_sites = true};
+	struct bpf_program *prog;
+	struct usdt_link *link;
+	struct tracer t;
+	char foreign[64];
+	size_t sites, probes;
+
+	fprintf(stderr, "-- bad sites\n");
+	if (tracer_open(&t, USDT_MODE_AUTO, 0)) {
+		CHECK(!"setup");
+		return;
+	}
+	prog = t.skel->progs.usdt_record;
+	warn_reset();
+	CHECK(!attach(&t, -1, FIXTURE, "conflict:*", 0));
+	CHECK_INT(errno, EINVAL);
+	CHECK_WARNED("site conflict:b at 0x");
+	CHECK_WARNED("another semaphore");
+	link = usdt_attach(t.man, prog, -1, FIXTURE, "conflict:*", &skip);
+	CHECK(link && usdt_link__site_cnt(link) == 1);
+	usdt_link__destroy(link);
+
+	warn_reset();
+	CHECK(!attach(&t, -1, FIXTURE, "bad:*", 0));
+	CHECK_INT(errno, EINVAL);
+	CHECK_WARNED("site bad:pc at 0x10");
+	CHECK_WARNED("site bad:sema at 0x");
+	CHECK(!usdt_attach(t.man, prog, -1, FIXTURE, "bad:*", &skip));
+	CHECK_INT(errno, EINVAL);
+	CHECK_WARNED("every site matching 'bad:*' is bad");
+
+	link = usdt_attach(t.man, prog, -1, FIXTURE, "*", &skip);
+	sites = count_sites(FIXTURE, "*", &probes);
+	CHECK(link && usdt_link__site_cnt(link) == sites - 3);
+	usdt_link__destroy(link);
+
+	warn_reset();
+	CHECK(!attach(&t, -1, FIXTURE, "nosuch:*", 0));
+	CHECK_INT(errno, ENOENT);
+	CHECK_WARNED("no USDT probe matches 'nosuch:*'");
+
+	warn_reset();
+	if (foreign_copy(foreign) == 0) {
+		CHECK(!attach(&t, -1, foreign, "args:*", 0));
+		CHECK_INT(errno, ENOEXEC);
+		CHECK_WARNED("aarch64 binary, but this host is x86_64");
+		unlink(foreign);
+	} else {
+		CHECK(!"foreign copy");
+	}
+	tracer_close(&t);
+}
+
+/* Misuse: no spec map, a loaded object, an unloaded one, unknown ids. */
+static void test_errors(void)
+{
+	struct usdt_manager_opts mo = {.sz = sizeof(mo)};
+	struct usdt_probe_info info;
+	const struct usdt_arg *argv;
+	struct usdt_nomap *nomap;
+	struct usdt_manager *man;
+	struct usdt_test *skel;
+	int cnt;
+
+	fprintf(stderr, "-- errors\n");
+	nomap = usdt_nomap__open();
+	CHECK(nomap);
+	if (nomap) {
+		warn_reset();
+		CHECK(!usdt_manager__new(nomap->obj, &mo));
+		CHECK_INT(errno, ENOENT);
+		CHECK_WARNED("include <usdt/usdt.bpf.h>");
+		usdt_nomap__destroy(nomap);
+	}
+
+	skel = usdt_test__open();
+	CHECK(skel);
+	if (!skel)
+		return;
+	man = usdt_manager__new(skel->obj, &mo);
+	CHECK(man);
+	/* not loaded yet */
+	CHECK(!usdt_attach(man, skel->progs.usdt_record, -1, FIXTURE, "args:*", NULL));
+	CHECK_INT(errno, EINVAL);
+	CHECK_INT(usdt_manager__probe_info(man, 0, &info), -ENOENT);
+	CHECK_INT(usdt_manager__spec_args(man, 0, &argv, &cnt), -ENOENT);
+	CHECK_INT(usdt_program_prepare(skel->progs.usdt_record, USDT_MODE_AUTO), 0);
+	CHECK_INT(usdt_test__load(skel), 0);
+	CHECK(!usdt_manager__new(skel->obj, &mo));
+	CHECK_INT(errno, EBUSY);
+	mo.max_specs = (size_t)UINT32_MAX;
+	CHECK(!usdt_manager__new(skel->obj, &mo));
+	CHECK_INT(errno, EINVAL);
+	usdt_manager__free(man);
+	usdt_test__destroy(skel);
+}
+
+int main(void)
+{
+	test_require_root("test_usdt_attach");
+	signal(SIGALRM, on_alarm);
+	alarm(100);
+	atexit(kill_children);
+	usdt_set_print(capture_print);
+
+	test_values(USDT_MODE_MULTI);
+	test_values(USDT_MODE_LEGACY);
+	test_refcount_and_reuse();
+	test_spec_table_full();
+	test_lib_pid_filter();
+	test_proc_root();
+	test_before_start();
+	test_bad_sites();
+	test_errors();
+	return test_summary("test_usdt_attach");
+}
