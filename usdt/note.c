@@ -395,6 +395,16 @@ static int parse_site_args(struct note_ctx *c, struct usdt_site *s)
 	return parse_new_args(c, s, &s->arg_cnt);
 }
 
+/* Without parse_args the count still comes from splitting: listing shows it, cheaply. */
+static int count_args(const char *args)
+{
+	const char *starts[USDT_MAX_ARGS];
+	size_t lens[USDT_MAX_ARGS];
+	int cnt = usdti_split_args(args, starts, lens, USDT_MAX_ARGS);
+
+	return cnt < 0 ? -1 : cnt;
+}
+
 static int add_site(struct note_ctx *c, const struct raw_note *n, size_t idx, bool parse_args)
 {
 	const unsigned char *p = n->desc + 3 * c->word_sz, *end = n->desc + n->descsz;
@@ -415,7 +425,11 @@ static int add_site(struct note_ctx *c, const struct raw_note *n, size_t idx, bo
 	s->name = name;
 	s->args = args;
 	locate_site(c, s, n->desc);
-	return parse_args ? parse_site_args(c, s) : 0;
+	if (!parse_args) {
+		s->arg_cnt = count_args(args);
+		return 0;
+	}
+	return parse_site_args(c, s);
 }
 
 /* Sites point into the argument array only now: it may have moved while it grew. */
