@@ -1,0 +1,704 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * usdtctl trace: attaches one BPF program to every matching probe site (one link per object
+ * file) and prints each hit with its decoded arguments, or counts hits per probe.
+ *
+ * Lifecycle: options -> probe patterns -> objects (TARGET, -p, -c) -> scan their notes (which
+ * sizes the maps) -> open, size, load -> attach -> per-probe config -> start -> poll -> detach
+ * -> drain -> counts and summary.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "catalog.h"
+#include "cli.h"
+#include "target.h"
+#include "trace.h"
+#include "trace.skel.h"
+#include "trace_cmd.h"
+#include "trace_output.h"
+#include "trace_scan.h"
+#include "usdt.h"
+
+#define RINGBUF_SIZE  (16u << 20)
+#define STDOUT_BUF    (1u << 20)
+#define NO_PIDFD_POLL 200 /* ms between kill(pid, 0) checks without pidfd_open */
+#define COUNT_N_POLL  100 /* ms between total checks for --count -n */
+
+struct trace_opts {
+	pid_t pid;
+	const char *cmd;
+	bool json;
+	bool count;
+	double interval_s;
+	double duration_s;
+	unsigned long long max_events;
+	const char *target;
+	char **probes;
+	int probe_cnt;
+};
+
+struct tracer {
+	struct trace_opts o;
+	struct trace_scan sc;
+	struct catalog *cat;
+	struct trace *skel;
+	struct usdt_manager *man;
+	struct ring_buffer *rb;
+	struct trace_out out;
+	struct trace_child child;
+	int pidfd;
+	pid_t watch_pid; /* -p or -c: the trace ends when it exits */
+	__u64 events;
+	__u64 start_ns;
+	bool stop; /* -n reached, or stdout failed */
+};
+
+static volatile sig_atomic_t exiting;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	exiting = 1;
+}
+
+static __u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	/* errors reach the user as one line of usdtctl's; libbpf's own log on request */
+	if ((level == LIBBPF_WARN && cli_env.verbose) || getenv("USDTCTL_DEBUG"))
+		return vfprintf(stderr, fmt, ap);
+	return 0;
+}
+
+/* ---- options ----------------------------------------------------------------------------- */
+
+static void do_help(FILE *out)
+{
+	fprintf(out,
+		"Usage: usdtctl trace [-p PID | -c CMD] [--json] [--count [-i SECONDS]]\n"
+		"                     [-d SECONDS] [-n EVENTS] [TARGET] PROBE...\n"
+		"\n"
+		"Attaches to every site of the matching probes (one link per object file) and\n"
+		"prints each hit: time (s since the start), pid, tid, command, provider:name and\n"
+		"the arguments, decoded by their size and sign. Stops on Ctrl-C or SIGTERM, when\n"
+		"the traced process exits, or at -d / -n, then prints a summary on stderr.\n"
+		"\n"
+		"Options:\n"
+		"  -p, --pid PID         trace process PID only; its objects hold the probes, or\n"
+		"                        the TARGET among them; ends when PID exits\n"
+		"  -c, --command CMD     run CMD (as /bin/sh -c 'exec CMD') with the probes\n"
+		"                        attached before its first instruction, in its executable\n"
+		"                        and the libraries it links (and TARGET, e.g. a library it\n"
+		"                        dlopens); ends when CMD exits. usdtctl exits 0 and reports\n"
+		"                        CMD's status, as bpftrace does\n"
+		"  -j, --json            JSON Lines: {\"time_ns\", \"pid\", \"tid\", \"comm\", \"provider\",\n"
+		"                        \"name\", \"args\": [...]} per hit (null: unreadable), then\n"
+		"                        {\"summary\": {\"events\", \"lost\", \"duration_ns\"}}\n"
+		"      --count           count hits per provider:name (in BPF) and print the totals\n"
+		"                        at the end instead of each hit\n"
+		"  -i, --interval SECS   with --count: print the counts of each SECS interval\n"
+		"  -d, --duration SECS   stop after SECS seconds\n"
+		"  -n, --events EVENTS   stop after EVENTS hits (with --count: at least EVENTS)\n"
+		"  -h, --help            this help\n"
+		"\n"
+		"PROBE and TARGET:\n"
+		"  PROBE is a glob over provider:name (a provider alone matches all its probes),\n"
+		"  or usdt:PATH:provider:name. Without -p or -c, probes are traced system-wide in\n"
+		"  TARGET, a file or a program or library name. Every hit is printed unless the\n"
+		"  ring buffer overflows; lost hits are counted and reported.\n"
+		"\n"
+		"Argument types:\n"
+		"  A PROBE may end with a type list: 'python:function__entry(str,str,int)'.\n"
+		"  int (the default): the number, by its size and sign; hex: a number printed in\n"
+		"  hex; str: a pointer to a NUL-terminated string; strn: a pointer to a string\n"
+		"  whose length is the next argument. Strings are read up to %d bytes; a longer\n"
+		"  one ends in \"...\". Without a type list, the catalog of well-known probes\n"
+		"  (Python, Ruby, PHP, PostgreSQL, Java HotSpot, libstdc++, Node.js) gives the\n"
+		"  types; one entry a line, as in 'python:function__entry(str,str,int)'.\n"
+		"  Catalog files, first match wins ($USDTCTL_CATALOG: ':'-separated files):\n",
+		TRACE_STR_MAX);
+	catalog_print_paths(out, "    ");
+	fprintf(out,
+		"\n"
+		"Examples:\n"
+		"  usdtctl trace -c 'python3.11 app.py' python:function__entry\n"
+		"  usdtctl trace -p 1234 --count -i 1 'python:*'\n"
+		"  usdtctl trace --json /usr/lib/postgresql/15/bin/postgres 'postgresql:query__*'\n"
+		"  usdtctl trace -p 1234 'usdt:/opt/app/bin/app:app:request(str,int)'\n"
+		"\n"
+		"Once every probe is attached, one line on stderr:\n"
+		"  usdtctl: attached N sites of M probes in K objects in X ms\n"
+		"Needs root, or CAP_BPF and CAP_PERFMON.\n"
+		"\n"
+		"Exit status: 0 success (also when the trace is interrupted), 1 runtime failure\n"
+		"(no probe matched, no privilege, ...), 2 usage error.\n");
+}
+
+static int parse_seconds(const char *s, double *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtod(s, &end);
+	return errno || end == s || *end || !isfinite(*v) || *v <= 0 ? -EINVAL : 0;
+}
+
+static int parse_options(int argc, char **argv, struct trace_opts *o)
+{
+	static const struct option opts[] = {
+		{"pid", required_argument, NULL, 'p'},
+		{"command", required_argument, NULL, 'c'},
+		{"json", no_argument, NULL, 'j'},
+		{"count", no_argument, NULL, 'C'},
+		{"interval", required_argument, NULL, 'i'},
+		{"duration", required_argument, NULL, 'd'},
+		{"events", required_argument, NULL, 'n'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	char *end;
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":p:c:ji:d:n:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			if (cli_parse_pid(optarg, &o->pid))
+				return cli_error(EXIT_USAGE, "trace: bad pid '%s'", optarg);
+			break;
+		case 'c':
+			o->cmd = optarg;
+			break;
+		case 'j':
+			o->json = true;
+			break;
+		case 'C':
+			o->count = true;
+			break;
+		case 'i':
+			if (parse_seconds(optarg, &o->interval_s))
+				return cli_error(EXIT_USAGE, "trace: bad interval '%s'", optarg);
+			break;
+		case 'd':
+			if (parse_seconds(optarg, &o->duration_s))
+				return cli_error(EXIT_USAGE, "trace: bad duration '%s'", optarg);
+			break;
+		case 'n':
+			errno = 0;
+			o->max_events = strtoull(optarg, &end, 10);
+			if (errno || end == optarg || *end || !o->max_events || optarg[0] == '-')
+				return cli_error(EXIT_USAGE, "trace: bad event count '%s'", optarg);
+			break;
+		case 'h':
+			do_help(stdout);
+			return -1;
+		case ':':
+			return cli_error(EXIT_USAGE, "trace: %s needs an argument",
+					 argv[optind - 1]);
+		default:
+			if (optopt)
+				return cli_error(
+					EXIT_USAGE,
+					"trace: unknown option '-%c'; see 'usdtctl trace --help'",
+					optopt);
+			return cli_error(EXIT_USAGE,
+					 "trace: unknown option '%s'; see 'usdtctl trace --help'",
+					 argv[optind - 1]);
+		}
+	}
+	if (o->pid && o->cmd)
+		return cli_error(EXIT_USAGE, "trace: -p and -c exclude each other");
+	if (o->interval_s && !o->count)
+		return cli_error(EXIT_USAGE, "trace: -i needs --count");
+	return 0;
+}
+
+/* [TARGET] PROBE...: the first of two or more arguments is a TARGET unless it is a pattern. */
+static int classify(int argc, char **argv, struct trace_opts *o)
+{
+	const char *first = argc ? argv[0] : NULL;
+
+	if (argc >= 2 && !cli_is_usdt_spec(first) &&
+	    (strchr(first, '/') || access(first, F_OK) == 0 || !cli_has_pattern_chars(first))) {
+		o->target = first;
+		argc--;
+		argv++;
+	}
+	if (!argc)
+		return cli_error(EXIT_USAGE, "trace: no PROBE; see 'usdtctl trace --help'");
+	o->probes = argv;
+	o->probe_cnt = argc;
+	return 0;
+}
+
+/* ---- BPF: open, size, load; attach; per-probe config -------------------------------------- */
+
+static int bpf_failure(const char *what, int err)
+{
+	err = err < 0 ? -err : err;
+	if (err == EPERM || err == EACCES)
+		return cli_error(EXIT_RUNTIME, "%s: %s: needs root or CAP_BPF+CAP_PERFMON", what,
+				 strerror(err));
+	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) == 0)
+		return cli_error(EXIT_RUNTIME, "%s: the kernel lacks BPF ring buffers (Linux 5.8+)",
+				 what);
+	return cli_error(EXIT_RUNTIME, "%s: %s (USDTCTL_DEBUG=1 shows libbpf's log)", what,
+			 strerror(err));
+}
+
+static int load_bpf(struct tracer *t)
+{
+	struct usdt_manager_opts mopts = {.sz = sizeof(mopts), .max_specs = t->sc.site_cnt};
+	size_t probes = t->sc.found_cnt ? t->sc.found_cnt : 1;
+	struct trace *s;
+	int err;
+
+	s = t->skel = trace__open();
+	if (!s)
+		return bpf_failure("opening the tracer", errno);
+	s->rodata->count_only = t->o.count;
+	err = bpf_map__set_max_entries(s->maps.counts, probes);
+	if (!err)
+		err = bpf_map__set_max_entries(s->maps.probe_cfg, probes);
+	/* --count sends no events: the smallest ring buffer there is */
+	if (!err)
+		err = bpf_map__set_max_entries(s->maps.events,
+					       t->o.count ? (__u32)getpagesize() : RINGBUF_SIZE);
+	if (err)
+		return bpf_failure("sizing the tracer's maps", err);
+	err = usdt_program_prepare(s->progs.usdtctl_trace, USDT_MODE_AUTO);
+	if (err)
+		return bpf_failure("preparing the tracer", err);
+	t->man = usdt_manager__new(s->obj, &mopts);
+	if (!t->man)
+		return bpf_failure("creating the USDT manager", errno);
+	err = trace__load(s);
+	if (err)
+		return bpf_failure("loading the tracer", err);
+	return 0;
+}
+
+static int attach_object(struct tracer *t, struct object *o, pid_t pid)
+{
+	struct usdt_attach_opts aopts = {
+		.sz = sizeof(aopts),
+		.skip_bad_sites = true,
+		.extra_globs = o->globs + 1,
+		.extra_glob_cnt = o->glob_cnt - 1,
+	};
+	const char *why;
+	int err;
+
+	o->link = usdt_attach(t->man, t->skel->progs.usdtctl_trace, pid, o->path, o->globs[0],
+			      &aopts);
+	if (o->link)
+		return 0;
+	err = errno;
+	if (err == EPERM || err == EACCES)
+		return cli_error(EXIT_RUNTIME,
+				 "%s: attaching: %s: needs root or CAP_BPF+CAP_PERFMON", o->shown,
+				 strerror(err));
+	why = cli_last_lib_message();
+	return cli_error(EXIT_RUNTIME, "%s: attaching %zu sites failed: %s", o->shown, o->site_cnt,
+			 why ? why : strerror(err));
+}
+
+static int attach_all(struct tracer *t, pid_t pid, size_t *objs, size_t *sites)
+{
+	for (size_t i = 0; i < t->sc.obj_cnt; i++) {
+		struct object *o = &t->sc.objs[i];
+		int err;
+
+		if (!o->glob_cnt)
+			continue;
+		err = attach_object(t, o, pid);
+		if (err)
+			return err;
+		(*objs)++;
+		*sites += usdt_link__site_cnt(o->link);
+	}
+	return 0;
+}
+
+/* One probe id: names, formats, type list (the PROBE's, or the catalog's), BPF config. */
+static int setup_probe(struct tracer *t, __u32 id, const struct usdt_probe_info *info)
+{
+	struct trace_probe_desc *d = &t->out.probes[id];
+	const struct found_probe *f =
+		trace_scan_find(&t->sc, info->path, info->provider, info->name);
+	const struct pattern *pats = t->sc.pats;
+	struct trace_probe_cfg cfg;
+	int err = trace_desc_init(d, info->provider, info->name);
+
+	if (err)
+		return err;
+	d->arg_cnt = info->arg_cnt;
+	d->canon = id;
+	for (__u32 j = 0; j < id; j++) {
+		if (!strcmp(t->out.probes[j].provider, d->provider) &&
+		    !strcmp(t->out.probes[j].name, d->name)) {
+			d->canon = j;
+			break;
+		}
+	}
+	if (f) {
+		memcpy(d->fmt, f->fmt, sizeof(d->fmt));
+		if (pats[f->pat].has_types)
+			d->types = pats[f->pat].types;
+	}
+	if (!f || !pats[f->pat].has_types)
+		catalog_lookup(t->cat, info->provider, info->name, &d->types);
+	for (int i = 0; i < d->types.cnt; i++) {
+		if (d->types.type[i] == ARG_HEX && d->fmt[i] != FMT_F32 && d->fmt[i] != FMT_F64)
+			d->fmt[i] = FMT_HEX;
+	}
+	cfg.str_mask = arg_types_mask(&d->types, ARG_STR);
+	cfg.strn_mask = arg_types_mask(&d->types, ARG_STRN);
+	err = bpf_map__update_elem(t->skel->maps.probe_cfg, &id, sizeof(id), &cfg, sizeof(cfg), 0);
+	return err;
+}
+
+static int setup_probes(struct tracer *t, size_t *cnt)
+{
+	struct usdt_probe_info info;
+	__u32 n = 0;
+	int err;
+
+	/* probe ids are dense from 0, one per (object, provider, name) attached */
+	while (usdt_manager__probe_info(t->man, n, &info) == 0)
+		n++;
+	if (n > t->sc.found_cnt)
+		return cli_error(EXIT_RUNTIME, "internal: %u probes attached, %zu expected", n,
+				 t->sc.found_cnt);
+	t->out.probes = calloc(n ? n : 1, sizeof(*t->out.probes));
+	if (!t->out.probes)
+		return cli_error(EXIT_RUNTIME, "out of memory");
+	for (__u32 id = 0; id < n; id++) {
+		usdt_manager__probe_info(t->man, id, &info);
+		err = setup_probe(t, id, &info);
+		t->out.probe_cnt = id + 1;
+		if (err)
+			return cli_error(EXIT_RUNTIME, "setting up probe %s:%s: %s", info.provider,
+					 info.name, strerror(-err));
+	}
+	*cnt = n;
+	return 0;
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct tracer *t = ctx;
+
+	trace_out_event(&t->out, data, size);
+	if (++t->events == t->o.max_events) {
+		t->stop = true;
+		return -ECANCELED;
+	}
+	return 0;
+}
+
+/* Attaches everything, configures the probes, and starts the trace (and the command). */
+static int start_trace(struct tracer *t)
+{
+	size_t objs = 0, sites = 0, probes = 0;
+	pid_t pid = t->o.pid ? t->o.pid : -1;
+	__u64 t0;
+	int err;
+
+	if (t->o.cmd) {
+		err = trace_child_spawn(&t->child, t->o.cmd);
+		if (err)
+			return cli_error(EXIT_RUNTIME, "-c: cannot start '%s': %s", t->o.cmd,
+					 strerror(-err));
+		pid = t->child.pid;
+	}
+	t0 = now_ns();
+	err = attach_all(t, pid, &objs, &sites);
+	if (!err)
+		err = setup_probes(t, &probes);
+	if (err)
+		return err;
+	if (!t->o.count) {
+		t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), on_event, t, NULL);
+		if (!t->rb)
+			return bpf_failure("opening the ring buffer", errno);
+	}
+	trace_out_prepare(&t->out);
+	if (!t->o.json && !t->o.count)
+		trace_out_header(&t->out);
+	fflush(stdout);
+	t->start_ns = t->out.start_ns = now_ns();
+	t->skel->bss->ready = true;
+	fprintf(stderr, "usdtctl: attached %zu sites of %zu probes in %zu objects in %llu ms\n",
+		sites, probes, objs, (unsigned long long)(now_ns() - t0) / 1000000);
+	if (t->o.cmd) {
+		err = trace_child_start(&t->child);
+		if (err)
+			return cli_error(EXIT_RUNTIME, "-c: cannot start '%s': %s", t->o.cmd,
+					 strerror(-err));
+	}
+	t->watch_pid = pid > 0 ? pid : 0;
+	if (t->watch_pid)
+		t->pidfd = syscall(SYS_pidfd_open, t->watch_pid, 0);
+	return 0;
+}
+
+/* ---- the run ----------------------------------------------------------------------------- */
+
+static int sum_percpu(int map_fd, __u32 key, __u64 *sum)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	__u64 *vals;
+	int err;
+
+	*sum = 0;
+	if (ncpu < 0)
+		return ncpu;
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	err = bpf_map_lookup_elem(map_fd, &key, vals) ? -errno : 0;
+	for (int i = 0; !err && i < ncpu; i++)
+		*sum += vals[i];
+	free(vals);
+	return err;
+}
+
+/* Running totals per probe id (counts must hold out.probe_cnt); returns their sum. */
+static __u64 read_counts(struct tracer *t, __u64 *counts)
+{
+	int fd = bpf_map__fd(t->skel->maps.counts);
+	__u64 total = 0;
+
+	for (__u32 id = 0; id < t->out.probe_cnt; id++) {
+		if (sum_percpu(fd, id, &counts[id]))
+			counts[id] = 0;
+		total += counts[id];
+	}
+	return total;
+}
+
+static bool target_alive(struct tracer *t)
+{
+	if (!t->watch_pid)
+		return true;
+	if (t->pidfd >= 0)
+		return true; /* its exit shows up in the poll */
+	/* a child stays a zombie until reaped: kill() still finds it */
+	if (t->child.pid > 0) {
+		siginfo_t si = {0};
+
+		return waitid(P_PID, t->child.pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+		       si.si_pid == 0;
+	}
+	return kill(t->watch_pid, 0) == 0 || errno != ESRCH;
+}
+
+static int poll_timeout(struct tracer *t, __u64 now, __u64 deadline, __u64 next_tick)
+{
+	__u64 until = deadline;
+	long ms;
+
+	if (next_tick && (!until || next_tick < until))
+		until = next_tick;
+	ms = until ? (long)((until > now ? until - now : 0) / 1000000) + 1 : -1;
+	if (t->watch_pid && t->pidfd < 0 && (ms < 0 || ms > NO_PIDFD_POLL))
+		ms = NO_PIDFD_POLL;
+	if (t->o.count && t->o.max_events && (ms < 0 || ms > COUNT_N_POLL))
+		ms = COUNT_N_POLL;
+	return ms;
+}
+
+static int run_loop(struct tracer *t, __u64 *counts, int *ticks)
+{
+	struct epoll_event ev = {.events = EPOLLIN}, evs[2];
+	__u64 deadline = 0, next_tick = 0, step = t->o.interval_s * 1e9;
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+
+	if (ep < 0)
+		return cli_error(EXIT_RUNTIME, "epoll: %s", strerror(errno));
+	if (t->rb) {
+		ev.data.u32 = 1;
+		epoll_ctl(ep, EPOLL_CTL_ADD, ring_buffer__epoll_fd(t->rb), &ev);
+	}
+	if (t->pidfd >= 0) {
+		ev.data.u32 = 2;
+		epoll_ctl(ep, EPOLL_CTL_ADD, t->pidfd, &ev);
+	}
+	if (t->o.duration_s)
+		deadline = t->start_ns + (__u64)(t->o.duration_s * 1e9);
+	if (step)
+		next_tick = t->start_ns + step;
+	while (!exiting && !t->stop) {
+		__u64 now = now_ns();
+		int n = epoll_wait(ep, evs, 2, poll_timeout(t, now, deadline, next_tick));
+		bool gone = false;
+
+		for (int i = 0; i < n; i++)
+			gone |= evs[i].data.u32 == 2;
+		if (t->rb && ring_buffer__consume(t->rb) < 0 && !t->stop)
+			break;
+		if (fflush(stdout) || ferror(stdout))
+			break; /* a closed pipe: nothing more can be shown */
+		if (gone || !target_alive(t))
+			break;
+		now = now_ns();
+		if (deadline && now >= deadline)
+			break;
+		if (next_tick && now >= next_tick) {
+			read_counts(t, counts);
+			trace_out_counts(&t->out, counts, ++*ticks);
+			fflush(stdout);
+			next_tick += step;
+		}
+		if (t->o.count && t->o.max_events && read_counts(t, counts) >= t->o.max_events)
+			break;
+	}
+	close(ep);
+	return 0;
+}
+
+/* Detaches, shows what is left, the counts and the summary. */
+static int finish_trace(struct tracer *t, __u64 *counts, int ticks)
+{
+	struct trace_summary s = {0};
+	int fd = bpf_map__fd(t->skel->maps.stats);
+	__u64 bad = 0;
+
+	for (size_t i = 0; i < t->sc.obj_cnt; i++) {
+		usdt_link__destroy(t->sc.objs[i].link);
+		t->sc.objs[i].link = NULL;
+	}
+	s.duration_ns = now_ns() - t->start_ns;
+	if (t->rb && !t->stop)
+		ring_buffer__consume(t->rb);
+	if (t->o.count) {
+		s.events = read_counts(t, counts);
+		trace_out_counts(&t->out, counts, ticks ? ticks + 1 : 0);
+	} else {
+		s.events = t->events;
+	}
+	sum_percpu(fd, TRACE_STAT_LOST, &s.lost);
+	sum_percpu(fd, TRACE_STAT_BAD_ID, &bad);
+	if (t->child.pid > 0)
+		s.have_status = trace_child_finish(&t->child, &s.status) == 0;
+	trace_out_summary(&t->out, &s);
+	if (s.lost)
+		cli_warn("%llu events were lost: the ring buffer was full (output too slow?)",
+			 (unsigned long long)s.lost);
+	if (bad || t->out.malformed)
+		cli_warn("%llu hits of unknown probes, %llu malformed events",
+			 (unsigned long long)bad, (unsigned long long)t->out.malformed);
+	return 0;
+}
+
+static void tracer_free(struct tracer *t)
+{
+	int status;
+
+	for (size_t i = 0; i < t->sc.obj_cnt; i++)
+		usdt_link__destroy(t->sc.objs[i].link);
+	if (t->child.pid > 0)
+		trace_child_finish(&t->child, &status);
+	if (t->pidfd >= 0)
+		close(t->pidfd);
+	ring_buffer__free(t->rb);
+	usdt_manager__free(t->man);
+	trace__destroy(t->skel);
+	for (size_t i = 0; i < t->out.probe_cnt; i++)
+		trace_desc_free(&t->out.probes[i]);
+	free(t->out.probes);
+	trace_scan_free(&t->sc);
+	catalog_free(t->cat);
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa = {.sa_handler = on_signal};
+
+	/* no SA_RESTART: the poll returns at once */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static int trace_run(struct tracer *t)
+{
+	__u64 *counts;
+	int err, ticks = 0;
+
+	t->sc.pid = t->o.pid;
+	t->sc.cmd = t->o.cmd;
+	t->sc.target = t->o.target;
+	err = trace_scan_patterns(&t->sc, t->o.probes, t->o.probe_cnt);
+	if (!err)
+		err = trace_scan_objects(&t->sc);
+	if (!err)
+		err = trace_scan_sites(&t->sc);
+	if (!err)
+		err = trace_scan_check(&t->sc);
+	if (err)
+		return err;
+	t->cat = catalog_load();
+	if (!t->cat)
+		return cli_error(EXIT_RUNTIME, "out of memory");
+	err = load_bpf(t);
+	if (!err)
+		err = start_trace(t);
+	if (err)
+		return err;
+	counts = calloc(t->out.probe_cnt ? t->out.probe_cnt : 1, sizeof(*counts));
+	if (!counts)
+		return cli_error(EXIT_RUNTIME, "out of memory");
+	err = run_loop(t, counts, &ticks);
+	if (!err)
+		err = finish_trace(t, counts, ticks);
+	free(counts);
+	return err;
+}
+
+int do_trace(int argc, char **argv)
+{
+	struct tracer t = {.pidfd = -1, .child = {.go_fd = -1}};
+	int err;
+
+	t.o.json = cli_env.json;
+	err = parse_options(argc, argv, &t.o);
+	if (err)
+		return err < 0 ? 0 : err;
+	cli_env.json = t.o.json; /* errors as JSON lines too */
+	err = classify(argc - optind, argv + optind, &t.o);
+	if (err)
+		return err;
+	libbpf_set_print(libbpf_print);
+	install_signals();
+	setvbuf(stdout, NULL, _IOFBF, STDOUT_BUF);
+	t.out.f = stdout;
+	t.out.json = t.o.json;
+	err = trace_run(&t);
+	tracer_free(&t);
+	fflush(stdout);
+	return err;
+}

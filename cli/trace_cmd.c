@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * usdtctl trace -c CMD. The child is forked first and waits on a pipe; usdtctl attaches the
+ * probes to the command's executable and libraries by path, filtered by the child's pid
+ * (which exec keeps), and only then lets it exec: no early probe is missed.
+ */
+#define _GNU_SOURCE
+#include "trace_cmd.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <wordexp.h>
+
+#include "usdt.h"
+
+/* "NAME=value": a shell assignment before the command word. */
+static bool is_assignment(const char *w)
+{
+	const char *eq = strchr(w, '=');
+
+	if (!eq || eq == w || !(isalpha((unsigned char)w[0]) || w[0] == '_'))
+		return false;
+	for (const char *p = w; p < eq; p++) {
+		if (!isalnum((unsigned char)*p) && *p != '_')
+			return false;
+	}
+	return true;
+}
+
+/* The command word of cmd into word: as the shell expands it, or the first plain word. */
+static int command_word(const char *cmd, char *word, size_t sz)
+{
+	const char *found = NULL;
+	char *copy, *save = NULL;
+	wordexp_t we;
+	int err = -EINVAL;
+
+	if (wordexp(cmd, &we, WRDE_NOCMD) == 0) {
+		for (size_t i = 0; i < we.we_wordc && !found; i++) {
+			if (!is_assignment(we.we_wordv[i]))
+				found = we.we_wordv[i];
+		}
+		if (found)
+			err = snprintf(word, sz, "%s", found) < (int)sz ? 0 : -ENAMETOOLONG;
+		wordfree(&we);
+		return err;
+	}
+	/* pipes, redirections and the like: wordexp refuses them, the first word still counts */
+	copy = strdup(cmd);
+	if (!copy)
+		return -ENOMEM;
+	for (char *w = strtok_r(copy, " \t\n", &save); w && !found;
+	     w = strtok_r(NULL, " \t\n", &save))
+		if (!is_assignment(w))
+			found = w;
+	if (found)
+		err = snprintf(word, sz, "%s", found) < (int)sz ? 0 : -ENAMETOOLONG;
+	free(copy);
+	return err;
+}
+
+/* For a "#!" script, its interpreter ("#!/usr/bin/env NAME" looks NAME up): 1 if not a script. */
+static int script_interpreter(const char *path, char *buf, size_t sz)
+{
+	char line[256], *save = NULL, *tok, *base;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, line, sizeof(line) - 1);
+	close(fd);
+	if (n < 2 || line[0] != '#' || line[1] != '!')
+		return 1;
+	line[n] = '\0';
+	line[strcspn(line, "\n")] = '\0';
+	tok = strtok_r(line + 2, " \t", &save);
+	if (!tok)
+		return -ENOEXEC;
+	base = strrchr(tok, '/');
+	if (base && strcmp(base + 1, "env") == 0) {
+		do
+			tok = strtok_r(NULL, " \t", &save);
+		while (tok && tok[0] == '-');
+		if (!tok)
+			return -ENOEXEC;
+	}
+	return usdt_resolve_binary_path(tok, buf, sz);
+}
+
+int trace_cmd_executable(const char *cmd, char *buf, size_t buf_sz)
+{
+	char word[PATH_MAX], path[PATH_MAX];
+	int err = command_word(cmd, word, sizeof(word));
+
+	if (err)
+		return err;
+	err = usdt_resolve_binary_path(word, path, sizeof(path));
+	/* a script's interpreter is what runs; interpreters can be scripts too, a few levels */
+	for (int depth = 0; !err && depth < 4; depth++) {
+		err = script_interpreter(path, word, sizeof(word));
+		if (err == 1) {
+			err = 0;
+			break;
+		}
+		if (!err)
+			memcpy(path, word, sizeof(path));
+	}
+	if (err)
+		return err;
+	if (!realpath(path, buf) && snprintf(buf, buf_sz, "%s", path) >= (int)buf_sz)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/* The PT_INTERP of exe into buf: -ENOENT for a static executable. */
+static int elf_interp(const char *exe, char *buf, size_t sz)
+{
+	int fd = open(exe, O_RDONLY | O_CLOEXEC), err = -ENOENT;
+	size_t phnum = 0;
+	Elf *elf;
+
+	if (fd < 0)
+		return -errno;
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	if (!elf || elf_kind(elf) != ELF_K_ELF || elf_getphdrnum(elf, &phnum))
+		err = -ENOEXEC;
+	for (size_t i = 0; err == -ENOENT && i < phnum; i++) {
+		GElf_Phdr ph;
+		ssize_t n;
+
+		if (!gelf_getphdr(elf, i, &ph) || ph.p_type != PT_INTERP)
+			continue;
+		n = pread(fd, buf, ph.p_filesz < sz ? ph.p_filesz : sz - 1, ph.p_offset);
+		if (n <= 0) {
+			err = -ENOEXEC;
+			break;
+		}
+		buf[n] = '\0';
+		err = buf[0] == '/' ? 0 : -ENOEXEC;
+	}
+	elf_end(elf);
+	close(fd);
+	return err;
+}
+
+/* One line of "ld.so --list": "\tlibm.so.6 => /lib/.../libm.so.6 (0x...)" or "\t/lib64/ld.so
+ * (0x...)". */
+static char *list_line_path(char *line)
+{
+	char *p = strstr(line, "=> "), *end;
+
+	p = p ? p + 3 : line + strspn(line, " \t");
+	if (*p != '/')
+		return NULL; /* "not found", the vdso */
+	end = strstr(p, " (");
+	if (end)
+		*end = '\0';
+	else
+		p[strcspn(p, "\n")] = '\0';
+	return p;
+}
+
+static int add_path(char ***paths, size_t *cnt, const char *p)
+{
+	char **n = realloc(*paths, (*cnt + 1) * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	*paths = n;
+	n[*cnt] = strdup(p);
+	if (!n[*cnt])
+		return -ENOMEM;
+	(*cnt)++;
+	return 0;
+}
+
+int trace_cmd_libraries(const char *exe, char ***paths, size_t *cnt)
+{
+	char interp[PATH_MAX], *line = NULL;
+	size_t line_sz = 0;
+	int p[2], err, status;
+	pid_t pid;
+	FILE *f;
+
+	*paths = NULL;
+	*cnt = 0;
+	err = elf_interp(exe, interp, sizeof(interp));
+	if (err)
+		return err == -ENOENT ? 0 : err;
+	if (pipe2(p, O_CLOEXEC))
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		err = -errno;
+		close(p[0]);
+		close(p[1]);
+		return err;
+	}
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(p[1], STDOUT_FILENO);
+		if (null >= 0)
+			dup2(null, STDERR_FILENO);
+		execl(interp, interp, "--list", exe, (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	f = fdopen(p[0], "r");
+	if (!f) {
+		err = -errno;
+		close(p[0]);
+	}
+	while (f && getline(&line, &line_sz, f) > 0 && !err) {
+		const char *path = list_line_path(line);
+
+		if (path)
+			err = add_path(paths, cnt, path);
+	}
+	free(line);
+	if (f)
+		fclose(f);
+	waitpid(pid, &status, 0);
+	return err;
+}
+
+int trace_child_spawn(struct trace_child *c, const char *cmd)
+{
+	char *line;
+	int p[2], err;
+
+	if (asprintf(&line, "exec %s", cmd) < 0)
+		return -ENOMEM;
+	if (pipe2(p, O_CLOEXEC)) {
+		err = -errno;
+		free(line);
+		return err;
+	}
+	c->pid = fork();
+	if (c->pid == 0) {
+		char b;
+
+		close(p[1]);
+		/* usdtctl ignores SIGPIPE, which exec would keep */
+		signal(SIGPIPE, SIG_DFL);
+		/* usdtctl gone before the start: do not run the command untraced */
+		if (read(p[0], &b, 1) != 1)
+			_exit(127);
+		execl("/bin/sh", "sh", "-c", line, (char *)NULL);
+		_exit(127);
+	}
+	err = c->pid < 0 ? -errno : 0;
+	free(line);
+	close(p[0]);
+	if (err) {
+		close(p[1]);
+		c->go_fd = -1;
+		return err;
+	}
+	c->go_fd = p[1];
+	return 0;
+}
+
+int trace_child_start(struct trace_child *c)
+{
+	int err = write(c->go_fd, "g", 1) == 1 ? 0 : -errno;
+
+	close(c->go_fd);
+	c->go_fd = -1;
+	return err;
+}
+
+int trace_child_finish(struct trace_child *c, int *status)
+{
+	struct timespec tick = {0, 10 * 1000 * 1000};
+	pid_t r;
+
+	if (c->pid <= 0)
+		return -ECHILD;
+	if (c->go_fd >= 0) {
+		/* never started: the child sees EOF and exits */
+		close(c->go_fd);
+		c->go_fd = -1;
+	}
+	r = waitpid(c->pid, status, WNOHANG);
+	if (r == 0) {
+		kill(c->pid, SIGTERM);
+		for (int i = 0; i < 100 && r == 0; i++) {
+			nanosleep(&tick, NULL);
+			r = waitpid(c->pid, status, WNOHANG);
+		}
+		if (r == 0) {
+			kill(c->pid, SIGKILL);
+			r = waitpid(c->pid, status, 0);
+		}
+	}
+	c->pid = 0;
+	return r < 0 ? -errno : 0;
+}

@@ -1,0 +1,471 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * usdtctl trace's output. Event lines are the hot path (hundreds of thousands a second), so
+ * they are written with unlocked stdio and hand-rolled number formatting; everything else
+ * goes through the JSON writer of cli/json.c.
+ */
+#define _GNU_SOURCE
+#include "trace_output.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "cli.h"
+#include "trace.h"
+
+#define TIME_WIDTH  13
+#define PID_WIDTH   8
+#define COMM_WIDTH  17
+#define LABEL_MAX_W 40
+
+static const char hexdig[] = "0123456789abcdef";
+
+static inline void put(FILE *f, const char *s, size_t n)
+{
+	fwrite_unlocked(s, 1, n, f);
+}
+
+static inline void puts_(FILE *f, const char *s)
+{
+	put(f, s, strlen(s));
+}
+
+/* Writes v in decimal into the end of buf; returns where it starts. */
+static char *fmt_u64(char *end, __u64 v)
+{
+	do {
+		*--end = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	return end;
+}
+
+static void put_u64(FILE *f, __u64 v)
+{
+	char b[24], *p = fmt_u64(b + sizeof(b), v);
+
+	put(f, p, b + sizeof(b) - p);
+}
+
+static void put_s64(FILE *f, __s64 v)
+{
+	if (v < 0) {
+		putc_unlocked('-', f);
+		put_u64(f, -(__u64)v);
+	} else {
+		put_u64(f, v);
+	}
+}
+
+static void put_hex(FILE *f, __u64 v)
+{
+	char b[20], *p = b + sizeof(b);
+
+	do {
+		*--p = hexdig[v & 15];
+		v >>= 4;
+	} while (v);
+	*--p = 'x';
+	*--p = '0';
+	put(f, p, b + sizeof(b) - p);
+}
+
+/* Spaces up to column width after n chars, at least one. */
+static void pad(FILE *f, size_t n, size_t width)
+{
+	static const char spaces[] = "                                        ";
+	size_t k = n < width ? width - n : 1;
+
+	while (k) {
+		size_t c = k < sizeof(spaces) - 1 ? k : sizeof(spaces) - 1;
+
+		put(f, spaces, c);
+		k -= c;
+	}
+}
+
+/* JSON string body, escaped as cli/json.c does, so every line parses. */
+static void put_json_chars(FILE *f, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = s[i];
+
+		if (c == '"' || c == '\\') {
+			putc_unlocked('\\', f);
+			putc_unlocked(c, f);
+		} else if (c == '\n') {
+			put(f, "\\n", 2);
+		} else if (c == '\t') {
+			put(f, "\\t", 2);
+		} else if (c == '\r') {
+			put(f, "\\r", 2);
+		} else if (c < 0x20 || c >= 0x7f) {
+			char u[6] = {'\\', 'u', '0', '0', hexdig[c >> 4], hexdig[c & 15]};
+
+			put(f, u, sizeof(u));
+		} else {
+			putc_unlocked(c, f);
+		}
+	}
+}
+
+/* Text string body: C-style escapes for quotes and control bytes, UTF-8 left as it is. */
+static void put_text_chars(FILE *f, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = s[i];
+
+		if (c == '"' || c == '\\') {
+			putc_unlocked('\\', f);
+			putc_unlocked(c, f);
+		} else if (c == '\n') {
+			put(f, "\\n", 2);
+		} else if (c == '\t') {
+			put(f, "\\t", 2);
+		} else if (c < 0x20 || c == 0x7f) {
+			char x[4] = {'\\', 'x', hexdig[c >> 4], hexdig[c & 15]};
+
+			put(f, x, sizeof(x));
+		} else {
+			putc_unlocked(c, f);
+		}
+	}
+}
+
+/* A JSON string into a malloc'ed buffer: for the pre-escaped parts of a probe's lines. */
+static char *json_quote(const char *s)
+{
+	char *buf = NULL;
+	size_t sz = 0;
+	FILE *m = open_memstream(&buf, &sz);
+
+	if (!m)
+		return NULL;
+	putc('"', m);
+	put_json_chars(m, s, strlen(s));
+	putc('"', m);
+	if (fclose(m)) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+int trace_desc_init(struct trace_probe_desc *d, const char *provider, const char *name)
+{
+	char *qp, *qn;
+	int n;
+
+	d->provider = strdup(provider);
+	d->name = strdup(name);
+	qp = json_quote(provider);
+	qn = json_quote(name);
+	n = qp && qn ? asprintf(&d->json_head, ",\"provider\":%s,\"name\":%s,\"args\":[", qp, qn)
+		     : -1;
+	free(qp);
+	free(qn);
+	if (n < 0)
+		d->json_head = NULL;
+	if (!d->provider || !d->name || !d->json_head) {
+		trace_desc_free(d);
+		return -ENOMEM;
+	}
+	d->json_head_len = n;
+	d->label_len = strlen(provider) + 1 + strlen(name);
+	return 0;
+}
+
+void trace_desc_free(struct trace_probe_desc *d)
+{
+	free(d->provider);
+	free(d->name);
+	free(d->json_head);
+	d->provider = d->name = d->json_head = NULL;
+}
+
+void trace_out_prepare(struct trace_out *o)
+{
+	size_t w = 5; /* "PROBE" */
+
+	for (size_t i = 0; i < o->probe_cnt; i++) {
+		if (o->probes[i].label_len > w)
+			w = o->probes[i].label_len;
+	}
+	o->label_width = (w > LABEL_MAX_W ? LABEL_MAX_W : w) + 1;
+}
+
+void trace_out_header(struct trace_out *o)
+{
+	fprintf(o->f, "%-*s%-*s%-*s%-*s%-*sARGS\n", TIME_WIDTH, "TIME(s)", PID_WIDTH, "PID",
+		PID_WIDTH, "TID", COMM_WIDTH, "COMM", o->label_width, "PROBE");
+}
+
+static void put_float(FILE *f, bool json, double v)
+{
+	char b[32];
+	int n;
+
+	if (json && !isfinite(v)) {
+		puts_(f, "null");
+		return;
+	}
+	n = snprintf(b, sizeof(b), json ? "%.17g" : "%g", v);
+	put(f, b, n);
+}
+
+static void put_number(FILE *f, bool json, enum arg_fmt fmt, __u64 v)
+{
+	float f32;
+	double f64;
+	__u32 lo = v;
+
+	switch (fmt) {
+	case FMT_SIGNED:
+		put_s64(f, v);
+		break;
+	case FMT_HEX:
+		if (!json) {
+			put_hex(f, v);
+			break;
+		}
+		/* JSON numbers stay numbers */
+		put_u64(f, v);
+		break;
+	case FMT_F32:
+		memcpy(&f32, &lo, sizeof(f32));
+		put_float(f, json, f32);
+		break;
+	case FMT_F64:
+		memcpy(&f64, &v, sizeof(f64));
+		put_float(f, json, f64);
+		break;
+	default:
+		put_u64(f, v);
+	}
+}
+
+/* The arguments of e, strings taken from data (data_len bytes). */
+static void put_args(struct trace_out *o, const struct trace_probe_desc *d,
+		     const struct trace_event *e)
+{
+	__u32 pos = 0;
+	FILE *f = o->f;
+
+	for (int i = 0; i < e->arg_cnt; i++) {
+		__u16 bit = 1 << i;
+
+		if (i)
+			putc_unlocked(o->json ? ',' : ' ', f);
+		if (e->err_mask & bit) {
+			puts_(f, o->json ? "null" : "?");
+		} else if (e->str_mask & bit) {
+			__u32 n = e->args[i];
+			bool cut = e->trunc_mask & bit;
+
+			putc_unlocked('"', f);
+			if (o->json) {
+				put_json_chars(f, e->data + pos, n);
+				if (cut)
+					put(f, "...", 3);
+				putc_unlocked('"', f);
+			} else {
+				put_text_chars(f, e->data + pos, n);
+				putc_unlocked('"', f);
+				if (cut)
+					put(f, "...", 3);
+			}
+			pos += n;
+		} else {
+			put_number(f, o->json, d->fmt[i], e->args[i]);
+		}
+	}
+}
+
+/* Strings must lie inside the record: the lengths come from BPF, but check anyway. */
+static bool event_valid(const struct trace_out *o, const struct trace_event *e, size_t size)
+{
+	__u32 total = 0;
+
+	if (size < sizeof(*e) || e->probe_id >= o->probe_cnt || e->arg_cnt > USDT_MAX_ARGS ||
+	    e->data_len > size - sizeof(*e))
+		return false;
+	for (int i = 0; i < e->arg_cnt; i++) {
+		if ((e->str_mask & (1 << i)) && !(e->err_mask & (1 << i)))
+			total += e->args[i] > TRACE_STR_MAX ? TRACE_DATA_MAX : e->args[i];
+	}
+	return total <= e->data_len;
+}
+
+static void put_text_event(struct trace_out *o, const struct trace_probe_desc *d,
+			   const struct trace_event *e)
+{
+	__u64 rel = e->time_ns > o->start_ns ? e->time_ns - o->start_ns : 0;
+	char b[48], *end = b + sizeof(b), *p;
+	FILE *f = o->f;
+	size_t n;
+
+	/* seconds.microseconds */
+	p = fmt_u64(end, rel / 1000 % 1000000 + 1000000);
+	p[0] = '.'; /* replaces the leading '1' that kept the zeros */
+	p = fmt_u64(p, rel / 1000000000);
+	put(f, p, end - p);
+	pad(f, end - p, TIME_WIDTH);
+	p = fmt_u64(end, e->pid);
+	put(f, p, end - p);
+	pad(f, end - p, PID_WIDTH);
+	p = fmt_u64(end, e->tid);
+	put(f, p, end - p);
+	pad(f, end - p, PID_WIDTH);
+	n = strnlen(e->comm, sizeof(e->comm));
+	for (size_t i = 0; i < n; i++)
+		putc_unlocked((unsigned char)e->comm[i] < 0x20 ? '?' : e->comm[i], f);
+	pad(f, n, COMM_WIDTH);
+	puts_(f, d->provider);
+	putc_unlocked(':', f);
+	puts_(f, d->name);
+	if (e->arg_cnt)
+		pad(f, d->label_len, o->label_width);
+	put_args(o, d, e);
+	putc_unlocked('\n', f);
+}
+
+static void put_json_event(struct trace_out *o, const struct trace_probe_desc *d,
+			   const struct trace_event *e)
+{
+	FILE *f = o->f;
+
+	puts_(f, "{\"time_ns\":");
+	put_u64(f, e->time_ns);
+	puts_(f, ",\"pid\":");
+	put_u64(f, e->pid);
+	puts_(f, ",\"tid\":");
+	put_u64(f, e->tid);
+	puts_(f, ",\"comm\":\"");
+	put_json_chars(f, e->comm, strnlen(e->comm, sizeof(e->comm)));
+	putc_unlocked('"', f);
+	put(f, d->json_head, d->json_head_len);
+	put_args(o, d, e);
+	put(f, "]}\n", 3);
+}
+
+void trace_out_event(struct trace_out *o, const void *data, size_t size)
+{
+	const struct trace_event *e = data;
+
+	if (!event_valid(o, e, size)) {
+		o->malformed++;
+		return;
+	}
+	if (o->json)
+		put_json_event(o, &o->probes[e->probe_id], e);
+	else
+		put_text_event(o, &o->probes[e->probe_id], e);
+}
+
+struct count_row {
+	const struct trace_probe_desc *d;
+	__u64 cnt;
+};
+
+static int row_cmp(const void *a, const void *b)
+{
+	const struct count_row *x = a, *y = b;
+	int c;
+
+	if (x->cnt != y->cnt)
+		return x->cnt < y->cnt ? 1 : -1;
+	c = strcmp(x->d->provider, y->d->provider);
+	return c ? c : strcmp(x->d->name, y->d->name);
+}
+
+void trace_out_counts(struct trace_out *o, const __u64 *counts, int interval)
+{
+	size_t cnt = o->probe_cnt ? o->probe_cnt : 1, n = 0;
+	struct count_row *rows = calloc(cnt, sizeof(*rows));
+	size_t *row_of = calloc(cnt, sizeof(*row_of));
+
+	if (!rows || !row_of) {
+		free(rows);
+		free(row_of);
+		return;
+	}
+	/* one row per provider:name, whichever objects its probe ids live in */
+	for (size_t i = 0; i < o->probe_cnt; i++) {
+		struct trace_probe_desc *d = &o->probes[i];
+		__u64 delta = counts[i] - d->shown;
+
+		d->shown = counts[i];
+		if (d->canon == (int)i) {
+			row_of[i] = n;
+			rows[n++] = (struct count_row){d, delta};
+		} else {
+			rows[row_of[d->canon]].cnt += delta;
+		}
+	}
+	free(row_of);
+	qsort(rows, n, sizeof(*rows), row_cmp);
+	if (!o->json && interval)
+		fprintf(o->f, "-- interval %d\n", interval);
+	if (!o->json)
+		fprintf(o->f, "%-*s %s\n", o->label_width, "PROBE", "COUNT");
+	for (size_t r = 0; r < n; r++) {
+		if (o->json) {
+			struct json j;
+
+			json_begin(&j, o->f);
+			json_kstr(&j, "provider", rows[r].d->provider);
+			json_kstr(&j, "name", rows[r].d->name);
+			json_key(&j, "count");
+			json_uint(&j, rows[r].cnt);
+			if (interval)
+				json_kint(&j, "interval", interval);
+			json_end(&j);
+		} else {
+			fprintf(o->f, "%s:%s", rows[r].d->provider, rows[r].d->name);
+			pad(o->f, rows[r].d->label_len, o->label_width);
+			fprintf(o->f, " %llu\n", (unsigned long long)rows[r].cnt);
+		}
+	}
+	free(rows);
+}
+
+void trace_out_summary(struct trace_out *o, const struct trace_summary *s)
+{
+	if (o->json) {
+		struct json j;
+
+		json_begin(&j, o->f);
+		json_key(&j, "summary");
+		json_obj_open(&j);
+		json_key(&j, "events");
+		json_uint(&j, s->events);
+		json_key(&j, "lost");
+		json_uint(&j, s->lost);
+		json_key(&j, "duration_ns");
+		json_uint(&j, s->duration_ns);
+		if (s->have_status) {
+			if (WIFEXITED(s->status))
+				json_kint(&j, "exit_status", WEXITSTATUS(s->status));
+			else
+				json_kint(&j, "exit_signal", WTERMSIG(s->status));
+		}
+		json_obj_close(&j);
+		json_end(&j);
+	}
+	fflush(o->f);
+	fprintf(stderr, "usdtctl: %llu events, %llu lost, %llu.%03llu s\n",
+		(unsigned long long)s->events, (unsigned long long)s->lost,
+		(unsigned long long)(s->duration_ns / 1000000000),
+		(unsigned long long)(s->duration_ns / 1000000 % 1000));
+	if (s->have_status) {
+		if (WIFEXITED(s->status))
+			fprintf(stderr, "usdtctl: command exited with status %d\n",
+				WEXITSTATUS(s->status));
+		else if (WIFSIGNALED(s->status))
+			fprintf(stderr, "usdtctl: command killed by signal %d (%s)\n",
+				WTERMSIG(s->status), strsignal(WTERMSIG(s->status)));
+	}
+}

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* usdtctl trace's output: event lines (text or JSON Lines), counts and the closing summary. */
+#ifndef USDTCTL_TRACE_OUTPUT_H
+#define USDTCTL_TRACE_OUTPUT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <linux/types.h>
+
+#include "catalog.h"
+
+/* How a numeric argument is printed, from its spec (size, sign, float) and its type. */
+enum arg_fmt {
+	FMT_SIGNED,
+	FMT_UNSIGNED,
+	FMT_HEX,
+	FMT_F32,
+	FMT_F64,
+};
+
+/* One probe id: what it stands for and how its events print. */
+struct trace_probe_desc {
+	char *provider;
+	char *name;
+	char *json_head; /* ,"provider":"..","name":"..","args":[ pre-escaped */
+	size_t label_len;
+	size_t json_head_len;
+	int arg_cnt;
+	struct arg_types types;
+	unsigned char fmt[USDT_MAX_ARGS]; /* enum arg_fmt */
+	int canon;			  /* the first probe id of the same provider:name */
+	__u64 shown;			  /* --count: the total at the last report */
+};
+
+struct trace_out {
+	FILE *f;
+	bool json;
+	struct trace_probe_desc *probes;
+	size_t probe_cnt;
+	__u64 start_ns;	 /* CLOCK_MONOTONIC at the start of the trace */
+	int label_width; /* text: width of the PROBE column */
+	__u64 malformed; /* events that did not parse (never expected) */
+};
+
+/* Fills the names and pre-escaped JSON of d. Returns 0 or -ENOMEM. */
+int trace_desc_init(struct trace_probe_desc *d, const char *provider, const char *name);
+void trace_desc_free(struct trace_probe_desc *d);
+
+/* Sizes the columns from o->probes: call once the probes are known. */
+void trace_out_prepare(struct trace_out *o);
+/* Text mode: the column header line. */
+void trace_out_header(struct trace_out *o);
+/* Prints one ring buffer record; counts it in o->malformed when it does not parse. */
+void trace_out_event(struct trace_out *o, const void *data, size_t size);
+
+/*
+ * --count: prints the counts per provider:name gathered since the last call (counts[i] is
+ * the running total of probe id i). interval is 1, 2, ... with -i, 0 for a plain total.
+ */
+void trace_out_counts(struct trace_out *o, const __u64 *counts, int interval);
+
+struct trace_summary {
+	__u64 events;
+	__u64 lost;
+	__u64 duration_ns;
+	bool have_status;
+	int status; /* -c: the command's wait status */
+};
+
+/* The closing summary: text on stderr, or {"summary": {...}} as the last JSON line. */
+void trace_out_summary(struct trace_out *o, const struct trace_summary *s);
+
+#endif /* USDTCTL_TRACE_OUTPUT_H */

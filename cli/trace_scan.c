@@ -1,0 +1,393 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * usdtctl trace's scan: which object files, which of their sites match the PROBE patterns.
+ * Scanning before loading sizes the spec table and the per-probe maps exactly.
+ */
+#define _GNU_SOURCE
+#include "trace_scan.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "target.h"
+#include "trace_cmd.h"
+#include "trace_output.h"
+
+#define NOT_FOUND_SHOW 3 /* files named in a "no probe matches" error */
+
+int trace_scan_patterns(struct trace_scan *t, char **probes, int cnt)
+{
+	t->pats = calloc(cnt, sizeof(*t->pats));
+	if (!t->pats)
+		return cli_error(EXIT_RUNTIME, "out of memory");
+	t->pat_cnt = cnt;
+	for (size_t i = 0; i < t->pat_cnt; i++) {
+		struct pattern *p = &t->pats[i];
+		const char *bad = NULL;
+		char *spec;
+		int err;
+
+		p->arg = probes[i];
+		err = arg_types_split(p->arg, &spec, &p->types, &p->has_types, &bad);
+		if (err == -EINVAL)
+			return cli_error(EXIT_USAGE,
+					 "trace: '%s': bad type list at '%.*s' (types: int, hex, "
+					 "str, strn, at most %d)",
+					 p->arg, (int)strcspn(bad, ",)"), bad, USDT_MAX_ARGS);
+		if (err)
+			return cli_error(EXIT_RUNTIME, "out of memory");
+		if (!cli_is_usdt_spec(spec)) {
+			p->glob = spec;
+			if (!*spec)
+				return cli_error(EXIT_USAGE, "trace: empty PROBE");
+			continue;
+		}
+		err = cli_parse_usdt_spec(spec, &p->path, &p->glob);
+		free(spec);
+		if (err == -ENOMEM)
+			return cli_error(EXIT_RUNTIME, "out of memory");
+		if (err)
+			return cli_error(EXIT_USAGE,
+					 "trace: bad probe '%s': expected usdt:PATH:provider:name",
+					 p->arg);
+	}
+	return 0;
+}
+
+/* ---- objects ----------------------------------------------------------------------------- */
+
+/* The object for path (the same file once), with pattern pat applying (-1: the general ones). */
+static int add_object(struct trace_scan *t, const char *path, const char *shown, int pat,
+		      bool named)
+{
+	struct object *o = NULL, *n;
+	struct stat st;
+
+	if (stat(path, &st))
+		return -errno;
+	for (size_t i = 0; i < t->obj_cnt && !o; i++) {
+		if (t->objs[i].dev == st.st_dev && t->objs[i].ino == st.st_ino)
+			o = &t->objs[i];
+	}
+	if (!o) {
+		n = realloc(t->objs, (t->obj_cnt + 1) * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		t->objs = n;
+		o = &t->objs[t->obj_cnt];
+		memset(o, 0, sizeof(*o));
+		o->dev = st.st_dev;
+		o->ino = st.st_ino;
+		o->path = strdup(path);
+		o->shown = strdup(shown);
+		o->pats = calloc(t->pat_cnt, sizeof(*o->pats));
+		t->obj_cnt++;
+		if (!o->path || !o->shown || !o->pats)
+			return -ENOMEM;
+	}
+	o->named |= named;
+	for (size_t i = 0; i < t->pat_cnt; i++) {
+		if (pat < 0 ? !t->pats[i].path : (size_t)pat == i)
+			o->pats[i] = true;
+	}
+	return 0;
+}
+
+struct pid_add {
+	struct trace_scan *t;
+	int pat;
+};
+
+static int pid_object_cb(const char *open_path, const char *path, void *ctx)
+{
+	struct pid_add *pa = ctx;
+	int err = add_object(pa->t, open_path, path, pa->pat, false);
+
+	/* a mapping that vanished meanwhile is no error */
+	return err == -ENOENT ? 0 : err;
+}
+
+/* -p: the process's objects, or those the filter (TARGET, usdt:PATH) selects. */
+static int add_pid_objects(struct trace_scan *t, const char *filter, int pat)
+{
+	struct pid_add pa = {t, pat};
+	bool matched = false;
+	int err;
+
+	err = cli_pid_objects(t->pid, filter ? &filter : NULL, filter ? 1 : 0, &matched,
+			      pid_object_cb, &pa);
+	if (err == -ESRCH)
+		return cli_error(EXIT_RUNTIME, "process %d: no such process", t->pid);
+	if (err)
+		return cli_error(EXIT_RUNTIME, "process %d: %s", t->pid, cli_file_strerror(err));
+	if (filter && !matched)
+		return cli_error(EXIT_RUNTIME, "process %d does not map %s", t->pid, filter);
+	return 0;
+}
+
+static int add_file(struct trace_scan *t, const char *name, int pat)
+{
+	char path[PATH_MAX];
+	int err = cli_resolve_target(name, path, sizeof(path));
+
+	if (!err)
+		err = add_object(t, path, path, pat, true);
+	if (err == -ENOMEM)
+		return cli_error(EXIT_RUNTIME, "out of memory");
+	if (err)
+		return cli_error(EXIT_RUNTIME, "%s: no such file, program or library", name);
+	return 0;
+}
+
+/* -c: the executable CMD runs and the libraries it will load. */
+static int add_cmd_objects(struct trace_scan *t)
+{
+	char exe[PATH_MAX], **libs;
+	size_t lib_cnt;
+	int err = trace_cmd_executable(t->cmd, exe, sizeof(exe));
+
+	if (err)
+		return cli_error(EXIT_RUNTIME, "-c '%s': cannot find the program it runs: %s",
+				 t->cmd, err == -EINVAL ? "no command" : strerror(-err));
+	err = add_file(t, exe, -1);
+	if (err)
+		return err;
+	err = trace_cmd_libraries(exe, &libs, &lib_cnt);
+	if (err == -ENOMEM)
+		return cli_error(EXIT_RUNTIME, "out of memory");
+	if (err)
+		cli_warn("%s: cannot list the libraries it loads (%s): tracing the executable only",
+			 exe, strerror(-err));
+	for (size_t i = 0; i < lib_cnt; i++) {
+		/* a library that is not there is the command's problem, not the trace's */
+		if (!err)
+			err = add_object(t, libs[i], libs[i], -1, false) == -ENOMEM ? -ENOMEM : 0;
+		free(libs[i]);
+	}
+	free(libs);
+	return err ? cli_error(EXIT_RUNTIME, "out of memory") : 0;
+}
+
+int trace_scan_objects(struct trace_scan *t)
+{
+	bool general = false;
+	int err = 0;
+
+	for (size_t i = 0; i < t->pat_cnt && !err; i++) {
+		if (!t->pats[i].path) {
+			general = true;
+			continue;
+		}
+		err = t->pid ? add_pid_objects(t, t->pats[i].path, i)
+			     : add_file(t, t->pats[i].path, i);
+	}
+	if (err || !general)
+		return err;
+	if (t->target)
+		err = t->pid ? add_pid_objects(t, t->target, -1) : add_file(t, t->target, -1);
+	else if (t->pid)
+		err = add_pid_objects(t, NULL, -1);
+	else if (!t->cmd)
+		return cli_error(EXIT_USAGE,
+				 "trace: no TARGET for '%s': give a file, -p PID, "
+				 "-c CMD or usdt:PATH:provider:name",
+				 t->pats[0].arg);
+	if (!err && t->cmd)
+		err = add_cmd_objects(t);
+	return err;
+}
+
+/* ---- scan: which sites match, which probes they make, how big the maps must be ----------- */
+
+static unsigned char arg_fmt_of(const struct usdt_arg *a)
+{
+	int size = a->size < 0 ? -a->size : a->size;
+
+	if (a->is_float)
+		return size == 4 ? FMT_F32 : FMT_F64;
+	return a->size < 0 ? FMT_SIGNED : FMT_UNSIGNED;
+}
+
+static struct found_probe *find_probe(struct trace_scan *t, size_t obj, const char *provider,
+				      const char *name)
+{
+	/* sites of one probe usually follow each other: try the last one first */
+	for (size_t i = t->found_cnt; i-- > 0;) {
+		struct found_probe *f = &t->found[i];
+
+		if (f->obj != obj)
+			break;
+		if (!strcmp(f->name, name) && !strcmp(f->provider, provider))
+			return f;
+	}
+	return NULL;
+}
+
+static int add_site(struct trace_scan *t, size_t obj, const struct usdt_site *s, int pat)
+{
+	struct found_probe *f = find_probe(t, obj, s->provider, s->name), *n;
+
+	if (!f) {
+		n = realloc(t->found, (t->found_cnt + 1) * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		t->found = n;
+		f = &t->found[t->found_cnt++];
+		memset(f, 0, sizeof(*f));
+		f->obj = obj;
+		f->pat = pat;
+		f->provider = strdup(s->provider);
+		f->name = strdup(s->name);
+		if (!f->provider || !f->name)
+			return -ENOMEM;
+		for (int i = 0; i < s->arg_cnt && i < USDT_MAX_ARGS; i++)
+			f->fmt[i] = arg_fmt_of(&s->argv[i]);
+		return 0;
+	}
+	/* sites may disagree on a sign: signed reads right for every value but huge unsigned */
+	for (int i = 0; i < s->arg_cnt && i < USDT_MAX_ARGS; i++) {
+		if (f->fmt[i] == FMT_UNSIGNED && arg_fmt_of(&s->argv[i]) == FMT_SIGNED)
+			f->fmt[i] = FMT_SIGNED;
+	}
+	return 0;
+}
+
+/* Adds glob to the object's globs once. */
+static int add_glob(struct object *o, const char *glob)
+{
+	const char **n;
+
+	for (size_t i = 0; i < o->glob_cnt; i++) {
+		if (!strcmp(o->globs[i], glob))
+			return 0;
+	}
+	n = realloc(o->globs, (o->glob_cnt + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	o->globs = n;
+	o->globs[o->glob_cnt++] = glob;
+	return 0;
+}
+
+static int scan_site(struct trace_scan *t, size_t oi, const struct usdt_site *s)
+{
+	struct object *o = &t->objs[oi];
+	int pat = -1, err;
+
+	for (size_t i = 0; i < t->pat_cnt; i++) {
+		struct pattern *p = &t->pats[i];
+
+		if (!o->pats[i] || !usdt_probe_match(p->glob, s->provider, s->name))
+			continue;
+		p->matched = true;
+		err = add_glob(o, p->glob);
+		if (err)
+			return err;
+		if (pat < 0 || (!t->pats[pat].has_types && p->has_types))
+			pat = i;
+	}
+	if (pat < 0)
+		return 0;
+	o->site_cnt++;
+	t->site_cnt++;
+	return add_site(t, oi, s, pat);
+}
+
+int trace_scan_sites(struct trace_scan *t)
+{
+	struct usdt_file_opts fopts = {.sz = sizeof(fopts), .parse_args = true};
+
+	for (size_t oi = 0; oi < t->obj_cnt; oi++) {
+		struct usdt_file *f = usdt_file__open(t->objs[oi].path, &fopts);
+		int err = 0;
+
+		if (!f) {
+			if (errno == ENOMEM)
+				return cli_error(EXIT_RUNTIME, "out of memory");
+			/* one found through -p or ld.so may not be an ELF file we can read */
+			if (t->objs[oi].named)
+				return cli_error(EXIT_RUNTIME, "%s: %s", t->objs[oi].shown,
+						 cli_file_strerror(errno));
+			continue;
+		}
+		for (size_t i = 0; i < usdt_file__site_cnt(f) && !err; i++)
+			err = scan_site(t, oi, usdt_file__site(f, i));
+		usdt_file__close(f);
+		if (err)
+			return cli_error(EXIT_RUNTIME, "out of memory");
+	}
+	return 0;
+}
+
+/* "no probe matches P in FILE, FILE, FILE and N more" for the first pattern that matched none. */
+int trace_scan_check(const struct trace_scan *t)
+{
+	for (size_t i = 0; i < t->pat_cnt; i++) {
+		const struct pattern *p = &t->pats[i];
+		char files[1024] = "";
+		size_t shown = 0, len = 0, total = 0;
+
+		if (p->matched)
+			continue;
+		for (size_t oi = 0; oi < t->obj_cnt; oi++) {
+			if (!t->objs[oi].pats[i])
+				continue;
+			if (total++ < NOT_FOUND_SHOW && len < sizeof(files)) {
+				len += snprintf(files + len, sizeof(files) - len, "%s%s",
+						shown++ ? ", " : "", t->objs[oi].shown);
+			}
+		}
+		if (total > NOT_FOUND_SHOW)
+			snprintf(files + (len < sizeof(files) ? len : sizeof(files) - 1),
+				 sizeof(files) - (len < sizeof(files) ? len : sizeof(files) - 1),
+				 " and %zu more", total - NOT_FOUND_SHOW);
+		if (t->pid)
+			return cli_error(EXIT_RUNTIME,
+					 "no probe matches '%s' in process %d (%s); see "
+					 "'usdtctl list -p %d'",
+					 p->glob, t->pid, total ? files : "no object", t->pid);
+		return cli_error(EXIT_RUNTIME, "no probe matches '%s' in %s; see 'usdtctl list'",
+				 p->glob, total ? files : "no object");
+	}
+	return 0;
+}
+
+const struct found_probe *trace_scan_find(const struct trace_scan *t, const char *path,
+					  const char *provider, const char *name)
+{
+	for (size_t i = 0; i < t->found_cnt; i++) {
+		const struct found_probe *f = &t->found[i];
+
+		if (!strcmp(t->objs[f->obj].path, path) && !strcmp(f->name, name) &&
+		    !strcmp(f->provider, provider))
+			return f;
+	}
+	return NULL;
+}
+
+void trace_scan_free(struct trace_scan *t)
+{
+	for (size_t i = 0; i < t->obj_cnt; i++) {
+		free(t->objs[i].path);
+		free(t->objs[i].shown);
+		free(t->objs[i].pats);
+		free(t->objs[i].globs);
+	}
+	free(t->objs);
+	for (size_t i = 0; i < t->found_cnt; i++) {
+		free(t->found[i].provider);
+		free(t->found[i].name);
+	}
+	free(t->found);
+	for (size_t i = 0; i < t->pat_cnt; i++) {
+		free(t->pats[i].path);
+		free(t->pats[i].glob);
+	}
+	free(t->pats);
+}

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * usdtctl trace, before anything is loaded: the PROBE patterns, the object files they apply to
+ * (TARGET, -p PID, -c CMD, usdt:PATH), and the sites and probes that match in each, which size
+ * the BPF maps. Errors are reported here (cli_error) and returned as exit codes.
+ */
+#ifndef USDTCTL_TRACE_SCAN_H
+#define USDTCTL_TRACE_SCAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "catalog.h"
+#include "usdt.h"
+
+/* One PROBE argument. */
+struct pattern {
+	const char *arg;
+	char *path; /* usdt:PATH: the file it names, or NULL: the TARGET, -p or -c objects */
+	char *glob;
+	struct arg_types types;
+	bool has_types;
+	bool matched;
+};
+
+/* One object file to attach to. */
+struct object {
+	char *path;  /* opened and attached (through /proc/PID/root for -p) */
+	char *shown; /* as the process sees it, for messages */
+	bool named;  /* TARGET, usdt:PATH or -c's program: must be readable */
+	dev_t dev;
+	ino_t ino;
+	bool *pats; /* the patterns that apply to it */
+	const char **globs;
+	size_t glob_cnt;
+	size_t site_cnt;
+	struct usdt_link *link;
+};
+
+/* A (object, provider, name) the scan found: how its arguments print. */
+struct found_probe {
+	size_t obj;
+	char *provider;
+	char *name;
+	int pat; /* the pattern whose type list applies: the first matching one with types */
+	unsigned char fmt[USDT_MAX_ARGS];
+};
+
+struct trace_scan {
+	/* inputs */
+	pid_t pid;	    /* -p */
+	const char *cmd;    /* -c */
+	const char *target; /* TARGET */
+	/* results */
+	struct pattern *pats;
+	size_t pat_cnt;
+	struct object *objs;
+	size_t obj_cnt;
+	struct found_probe *found;
+	size_t found_cnt;
+	size_t site_cnt; /* matching sites, in all objects */
+};
+
+/* Parses the PROBE arguments (type lists, usdt: specs). */
+int trace_scan_patterns(struct trace_scan *t, char **probes, int cnt);
+/* Finds the object files: TARGET, -p's mappings, -c's program and libraries, usdt:PATHs. */
+int trace_scan_objects(struct trace_scan *t);
+/* Reads their notes: the matching sites and probes, and each object's globs. */
+int trace_scan_sites(struct trace_scan *t);
+/* Fails, naming the pattern and the files, when a pattern matched nothing. */
+int trace_scan_check(const struct trace_scan *t);
+/* The probe the scan found in path (an object's path) with that provider and name. */
+const struct found_probe *trace_scan_find(const struct trace_scan *t, const char *path,
+					  const char *provider, const char *name);
+/* Frees everything but the objects' links, which must be destroyed before. */
+void trace_scan_free(struct trace_scan *t);
+
+#endif /* USDTCTL_TRACE_SCAN_H */
