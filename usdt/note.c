@@ -298,8 +298,10 @@ static int parse_new_args(struct note_ctx *c, const struct usdt_site *s, int *cn
 		*cnt = -1;
 		return 0;
 	}
+	if (!*cnt)
+		return 0;
 	argv = reserve_args(c, *cnt);
-	if (!argv && *cnt) /* no args before any other: args may still be NULL */
+	if (!argv)
 		return -ENOMEM;
 	for (int i = 0; i < *cnt; i++) {
 		err = parse_arg(c, starts[i], lens[i], &argv[i]);
