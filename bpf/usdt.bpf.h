@@ -33,9 +33,6 @@
 #define __USDT_EINVAL	  22
 #define __USDT_EOPNOTSUPP 95
 
-/* What usdt_probe_id() returns outside a USDT attachment. */
-#define USDT_NO_PROBE ((__u32)-1)
-
 /* Weak, so that several BPF objects linked into one (bpftool gen object) share it. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -42,6 +42,9 @@ struct usdt_fetch_spec {
 _Static_assert(sizeof(struct usdt_fetch_arg) == 24, "usdt_fetch_arg layout");
 _Static_assert(sizeof(struct usdt_fetch_spec) == 24 * USDT_MAX_ARGS + 16, "usdt_fetch_spec layout");
 
+/* The probe id of no probe: what usdt_probe_id() returns outside a USDT attachment. */
+#define USDT_NO_PROBE ((__u32)-1)
+
 /* Name of the spec map in every BPF object that includes usdt.bpf.h. */
 #define USDT_SPECS_MAP	       "usdt_specs"
 #define USDT_DEFAULT_MAX_SPECS 256

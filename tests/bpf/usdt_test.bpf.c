@@ -39,3 +39,20 @@ int usdt_record(void *ctx)
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }
+
+/* USDT_PROG: args:inl's arguments as parameters, hit by hit */
+long macro_a[8];
+int macro_b[8];
+__u32 macro_cnt;
+
+SEC("uprobe")
+int USDT_PROG(usdt_macro, long a, int b)
+{
+	__u32 i = macro_cnt++; /* the fixture is single-threaded */
+
+	if (i < 8) {
+		macro_a[i] = a;
+		macro_b[i] = b;
+	}
+	return 0;
+}

@@ -19,6 +19,7 @@
 
 #include "test.h"
 #include "usdt.h"
+#include "usdt_spec.h"
 #include "../bpf/usdt_test.h"
 #include "usdt_nomap.skel.h"
 #include "usdt_test.skel.h"
@@ -83,7 +84,7 @@ static void track(pid_t pid, pid_t replace)
 	}
 }
 
-static int proc_start(struct proc *p)
+static int proc_start(struct proc *p, const char *path)
 {
 	int in[2], out[2];
 	char line[64];
@@ -98,7 +99,7 @@ static int proc_start(struct proc *p)
 		close(in[1]);
 		close(out[0]);
 		close(out[1]);
-		execl(FIXTURE, FIXTURE, (char *)NULL);
+		execl(path, path, (char *)NULL);
 		_exit(127);
 	}
 	track(p->pid, 0);
@@ -193,7 +194,8 @@ static int tracer_open(struct tracer *t, enum usdt_attach_mode mode, size_t max_
 
 	memset(t, 0, sizeof(*t));
 	t->skel = usdt_test__open();
-	if (!t->skel || usdt_program_prepare(t->skel->progs.usdt_record, mode))
+	if (!t->skel || usdt_program_prepare(t->skel->progs.usdt_record, mode) ||
+	    usdt_program_prepare(t->skel->progs.usdt_macro, mode))
 		return -1;
 	t->man = usdt_manager__new(t->skel->obj, &mo);
 	if (!t->man || usdt_test__load(t->skel))
@@ -433,7 +435,7 @@ static const char *mode_name(enum usdt_attach_mode mode)
  * Every argument shape at every site, read through one link; the semaphore is raised while
  * attached (the guarded probe fires) and back to 0 after destroy (it no longer fires).
  */
-static void test_values(enum usdt_attach_mode mode)
+static void test_values(enum usdt_attach_mode mode, const char *fixture)
 {
 	struct tracer t;
 	struct proc p;
@@ -442,15 +444,15 @@ static void test_values(enum usdt_attach_mode mode)
 	size_t sites, probes;
 	int hits;
 
-	fprintf(stderr, "-- values (%s)\n", mode_name(mode));
-	if (tracer_open(&t, mode, 0) || proc_start(&p)) {
+	fprintf(stderr, "-- values (%s, %s)\n", mode_name(mode), strrchr(fixture, '/') + 1);
+	if (tracer_open(&t, mode, 0) || proc_start(&p, fixture)) {
 		CHECK(!"setup");
 		return;
 	}
-	link = attach(&t, p.pid, FIXTURE, "args:*", COOKIE);
+	link = attach(&t, p.pid, fixture, "args:*", COOKIE);
 	CHECK(link);
 	if (link) {
-		sites = count_sites(FIXTURE, "args:*", &probes);
+		sites = count_sites(fixture, "args:*", &probes);
 		CHECK_INT(usdt_link__site_cnt(link), sites);
 		CHECK_INT(usdt_link__probe_cnt(link), probes);
 		CHECK_INT(usdt_uprobe_link__mode(usdt_link__uprobe_link(link)), mode);
@@ -478,14 +480,15 @@ static void test_values(enum usdt_attach_mode mode)
 /* Two links on the same sites share spec ids; destroying one leaves the other intact. */
 static void test_refcount_and_reuse(void)
 {
+	__u32 max_id = 0, ints_probe = USDT_NO_PROBE;
 	struct usdt_link *l1, *l2, *l3;
+	struct usdt_probe_info info;
 	struct tracer t;
 	struct proc p;
 	struct reply r;
-	__u32 max_id = 0;
 
 	fprintf(stderr, "-- refcounts and id reuse\n");
-	if (tracer_open(&t, USDT_MODE_MULTI, 0) || proc_start(&p)) {
+	if (tracer_open(&t, USDT_MODE_MULTI, 0) || proc_start(&p, FIXTURE)) {
 		CHECK(!"setup");
 		return;
 	}
@@ -497,6 +500,7 @@ static void test_refcount_and_reuse(void)
 	CHECK_INT(events_of(&t, p.pid), 2);
 	if (t.cnt == 2)
 		CHECK_INT(t.ev[0].spec_id, t.ev[1].spec_id);
+	ints_probe = t.cnt ? t.ev[0].probe_id : USDT_NO_PROBE;
 	usdt_link__destroy(l1);
 	CHECK(proc_cmd(&p, "fire", &r));
 	tracer_collect(&t);
@@ -513,6 +517,8 @@ static void test_refcount_and_reuse(void)
 		max_id = t.ev[i].spec_id > max_id ? t.ev[i].spec_id : max_id;
 	CHECK_INT(max_id, 2); /* 3 distinct specs for 4 sites */
 	usdt_link__destroy(l3);
+	/* a probe id outlives the links that used it */
+	CHECK(!usdt_manager__probe_info(t.man, ints_probe, &info) && !strcmp(info.name, "ints"));
 	proc_stop(&p);
 	tracer_close(&t);
 }
@@ -526,10 +532,11 @@ static void test_spec_table_full(void)
 	struct reply r;
 
 	fprintf(stderr, "-- spec table full\n");
-	if (tracer_open(&t, USDT_MODE_MULTI, 4) || proc_start(&p)) {
+	if (tracer_open(&t, USDT_MODE_MULTI, 4) || proc_start(&p, FIXTURE)) {
 		CHECK(!"setup");
 		return;
 	}
+	CHECK_INT(bpf_map__max_entries(t.skel->maps.usdt_specs), 4);
 	warn_reset();
 	CHECK(!attach(&t, p.pid, FIXTURE, "args:*", 0));
 	CHECK_INT(errno, E2BIG);
@@ -558,7 +565,8 @@ static void test_lib_pid_filter(void)
 	struct tracer t;
 
 	fprintf(stderr, "-- shared library, pid filter\n");
-	if (tracer_open(&t, USDT_MODE_AUTO, 0) || proc_start(&a) || proc_start(&b)) {
+	if (tracer_open(&t, USDT_MODE_AUTO, 0) || proc_start(&a, FIXTURE) ||
+	    proc_start(&b, FIXTURE)) {
 		CHECK(!"setup");
 		return;
 	}
@@ -591,7 +599,8 @@ static void test_proc_root(void)
 	struct reply r;
 
 	fprintf(stderr, "-- /proc/PID/root\n");
-	if (!realpath(FIXTURE, real) || tracer_open(&t, USDT_MODE_AUTO, 0) || proc_start(&p)) {
+	if (!realpath(FIXTURE, real) || tracer_open(&t, USDT_MODE_AUTO, 0) ||
+	    proc_start(&p, FIXTURE)) {
 		CHECK(!"setup");
 		return;
 	}
@@ -608,34 +617,119 @@ static void test_proc_root(void)
 	tracer_close(&t);
 }
 
-/* System-wide on a path, before the process exists: the kernel raises its semaphore at exec. */
-static void test_before_start(void)
+/* Semaphore of args:guarded in p (0 when it cannot be read). */
+static unsigned int sema_of(struct proc *p)
 {
-	struct usdt_link *link;
-	struct tracer t;
-	struct proc p;
 	struct reply r;
 
-	fprintf(stderr, "-- system-wide, attached before the process starts\n");
-	if (tracer_open(&t, USDT_MODE_AUTO, 0)) {
+	return proc_cmd(p, "sema", &r) ? r.sema : 0;
+}
+
+/*
+ * System-wide on a path: a process already running and one started after the attach are both
+ * traced, and the kernel raised both semaphores (the second one when it mapped the binary).
+ */
+static void test_system_wide(void)
+{
+	struct usdt_link *link;
+	struct proc before, after;
+	struct reply r;
+	struct tracer t;
+
+	fprintf(stderr, "-- system-wide, processes started before and after the attach\n");
+	if (tracer_open(&t, USDT_MODE_AUTO, 0) || proc_start(&before, FIXTURE)) {
 		CHECK(!"setup");
 		return;
 	}
 	link = attach(&t, -1, FIXTURE, "args:*", 3);
 	CHECK(link);
-	if (proc_start(&p)) {
+	if (proc_start(&after, FIXTURE)) {
 		CHECK(!"setup");
 		usdt_link__destroy(link);
+		proc_stop(&before);
 		tracer_close(&t);
 		return;
 	}
-	CHECK(proc_cmd(&p, "sema", &r) && r.sema > 0);
-	CHECK(proc_cmd(&p, "fire", &r));
+	CHECK(sema_of(&before) > 0 && sema_of(&after) > 0);
+	CHECK(proc_cmd(&before, "fire", &r));
 	tracer_collect(&t);
-	CHECK_INT(check_hits(&t, &r, p.pid, "args:*", 3), r.cnt);
+	CHECK_INT(check_hits(&t, &r, before.pid, "args:*", 3), r.cnt);
+	CHECK(proc_cmd(&after, "fire", &r));
+	tracer_collect(&t);
+	CHECK_INT(check_hits(&t, &r, after.pid, "args:*", 3), r.cnt);
 	CHECK(reply_has(&r, "args:guarded"));
 	usdt_link__destroy(link);
-	CHECK(proc_cmd(&p, "sema", &r) && r.sema == 0);
+	CHECK(sema_of(&before) == 0 && sema_of(&after) == 0);
+	proc_stop(&before);
+	proc_stop(&after);
+	tracer_close(&t);
+}
+
+/* File offset of the first site of provider:name, or 0. */
+static unsigned long site_offset(const char *path, const char *provider, const char *name)
+{
+	struct usdt_file *f = usdt_file__open(path, NULL);
+	unsigned long off = 0;
+
+	for (size_t i = 0; f && i < usdt_file__site_cnt(f) && !off; i++) {
+		const struct usdt_site *s = usdt_file__site(f, i);
+
+		if (!strcmp(s->provider, provider) && !strcmp(s->name, name))
+			off = s->file_offset;
+	}
+	usdt_file__close(f);
+	return off;
+}
+
+/*
+ * USDT_PROG hands the arguments to the handler as parameters; and a site attached without a
+ * spec (a cookie past the table) reads as no USDT site at all, never as zeros.
+ */
+static void test_macro_and_no_spec(void)
+{
+	struct usdt_uprobe_multi_opts uo = {.sz = sizeof(uo)};
+	struct usdt_uprobe_link *raw;
+	struct usdt_link *link;
+	unsigned long off;
+	__u64 cookie = 100000;
+	struct tracer t;
+	struct proc p;
+	struct reply r;
+	int k = 0;
+
+	fprintf(stderr, "-- USDT_PROG, and a site without a spec\n");
+	if (tracer_open(&t, USDT_MODE_AUTO, 0) || proc_start(&p, FIXTURE)) {
+		CHECK(!"setup");
+		return;
+	}
+	link = usdt_attach(t.man, t.skel->progs.usdt_macro, p.pid, FIXTURE, "args:inl", NULL);
+	off = site_offset(FIXTURE, "args", "zero");
+	uo.offsets = &off;
+	uo.cookies = &cookie;
+	uo.cnt = 1;
+	raw = usdt_attach_uprobe_multi(t.skel->progs.usdt_record, p.pid, FIXTURE, NULL, &uo);
+	CHECK(link && raw && off);
+	CHECK(proc_cmd(&p, "fire", &r));
+	for (int i = 0; i < r.cnt; i++) {
+		if (strcmp(r.exp[i].probe, "args:inl") || k >= 8)
+			continue;
+		CHECK_INT(t.skel->bss->macro_a[k], r.exp[i].vals[0]);
+		CHECK_INT(t.skel->bss->macro_b[k], r.exp[i].vals[1]);
+		k++;
+	}
+	CHECK_INT(t.skel->bss->macro_cnt, 4);
+	CHECK_INT(k, 4);
+	tracer_collect(&t);
+	CHECK_INT(t.cnt, 1);
+	if (t.cnt == 1) {
+		CHECK_INT(t.ev[0].arg_cnt, -ENOENT);
+		CHECK_INT(t.ev[0].probe_id, USDT_NO_PROBE);
+		CHECK_INT(t.ev[0].cookie, 0);
+		CHECK_INT(t.ev[0].errs[0], -ENOENT);
+		CHECK_INT(t.ev[0].sizes[0], 0);
+	}
+	usdt_uprobe_link__destroy(raw);
+	usdt_link__destroy(link);
 	proc_stop(&p);
 	tracer_close(&t);
 }
@@ -771,13 +865,19 @@ int main(void)
 	atexit(kill_children);
 	usdt_set_print(capture_print);
 
-	test_values(USDT_MODE_MULTI);
-	test_values(USDT_MODE_LEGACY);
+	test_values(USDT_MODE_MULTI, FIXTURE);
+	test_values(USDT_MODE_LEGACY, FIXTURE);
+	/* other layouts: vaddr != file offset for data (and text, with lld), non-PIE shapes */
+	test_values(USDT_MODE_MULTI, FIXTURES_DIR "/usdt_args_nopie");
+	test_values(USDT_MODE_MULTI, FIXTURES_DIR "/usdt_args_noseparate");
+	if (access(FIXTURES_DIR "/usdt_args_lld", X_OK) == 0)
+		test_values(USDT_MODE_MULTI, FIXTURES_DIR "/usdt_args_lld");
 	test_refcount_and_reuse();
 	test_spec_table_full();
 	test_lib_pid_filter();
 	test_proc_root();
-	test_before_start();
+	test_system_wide();
+	test_macro_and_no_spec();
 	test_bad_sites();
 	test_errors();
 	return test_summary("test_usdt_attach");
