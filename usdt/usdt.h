@@ -75,7 +75,7 @@ struct usdt_site {
 	__u64 sema_address;    /* 0 = no semaphore */
 	__u64 sema_offset;     /* file offset of the semaphore, 0 = none */
 	int arg_cnt;	       /* -1 when args could not be split */
-	struct usdt_arg *argv; /* arg_cnt parsed arguments */
+	struct usdt_arg *argv; /* arg_cnt parsed arguments; NULL unless opts->parse_args */
 	const char *error; /* non-NULL: the site itself is unusable (e.g. PC outside segments) */
 };
 
@@ -107,7 +107,8 @@ const struct usdt_site *usdt_file__site(const struct usdt_file *file, size_t idx
 
 /*
  * Matches "provider:name" against a glob pattern ("python:function__*", "*:*entry", "python"
- * alone = every probe of that provider). Returns true on a match.
+ * alone = every probe of that provider). Returns true on a match. The CLI's
+ * "usdt:PATH:provider:name" form is split by its callers: pass only "provider:name".
  */
 bool usdt_probe_match(const char *pattern, const char *provider, const char *name);
 
