@@ -2,6 +2,7 @@
 /* usdtctl list: the probes of files or of a process, as aligned text or JSON Lines. */
 #include "cli.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -246,15 +247,15 @@ static void text_probe(const struct list_ctx *lc, const struct usdt_file *file, 
 {
 	const struct usdt_site *first = group_site(file, g, grp, 0);
 	size_t n = group_size(g, grp), k;
-	char probe[512], args[32];
+	int pad = w->probe - (int)(strlen(first->provider) + 1 + strlen(first->name));
+	char args[32];
 	bool sema = false;
 
 	for (k = 0; k < n; k++)
 		sema |= group_site(file, g, grp, k)->sema_address != 0;
-	snprintf(probe, sizeof(probe), "%s:%s", first->provider, first->name);
 	format_arg_cnt(file, g, grp, args, sizeof(args));
-	printf("%s  %-*s  sites=%-*zu  %-9s  %s\n", path, w->probe, probe, w->sites, n,
-	       sema ? "semaphore" : "-", args);
+	printf("%s  %s:%s%*s  sites=%-*zu  %-9s  %s\n", path, first->provider, first->name, pad, "",
+	       w->sites, n, sema ? "semaphore" : "-", args);
 	for (k = 0; lc->verbose && k < n; k++)
 		text_site(group_site(file, g, grp, k), k);
 }
@@ -359,6 +360,15 @@ static bool is_pattern_arg(const char *arg)
 	return !strchr(arg, '/') && access(arg, F_OK) != 0 && cli_has_pattern_chars(arg);
 }
 
+/* Providers are C identifiers (sdt.h builds symbol names from them); library names are not. */
+static bool is_provider(const char *arg)
+{
+	for (const char *p = arg; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '_')
+			return false;
+	return true;
+}
+
 static int add_target(struct list_args *a, const char *t)
 {
 	for (size_t i = 0; i < a->target_cnt; i++)
@@ -388,8 +398,9 @@ static int take_pattern(struct list_args *a, const char *arg)
 
 /*
  * The TARGET/PATTERN rule (see do_help): a PATTERN has ':' or glob characters and is not a
- * file; a TARGET is a file, has '/' or resolves; a last argument that is neither is a
- * provider-only PATTERN when something to list precedes it.
+ * file; a TARGET is a file, has '/', resolves, or (with -p) names an object of the process; a
+ * last argument that is neither is a provider-only PATTERN when it is a provider name and
+ * something to list precedes it.
  */
 static int classify(int argc, char **argv, struct list_args *a)
 {
@@ -412,10 +423,12 @@ static int classify(int argc, char **argv, struct list_args *a)
 	for (int i = 0; i < argc; i++) {
 		if (i == pat_idx)
 			return take_pattern(a, argv[i]);
-		if (cli_is_target(argv[i]))
+		if (cli_is_target(argv[i]) || (a->pid && cli_pid_maps(a->pid, argv[i])))
 			add_target(a, argv[i]);
-		else if (i == argc - 1 && (a->target_cnt || a->pid))
+		else if (i == argc - 1 && (a->target_cnt || a->pid) && is_provider(argv[i]))
 			a->pattern = argv[i];
+		else if (a->pid)
+			add_target(a, argv[i]); /* list_pid says the process does not map it */
 		else
 			return cli_error(EXIT_RUNTIME, "%s: no such file, program or library",
 					 argv[i]);
@@ -479,9 +492,10 @@ static int do_help(FILE *out)
 		"\n"
 		"TARGET and PATTERN:\n"
 		"  An argument that is an existing file, contains '/', or resolves as a library\n"
-		"  (like the dynamic loader) or a program (through PATH) is a TARGET. The last\n"
-		"  argument is the PATTERN when it contains ':' or a glob character (* ? [) and is\n"
-		"  not a file, or when it is none of these and follows a TARGET or -p.\n"
+		"  (like the dynamic loader) or a program (through PATH), or with -p names an\n"
+		"  object the process maps, is a TARGET. The last argument is the PATTERN when it\n"
+		"  contains ':' or a glob character (* ? [) and is not a file, or when it is a\n"
+		"  provider name (letters, digits, _) that is no TARGET and follows one or -p.\n"
 		"  PATTERN is a glob over provider:name; a provider alone matches all its probes\n"
 		"  (write PROVIDER:* when the provider is also a program name).\n"
 		"  usdt:PATH:provider:name (or usdt:PATH:name) names its TARGET as well.\n"

@@ -195,6 +195,19 @@ int cli_pid_objects(pid_t pid, const char *const *filters, size_t filter_cnt, bo
 	return err;
 }
 
+static int found_cb(const char *open_path, const char *path, void *ctx)
+{
+	(void)open_path;
+	(void)path;
+	(void)ctx;
+	return 1;
+}
+
+bool cli_pid_maps(pid_t pid, const char *name)
+{
+	return cli_pid_objects(pid, &name, 1, NULL, found_cb, NULL) == 1;
+}
+
 const char *cli_file_strerror(int err)
 {
 	switch (err < 0 ? -err : err) {

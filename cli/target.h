@@ -49,6 +49,9 @@ typedef int (*cli_object_fn)(const char *open_path, const char *path, void *ctx)
 int cli_pid_objects(pid_t pid, const char *const *filters, size_t filter_cnt, bool *matched,
 		    cli_object_fn fn, void *ctx);
 
+/* True when pid maps an object that name selects, as a filter of cli_pid_objects() does. */
+bool cli_pid_maps(pid_t pid, const char *name);
+
 /* A message for an open/read error of a target: "no such file", "not an ELF file", ... */
 const char *cli_file_strerror(int err);
 

@@ -1,0 +1,89 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# bash completion for usdtctl(8). Works with or without the bash-completion package.
+# tests/bats/help.bats checks these option lists against every --help and the man page.
+
+_usdtctl_global_opts="-j --json -v --verbose --legacy-attach -h --help -V --version"
+_usdtctl_commands="list trace features help"
+_usdtctl_list_opts="-v --verbose -j --json -p --pid -h --help"
+_usdtctl_trace_opts="-p --pid -c --command -j --json --count -i --interval -d --duration -n --events
+	-h --help"
+_usdtctl_features_opts="-j --json -h --help"
+
+# The probe names (provider:name) of the files and the process already on the command line.
+_usdtctl_probes() { # _usdtctl_probes USDTCTL FIRST_ARG_INDEX
+	local i w args=()
+	for ((i = $2; i < COMP_CWORD; i++)); do
+		w=${COMP_WORDS[i]}
+		case $w in
+		-p | --pid) ((i + 1 < COMP_CWORD)) && args+=(-p "${COMP_WORDS[i + 1]}") && ((i++)) ;;
+		-*) ;;
+		*) [[ -f $w ]] && args+=("$w") ;;
+		esac
+	done
+	((${#args[@]})) || return 0
+	"$1" list "${args[@]}" 2>/dev/null | awk '!seen[$2]++ { print $2 }'
+}
+
+_usdtctl() {
+	local cur prev line word cmd='' cmd_idx=0 opts i
+	COMPREPLY=()
+	# the whole word at the cursor: ':' (in COMP_WORDBREAKS) splits provider:name otherwise
+	line=${COMP_LINE:0:COMP_POINT}
+	word=${line##*[[:space:]]}
+	cur=${COMP_WORDS[COMP_CWORD]}
+	prev=${COMP_WORDS[COMP_CWORD - 1]}
+
+	for ((i = 1; i < COMP_CWORD; i++)); do
+		case ${COMP_WORDS[i]} in
+		-*) ;;
+		*)
+			cmd=${COMP_WORDS[i]} cmd_idx=$i
+			break
+			;;
+		esac
+	done
+	if [[ -z $cmd ]]; then
+		if [[ $cur == -* ]]; then
+			mapfile -t COMPREPLY < <(compgen -W "$_usdtctl_global_opts" -- "$cur")
+		else
+			mapfile -t COMPREPLY < <(compgen -W "$_usdtctl_commands" -- "$cur")
+		fi
+		return 0
+	fi
+
+	case $cmd in
+	list) opts=$_usdtctl_list_opts ;;
+	trace) opts=$_usdtctl_trace_opts ;;
+	features) opts=$_usdtctl_features_opts ;;
+	*) return 0 ;;
+	esac
+	case $prev in
+	-p | --pid)
+		mapfile -t COMPREPLY < <(compgen -W "$(ps -eo pid= 2>/dev/null)" -- "$cur")
+		return 0
+		;;
+	-c | --command)
+		mapfile -t COMPREPLY < <(compgen -c -- "$cur")
+		return 0
+		;;
+	-i | --interval | -d | --duration | -n | --events) return 0 ;;
+	esac
+	if [[ $cur == -* ]]; then
+		mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur")
+		return 0
+	fi
+	[[ $cmd == features ]] && return 0
+
+	# TARGETs are files; PATTERN/PROBE are the probes of the TARGETs named so far
+	mapfile -t COMPREPLY < <(compgen -W "$(_usdtctl_probes "${COMP_WORDS[0]}" $((cmd_idx + 1)))" \
+		-- "$word")
+	if [[ $word == *:* && $COMP_WORDBREAKS == *:* ]]; then
+		# bash replaces only the part after the last ':'
+		COMPREPLY=("${COMPREPLY[@]#"${word%"${word##*:}"}"}")
+	else
+		mapfile -t -O ${#COMPREPLY[@]} COMPREPLY < <(compgen -f -- "$cur")
+	fi
+	return 0
+}
+
+complete -F _usdtctl usdtctl

@@ -1,0 +1,138 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# Shared helpers for the usdtctl bats tests: `load helpers` in each .bats file.
+#
+# USDTCTL   the binary under test (default: build/cli/usdtctl of this checkout)
+# FIXTURES  the built test fixtures (default: build/tests/fixtures)
+
+SRC_DIR=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+USDTCTL=${USDTCTL:-$SRC_DIR/build/cli/usdtctl}
+FIXTURES=${FIXTURES:-$SRC_DIR/build/tests/fixtures}
+# the interpreter with SDT notes, and one for helper scripts (python3 on PATH may be a shim)
+PYTHON_SDT=/usr/bin/python3.11
+PY=/usr/bin/python3
+LIBDIR=/usr/lib/x86_64-linux-gnu
+
+BG_PIDS=()
+
+# start_bg SECONDS CMD [ARGS...]: runs CMD in the background with its output in
+# $BATS_TEST_TMPDIR/bg.N.out, killed after SECONDS at the latest and in teardown by stop_bg.
+# Its stdin is a FIFO that stays open (a line written to $BG_IN reaches it), so programs that
+# read stdin wait instead of seeing end of file.
+# Sets BG_PID (the command itself, not a wrapper: tests pass it to -p), BG_OUT and BG_IN.
+start_bg() {
+	local secs=$1 n=${#BG_PIDS[@]}
+	shift
+	BG_OUT=$BATS_TEST_TMPDIR/bg.$n.out
+	BG_IN=$BATS_TEST_TMPDIR/bg.$n.in
+	mkfifo "$BG_IN"
+	# read-write: opening does not block, and the command never sees end of file;
+	# fd 3 closed: bats waits for whatever holds it
+	"$@" <>"$BG_IN" >"$BG_OUT" 2>&1 3>&- &
+	BG_PID=$!
+	BG_PIDS+=("$BG_PID")
+	(sleep "$secs" && kill -KILL "$BG_PID") >/dev/null 2>&1 3>&- &
+	BG_PIDS+=("$!")
+}
+
+# wait_output FILE REGEX SECONDS: waits until FILE has a line matching REGEX.
+wait_output() {
+	local i
+	for ((i = 0; i < $3 * 10; i++)); do
+		grep -qE "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "timed out waiting for '$2' in $1:" >&2
+	cat "$1" >&2
+	return 1
+}
+
+# stop_bg: kills what start_bg started (the command and its watchdog) and reaps it.
+stop_bg() {
+	local pid
+	for pid in "${BG_PIDS[@]}"; do
+		kill -KILL "$pid" 2>/dev/null
+	done
+	for pid in "${BG_PIDS[@]}"; do
+		wait "$pid" 2>/dev/null
+	done
+	BG_PIDS=()
+}
+
+teardown() {
+	stop_bg
+}
+
+# A pid that no process has.
+free_pid() {
+	local pid max
+	max=$(cat /proc/sys/kernel/pid_max)
+	for ((pid = max - 1; pid > 1; pid--)); do
+		[ -e "/proc/$pid" ] || {
+			echo "$pid"
+			return
+		}
+	done
+}
+
+# readelf_sites FILE: the file's SDT sites as readelf -n and -l see them, one JSON object per
+# site, grouped as usdtctl groups them (probes in order of first appearance, sites in note order):
+# {"provider","name","address","file_offset","semaphore","semaphore_offset","args"}.
+readelf_sites() {
+	"$PY" - "$1" <<'EOF'
+import json, re, subprocess, sys
+
+path = sys.argv[1]
+notes = subprocess.run(["readelf", "-n", "--wide", path], capture_output=True, text=True,
+		       check=True).stdout
+segs = []
+for line in subprocess.run(["readelf", "-l", "--wide", path], capture_output=True, text=True,
+			   check=True).stdout.splitlines():
+	f = line.split()
+	if f and f[0] == "LOAD":
+		off, vaddr, memsz = int(f[1], 16), int(f[2], 16), int(f[5], 16)
+		segs.append((vaddr, memsz, off, "E" in "".join(f[6:-1])))
+
+def file_offset(addr, exec_):
+	for vaddr, memsz, off, x in segs:
+		if x == exec_ and vaddr <= addr < vaddr + memsz:
+			return hex(addr - vaddr + off)
+	return None
+
+sites, cur = [], None
+for line in notes.splitlines():
+	m = re.search(r"Provider: (.*)$", line)
+	if m:
+		cur = {"provider": m.group(1)}
+		continue
+	m = re.match(r"\s+Name: (.*)$", line)
+	if m and cur is not None:
+		cur["name"] = m.group(1)
+		continue
+	m = re.match(r"\s+Location: (0x[0-9a-f]+), Base: (0x[0-9a-f]+), Semaphore: (0x[0-9a-f]+)", line)
+	if m and cur is not None:
+		addr, sema = int(m.group(1), 16), int(m.group(3), 16)
+		cur["address"] = hex(addr)
+		cur["file_offset"] = file_offset(addr, True)
+		cur["semaphore"] = hex(sema) if sema else None
+		cur["semaphore_offset"] = file_offset(sema, False) if sema else None
+		continue
+	m = re.match(r"\s+Arguments: ?(.*)$", line)
+	if m and cur is not None:
+		cur["args"] = m.group(1)
+		sites.append(cur)
+		cur = None
+
+order = {}
+for s in sites:
+	order.setdefault((s["provider"], s["name"]), len(order))
+for s in sorted(sites, key=lambda s: order[(s["provider"], s["name"])]):  # stable
+	print(json.dumps(s, sort_keys=True, separators=(",", ":")))
+EOF
+}
+
+# usdtctl_sites ARGS...: `usdtctl list --json ARGS` flattened like readelf_sites.
+usdtctl_sites() {
+	"$USDTCTL" list --json "$@" | jq -c '. as $p | .sites[] |
+		{provider: $p.provider, name: $p.name, address, file_offset, semaphore,
+		 semaphore_offset, args}' | jq -cS .
+}

@@ -1,0 +1,375 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# usdtctl list: against readelf on real SDT binaries, names, patterns, -v, JSON, -p, errors.
+
+bats_require_minimum_version 1.5.0
+load helpers
+
+LIBPYTHON=$LIBDIR/libpython3.11.so.1.0
+LIBSTDCXX=$LIBDIR/libstdc++.so.6
+
+# agrees_with_readelf FILE: every probe, site, address, semaphore and both file offsets
+agrees_with_readelf() {
+	local want got
+	want=$(readelf_sites "$1")
+	got=$(usdtctl_sites "$1")
+	[ -n "$want" ]
+	if [ "$want" != "$got" ]; then
+		diff <(echo "$want") <(echo "$got") >&2
+		return 1
+	fi
+}
+
+# mkelf OUT ARGS...: a hand-made ELF file in the test's temporary directory
+mkelf() {
+	local out=$BATS_TEST_TMPDIR/$1
+	shift
+	"$FIXTURES/mkelf" "$@" "$out"
+	echo "$out"
+}
+
+@test "list agrees with readelf -n on python3.11, libpython3.11 and libstdc++" {
+	agrees_with_readelf "$PYTHON_SDT"
+	agrees_with_readelf "$LIBPYTHON"
+	agrees_with_readelf "$LIBSTDCXX"
+	agrees_with_readelf "$FIXTURES/libtestprobes.so"
+	agrees_with_readelf "$FIXTURES/probes_noseparate"
+}
+
+@test "text: one aligned line per probe with sites, semaphore and argument count" {
+	run "$USDTCTL" list "$PYTHON_SDT"
+	[ "$status" -eq 0 ]
+	# one line per distinct probe, in note order
+	[ "${#lines[@]}" -eq "$(readelf_sites "$PYTHON_SDT" | jq -r '.provider+":"+.name' | uniq | wc -l)" ]
+	[[ ${lines[0]} == "$PYTHON_SDT  python:audit "* ]]
+	echo "$output" | awk -v p="$PYTHON_SDT" '
+		$1 != p || NF != 5 { exit 1 }
+		$2 == "python:function__entry" { ok = $3 == "sites=1" && $4 == "semaphore" && $5 == "args=3" }
+		$2 == "python:gc__start" { gc = $5 == "args=1" }
+		END { exit !(ok && gc) }'
+	# columns line up: every "sites=" starts at the same column
+	[ "$(echo "$output" | awk '{ print index($0, "sites=") }' | sort -u | wc -l)" -eq 1 ]
+	run "$USDTCTL" list "$LIBSTDCXX"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 3 ]
+	echo "$output" | awk '$4 != "-" || $3 != "sites=1" || $5 != "args=2" { exit 1 }'
+}
+
+@test "sites are grouped by probe in order of first appearance, sites in note order" {
+	local f
+	f=$(mkelf grouped.elf -p 'p:a:0x401010:0:-4@%edi' -p 'p:b:0x401020:0x602000:' \
+		-p 'p:a:0x401030:0:-4@%edi 8@%rsi' -p 'p:c:0x401040:0:1@$1' -p 'p:b:0x401050:0x602000:')
+	run "$USDTCTL" list "$f"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 3 ]
+	[[ ${lines[0]} =~ ^$f\ \ p:a\ +sites=2\ \ -\ +\ args=1-2$ ]]
+	[[ ${lines[1]} =~ ^$f\ \ p:b\ +sites=2\ \ semaphore\ \ args=0$ ]]
+	[[ ${lines[2]} =~ ^$f\ \ p:c\ +sites=1\ \ -\ +\ args=1$ ]]
+	run "$USDTCTL" list --json "$f"
+	[ "$(echo "$output" | jq -r '.name + " " + ([.sites[].address] | join(","))')" = \
+		"$(printf 'a 0x401010,0x401030\nb 0x401020,0x401050\nc 0x401040')" ]
+}
+
+@test "bare names resolve like the dynamic loader and PATH" {
+	run "$USDTCTL" list libstdc++.so.6
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 3 ]
+	local path=${lines[0]%% *}
+	[[ $path == /* ]]
+	[ "$(realpath "$path")" = "$(realpath "$LIBSTDCXX")" ]
+	[ "$(echo "$output" | cut -d' ' -f2-)" = "$("$USDTCTL" list "$LIBSTDCXX" | cut -d' ' -f2-)" ]
+
+	PATH=/usr/bin:/bin run "$USDTCTL" list python3.11
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | cut -d' ' -f2-)" = "$("$USDTCTL" list "$PYTHON_SDT" | cut -d' ' -f2-)" ]
+	[ "$(realpath "${lines[0]%% *}")" = "$(realpath "$PYTHON_SDT")" ]
+
+	LD_LIBRARY_PATH=$FIXTURES run "$USDTCTL" list libtestprobes.so
+	[ "$status" -eq 0 ]
+	[[ ${lines[0]} == "$FIXTURES/libtestprobes.so  testlib:call "* ]]
+}
+
+@test "patterns: provider only, globs, usdt:PATH:provider:name" {
+	run "$USDTCTL" list "$LIBSTDCXX" libstdcxx
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 3 ]
+	run "$USDTCTL" list "$LIBSTDCXX" 'libstdcxx:*throw'
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | awk '{ print $2 }' | sort | xargs)" = "libstdcxx:rethrow libstdcxx:throw" ]
+	run "$USDTCTL" list "$PYTHON_SDT" "$LIBSTDCXX" '*:*entry'
+	[ "$status" -eq 0 ]
+	[ "$output" = "$PYTHON_SDT  python:function__entry  sites=1  semaphore  args=3" ]
+	run "$USDTCTL" list "$PYTHON_SDT" 'python:function__*'
+	[ "$(echo "$output" | awk '{ print $2 }' | xargs)" = \
+		"python:function__entry python:function__return" ]
+	run "$USDTCTL" list "usdt:$PYTHON_SDT:python:gc__start"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$PYTHON_SDT  python:gc__start  sites=1  semaphore  args=1" ]
+	# a bare PATH, a glob name, and the short form usdt:PATH:name (any provider)
+	PATH=/usr/bin:/bin run "$USDTCTL" list 'usdt:python3.11:python:gc__*'
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | awk '{ print $2 }' | xargs)" = "python:gc__start python:gc__done" ]
+	run "$USDTCTL" list "usdt:$LIBSTDCXX:catch"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | awk '{ print $2 }')" = "libstdcxx:catch" ]
+	# nothing matches: no output, success; -v says so
+	run "$USDTCTL" list "$LIBSTDCXX" 'nosuch:*'
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	run "$USDTCTL" list -v "$LIBSTDCXX" 'nosuch:*'
+	[ "$status" -eq 0 ]
+	[[ $output == *"no probe matches 'nosuch:*'"* ]]
+}
+
+@test "pattern errors are usage errors" {
+	run "$USDTCTL" list "$LIBSTDCXX" 'a:*' 'b:*'
+	[ "$status" -eq 2 ]
+	[[ $output == *"more than one PATTERN"* ]]
+	run "$USDTCTL" list 'libstdcxx:*' "$LIBSTDCXX"
+	[ "$status" -eq 2 ]
+	[[ $output == *"must be the last argument"* ]]
+	run "$USDTCTL" list 'usdt:nopath'
+	[ "$status" -eq 2 ]
+	run "$USDTCTL" list 'python:*'
+	[ "$status" -eq 2 ]
+	[[ $output == *"no TARGET"* ]]
+}
+
+@test "-v shows every site, its offsets and each argument in words" {
+	run "$USDTCTL" list -v "$PYTHON_SDT" 'python:audit'
+	[ "$status" -eq 0 ]
+	[[ ${lines[0]} == "$PYTHON_SDT  python:audit  sites=1  semaphore  args=2" ]]
+	local want
+	want=$(readelf_sites "$PYTHON_SDT" | jq -r 'select(.name == "audit") |
+		"    site 1: address \(.address), file offset \(.file_offset), semaphore \(.semaphore) (file offset \(.semaphore_offset))"')
+	[ "${lines[1]}" = "$want" ]
+	[ "${lines[2]}" = "        args: 8@%rbx 8@%r15" ]
+	[ "${lines[3]}" = "        arg1: 8 unsigned bytes in %rbx" ]
+	[ "${lines[4]}" = "        arg2: 8 unsigned bytes in %r15" ]
+	run "$USDTCTL" list -v "$PYTHON_SDT" 'python:gc__start'
+	[[ $output == *"arg1: 4 signed bytes at 112(%rsp)"* ]]
+	# the global -v means the same
+	[ "$("$USDTCTL" -v list "$PYTHON_SDT")" = "$("$USDTCTL" list --verbose "$PYTHON_SDT")" ]
+	run "$USDTCTL" list -v "$LIBSTDCXX"
+	[ "$(echo "$output" | grep -c '^    site ')" -eq 3 ]
+	[ "$(echo "$output" | grep -c '^        arg[0-9]*: 8 unsigned bytes ')" -eq 6 ]
+}
+
+# every object has exactly the fields of its kind
+JQ_FIELDS='
+def fields(k): {
+	const: ["kind", "size", "value"], reg: ["kind", "reg", "size"],
+	mem: ["base", "kind", "offset", "size"],
+	sib: ["base", "index", "kind", "offset", "scale", "size"],
+	rip: ["kind", "offset", "size", "symbol"], unsupported: ["kind", "reason", "size"]}[k];
+(keys == ["arch", "name", "path", "provider", "sites"]) and
+([.path, .arch, .provider, .name] | map(type) == ["string", "string", "string", "string"]) and
+(.sites | length > 0) and
+all(.sites[];
+	((keys - ["error"]) == ["address", "args", "arguments", "file_offset", "semaphore",
+				"semaphore_offset"]) and
+	(.address | test("^0x[0-9a-f]+$")) and (.file_offset | test("^0x[0-9a-f]+$")) and
+	((.semaphore == null and .semaphore_offset == null) or
+	 ((.semaphore | test("^0x[0-9a-f]+$")) and (.semaphore_offset | test("^0x[0-9a-f]+$")))) and
+	(.args | type == "string") and
+	all(.arguments[]; (.size | type == "number") and keys == fields(.kind)))'
+
+@test "JSON Lines parse and have the exact field set" {
+	local f
+	for f in "$PYTHON_SDT" "$LIBPYTHON" "$LIBSTDCXX" "$FIXTURES/libtestprobes.so"; do
+		run "$USDTCTL" list --json "$f"
+		[ "$status" -eq 0 ]
+		[ "${#lines[@]}" -gt 0 ]
+		echo "$output" | jq -e "$JQ_FIELDS" >/dev/null
+		[ "$(echo "$output" | jq -r .path | sort -u)" = "$f" ]
+		[ "$(echo "$output" | jq -r .arch | sort -u)" = "x86_64" ]
+		# the global -j before the subcommand is the same
+		[ "$("$USDTCTL" -j list "$f")" = "$output" ]
+	done
+	run "$USDTCTL" list --json "$PYTHON_SDT" 'python:function__entry'
+	[ "$(echo "$output" | jq -c '.sites[0].arguments')" = \
+		'[{"size":8,"kind":"reg","reg":"rbp"},{"size":8,"kind":"reg","reg":"r12"},{"size":-4,"kind":"reg","reg":"rax"}]' ]
+}
+
+@test "JSON arguments of every kind" {
+	local f
+	f=$(mkelf kinds.elf -s table=0x602100 \
+		-p 'k:all:0x401010:0:-4@$-5 8@%rdi -2@-20(%rbp) 8@16(%rax,%rdx,8) 4@table+8(%rip) 8@(,%rcx,4)')
+	run "$USDTCTL" list --json "$f"
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e "$JQ_FIELDS" >/dev/null
+	[ "$(echo "$output" | jq -c '.sites[0].arguments[:5]')" = \
+		'[{"size":-4,"kind":"const","value":-5},{"size":8,"kind":"reg","reg":"rdi"},{"size":-2,"kind":"mem","base":"rbp","offset":-20},{"size":8,"kind":"sib","base":"rax","index":"rdx","scale":8,"offset":16},{"size":4,"kind":"rip","symbol":"table","offset":8}]' ]
+	[ "$(echo "$output" | jq -c '.sites[0].arguments[5] | [.kind, .base, .index, .scale]')" = \
+		'["sib",null,"rcx",4]' ]
+	# an argument the BPF side cannot read is unsupported, with a reason; the rest stay usable
+	f=$(mkelf unsup.elf -p 'k:u:0x401010:0:8f@%xmm0 -4@%edi')
+	run "$USDTCTL" list --json "$f"
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e "$JQ_FIELDS" >/dev/null
+	[ "$(echo "$output" | jq -r '.sites[0].arguments[0] | .kind + " " + (.reason | type)')" = "unsupported string" ]
+	[ "$(echo "$output" | jq -c '.sites[0].arguments[1]')" = '{"size":-4,"kind":"reg","reg":"rdi"}' ]
+}
+
+@test "a site outside the executable segments carries an error" {
+	local f
+	f=$(mkelf bad.elf -p 'p:good:0x401010:0:' -p 'p:bad:0x900000:0:')
+	run --separate-stderr "$USDTCTL" list --json "$f"
+	[ "$status" -eq 0 ]
+	[[ $stderr == *"0x900000"* ]]
+	echo "$output" | jq -e "$JQ_FIELDS" >/dev/null
+	[ "$(echo "$output" | jq -r 'select(.name == "bad") | .sites[0].error | type')" = string ]
+	[ "$(echo "$output" | jq -r 'select(.name == "good") | .sites[0] | has("error")')" = false ]
+}
+
+@test "foreign architectures list with their own arch and registers" {
+	local m f
+	for m in aarch64:'-4@x0 8@[sp, 16]' riscv64:'8@a0 -4@-20(s0)' s390x:'4@%r2' \
+		ppc64:'8@3 -4@16(1)' arm:'4@r0' i386:'-4@%eax' loongarch64:'8@$r4'; do
+		f=$(mkelf "${m%%:*}.elf" -m "${m%%:*}" -p "p:n:0x401010:0x602000:${m#*:}")
+		run "$USDTCTL" list --json "$f"
+		[ "$status" -eq 0 ]
+		echo "$output" | jq -e "$JQ_FIELDS" >/dev/null
+		[ "$(echo "$output" | jq -r .arch)" = "${m%%:*}" ]
+		[ "$(echo "$output" | jq -r '.sites[0].address')" = 0x401010 ]
+		[ "$(echo "$output" | jq -r '.sites[0].semaphore')" = 0x602000 ]
+	done
+	f=$(mkelf a64.elf -m aarch64 -p 'p:n:0x401010:0:-4@x0 8@[sp, 16]')
+	run "$USDTCTL" list --json "$f"
+	[ "$(echo "$output" | jq -c '.sites[0].arguments')" = \
+		'[{"size":-4,"kind":"reg","reg":"x0"},{"size":8,"kind":"mem","base":"sp","offset":16}]' ]
+	run "$USDTCTL" list "$f"
+	[[ $output =~ ^$f\ \ p:n\ \ sites=1\ \ -\ +args=2$ ]]
+}
+
+@test "-p PID lists every object the process maps, each once, as the process sees it" {
+	start_bg 30 "$FIXTURES/lib_linked" wait
+	wait_output "$BG_OUT" '^pid ' 10
+	run "$USDTCTL" list -p "$BG_PID"
+	[ "$status" -eq 0 ]
+	local lib=$FIXTURES/libtestprobes.so main=$FIXTURES/lib_linked
+	[[ $output == *"$main  testlib:call "* ]]
+	[[ $output == *"$lib  testlib:call "* ]]
+	echo "$output" | grep -q "^$lib  testlib:guarded  sites=1  semaphore  args=1$"
+	# each object once
+	[ -z "$(echo "$output" | awk '{ print $1, $2 }' | sort | uniq -d)" ]
+	# the same as listing the files themselves
+	[ "$(echo "$output" | grep "^$lib ")" = "$("$USDTCTL" list "$lib")" ]
+	# a TARGET selects among the objects: by path or bare name
+	run "$USDTCTL" list -p "$BG_PID" libtestprobes.so
+	[ "$status" -eq 0 ]
+	[ "$output" = "$("$USDTCTL" list "$lib")" ]
+	run "$USDTCTL" list --json -p "$BG_PID" "$main" 'testlib:*'
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | jq -r '.path + " " + .name')" = "$main call" ]
+	run "$USDTCTL" list -p "$BG_PID" 'testlib:guarded'
+	[ "$(echo "$output" | awk '{ print $1 }')" = "$lib" ]
+	run "$USDTCTL" list -p "$BG_PID" libnosuch.so.1
+	[ "$status" -eq 1 ]
+	[[ $output == *"process $BG_PID maps no object matching 'libnosuch.so.1'"* ]]
+}
+
+@test "-p PID of the python3.11 interpreter" {
+	start_bg 30 "$PYTHON_SDT" -c 'import sys, time; print("ready", flush=True); time.sleep(30)'
+	wait_output "$BG_OUT" '^ready' 10
+	run "$USDTCTL" list --json -p "$BG_PID" 'python:*'
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e "$JQ_FIELDS" >/dev/null
+	[ "$(echo "$output" | jq -r .path | sort -u)" = "$PYTHON_SDT" ]
+	[ "$(echo "$output" | jq -c '. as $p | .sites[] | {provider: $p.provider, name: $p.name,
+		address, file_offset, semaphore, semaphore_offset, args}' | jq -cS .)" = \
+		"$(readelf_sites "$PYTHON_SDT")" ]
+}
+
+@test "errors: missing file, not ELF, no such process, bad options" {
+	run "$USDTCTL" list /nonexistent/libfoo.so
+	[ "$status" -eq 1 ]
+	[[ $output == *"/nonexistent/libfoo.so"* ]]
+	[ "${#lines[@]}" -eq 1 ]
+	run "$USDTCTL" list libnosuchlibrary.so.7
+	[ "$status" -eq 1 ]
+	[[ $output == *"libnosuchlibrary.so.7: no such file, program or library"* ]]
+	# not a provider name either: a missing TARGET, not a PATTERN
+	run "$USDTCTL" list "$LIBSTDCXX" libnosuchlibrary.so.7
+	[ "$status" -eq 1 ]
+	[[ $output == *"libnosuchlibrary.so.7: no such file, program or library"* ]]
+
+	echo "not an ELF file" >"$BATS_TEST_TMPDIR/text"
+	run "$USDTCTL" list "$BATS_TEST_TMPDIR/text"
+	[ "$status" -eq 1 ]
+	[[ $output == *"$BATS_TEST_TMPDIR/text: not an ELF file"* ]]
+	[ "${#lines[@]}" -eq 1 ]
+	run "$USDTCTL" list "$(mkelf trunc.elf -M trunc-header)"
+	[ "$status" -eq 1 ]
+	[[ $output == *"trunc.elf"* ]]
+
+	# one bad TARGET fails the run, the others are still listed
+	run "$USDTCTL" list "$BATS_TEST_TMPDIR/text" "$LIBSTDCXX"
+	[ "$status" -eq 1 ]
+	[ "$(echo "$output" | grep -c "^$LIBSTDCXX ")" -eq 3 ]
+
+	local pid
+	pid=$(free_pid)
+	run "$USDTCTL" list -p "$pid"
+	[ "$status" -eq 1 ]
+	[[ $output == *"process $pid: no such process"* ]]
+
+	for bad in "-p abc" "-p 0" "-p -5" "-p" "--bogus" "-x"; do
+		run "$USDTCTL" list $bad "$LIBSTDCXX"
+		[ "$status" -eq 2 ]
+		[ -n "$output" ]
+	done
+	run "$USDTCTL" list
+	[ "$status" -eq 2 ]
+}
+
+@test "a file without probes: no output, exit 0; -v says so on stderr" {
+	local f
+	f=$(mkelf empty.elf)
+	run "$USDTCTL" list "$f"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	run "$USDTCTL" list --json "$f"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	run --separate-stderr "$USDTCTL" list -v "$f"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	[[ $stderr == *"$f: no USDT probes"* ]]
+}
+
+@test "--json errors are JSON lines too" {
+	run --separate-stderr "$USDTCTL" list --json /nonexistent/x
+	[ "$status" -eq 1 ]
+	[ "$(echo "$output" | jq -r .error)" = "/nonexistent/x: no such file" ]
+	[[ $stderr == *"/nonexistent/x: no such file"* ]]
+}
+
+@test "list --help teaches the synopsis, options, the TARGET/PATTERN rule and examples" {
+	run "$USDTCTL" list --help
+	[ "$status" -eq 0 ]
+	[[ ${lines[0]} == "Usage: usdtctl list [-v] [--json] [-p PID] [TARGET...] [PATTERN]" ]]
+	[[ $output == *"--verbose"* && $output == *"--json"* && $output == *"--pid PID"* ]]
+	[[ $output == *"TARGET and PATTERN"* ]]
+	[ "$(echo "$output" | sed -n '/^Examples:/,/^$/p' | grep -c '^  usdtctl list ')" -eq 3 ]
+	# the examples work
+	run "$USDTCTL" list -v libstdc++.so.6 'libstdcxx:*throw'
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | grep -c '^/')" -eq 2 ]
+}
+
+@test "listing is fast: 50,000 sites in well under a second" {
+	local f
+	f=$(mkelf big.elf -T 0x10000 -g 50000 -G 5000)
+	local t0 t1
+	t0=$(date +%s%N)
+	run "$USDTCTL" list "$f"
+	t1=$(date +%s%N)
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 5000 ]
+	[[ ${lines[0]} =~ \ bench:probe0\ +sites=10\ \  ]]
+	echo "# list of 50,000 sites took $(((t1 - t0) / 1000000)) ms" >&3
+	[ $(((t1 - t0) / 1000000)) -lt 2000 ]
+	run "$USDTCTL" list --json "$f" 'bench:probe1'
+	[ "$(echo "$output" | jq '.sites | length')" -eq 10 ]
+}
