@@ -379,8 +379,13 @@ static int link_specs(struct usdt_link *link, const struct selection *sel, __u64
 	return 0;
 }
 
+/*
+ * Closes *file before creating the link: libelf maps the file, and the kernel would write every
+ * breakpoint into that mapping of this process too (a page copy and a TLB flush per site).
+ */
 static int link_attach(struct usdt_link *link, const struct bpf_program *prog, pid_t pid,
-		       const struct selection *sel, __u64 cookie, int map_fd)
+		       const struct selection *sel, __u64 cookie, int map_fd,
+		       struct usdt_file **file)
 {
 	struct usdt_uprobe_multi_opts uopts = {.sz = sizeof(uopts)};
 	struct attach_arrays a = {};
@@ -397,6 +402,8 @@ static int link_attach(struct usdt_link *link, const struct bpf_program *prog, p
 	err = link_specs(link, sel, cookie, map_fd, &a);
 	if (err)
 		goto out;
+	usdt_file__close(*file);
+	*file = NULL;
 	uopts.offsets = a.offsets;
 	uopts.ref_ctr_offsets = a.has_sema ? a.ref_ctrs : NULL;
 	uopts.cookies = a.cookies;
@@ -487,7 +494,8 @@ struct usdt_link *usdt_attach(struct usdt_manager *man, const struct bpf_program
 		goto out;
 	}
 	link->man = man;
-	err = link_attach(link, prog, pid, &sel, OPTS_GET(opts, cookie, 0), bpf_map__fd(man->map));
+	err = link_attach(link, prog, pid, &sel, OPTS_GET(opts, cookie, 0), bpf_map__fd(man->map),
+			  &file);
 	if (err) {
 		usdt_link__destroy(link);
 		link = NULL;

@@ -158,6 +158,21 @@ static __u64 fnv1a(__u64 h, const void *data, size_t len)
 
 #define FNV_SEED 0xcbf29ce484222325ULL
 
+/* Specs are hashed once per attached site: a word at a time, not FNV's byte at a time. */
+static __u64 hash_spec(const struct usdt_fetch_spec *spec)
+{
+	const unsigned char *p = (const unsigned char *)spec;
+	__u64 h = FNV_SEED, w;
+
+	_Static_assert(sizeof(*spec) % sizeof(w) == 0, "specs hash in whole words");
+	for (size_t i = 0; i < sizeof(*spec); i += sizeof(w)) {
+		memcpy(&w, p + i, sizeof(w));
+		h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+		h ^= h >> 29;
+	}
+	return h;
+}
+
 static size_t bucket_cnt_for(size_t entries)
 {
 	size_t n = MIN_BUCKETS;
@@ -354,7 +369,7 @@ static void spec_release(struct usdti_spec_table *t, __u32 id)
 int usdti_spec_get(struct usdti_spec_table *t, int map_fd, const struct usdt_fetch_spec *spec,
 		   const struct usdt_arg *argv, int arg_cnt, __u32 *id)
 {
-	__u64 hash = fnv1a(FNV_SEED, spec, sizeof(*spec));
+	__u64 hash = hash_spec(spec);
 	struct spec_ent *e;
 	__u32 i = spec_find(t, spec, hash);
 	int err;
