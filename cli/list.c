@@ -290,12 +290,12 @@ static void print_file(struct list_ctx *lc, const struct usdt_file *file, const 
 	for (size_t grp = 0; grp < g->group_cnt; grp++) {
 		const struct usdt_site *s = group_site(file, g, grp, 0);
 		int len = strlen(s->provider) + 1 + strlen(s->name);
+		int sites = digits(group_size(g, grp));
 
 		if (!group_selected(lc, file, g, grp))
 			continue;
 		w.probe = len > w.probe ? len : w.probe;
-		w.sites =
-			digits(group_size(g, grp)) > w.sites ? digits(group_size(g, grp)) : w.sites;
+		w.sites = sites > w.sites ? sites : w.sites;
 	}
 	for (size_t grp = 0; grp < g->group_cnt; grp++) {
 		if (!group_selected(lc, file, g, grp))
