@@ -151,25 +151,42 @@ static const struct usdt_site *sel_site(const struct selection *sel, size_t i)
 	return usdt_file__site(sel->file, sel->idx[i]);
 }
 
-/*
- * The kernel raises a semaphore only in a writable mapping of the file itself: one in a
- * read-only segment makes the link fail, one past the file's bytes (.bss) would stay 0.
- */
-static bool sema_usable(const struct usdt_file *file, __u64 addr)
+/* The PT_LOAD holding size bytes at addr within its file bytes (not its .bss tail), or -1. */
+static int load_flags(const struct usdt_file *file, __u64 addr, __u64 size)
 {
 	Elf *elf = file->ef.elf;
-	size_t n;
 	GElf_Phdr ph;
+	size_t n;
 
 	if (elf_getphdrnum(elf, &n))
-		return false;
+		return -1;
 	for (size_t i = 0; i < n; i++) {
 		if (!gelf_getphdr(elf, i, &ph) || ph.p_type != PT_LOAD)
 			continue;
-		if (addr >= ph.p_vaddr && addr + 2 <= ph.p_vaddr + ph.p_filesz)
-			return (ph.p_flags & PF_W) && !(ph.p_flags & PF_X);
+		if (addr >= ph.p_vaddr && addr + size <= ph.p_vaddr + ph.p_filesz &&
+		    ph.p_offset + (addr - ph.p_vaddr) + size <= file->ef.file_size)
+			return ph.p_flags;
 	}
-	return false;
+	return -1;
+}
+
+/*
+ * A breakpoint goes into the file's executable bytes. The kernel raises a semaphore only in a
+ * writable mapping of the file itself: one in a read-only segment makes the link fail, one in
+ * .bss would silently stay 0.
+ */
+static bool pc_usable(const struct usdt_file *file, __u64 addr)
+{
+	int flags = load_flags(file, addr, 1);
+
+	return flags >= 0 && (flags & PF_X);
+}
+
+static bool sema_usable(const struct usdt_file *file, __u64 addr)
+{
+	int flags = load_flags(file, addr, 2);
+
+	return flags >= 0 && (flags & PF_W) && !(flags & PF_X);
 }
 
 /* Why the kernel or the BPF side could not use this site, or NULL. */
@@ -177,6 +194,8 @@ static const char *site_problem(const struct usdt_file *file, const struct usdt_
 {
 	if (site->error)
 		return site->error;
+	if (!pc_usable(file, site->address))
+		return "its address is not in the executable bytes of the file";
 	if (site->sema_address && (!site->sema_offset || !sema_usable(file, site->sema_address)))
 		return "its semaphore is not in a writable data segment of the file";
 	if (site->arg_cnt < 0)
