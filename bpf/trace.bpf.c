@@ -58,6 +58,14 @@ static __always_inline void stat_inc(__u32 slot)
 		*v += 1;
 }
 
+/* Wake the reader only when a batch is waiting: see TRACE_WAKEUP_BYTES. */
+static __always_inline __u64 wakeup_flags(void)
+{
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= TRACE_WAKEUP_BYTES
+		       ? BPF_RB_FORCE_WAKEUP
+		       : BPF_RB_NO_WAKEUP;
+}
+
 static __always_inline void read_args(struct pt_regs *ctx, struct trace_event *e, __u32 id)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
@@ -176,7 +184,7 @@ int usdtctl_trace(struct pt_regs *ctx)
 			return 0;
 		}
 		read_args(ctx, e, id);
-		bpf_ringbuf_submit(e, 0);
+		bpf_ringbuf_submit(e, wakeup_flags());
 		return 0;
 	}
 	e = bpf_map_lookup_elem(&scratch, &zero);
@@ -184,7 +192,7 @@ int usdtctl_trace(struct pt_regs *ctx)
 		return 0;
 	read_args(ctx, e, id);
 	len = read_strings(e, cfg);
-	if (bpf_ringbuf_output(&events, e, sizeof(*e) + len, 0))
+	if (bpf_ringbuf_output(&events, e, sizeof(*e) + len, wakeup_flags()))
 		stat_inc(TRACE_STAT_LOST);
 	return 0;
 }

@@ -11,10 +11,16 @@
 #endif
 
 /* Bytes kept of one string argument; longer strings are cut and flagged as truncated. */
-#define TRACE_STR_MAX  128
+#define TRACE_STR_MAX	   128
 /* Room for the strings of one event: every argument a full string fits. */
-#define TRACE_DATA_MAX 2048
-#define TRACE_COMM_LEN 16
+#define TRACE_DATA_MAX	   2048
+#define TRACE_COMM_LEN	   16
+/*
+ * Events do not wake the reader one by one (each wakeup costs the traced thread an irq_work):
+ * only once this much is waiting; usdtctl polls every TRACE_POLL_MS for the rest.
+ */
+#define TRACE_WAKEUP_BYTES (256 << 10)
+#define TRACE_POLL_MS	   10
 
 /* What the tracer reads per probe id (the probe_cfg map), set before tracing starts. */
 struct trace_probe_cfg {

@@ -528,6 +528,9 @@ static int poll_timeout(struct tracer *t, __u64 now, __u64 deadline, __u64 next_
 		ms = NO_PIDFD_POLL;
 	if (t->o.count && t->o.max_events && (ms < 0 || ms > COUNT_N_POLL))
 		ms = COUNT_N_POLL;
+	/* events below the wakeup threshold are picked up by polling */
+	if (t->rb && (ms < 0 || ms > TRACE_POLL_MS))
+		ms = TRACE_POLL_MS;
 	return ms;
 }
 
