@@ -140,6 +140,7 @@ struct usdt_manager_opts {
  */
 struct usdt_manager *usdt_manager__new(struct bpf_object *obj,
 				       const struct usdt_manager_opts *opts);
+/* Destroy the manager's links first: they return their spec ids to it. Safe on NULL. */
 void usdt_manager__free(struct usdt_manager *man);
 
 struct usdt_attach_opts {
@@ -164,6 +165,7 @@ struct usdt_link;
 struct usdt_link *usdt_attach(struct usdt_manager *man, const struct bpf_program *prog, pid_t pid,
 			      const char *binary_path, const char *probe_glob,
 			      const struct usdt_attach_opts *opts);
+/* Detaches, then releases the link's spec ids for reuse. Safe on NULL. */
 int usdt_link__destroy(struct usdt_link *link);
 size_t usdt_link__site_cnt(const struct usdt_link *link);
 size_t usdt_link__probe_cnt(const struct usdt_link *link);
