@@ -123,9 +123,15 @@ static inline int fuzz_check_match(const struct usdt_site *s)
 	return bad;
 }
 
-static inline int fuzz_check_site(const struct usdt_site *s)
+static inline int fuzz_check_site(const struct usdt_site *s, size_t file_size)
 {
 	int bad = 0;
+
+	/* a usable site's offsets name bytes of the file: uprobes take nothing past its end */
+	if (!s->error) {
+		bad += FUZZ_EXPECT(s->file_offset < file_size);
+		bad += FUZZ_EXPECT(!s->sema_address || s->sema_offset < file_size);
+	}
 
 	fuzz_strlen(s->provider);
 	fuzz_strlen(s->name);
@@ -171,7 +177,7 @@ static inline int fuzz_note_one(const uint8_t *data, size_t size)
 
 		bad += FUZZ_EXPECT(s != NULL);
 		if (s)
-			bad += fuzz_check_site(s);
+			bad += fuzz_check_site(s, size);
 	}
 	usdt_file__close(f);
 	return bad;

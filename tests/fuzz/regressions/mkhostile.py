@@ -162,6 +162,11 @@ def hostile_notes():
     e = standard(notes=Elf().note(0x401010, 0x1, 0x602000, b"p", b"n", b"8@%rdi"))
     e.sections[2]["addr"] = 0xffffffffffffff00  # prelink compensation overflows
     cases["prelink-overflow"] = e
+    # PC and semaphore in the memsz tail of their segments: no file bytes back them
+    e = standard(notes=Elf().note(0x480000, 0x400f00, 0x640000, b"p", b"bss", b"8@%rdi"))
+    e.phdrs[0] = (PT_LOAD, PF_R | PF_X, 0, 0x400000, 0x1100, 0x100000)
+    e.phdrs[1] = (PT_LOAD, PF_R | PF_W, 0x2000, 0x602000, 0x10, 0x100000)
+    cases["pc-in-bss"] = e
     cases["sema-in-text"] = standard(notes=Elf().note(0x401010, 0x400f00, 0x401020, b"p", b"n",
                                                       b"4@%edi"))
     cases["pc-outside"] = standard(notes=Elf().note(0x10, 0x400f00, 0x12345678, b"p", b"n",
@@ -224,4 +229,5 @@ def main():
             f.write(bytes([arch, scratch]) + text)
 
 
-main()
+if __name__ == "__main__":
+    main()
