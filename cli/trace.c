@@ -347,7 +347,7 @@ static int setup_probe(struct tracer *t, __u32 id, const struct usdt_probe_info 
 {
 	struct trace_probe_desc *d = &t->out.probes[id];
 	const struct found_probe *f =
-		trace_scan_find(&t->sc, info->path, info->provider, info->name);
+		trace_scan_find(&t->sc, id, info->path, info->provider, info->name);
 	const struct pattern *pats = t->sc.pats;
 	struct trace_probe_cfg cfg;
 	int err = trace_desc_init(d, info->provider, info->name);
@@ -355,14 +355,6 @@ static int setup_probe(struct tracer *t, __u32 id, const struct usdt_probe_info 
 	if (err)
 		return err;
 	d->arg_cnt = info->arg_cnt;
-	d->canon = id;
-	for (__u32 j = 0; j < id; j++) {
-		if (!strcmp(t->out.probes[j].provider, d->provider) &&
-		    !strcmp(t->out.probes[j].name, d->name)) {
-			d->canon = j;
-			break;
-		}
-	}
 	if (f) {
 		memcpy(d->fmt, f->fmt, sizeof(d->fmt));
 		if (pats[f->pat].has_types)

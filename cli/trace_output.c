@@ -370,42 +370,45 @@ struct count_row {
 	__u64 cnt;
 };
 
+static int row_name_cmp(const void *a, const void *b)
+{
+	const struct count_row *x = a, *y = b;
+	int c = strcmp(x->d->provider, y->d->provider);
+
+	return c ? c : strcmp(x->d->name, y->d->name);
+}
+
+/* Most hits first, then by name. */
 static int row_cmp(const void *a, const void *b)
 {
 	const struct count_row *x = a, *y = b;
-	int c;
 
 	if (x->cnt != y->cnt)
 		return x->cnt < y->cnt ? 1 : -1;
-	c = strcmp(x->d->provider, y->d->provider);
-	return c ? c : strcmp(x->d->name, y->d->name);
+	return row_name_cmp(a, b);
 }
 
 void trace_out_counts(struct trace_out *o, const __u64 *counts, int interval)
 {
-	size_t cnt = o->probe_cnt ? o->probe_cnt : 1, n = 0;
-	struct count_row *rows = calloc(cnt, sizeof(*rows));
-	size_t *row_of = calloc(cnt, sizeof(*row_of));
+	struct count_row *rows = calloc(o->probe_cnt ? o->probe_cnt : 1, sizeof(*rows));
+	size_t n = 0;
 
-	if (!rows || !row_of) {
-		free(rows);
-		free(row_of);
+	if (!rows)
 		return;
-	}
-	/* one row per provider:name, whichever objects its probe ids live in */
 	for (size_t i = 0; i < o->probe_cnt; i++) {
 		struct trace_probe_desc *d = &o->probes[i];
-		__u64 delta = counts[i] - d->shown;
 
+		rows[i] = (struct count_row){d, counts[i] - d->shown};
 		d->shown = counts[i];
-		if (d->canon == (int)i) {
-			row_of[i] = n;
-			rows[n++] = (struct count_row){d, delta};
-		} else {
-			rows[row_of[d->canon]].cnt += delta;
-		}
 	}
-	free(row_of);
+	/* one row per provider:name, whichever objects its probe ids live in */
+	qsort(rows, o->probe_cnt, sizeof(*rows), row_name_cmp);
+	for (size_t i = 0; i < o->probe_cnt; i++) {
+		if (n && row_name_cmp(&rows[n - 1], &rows[i]) == 0)
+			rows[n - 1].cnt += rows[i].cnt;
+		else
+			rows[n++] = rows[i];
+	}
 	qsort(rows, n, sizeof(*rows), row_cmp);
 	if (!o->json && interval)
 		fprintf(o->f, "-- interval %d\n", interval);

@@ -28,7 +28,6 @@ struct trace_probe_desc {
 	int arg_cnt;
 	struct arg_types types;
 	unsigned char fmt[USDT_MAX_ARGS]; /* enum arg_fmt */
-	int canon;			  /* the first probe id of the same provider:name */
 	__u64 shown;			  /* --count: the total at the last report */
 };
 

@@ -161,9 +161,11 @@ static int add_cmd_objects(struct trace_scan *t)
 	err = trace_cmd_libraries(exe, &libs, &lib_cnt);
 	if (err == -ENOMEM)
 		return cli_error(EXIT_RUNTIME, "out of memory");
-	if (err)
+	if (err) {
 		cli_warn("%s: cannot list the libraries it loads (%s): tracing the executable only",
 			 exe, strerror(-err));
+		err = 0;
+	}
 	for (size_t i = 0; i < lib_cnt; i++) {
 		/* a library that is not there is the command's problem, not the trace's */
 		if (!err)
@@ -325,48 +327,59 @@ int trace_scan_sites(struct trace_scan *t)
 	return 0;
 }
 
-/* "no probe matches P in FILE, FILE, FILE and N more" for the first pattern that matched none. */
+/* "FILE, FILE, FILE and N more": the objects pattern pat applies to. */
+static void object_list(const struct trace_scan *t, size_t pat, char *buf, size_t sz)
+{
+	size_t total = 0, len = 0;
+
+	buf[0] = '\0';
+	for (size_t oi = 0; oi < t->obj_cnt; oi++) {
+		if (!t->objs[oi].pats[pat])
+			continue;
+		if (total++ < NOT_FOUND_SHOW && len < sz)
+			len += snprintf(buf + len, sz - len, "%s%s", len ? ", " : "",
+					t->objs[oi].shown);
+	}
+	if (total > NOT_FOUND_SHOW && len < sz)
+		snprintf(buf + len, sz - len, " and %zu more", total - NOT_FOUND_SHOW);
+	if (!total)
+		snprintf(buf, sz, "no object");
+}
+
 int trace_scan_check(const struct trace_scan *t)
 {
-	for (size_t i = 0; i < t->pat_cnt; i++) {
-		const struct pattern *p = &t->pats[i];
-		char files[1024] = "";
-		size_t shown = 0, len = 0, total = 0;
+	char files[1024];
 
-		if (p->matched)
+	for (size_t i = 0; i < t->pat_cnt; i++) {
+		if (t->pats[i].matched)
 			continue;
-		for (size_t oi = 0; oi < t->obj_cnt; oi++) {
-			if (!t->objs[oi].pats[i])
-				continue;
-			if (total++ < NOT_FOUND_SHOW && len < sizeof(files)) {
-				len += snprintf(files + len, sizeof(files) - len, "%s%s",
-						shown++ ? ", " : "", t->objs[oi].shown);
-			}
-		}
-		if (total > NOT_FOUND_SHOW)
-			snprintf(files + (len < sizeof(files) ? len : sizeof(files) - 1),
-				 sizeof(files) - (len < sizeof(files) ? len : sizeof(files) - 1),
-				 " and %zu more", total - NOT_FOUND_SHOW);
+		object_list(t, i, files, sizeof(files));
 		if (t->pid)
 			return cli_error(EXIT_RUNTIME,
 					 "no probe matches '%s' in process %d (%s); see "
 					 "'usdtctl list -p %d'",
-					 p->glob, t->pid, total ? files : "no object", t->pid);
+					 t->pats[i].glob, t->pid, files, t->pid);
 		return cli_error(EXIT_RUNTIME, "no probe matches '%s' in %s; see 'usdtctl list'",
-				 p->glob, total ? files : "no object");
+				 t->pats[i].glob, files);
 	}
 	return 0;
 }
 
-const struct found_probe *trace_scan_find(const struct trace_scan *t, const char *path,
+static bool found_is(const struct trace_scan *t, const struct found_probe *f, const char *path,
+		     const char *provider, const char *name)
+{
+	return !strcmp(f->name, name) && !strcmp(f->provider, provider) &&
+	       !strcmp(t->objs[f->obj].path, path);
+}
+
+const struct found_probe *trace_scan_find(const struct trace_scan *t, size_t hint, const char *path,
 					  const char *provider, const char *name)
 {
+	if (hint < t->found_cnt && found_is(t, &t->found[hint], path, provider, name))
+		return &t->found[hint];
 	for (size_t i = 0; i < t->found_cnt; i++) {
-		const struct found_probe *f = &t->found[i];
-
-		if (!strcmp(t->objs[f->obj].path, path) && !strcmp(f->name, name) &&
-		    !strcmp(f->provider, provider))
-			return f;
+		if (found_is(t, &t->found[i], path, provider, name))
+			return &t->found[i];
 	}
 	return NULL;
 }

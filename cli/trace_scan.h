@@ -70,8 +70,11 @@ int trace_scan_objects(struct trace_scan *t);
 int trace_scan_sites(struct trace_scan *t);
 /* Fails, naming the pattern and the files, when a pattern matched nothing. */
 int trace_scan_check(const struct trace_scan *t);
-/* The probe the scan found in path (an object's path) with that provider and name. */
-const struct found_probe *trace_scan_find(const struct trace_scan *t, const char *path,
+/*
+ * The probe the scan found in path (an object's path) with that provider and name. Probes are
+ * found in the order usdt_attach() numbers them, so found[hint = probe id] is tried first.
+ */
+const struct found_probe *trace_scan_find(const struct trace_scan *t, size_t hint, const char *path,
 					  const char *provider, const char *name);
 /* Frees everything but the objects' links, which must be destroyed before. */
 void trace_scan_free(struct trace_scan *t);
