@@ -363,7 +363,7 @@ static int setup_probe(struct tracer *t, __u32 id, const struct usdt_probe_info 
 	if (!f || !pats[f->pat].has_types)
 		catalog_lookup(t->cat, info->provider, info->name, &d->types);
 	for (int i = 0; i < d->types.cnt; i++) {
-		if (d->types.type[i] == ARG_HEX && d->fmt[i] != FMT_F32 && d->fmt[i] != FMT_F64)
+		if (d->types.type[i] == ARG_HEX)
 			d->fmt[i] = FMT_HEX;
 	}
 	cfg.str_mask = arg_types_mask(&d->types, ARG_STR);

@@ -8,7 +8,6 @@
 #include "trace_output.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -203,48 +202,14 @@ void trace_out_header(struct trace_out *o)
 		PID_WIDTH, "TID", COMM_WIDTH, "COMM", o->label_width, "PROBE");
 }
 
-static void put_float(FILE *f, bool json, double v)
-{
-	char b[32];
-	int n;
-
-	if (json && !isfinite(v)) {
-		puts_(f, "null");
-		return;
-	}
-	n = snprintf(b, sizeof(b), json ? "%.17g" : "%g", v);
-	put(f, b, n);
-}
-
 static void put_number(FILE *f, bool json, enum arg_fmt fmt, __u64 v)
 {
-	float f32;
-	double f64;
-	__u32 lo = v;
-
-	switch (fmt) {
-	case FMT_SIGNED:
+	if (fmt == FMT_SIGNED)
 		put_s64(f, v);
-		break;
-	case FMT_HEX:
-		if (!json) {
-			put_hex(f, v);
-			break;
-		}
-		/* JSON numbers stay numbers */
+	else if (fmt == FMT_HEX && !json) /* JSON numbers stay numbers */
+		put_hex(f, v);
+	else
 		put_u64(f, v);
-		break;
-	case FMT_F32:
-		memcpy(&f32, &lo, sizeof(f32));
-		put_float(f, json, f32);
-		break;
-	case FMT_F64:
-		memcpy(&f64, &v, sizeof(f64));
-		put_float(f, json, f64);
-		break;
-	default:
-		put_u64(f, v);
-	}
 }
 
 /* The arguments of e, strings taken from data (data_len bytes). */

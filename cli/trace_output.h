@@ -9,13 +9,11 @@
 
 #include "catalog.h"
 
-/* How a numeric argument is printed, from its spec (size, sign, float) and its type. */
+/* How a numeric argument is printed, from its spec's sign and its type. */
 enum arg_fmt {
-	FMT_SIGNED,
 	FMT_UNSIGNED,
+	FMT_SIGNED,
 	FMT_HEX,
-	FMT_F32,
-	FMT_F64,
 };
 
 /* One probe id: what it stands for and how its events print. */

@@ -207,12 +207,9 @@ int trace_scan_objects(struct trace_scan *t)
 
 /* ---- scan: which sites match, which probes they make, how big the maps must be ----------- */
 
+/* libusdt reads no floats (they read as errors), so the sign is all a spec adds. */
 static unsigned char arg_fmt_of(const struct usdt_arg *a)
 {
-	int size = a->size < 0 ? -a->size : a->size;
-
-	if (a->is_float)
-		return size == 4 ? FMT_F32 : FMT_F64;
 	return a->size < 0 ? FMT_SIGNED : FMT_UNSIGNED;
 }
 

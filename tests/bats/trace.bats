@@ -228,7 +228,7 @@ same() {
 	[ "$(jq -c 'select(.name == "call") | .args' "$out" | sort | tr '\n' ' ')" = '[-1,"main"] [0,"lib"] ' ]
 }
 
-@test "-c on the fixtures with every argument shape: the values the programs announce" {
+@test "-c on the fixtures with every argument shape: the values the programs announce, both attach paths" {
 	need_root
 	local f out=$BATS_TEST_TMPDIR/out
 	for f in probes_pie probes_nopie probes_noseparate; do
@@ -236,6 +236,9 @@ same() {
 		[ "$(fired "$out" | wc -l)" -ge 20 ]
 		same "$f" "$(fired "$out")" trace "$(events "$out")"
 	done
+	# the legacy path, one perf_event uprobe per site, reads the same
+	timeout 60 "$USDTCTL" --legacy-attach trace -c "$FIXTURES/probes_pie 2" 'test:*' >"$out"
+	same "probes_pie" "$(fired "$out")" "trace --legacy-attach" "$(events "$out")"
 }
 
 @test "-c: the command's exit status is reported, usdtctl exits 0 (as bpftrace)" {
