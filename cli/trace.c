@@ -404,7 +404,8 @@ static int on_event(void *ctx, void *data, size_t size)
 	struct tracer *t = ctx;
 
 	trace_out_event(&t->out, data, size);
-	if (++t->events == t->o.max_events) {
+	/* -n reached, or a closed pipe: nothing more can be shown */
+	if (++t->events == t->o.max_events || ferror_unlocked(t->out.f)) {
 		t->stop = true;
 		return -ECANCELED;
 	}
@@ -575,18 +576,21 @@ static int run_loop(struct tracer *t, __u64 *counts, int *ticks)
 	return 0;
 }
 
-/* Detaches, shows what is left, the counts and the summary. */
+/* Stops the command, detaches, shows what is left, the counts and the summary. */
 static int finish_trace(struct tracer *t, __u64 *counts, int ticks)
 {
 	struct trace_summary s = {0};
 	int fd = bpf_map__fd(t->skel->maps.stats);
 	__u64 bad = 0;
 
+	s.duration_ns = now_ns() - t->start_ns;
+	/* -c: the command ends with the trace, not untraced after it */
+	if (t->child.pid > 0)
+		s.have_status = trace_child_finish(&t->child, &s.status) == 0;
 	for (size_t i = 0; i < t->sc.obj_cnt; i++) {
 		usdt_link__destroy(t->sc.objs[i].link);
 		t->sc.objs[i].link = NULL;
 	}
-	s.duration_ns = now_ns() - t->start_ns;
 	if (t->rb && !t->stop)
 		ring_buffer__consume(t->rb);
 	if (t->o.count) {
@@ -597,8 +601,6 @@ static int finish_trace(struct tracer *t, __u64 *counts, int ticks)
 	}
 	sum_percpu(fd, TRACE_STAT_LOST, &s.lost);
 	sum_percpu(fd, TRACE_STAT_BAD_ID, &bad);
-	if (t->child.pid > 0)
-		s.have_status = trace_child_finish(&t->child, &s.status) == 0;
 	trace_out_summary(&t->out, &s);
 	if (s.lost)
 		cli_warn("%llu events were lost: the ring buffer was full (output too slow?)",
