@@ -113,7 +113,8 @@ static void do_help(FILE *out)
 		"                        dlopens); ends when CMD exits. usdtctl exits 0 and reports\n"
 		"                        CMD's status, as bpftrace does\n"
 		"  -j, --json            JSON Lines: {\"time_ns\", \"pid\", \"tid\", \"comm\", \"provider\",\n"
-		"                        \"name\", \"args\": [...]} per hit (null: unreadable), then\n"
+		"                        \"name\", \"args\": [...]} per hit (time_ns: CLOCK_MONOTONIC;\n"
+		"                        an unreadable argument is null), then\n"
 		"                        {\"summary\": {\"events\", \"lost\", \"duration_ns\"}}\n"
 		"      --count           count hits per provider:name (in BPF) and print the totals\n"
 		"                        at the end instead of each hit\n"
@@ -142,7 +143,7 @@ static void do_help(FILE *out)
 	fprintf(out,
 		"\n"
 		"Examples:\n"
-		"  usdtctl trace -c 'python3.11 app.py' python:function__entry\n"
+		"  usdtctl trace -c 'python3.11 app.py' 'python:function__*'\n"
 		"  usdtctl trace -p 1234 --count -i 1 'python:*'\n"
 		"  usdtctl trace --json /usr/lib/postgresql/15/bin/postgres 'postgresql:query__*'\n"
 		"  usdtctl trace -p 1234 'usdt:/opt/app/bin/app:app:request(str,int)'\n"
