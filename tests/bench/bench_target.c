@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The traced side of the benchmarks: fires bench:hit (two arguments) in a timed loop or at a
+ * controlled rate, or waits with its binary mapped while a tracer attaches to its sites.
+ * Linked alone (bench_target) or with generated sites (bench_sites_N).
+ *
+ *   bench_target wait                     prints "ready", then waits for EOF on stdin
+ *   bench_target loop N                   N hits; prints the cost of one hit in ns on stdout,
+ *                                         in CPU time and in wall time
+ *   bench_target rate RATE SECONDS [THREADS]
+ *                                         RATE hits/s in all (0 = as fast as possible) for
+ *                                         SECONDS over THREADS threads; prints
+ *                                         "bench_target: fired N in S s, CPU C s" on
+ *                                         stderr (C: all its threads, uprobe handling
+ *                                         included)
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/sdt.h>
+
+#define MAX_THREADS 64
+
+static double clock_s(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double now_s(void)
+{
+	return clock_s(CLOCK_MONOTONIC);
+}
+
+/* noinline: the probe's arguments stay in registers, as in the generated sites */
+static __attribute__((noinline)) void hit(long i, long x)
+{
+	STAP_PROBE2(bench, hit, i, x);
+}
+
+static int do_wait(void)
+{
+	char buf[64];
+
+	printf("ready\n");
+	fflush(stdout);
+	while (read(STDIN_FILENO, buf, sizeof(buf)) > 0)
+		;
+	return 0;
+}
+
+/* CPU time includes the kernel's uprobe handling, which runs in this thread. */
+static int do_loop(long n)
+{
+	double c0 = clock_s(CLOCK_THREAD_CPUTIME_ID), t0 = now_s(), c1, t1;
+
+	for (long i = 0; i < n; i++)
+		hit(i, n - i);
+	t1 = now_s();
+	c1 = clock_s(CLOCK_THREAD_CPUTIME_ID);
+	printf("%.2f %.2f\n", (c1 - c0) * 1e9 / n, (t1 - t0) * 1e9 / n);
+	return 0;
+}
+
+/* One cache line each: the threads do not share the lines they write. */
+struct pacer {
+	double rate; /* hits/s of this thread, 0 = unpaced */
+	double start, end;
+	long fired;
+} __attribute__((aligned(64)));
+
+/* Sleeps until the clock is at t: a thread ahead of its rate does not burn CPU. */
+static void sleep_until(double t)
+{
+	struct timespec ts = {.tv_sec = (time_t)t, .tv_nsec = (long)((t - (time_t)t) * 1e9)};
+
+	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+}
+
+/*
+ * Fires in batches of up to BATCH hits, checking the clock in between: pacing costs little
+ * next to a traced hit, and a thread that cannot keep up stops at the end all the same.
+ */
+#define BATCH 64
+
+static void *pace(void *arg)
+{
+	struct pacer *p = arg;
+	double now = p->start;
+
+	while (now < p->end) {
+		long due = p->rate ? (long)((now - p->start) * p->rate) + 1 : p->fired + BATCH;
+
+		if (p->fired >= due) {
+			sleep_until(p->start + (p->fired + BATCH) / p->rate);
+		} else {
+			for (int k = 0; k < BATCH && p->fired < due; k++) {
+				hit(p->fired, due);
+				p->fired++;
+			}
+		}
+		now = now_s();
+	}
+	return NULL;
+}
+
+static int do_rate(double rate, double secs, int threads)
+{
+	struct pacer p[MAX_THREADS];
+	pthread_t tid[MAX_THREADS];
+	double start = now_s(), end = start + secs, t;
+	long fired = 0;
+
+	for (int i = 0; i < threads; i++) {
+		p[i] = (struct pacer){.rate = rate / threads, .start = start, .end = end};
+		if (pthread_create(&tid[i], NULL, pace, &p[i])) {
+			fprintf(stderr, "bench_target: cannot start thread %d\n", i);
+			return 1;
+		}
+	}
+	for (int i = 0; i < threads; i++) {
+		pthread_join(tid[i], NULL);
+		fired += p[i].fired;
+	}
+	t = now_s() - start;
+	fprintf(stderr, "bench_target: fired %ld in %.3f s, CPU %.3f s\n", fired, t,
+		clock_s(CLOCK_PROCESS_CPUTIME_ID));
+	return 0;
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: bench_target wait | loop N | rate RATE SECONDS [THREADS]\n");
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 2 && !strcmp(argv[1], "wait"))
+		return do_wait();
+	if (argc == 3 && !strcmp(argv[1], "loop") && atol(argv[2]) > 0)
+		return do_loop(atol(argv[2]));
+	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "rate")) {
+		int threads = argc == 5 ? atoi(argv[4]) : 1;
+
+		if (atof(argv[2]) < 0 || atof(argv[3]) <= 0 || threads < 1 || threads > MAX_THREADS)
+			return usage();
+		return do_rate(atof(argv[2]), atof(argv[3]), threads);
+	}
+	return usage();
+}

@@ -1,0 +1,331 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# Benchmarks libusdt and usdtctl against the kernel floor and the tools users have, side by
+# side in one run, and prints the results as markdown (docs/benchmarks.md is one such run):
+#   1. attach + detach of 50,000 USDT sites: libusdt vs the raw BPF_LINK_CREATE vs libbpf's
+#      bpf_program__attach_usdt (one perf_event uprobe per site), target idle and running
+#   2. listing: usdtctl list vs readelf -n, tplist-bpfcc -l, bpftrace -l on 50,000- and
+#      400,000-site binaries and real libraries
+#   3. per-hit cost of a two-argument probe: no tracer, empty program, reading both
+#      arguments (libusdt, libbpf, bpftrace)
+#   4. usdtctl trace throughput: --count, text and JSON output, at increasing rates
+#
+# Usage: tests/bench/run.sh [-B BUILD_DIR] [-r REPS] [-o OUT.md]
+#   -B  build directory (default: build); configured and built here
+#   -r  repetitions of each measurement (default 5); medians are reported
+#   -o  also write the markdown to OUT.md
+# Needs root (BPF). Takes ~6-10 minutes on 2 cores, most of it in the slower tools.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+build=$top/build reps=5 out=
+while getopts "B:r:o:" opt; do
+	case $opt in
+	B) build=$(realpath -m "$OPTARG") ;;
+	r) reps=$OPTARG ;;
+	o) out=$(realpath -m "$OPTARG") ;;
+	*) sed -n '2,/^set /p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2 ;;
+	esac
+done
+[ "$(id -u)" -eq 0 ] || { echo "run.sh: needs root (BPF programs and uprobes)" >&2; exit 1; }
+
+bench=$build/tests/bench
+usdtctl=$build/cli/usdtctl
+ub=$bench/usdt_bench
+s50k=$bench/bench_sites_50000
+s400k=$bench/bench_sites_400000
+s_legacy=$bench/bench_sites_500 # one probe, 500 sites: libbpf detaches ~0.07 s per site here
+target=$bench/bench_target
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+log() { echo "run.sh: $*" >&2; }
+md() { printf '%s\n' "$*" >>"$tmp/report.md"; }
+
+# ---- setup -------------------------------------------------------------------------------------
+setup() {
+	if [ -x "$top/scripts/deps" ]; then
+		"$top/scripts/deps" bpftrace bpfcc-tools hyperfine time >&2
+	else
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bpftrace bpfcc-tools hyperfine time >&2
+	fi
+	log "building in $build (the generated binaries take a minute the first time)"
+	cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$tmp/cmake.log" 2>&1 ||
+		{ cat "$tmp/cmake.log" >&2; exit 1; }
+	cmake --build "$build" -j"$(nproc)" --target usdtctl bench >"$tmp/build.log" 2>&1 ||
+		{ tail -30 "$tmp/build.log" >&2; exit 1; }
+}
+
+machine() {
+	md "Machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'),"
+	md "kernel $(uname -r), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo);"
+	md "libbpf $(pkg-config --modversion libbpf), $(bpftrace --version), $(hyperfine --version)."
+	md "Load average at the start: $(cut -d' ' -f1-3 /proc/loadavg). $reps repetitions, medians."
+	md "Wall time is what a user waits; CPU time (user + system of the measuring thread or"
+	md "process) is what the work costs and moves less when other work shares the machine."
+	md ""
+}
+
+# ---- number formatting ---------------------------------------------------------------------------
+# ms SECONDS -> "12.3 ms"; us SECONDS COUNT -> per-item microseconds; ratio A B -> "1.23x"
+ms() { awk -v s="$1" 'BEGIN { printf "%.1f ms", s * 1000 }'; }
+us() { awk -v s="$1" -v n="$2" 'BEGIN { printf "%.2f us", s * 1e6 / n }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else printf "-" }'; }
+
+# ---- 1. attach + detach ----------------------------------------------------------------------
+# Rows of the attach table for MODE (idle/running) from usdt_bench's records:
+#   attach METHOD MODE SITES ATTACH ATTACH_CPU DETACH DETACH_CPU   parse libusdt MODE SITES CPU
+# Ratios are per site, against the raw link of the same mode.
+attach_rows() { # attach_rows MODE LABEL
+	awk -v mode="$1" -v label="$2" -F'\t' '
+	function ms(s) { return sprintf("%.1f ms", s * 1000) }
+	function us(s, n) { return sprintf("%.2f us", s * 1e6 / n) }
+	function x(a, b) { return b > 0 ? sprintf("%.2fx", a / b) : "-" }
+	$3 != mode { next }
+	$1 == "parse" { parse = $5; next }
+	{ m[$2] = 1; n[$2] = $4; a[$2] = $5; ac[$2] = $6; d[$2] = $7; dc[$2] = $8 }
+	END {
+		name["raw"] = "floor: raw BPF_LINK_CREATE"
+		name["libusdt"] = "libusdt usdt_attach (parse: " ms(parse) " CPU)"
+		name["libbpf"] = "libbpf 1.1 bpf_program__attach_usdt, 1 run"
+		split("raw libusdt libbpf", order, " ")
+		for (i = 1; i <= 3; i++) {
+			k = order[i]
+			if (!(k in m))
+				continue
+			printf "| %s | %s | %d | %s (%s) | %s (%s) | %s / %s | %s (%s) | %s |\n",
+				label, name[k], n[k], ms(a[k]), ms(ac[k]), ms(d[k]), ms(dc[k]),
+				us(a[k], n[k]), us(d[k], n[k]),
+				x(a[k] / n[k], a["raw"] / n["raw"]), x(ac[k] / n[k], ac["raw"] / n["raw"]),
+				x(d[k] / n[k], d["raw"] / n["raw"])
+		}
+	}' "$tmp/attach.tsv" >>"$tmp/report.md"
+}
+
+bench_attach() {
+	local legacy_sites
+	log "attach: 50,000 sites, idle and running"
+	"$ub" attach -r "$reps" "$s50k" 'bench:p*' >>"$tmp/attach.tsv"
+	"$ub" attach -r "$reps" -p "$s50k" 'bench:p*' >>"$tmp/attach.tsv"
+	log "attach: libbpf, one perf_event uprobe per site (~1 minute: its detach is slow)"
+	"$ub" attach-libbpf "$s_legacy" bench p0 >>"$tmp/attach.tsv"
+	"$ub" attach-libbpf -p "$s_legacy" bench p0 >>"$tmp/attach.tsv"
+	legacy_sites=$(awk '$2 == "libbpf" { print $4; exit }' "$tmp/attach.tsv")
+	md "## 1. Attach + detach, 50,000 USDT sites"
+	md ""
+	md "One binary with 50,000 STAP_PROBE2 sites (500 probes of 100 sites, generated C)."
+	md "Not running: attached for every process (pid -1); running: \`BINARY wait\` started"
+	md "first, attached by its pid. libbpf's per-site path is measured on $legacy_sites sites of one"
+	md "probe (its detach takes ~0.07 s per site here: 2,000 sites take over 2 minutes) and"
+	md "compared per site. Ratios are per site against the floor of the same row group."
+	md ""
+	md "| target | method | sites | attach (CPU) | detach (CPU) | per site: attach / detach | attach vs floor (CPU) | detach vs floor |"
+	md "| --- | --- | --- | --- | --- | --- | --- | --- |"
+	attach_rows idle "not running"
+	attach_rows running "running"
+	md ""
+}
+
+# ---- 2. listing ------------------------------------------------------------------------------
+# timeit NAME CMD: wall median, mean CPU (user + system) in seconds, runs and the first
+# non-zero exit status of CMD, into $tmp/NAME.time. A command slower than 5 s is run once
+# (tplist and bpftrace take ~25 s on 400,000 sites), one faster than 0.1 s at least 20 times.
+timeit() {
+	local name=$1 cmd=$2 json=$tmp/$1.json runs=$reps mean
+	hyperfine -N -i --runs 1 --style none --export-json "$json" -- "$cmd" >/dev/null 2>&1 ||
+		{ echo "- - 0 -" >"$tmp/$name.time"; return 0; }
+	mean=$(jq '.results[0].mean' "$json")
+	# process start-up noise dominates below 0.1 s: more runs there
+	if awk -v m="$mean" 'BEGIN { exit !(m < 0.1) }'; then
+		runs=$((reps > 20 ? reps : 20))
+	elif awk -v m="$mean" 'BEGIN { exit !(m >= 5) }'; then
+		runs=1
+	fi
+	[ "$runs" -gt 1 ] && hyperfine -N -i --warmup 1 --runs "$runs" --style none \
+		--export-json "$json" -- "$cmd" >/dev/null 2>&1
+	jq -r --arg r "$runs" '.results[0] |
+		"\(.median) \(.user + .system) \($r) \([.exit_codes[] | select(. != 0)][0] // 0)"' \
+		"$json" >"$tmp/$name.time"
+}
+
+cell() { # cell NAME [BASE_NAME] -> "12.3 ms" (and the ratio to BASE when given)
+	local wall cpu runs rc base
+	read -r wall cpu runs rc <"$tmp/$1.time"
+	[ "$wall" = "-" ] && { printf 'failed'; return; }
+	[ "$rc" != 0 ] && { printf 'fails (exit %s)' "$rc"; return; }
+	printf '%s' "$(ms "$wall")"
+	[ "$runs" = 1 ] && printf ' (1 run)'
+	if [ -n "${2:-}" ]; then
+		base=$(cut -d' ' -f1 "$tmp/$2.time")
+		printf ', %s' "$(ratio "$wall" "$base")"
+	fi
+}
+
+bench_list() {
+	local files=("$s50k" "$s400k" /usr/bin/python3.11
+		/usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0 /usr/lib/x86_64-linux-gnu/libstdc++.so.6)
+	local i f sites
+	md "## 2. Listing"
+	md ""
+	md "Wall-time medians (hyperfine, output to /dev/null); after each tool, its time as a"
+	md "multiple of \`usdtctl list\`'s. \`usdtctl list\` prints one line per probe, as tplist"
+	md "and bpftrace do; \`list -v\` and readelf print every site."
+	md ""
+	md "| file | sites | usdtctl list | usdtctl list -v | readelf -n | tplist-bpfcc -l | bpftrace -l |"
+	md "| --- | --- | --- | --- | --- | --- | --- |"
+	for i in "${!files[@]}"; do
+		f=${files[$i]}
+		[ -r "$f" ] || continue
+		log "list: $f"
+		sites=$(readelf -n "$f" | grep -c 'NT_STAPSDT' || true)
+		timeit "l$i-usdtctl" "$usdtctl list $f"
+		timeit "l$i-usdtctlv" "$usdtctl list -v $f"
+		timeit "l$i-readelf" "readelf -n $f"
+		timeit "l$i-tplist" "tplist-bpfcc -l $f"
+		timeit "l$i-bpftrace" "bpftrace -l 'usdt:$f:*'"
+		md "| ${f#"$build"/} | $sites | $(cell "l$i-usdtctl") | $(cell "l$i-usdtctlv" "l$i-usdtctl") |" \
+			"$(cell "l$i-readelf" "l$i-usdtctl") | $(cell "l$i-tplist" "l$i-usdtctl") |" \
+			"$(cell "l$i-bpftrace" "l$i-usdtctl") |"
+	done
+	md ""
+	md "Linearity of \`usdtctl list\` (wall median and mean CPU, per site):"
+	md ""
+	md "| sites | wall | wall per site | CPU | CPU per site |"
+	md "| --- | --- | --- | --- | --- |"
+	for i in 0 1; do
+		local wall cpu runs rc
+		read -r wall cpu runs rc <"$tmp/l$i-usdtctl.time"
+		[ "$wall" = "-" ] && continue
+		sites=$(readelf -n "${files[$i]}" | grep -c 'NT_STAPSDT' || true)
+		md "| $sites | $(ms "$wall") | $(us "$wall" "$sites") | $(ms "$cpu") | $(us "$cpu" "$sites") |"
+	done
+	md ""
+}
+
+# ---- 3. per hit ------------------------------------------------------------------------------
+bench_hit() {
+	local hits=100000 i line cpus=() walls=() cpu wall none empty
+	log "per hit: $hits hits x $reps runs per tracer"
+	"$ub" hit -r "$reps" -n "$hits" "$target" none empty args libbpf-empty libbpf-args \
+		>"$tmp/hit.tsv"
+	for ((i = 0; i < reps; i++)); do
+		line=$(bpftrace -e "usdt:$target:bench:hit { @s = sum(arg0 + arg1); }" \
+			-c "$target loop $hits" 2>/dev/null | grep -E '^[0-9.]+ [0-9.]+$' || true)
+		[ -n "$line" ] || continue
+		cpus+=("${line% *}")
+		walls+=("${line#* }")
+	done
+	if [ ${#cpus[@]} -gt 0 ]; then
+		cpu=$(printf '%s\n' "${cpus[@]}" | sort -g | awk '{ v[NR] = $1 } END {
+			print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+		wall=$(printf '%s\n' "${walls[@]}" | sort -g | awk '{ v[NR] = $1 } END {
+			print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+		printf 'hit\tbpftrace\t%s\t%s\n' "$cpu" "$wall" >>"$tmp/hit.tsv"
+	fi
+	none=$(awk '$2 == "none" { print $3 }' "$tmp/hit.tsv")
+	empty=$(awk '$2 == "empty" { print $3 }' "$tmp/hit.tsv")
+	md "## 3. Per-hit cost of a two-argument probe"
+	md ""
+	md "\`bench_target loop $hits\` fires bench:hit (two longs in registers) in a loop; the"
+	md "tracer attaches by pid before the target starts. ns per hit, medians of $reps runs, in the"
+	md "target thread's CPU time (which includes the kernel's uprobe handling) and in wall time."
+	md ""
+	md "| tracer | ns/hit (CPU) | ns/hit (wall) | vs libusdt empty program |"
+	md "| --- | --- | --- | --- |"
+	while IFS=$'\t' read -r _ mode cpu wall; do
+		local name
+		case $mode in
+		none) name="no tracer" ;;
+		empty) name="libusdt: empty program (uprobe_multi)" ;;
+		args) name="libusdt: reads both arguments (usdt_arg)" ;;
+		libbpf-empty) name="libbpf 1.1: empty program (perf_event uprobe)" ;;
+		libbpf-args) name="libbpf 1.1: reads both arguments (bpf_usdt_arg)" ;;
+		bpftrace) name="bpftrace: @s = sum(arg0 + arg1)" ;;
+		esac
+		md "| $name | $cpu | $wall | $(ratio "$cpu" "$empty") |"
+	done <"$tmp/hit.tsv"
+	md ""
+	md "Hits per second one core can take with an empty program attached:" \
+		"$(awk -v e="$empty" 'BEGIN { printf "%.0f", 1e9 / e }'); no tracer: $(awk -v e="$none" \
+			'BEGIN { printf "%.0f", 1e9 / e }')."
+	md ""
+}
+
+# ---- 4. usdtctl trace throughput -------------------------------------------------------------
+# trace_run OUTPUT RATE THREADS: one usdtctl trace -c run of 2 s; appends a table row. The
+# target reports its CPU time; usdtctl's is /usr/bin/time's total (which includes the target,
+# its waited-for child) minus the target's.
+trace_run() {
+	local output=$1 rate=$2 threads=$3 secs=2 flags=() fired elapsed tcpu events lost total
+	local verdict
+	case $output in
+	count) flags=(--count) ;;
+	json) flags=(--json) ;;
+	esac
+	timeout 60 /usr/bin/time -f 'time: %U %S' -o "$tmp/trace.time" "$usdtctl" trace \
+		"${flags[@]}" -c "$target rate $rate $secs $threads" bench:hit \
+		>"$tmp/trace.out" 2>"$tmp/trace.err" || true
+	read -r fired elapsed tcpu < <(sed -n \
+		's/^bench_target: fired \([0-9]*\) in \([0-9.]*\) s, CPU \([0-9.]*\) s$/\1 \2 \3/p' \
+		"$tmp/trace.err") || true
+	read -r events lost < <(sed -n 's/^usdtctl: \([0-9]*\) events, \([0-9]*\) lost,.*/\1 \2/p' \
+		"$tmp/trace.err") || true
+	total=$(awk '/^time:/ { print $2 + $3 }' "$tmp/trace.time" 2>/dev/null || true)
+	if [ -z "${fired:-}" ] || [ -z "${events:-}" ] || [ -z "$total" ]; then
+		md "| $output | $rate | $threads | failed: $(grep -m1 -v '^bench_target' "$tmp/trace.err" |
+			tr '|' '/') | | | | | | |"
+		return 0
+	fi
+	verdict=ok
+	[ "$lost" -gt 0 ] && verdict="lost $lost"
+	[ "$((events + lost))" -lt "$fired" ] && verdict="$verdict, missed $((fired - events - lost))"
+	awk -v o="$output" -v r="$rate" -v th="$threads" -v f="$fired" -v t="$elapsed" \
+		-v tc="$tcpu" -v e="$events" -v l="$lost" -v v="$verdict" -v all="$total" 'BEGIN {
+		u = all - tc
+		printf "| %s | %s | %d | %.0f | %d | %d | %s | %.0f ns | %.0f ns | %s |\n",
+			o, r == 0 ? "max" : r, th, f / t, e, l, v, tc * 1e9 / f,
+			u * 1e9 / (e > 0 ? e : 1), u > 0 ? sprintf("%.0f", e / u) : "-"
+	}' >>"$tmp/report.md"
+}
+
+bench_trace() {
+	local output rate cores empty
+	cores=$(nproc)
+	empty=$(awk '$2 == "empty" { print $3 }' "$tmp/hit.tsv")
+	log "trace: --count, text and JSON at 50k-200k events/s and as fast as possible"
+	md "## 4. usdtctl trace throughput"
+	md ""
+	md "\`usdtctl trace [--count|--json] -c 'bench_target rate RATE 2 THREADS' bench:hit\`,"
+	md "output to a file; the target paces its hits over 2 s (RATE 0 = as fast as it can)."
+	md "Events and lost come from usdtctl's summary; \"missed\" = fired - events - lost."
+	md "Target CPU per hit: the traced program's cost of one hit (uprobe + BPF program)."
+	md "usdtctl CPU per event: what consuming one event costs usdtctl; its inverse is the"
+	md "rate one core of usdtctl keeps up with. The kernel's uprobe alone caps the hit rate"
+	md "here at $(awk -v e="$empty" -v n="$cores" 'BEGIN { printf "%.0f", n * 1e9 / e }')/s" \
+		"($cores cores x 1e9 / $empty ns, the empty-program cost of section 3)."
+	md ""
+	md "| output | requested/s | threads | fired/s | events | lost | result | target CPU/hit | usdtctl CPU/event | usdtctl events/s per core |"
+	md "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+	for output in count text json; do
+		for rate in 50000 100000 200000; do
+			trace_run "$output" "$rate" "$cores"
+		done
+		trace_run "$output" 0 1
+		trace_run "$output" 0 "$cores"
+	done
+	md ""
+}
+
+setup
+: >"$tmp/report.md"
+md "# libusdt benchmarks"
+md ""
+machine
+bench_attach
+bench_list
+bench_hit
+bench_trace
+md "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
+cat "$tmp/report.md"
+[ -z "$out" ] || cp "$tmp/report.md" "$out"
