@@ -37,28 +37,53 @@ for f in /usr/bin/python3.11 /usr/lib/x86_64-linux-gnu/libstdc++.so.6; do
 done
 cp tests/fuzz/regressions/note/* "$seeds/note/" 2>/dev/null || true
 
-# ---- argument seeds: [arch index][scratch size - 1][text], indexes as fuzz_archs[]
-add_arg_seed() { # add_arg_seed ARCH_INDEX TEXT
+# ---- argument strings of every grammar, by fuzz_archs[] index (9: a machine none knows)
+ARCH_ARGS=(
+	'-4@-20(%rbp) 8@%rax 8@$42 -1@%dil 2@%ax;8@-8(%rbp,%rax,8) 4@(%rdi) 8@16(,%rcx,4) 8@%r15 -4@%r9d;8@counter(%rip) 8@counter+8(%rip) 4@8+counter(%rip) 8@%xmm0 8f@%xmm1;%eax %rsi -20(%rbp) $0x10'
+	'-4@8(%ebp) 4@%eax 2@%si 1@%al 4@$-1 8@4(%esp,%ebx,2);4@counter@GOTOFF(%ebx) 4@counter'
+	'8@x0 -4@w1 8@sp 8@[x29, -16] 8@[x2] 8@[x3, x4] 4@42;8@[x1, x2, lsl #3] 8@[x1, w2, sxtw] 8@d0'
+	'8@a0 -4@a1 8@-24(s0) 8@sp 4@16 8@8(sp)'
+	'8@%r2 -4@%r3 8@160(%r15) 8@8(%r1,%r2) 4@5'
+	'4@r0 -4@r1 4@[r7, #-8] 4@#5 4@[sp] 4@fp'
+	'8@3 -4@4 8@-16(31) 8@8(%r1) 8@i42 8@5,6 8@%r3'
+	'4@3 -4@4 4@-16(31) 4@8(%r1) 4@i42'
+	'8@$r4 -4@$r5 8@[$r3, -16] 8@$sp 4@7'
+	'8@%rdi 4@x0'
+)
+# mkelf options for the same indexes
+MKELF_MACHINE=('-m x86_64' '-m i386' '-m aarch64' '-m riscv64' '-m s390x' '-m arm' '-m ppc64'
+	'-m 20 -c 32 -e be' '-m loongarch64' '-m 43')
+
+add_arg_seed() { # add_arg_seed ARCH_INDEX TEXT: [arch index][scratch size - 1][text]
 	printf "\\x$(printf %02x "$1")\\xff%s" "$2" >"$seeds/args/$1-$(printf %s "$2" | sha1sum | cut -c1-12)"
 }
-while IFS='|' read -r arch text; do
-	[ -n "$arch" ] && add_arg_seed "$arch" "$text"
-done <<'EOF'
-0|-4@-20(%rbp) 8@%rax 8@$42 -1@%dil 2@%ax
-0|8@-8(%rbp,%rax,8) 4@(%rdi) 8@16(,%rcx,4) 8@%r15 -4@%r9d
-0|8@counter(%rip) 8@counter+8(%rip) 4@8+counter(%rip) 8@%xmm0 8f@%xmm1
-0|%eax %rsi -20(%rbp) $0x10
-1|-4@8(%ebp) 4@%eax 2@%si 1@%al 4@$-1 8@4(%esp,%ebx,2)
-2|8@x0 -4@w1 8@sp 8@[x29, -16] 8@[x2] 8@[x3, x4] 4@42
-3|8@a0 -4@a1 8@-24(s0) 8@sp 4@16 8@8(sp)
-4|8@%r2 -4@%r3 8@160(%r15) 8@8(%r1,%r2) 4@5
-5|4@r0 -4@r1 4@[r7, #-8] 4@#5 4@[sp] 4@fp
-6|8@3 -4@4 8@-16(31) 8@8(%r1) 8@i42 8@5,6 8@%r3
-7|4@3 -4@4 4@-16(31) 4@8(%r1) 4@i42
-8|8@$r4 -4@$r5 8@[$r3, -16] 8@$sp 4@7
-9|8@%rdi 4@x0
-EOF
+for i in "${!ARCH_ARGS[@]}"; do
+	IFS=';' read -ra list <<<"${ARCH_ARGS[$i]}"
+	for text in "${list[@]}"; do
+		add_arg_seed "$i" "$text"
+	done
+done
 cp tests/fuzz/regressions/args/* "$seeds/args/" 2>/dev/null || true
+
+# ---- hand-made ELF files from mkelf (tests/fixtures/mkelf.c), when a build has it: every
+# machine with its argument strings, semaphores, symbols, and each kind of damage
+mkelf=$(ls build/tests/fixtures/mkelf build-*/tests/fixtures/mkelf 2>/dev/null | head -1 || true)
+if [ -n "$mkelf" ]; then
+	n=0
+	for i in "${!ARCH_ARGS[@]}"; do
+		IFS=';' read -ra list <<<"${ARCH_ARGS[$i]}"
+		for text in "${list[@]}"; do
+			# shellcheck disable=SC2086
+			"$mkelf" ${MKELF_MACHINE[$i]} -s counter=0x602010 -p "p:a:0x401010:0x602000:$text" \
+				-p "p:b:0x401020:0:" "$seeds/note/mkelf-$((n++))" >/dev/null 2>&1 || true
+		done
+	done
+	for kind in trunc-header phnum shnum note-size unterminated short-desc note-past-eof; do
+		"$mkelf" -M "$kind" -p 'p:a:0x401010:0:8@%rdi' -p 'p:b:0x401020:0x602000:-4@-8(%rbp)' \
+			"$seeds/note/mkelf-$kind" >/dev/null 2>&1 || true
+	done
+	"$mkelf" -b none -B 0x400000 -g 50 -G 5 "$seeds/note/mkelf-many" >/dev/null 2>&1 || true
+fi
 
 # ---- run: each fuzzer for $secs, corpus kept in $out/corpus between runs
 status=0
@@ -76,7 +101,7 @@ for t in note args; do
 	runs=$(sed -nE 's/^stat::number_of_executed_units: *([0-9]+).*/\1/p' "$log" | tail -1)
 	cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -1 || true)
 	files=$(find "$out/corpus/$t" -type f | wc -l)
-	bytes=$(du -sb "$out/corpus/$t" | cut -f1)
+	bytes=$(find "$out/corpus/$t" -type f -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }')
 	echo "fuzz_$t: ${runs:-0} executions in ${secs}s, $cov, corpus $files files ($bytes bytes)"
 	if [ "$rc" -ne 0 ] || [ -n "$(ls -A "$art")" ]; then
 		echo "fuzz_$t: FINDING (exit $rc); log $log, input(s):" >&2
