@@ -47,6 +47,7 @@ static int load_segments(struct usdti_elf *ef)
 		ef->segs[ef->seg_cnt++] = (struct usdti_seg){
 			.vaddr = ph.p_vaddr,
 			.memsz = ph.p_memsz,
+			.filesz = ph.p_filesz,
 			.offset = ph.p_offset,
 			.exec = ph.p_flags & PF_X,
 		};
@@ -81,6 +82,7 @@ static bool tables_in_file(const struct usdti_elf *ef, const GElf_Ehdr *eh)
 
 int usdti_elf_open(const char *path, struct usdti_elf *ef)
 {
+	size_t shnum;
 	struct stat st;
 	GElf_Ehdr eh;
 	int err;
@@ -110,7 +112,9 @@ int usdti_elf_open(const char *path, struct usdti_elf *ef)
 	ef->elf_class = gelf_getclass(ef->elf);
 	ef->data = eh.e_ident[EI_DATA];
 	ef->type = eh.e_type;
-	if (!tables_in_file(ef, &eh) || elf_getshdrstrndx(ef->elf, &ef->shstrndx)) {
+	/* libelf does not check that e_shstrndx names a section */
+	if (!tables_in_file(ef, &eh) || elf_getshdrstrndx(ef->elf, &ef->shstrndx) ||
+	    elf_getshdrnum(ef->elf, &shnum) || (ef->shstrndx && ef->shstrndx >= shnum)) {
 		err = -ENOEXEC;
 		goto err;
 	}
@@ -153,7 +157,8 @@ int usdti_elf_vaddr_to_offset(const struct usdti_elf *ef, __u64 vaddr, bool exec
 {
 	const struct usdti_seg *s = usdti_elf_seg_of(ef, vaddr, exec);
 
-	if (!s)
+	/* only bytes the file holds: not a segment's .bss tail, nothing past the end */
+	if (!s || vaddr - s->vaddr >= s->filesz || s->offset + (vaddr - s->vaddr) >= ef->file_size)
 		return -ENOENT;
 	*off = vaddr - s->vaddr + s->offset;
 	return 0;

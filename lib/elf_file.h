@@ -12,6 +12,7 @@
 struct usdti_seg {
 	__u64 vaddr;
 	__u64 memsz;
+	__u64 filesz; /* bytes the file holds; the rest of memsz is zero-filled (.bss) */
 	__u64 offset;
 	bool exec;
 };
@@ -39,7 +40,10 @@ void usdti_elf_close(struct usdti_elf *ef);
 /* The PT_LOAD containing vaddr whose executable flag equals exec, or NULL. */
 const struct usdti_seg *usdti_elf_seg_of(const struct usdti_elf *ef, __u64 vaddr, bool exec);
 
-/* addr -> file offset through the segment that contains it (exec or not); -ENOENT outside. */
+/*
+ * addr -> file offset through the segment that holds its bytes in the file (exec or not);
+ * -ENOENT outside every segment, in a .bss tail or past the end of the file.
+ */
 int usdti_elf_vaddr_to_offset(const struct usdti_elf *ef, __u64 vaddr, bool exec, __u64 *off);
 
 /* The section named name (first match), with its header; NULL when absent. */
