@@ -84,11 +84,18 @@ start_trace() {
 wait_exit() {
 	local i
 	for ((i = 0; i < $2 * 10; i++)); do
-		kill -0 "$1" 2>/dev/null || break
+		running "$1" || break
 		sleep 0.1
 	done
-	kill -0 "$1" 2>/dev/null && return 124
+	running "$1" && return 124
 	wait "$1"
+}
+
+# running PID: the process exists and is not a zombie waiting to be reaped.
+running() {
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	[[ ${stat##*) } != Z* ]]
 }
 
 # tick_values FILE: the tick argument of every event in a --json trace output, one per line.
