@@ -89,10 +89,11 @@ attach_rows() { # attach_rows MODE LABEL
 	{ m[$2] = 1; n[$2] = $4; a[$2] = $5; ac[$2] = $6; d[$2] = $7; dc[$2] = $8 }
 	END {
 		name["raw"] = "floor: raw BPF_LINK_CREATE"
+		name["layer"] = "libusdt usdt_attach_uprobe_multi, offsets given"
 		name["libusdt"] = "libusdt usdt_attach (parse: " ms(parse) " CPU)"
 		name["libbpf"] = "libbpf 1.1 bpf_program__attach_usdt, 1 run"
-		split("raw libusdt libbpf", order, " ")
-		for (i = 1; i <= 3; i++) {
+		split("raw layer libusdt libbpf", order, " ")
+		for (i = 1; i <= 4; i++) {
 			k = order[i]
 			if (!(k in m))
 				continue
@@ -255,12 +256,12 @@ bench_hit() {
 }
 
 # ---- 4. usdtctl trace throughput -------------------------------------------------------------
-# trace_run OUTPUT RATE THREADS: one usdtctl trace -c run of 2 s; appends a table row. The
-# target reports its CPU time; usdtctl's is /usr/bin/time's total (which includes the target,
-# its waited-for child) minus the target's.
-trace_run() {
+# trace_once OUTPUT RATE THREADS: one usdtctl trace -c run of 2 s; appends to $tmp/trace.runs
+#   fired/s events lost missed target-CPU-ns/hit usdtctl-CPU-ns/event
+# or "failed: MESSAGE". The target reports its CPU time; usdtctl's is /usr/bin/time's total
+# (which includes the target, its waited-for child) minus the target's.
+trace_once() {
 	local output=$1 rate=$2 threads=$3 secs=2 flags=() fired elapsed tcpu events lost total
-	local verdict
 	case $output in
 	count) flags=(--count) ;;
 	json) flags=(--json) ;;
@@ -275,19 +276,39 @@ trace_run() {
 		"$tmp/trace.err") || true
 	total=$(awk '/^time:/ { print $2 + $3 }' "$tmp/trace.time" 2>/dev/null || true)
 	if [ -z "${fired:-}" ] || [ -z "${events:-}" ] || [ -z "$total" ]; then
-		md "| $output | $rate | $threads | failed: $(grep -m1 -v '^bench_target' "$tmp/trace.err" |
-			tr '|' '/') | | | | | | |"
+		echo "failed: $(grep -m1 -v '^bench_target' "$tmp/trace.err" | tr '|' '/')" \
+			>>"$tmp/trace.runs"
 		return 0
 	fi
-	verdict=ok
-	[ "$lost" -gt 0 ] && verdict="lost $lost"
-	[ "$((events + lost))" -lt "$fired" ] && verdict="$verdict, missed $((fired - events - lost))"
-	awk -v o="$output" -v r="$rate" -v th="$threads" -v f="$fired" -v t="$elapsed" \
-		-v tc="$tcpu" -v e="$events" -v l="$lost" -v v="$verdict" -v all="$total" 'BEGIN {
-		u = all - tc
-		printf "| %s | %s | %d | %.0f | %d | %d | %s | %.0f ns | %.0f ns | %s |\n",
-			o, r == 0 ? "max" : r, th, f / t, e, l, v, tc * 1e9 / f,
-			u * 1e9 / (e > 0 ? e : 1), (u > 0 ? sprintf("%.0f", e / u) : "-")
+	awk -v f="$fired" -v t="$elapsed" -v tc="$tcpu" -v e="$events" -v l="$lost" \
+		-v all="$total" 'BEGIN {
+		m = f - e - l
+		printf "%.0f %d %d %d %.0f %.0f\n", f / t, e, l, (m > 0 ? m : 0), tc * 1e9 / f,
+			(all - tc) * 1e9 / (e > 0 ? e : 1)
+	}' >>"$tmp/trace.runs"
+}
+
+# trace_run OUTPUT RATE THREADS: up to 3 runs; the row of the run with the median fired/s,
+# and in "result" how many runs lost or missed events.
+trace_run() {
+	local output=$1 rate=$2 threads=$3 runs=$((reps < 3 ? reps : 3)) i
+	: >"$tmp/trace.runs"
+	for ((i = 0; i < runs; i++)); do
+		trace_once "$output" "$rate" "$threads"
+	done
+	if grep -q '^failed' "$tmp/trace.runs"; then
+		md "| $output | $rate | $threads | $(grep -m1 '^failed' "$tmp/trace.runs") | | | | | |"
+		return 0
+	fi
+	sort -n -k1,1 "$tmp/trace.runs" | awk -v o="$output" -v r="$rate" -v th="$threads" '
+	{ row[NR] = $0; if ($3 + $4 > 0) { bad++; lost += $3; missed += $4 } }
+	END {
+		split(row[int((NR + 1) / 2)], v, " ")
+		res = bad ? sprintf("lost %d, missed %d in %d/%d runs", lost, missed, bad, NR) \
+			  : sprintf("none lost in %d/%d runs", NR, NR)
+		printf "| %s | %s | %d | %d | %d | %s | %d ns | %d ns | %s |\n", o,
+			(r == 0 ? "max" : r), th, v[1], v[2], res, v[5], v[6],
+			(v[6] > 0 ? sprintf("%.0f", 1e9 / v[6]) : "-")
 	}' >>"$tmp/report.md"
 }
 
@@ -300,7 +321,8 @@ bench_trace() {
 	md ""
 	md "\`usdtctl trace [--count|--json] -c 'bench_target rate RATE 2 THREADS' bench:hit\`,"
 	md "output to a file; the target paces its hits over 2 s (RATE 0 = as fast as it can)."
-	md "Events and lost come from usdtctl's summary; \"missed\" = fired - events - lost."
+	md "Each row is the median (by fired/s) of $((reps < 3 ? reps : 3)) runs. Events and lost come from usdtctl's"
+	md "summary; \"missed\" = fired - events - lost."
 	md "Target CPU per hit: the traced program's cost of one hit (uprobe + BPF program)."
 	md "usdtctl CPU per event: what consuming one event costs usdtctl; its inverse is the"
 	md "rate one core of usdtctl keeps up with."
@@ -308,8 +330,8 @@ bench_trace() {
 		"$(awk -v e="$empty" -v n="$cores" 'BEGIN { printf "%.0f", n * 1e9 / e }')/s" \
 		"($cores cores x 1e9 / $empty ns, the empty-program cost of section 3)."
 	md ""
-	md "| output | requested/s | threads | fired/s | events | lost | result | target CPU/hit | usdtctl CPU/event | usdtctl events/s per core |"
-	md "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+	md "| output | requested/s | threads | fired/s | events | lost or missed | target CPU/hit | usdtctl CPU/event | usdtctl events/s per core |"
+	md "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 	for output in count text json; do
 		for rate in 50000 100000 200000; do
 			trace_run "$output" "$rate" "$cores"

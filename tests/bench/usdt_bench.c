@@ -4,8 +4,10 @@
  * libbpf's USDT support. Driven by tests/bench/run.sh, which formats the records it prints.
  *
  *   usdt_bench attach [-r REPS] [-p] BINARY GLOB
- *	libusdt (usdt_attach + usdt_link__destroy) and the raw BPF_LINK_CREATE of the same
- *	offsets, interleaved, REPS times each. -p: with "BINARY wait" running, attached by pid.
+ *	libusdt (usdt_attach + usdt_link__destroy), its attach layer alone
+ *	(usdt_attach_uprobe_multi with the offsets precomputed) and the raw BPF_LINK_CREATE of
+ *	the same offsets, interleaved, REPS times each. -p: with "BINARY wait" running,
+ *	attached by pid.
  *	Prints per method the medians of wall and CPU seconds:
  *	attach <method> <idle|running> <sites> <attach> <attach CPU> <detach> <detach CPU>
  *	and the CPU seconds usdt_file__open() takes to parse the file (part of usdt_attach).
@@ -339,9 +341,30 @@ static void print_timing(const char *method, bool running, size_t cnt, const str
 	       median(t->attach_cpu, reps), median(t->detach, reps), median(t->detach_cpu, reps));
 }
 
+/*
+ * The library's attach layer alone, with the offsets precomputed: what usdt_attach() costs
+ * beyond it is the notes, the selection and the specs.
+ */
+static void time_layer(const struct objs *o, const struct sites *s, pid_t pid, struct timing *t,
+		       int rep)
+{
+	struct usdt_uprobe_multi_opts uopts = {
+		.sz = sizeof(uopts), .offsets = s->offsets, .cookies = s->cookies, .cnt = s->cnt};
+	struct stamp t0 = stamp(), t1, t2;
+	struct usdt_uprobe_link *link =
+		usdt_attach_uprobe_multi(o->skel->progs.empty, pid, s->path, NULL, &uopts);
+
+	if (!link)
+		die("usdt_attach_uprobe_multi of %zu sites: %s", s->cnt, strerror(errno));
+	t1 = stamp();
+	usdt_uprobe_link__destroy(link);
+	t2 = stamp();
+	timing_set(t, rep, t0, t1, t2);
+}
+
 static int cmd_attach(int reps, bool running, const char *path, const char *glob)
 {
-	struct timing raw = {}, lib = {};
+	struct timing raw = {}, layer = {}, lib = {};
 	struct child c = {.pid = -1};
 	double parse[MAX_REPS];
 	struct sites s = {};
@@ -352,17 +375,25 @@ static int cmd_attach(int reps, bool running, const char *path, const char *glob
 	if (running)
 		child_wait_ready(&c, path);
 	for (int r = 0; r < reps; r++) {
-		/* alternate who goes first, so neither always meets a just-emptied cache */
-		if (r % 2)
-			time_raw(&o, &s, c.pid, &raw, r);
-		time_libusdt(&o, path, glob, c.pid, s.cnt, &lib, r);
-		if (!(r % 2))
-			time_raw(&o, &s, c.pid, &raw, r);
+		/* rotate who goes first, so that none always follows the same one */
+		for (int k = 0; k < 3; k++) {
+			switch ((r + k) % 3) {
+			case 0:
+				time_raw(&o, &s, c.pid, &raw, r);
+				break;
+			case 1:
+				time_layer(&o, &s, c.pid, &layer, r);
+				break;
+			default:
+				time_libusdt(&o, path, glob, c.pid, s.cnt, &lib, r);
+			}
+		}
 		parse[r] = time_parse(path);
 	}
 	if (running)
 		child_end(&c);
 	print_timing("raw", running, s.cnt, &raw, reps);
+	print_timing("layer", running, s.cnt, &layer, reps);
 	print_timing("libusdt", running, s.cnt, &lib, reps);
 	printf("parse\tlibusdt\t%s\t%zu\t%.6f\n", running ? "running" : "idle", s.cnt,
 	       median(parse, reps));
