@@ -358,18 +358,14 @@ all(.sites[];
 	[ "$(echo "$output" | grep -c '^/')" -eq 2 ]
 }
 
-@test "listing is fast: 50,000 sites in well under a second" {
+# Speed is measured in tests/bench; this checks the grouping of many sites is right.
+@test "50,000 sites group into 5,000 probes of 10 sites each" {
 	local f
 	f=$(mkelf big.elf -T 0x10000 -g 50000 -G 5000)
-	local t0 t1
-	t0=$(date +%s%N)
 	run "$USDTCTL" list "$f"
-	t1=$(date +%s%N)
 	[ "$status" -eq 0 ]
 	[ "${#lines[@]}" -eq 5000 ]
 	[[ ${lines[0]} =~ \ bench:probe0\ +sites=10\ \  ]]
-	echo "# list of 50,000 sites took $(((t1 - t0) / 1000000)) ms" >&3
-	[ $(((t1 - t0) / 1000000)) -lt 2000 ]
 	run "$USDTCTL" list --json "$f" 'bench:probe1'
 	[ "$(echo "$output" | jq '.sites | length')" -eq 10 ]
 }
