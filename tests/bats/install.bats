@@ -1,0 +1,79 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# `cmake --install` gives what a user builds against: the library through pkg-config, the
+# headers under usdt/ (userspace and BPF side), usdtctl, its catalog, man page and completion.
+
+load helpers
+
+setup_file() {
+	BUILD_DIR=$(cd "$(dirname "$USDTCTL")/.." && pwd)
+	PREFIX=$(mktemp -d /tmp/usdt-install.XXXXXX)
+	export BUILD_DIR PREFIX
+	cmake --install "$BUILD_DIR" --prefix "$PREFIX" >"$PREFIX.log" 2>&1
+}
+
+teardown_file() {
+	rm -rf "$PREFIX" "$PREFIX.log"
+}
+
+@test "install lays out library, headers, pkg-config file, usdtctl and its data" {
+	for f in include/usdt/usdt.h include/usdt/uprobe_multi.h include/usdt/usdt.bpf.h \
+		include/usdt/usdt_spec.h lib/libusdt.a lib/pkgconfig/libusdt.pc sbin/usdtctl \
+		share/usdtctl/probes.catalog share/man/man8/usdtctl.8 \
+		share/bash-completion/completions/usdtctl; do
+		[ -f "$PREFIX/$f" ] || { echo "missing $f" >&2; return 1; }
+	done
+	[ -e "$PREFIX/lib/libusdt.so" ]
+	# only the public API leaves the shared library
+	run bash -c "nm -D --defined-only '$PREFIX/lib/libusdt.so' | awk '{print \$3}' | grep -v '^usdt_' | grep -v '^LIBUSDT_'"
+	[ -z "$output" ]
+}
+
+@test "a program built through pkg-config lists the same sites as usdtctl" {
+	cat >"$BATS_TEST_TMPDIR/count.c" <<'C'
+#include <stdio.h>
+#include <usdt/usdt.h>
+
+int main(int argc, char **argv)
+{
+	struct usdt_file_opts opts = {.sz = sizeof(opts)};
+	struct usdt_file *f = usdt_file__open(argv[argc - 1], &opts);
+
+	if (!f)
+		return 1;
+	printf("%zu\n", usdt_file__site_cnt(f));
+	usdt_file__close(f);
+	return 0;
+}
+C
+	export PKG_CONFIG_PATH=$PREFIX/lib/pkgconfig
+	run bash -c "gcc -Wall -Werror -o '$BATS_TEST_TMPDIR/count' '$BATS_TEST_TMPDIR/count.c' \$(pkg-config --cflags --libs libusdt) -Wl,-rpath,'$PREFIX/lib'"
+	[ "$status" -eq 0 ]
+	run "$BATS_TEST_TMPDIR/count" "$PYTHON_SDT"
+	[ "$status" -eq 0 ]
+	want=$("$USDTCTL" list --json "$PYTHON_SDT" | jq -s '[.[].sites | length] | add')
+	[ "$output" -eq "$want" ]
+	[ "$output" -gt 0 ]
+}
+
+@test "a BPF program compiles against the installed <usdt/usdt.bpf.h>" {
+	cat >"$BATS_TEST_TMPDIR/p.bpf.c" <<'C'
+#include <usdt/usdt.bpf.h>
+
+char LICENSE[] SEC("license") = "GPL";
+
+SEC("uprobe")
+int handler(void *ctx)
+{
+	long v;
+
+	if (usdt_arg(ctx, 0, &v) == 0 && usdt_probe_id(ctx) != USDT_NO_PROBE)
+		bpf_printk("%ld", v);
+	return 0;
+}
+C
+	run clang -O2 -g -target bpf -D__TARGET_ARCH_x86 -I"$PREFIX/include" \
+		-idirafter /usr/include/x86_64-linux-gnu -c "$BATS_TEST_TMPDIR/p.bpf.c" \
+		-o "$BATS_TEST_TMPDIR/p.bpf.o"
+	[ "$status" -eq 0 ]
+}
