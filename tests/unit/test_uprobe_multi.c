@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 
 #include "test.h"
+#include "proc.h"
 #include "elf_file.h"
 #include "uprobe_internal.h"
 #include "uprobe_multi.h"
@@ -33,37 +34,6 @@ struct child {
 	pid_t pid;
 	FILE *in, *out;
 };
-
-static volatile pid_t children[8];
-
-static void kill_children(void)
-{
-	for (size_t i = 0; i < 8; i++) {
-		if (children[i] > 0)
-			kill(children[i], SIGKILL);
-	}
-}
-
-static void on_alarm(int sig)
-{
-	static const char msg[] = "test_uprobe_multi: timed out\n";
-
-	(void)sig;
-	kill_children();
-	if (write(2, msg, sizeof(msg) - 1) < 0)
-		_exit(2);
-	_exit(1);
-}
-
-static void track(pid_t pid, pid_t replace)
-{
-	for (size_t i = 0; i < 8; i++) {
-		if (children[i] == replace) {
-			children[i] = pid;
-			return;
-		}
-	}
-}
 
 static bool child_cmd(struct child *c, const char *cmd, char *reply, size_t sz)
 {
@@ -125,7 +95,7 @@ static bool child_start(struct child *c, int cpu)
 	close(from[1]);
 	if (c->pid < 0)
 		return false;
-	track(c->pid, 0);
+	proc_track(c->pid, 0);
 	c->in = fdopen(to[1], "w");
 	c->out = fdopen(from[0], "r");
 	return c->in && c->out && child_cmd(c, NULL, reply, sizeof(reply)) &&
@@ -138,7 +108,7 @@ static void child_stop(struct child *c)
 		return;
 	kill(c->pid, SIGKILL);
 	waitpid(c->pid, NULL, 0);
-	track(0, c->pid);
+	proc_track(0, c->pid);
 	if (c->in)
 		fclose(c->in);
 	if (c->out)
@@ -702,8 +672,7 @@ int main(void)
 	struct env legacy = {USDT_MODE_LEGACY, "legacy perf_event"};
 
 	test_require_root("test_uprobe_multi");
-	signal(SIGALRM, on_alarm);
-	alarm(50);
+	proc_timeout("test_uprobe_multi", 50);
 	usdt_set_print(capture_print);
 	test_symbols();
 	test_resolve_path();
@@ -733,6 +702,5 @@ int main(void)
 		test_not_found(legacy.skel->progs.um_entry);
 		um_test__destroy(legacy.skel);
 	}
-	kill_children();
 	return test_summary("test_uprobe_multi");
 }

@@ -18,6 +18,7 @@
 #include <bpf/libbpf.h>
 
 #include "test.h"
+#include "proc.h"
 #include "usdt.h"
 #include "usdt_spec.h"
 #include "../bpf/usdt_test.h"
@@ -53,37 +54,6 @@ struct reply {
 	unsigned int sema, lib_sema;
 };
 
-static volatile pid_t children[4];
-
-static void kill_children(void)
-{
-	for (size_t i = 0; i < 4; i++) {
-		if (children[i] > 0)
-			kill(children[i], SIGKILL);
-	}
-}
-
-static void on_alarm(int sig)
-{
-	static const char msg[] = "test_usdt_attach: timed out\n";
-
-	(void)sig;
-	kill_children();
-	if (write(2, msg, sizeof(msg) - 1) < 0)
-		_exit(2);
-	_exit(1);
-}
-
-static void track(pid_t pid, pid_t replace)
-{
-	for (size_t i = 0; i < 4; i++) {
-		if (children[i] == replace) {
-			children[i] = pid;
-			return;
-		}
-	}
-}
-
 static int proc_start(struct proc *p, const char *path)
 {
 	int in[2], out[2];
@@ -102,7 +72,7 @@ static int proc_start(struct proc *p, const char *path)
 		execl(path, path, (char *)NULL);
 		_exit(127);
 	}
-	track(p->pid, 0);
+	proc_track(p->pid, 0);
 	close(in[0]);
 	close(out[1]);
 	p->in = fdopen(in[1], "w");
@@ -120,7 +90,7 @@ static void proc_stop(struct proc *p)
 	fclose(p->in);
 	fclose(p->out);
 	waitpid(p->pid, NULL, 0);
-	track(0, p->pid);
+	proc_track(0, p->pid);
 }
 
 static void parse_expect(struct exp *e, const char *line)
@@ -860,9 +830,7 @@ static void test_errors(void)
 int main(void)
 {
 	test_require_root("test_usdt_attach");
-	signal(SIGALRM, on_alarm);
-	alarm(100);
-	atexit(kill_children);
+	proc_timeout("test_usdt_attach", 100);
 	usdt_set_print(capture_print);
 
 	test_values(USDT_MODE_MULTI, FIXTURE);
