@@ -86,20 +86,31 @@ static void pad(FILE *f, size_t n, size_t width)
 	}
 }
 
+/* The escapes JSON and text output share: quote, backslash, newline, tab. */
+static bool put_common_escape(FILE *f, unsigned char c)
+{
+	if (c == '"' || c == '\\') {
+		putc_unlocked('\\', f);
+		putc_unlocked(c, f);
+	} else if (c == '\n') {
+		put(f, "\\n", 2);
+	} else if (c == '\t') {
+		put(f, "\\t", 2);
+	} else {
+		return false;
+	}
+	return true;
+}
+
 /* JSON string body, escaped as cli/json.c does, so every line parses. */
 static void put_json_chars(FILE *f, const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = s[i];
 
-		if (c == '"' || c == '\\') {
-			putc_unlocked('\\', f);
-			putc_unlocked(c, f);
-		} else if (c == '\n') {
-			put(f, "\\n", 2);
-		} else if (c == '\t') {
-			put(f, "\\t", 2);
-		} else if (c == '\r') {
+		if (put_common_escape(f, c))
+			continue;
+		if (c == '\r') {
 			put(f, "\\r", 2);
 		} else if (c < 0x20 || c >= 0x7f) {
 			char u[6] = {'\\', 'u', '0', '0', hexdig[c >> 4], hexdig[c & 15]};
@@ -117,14 +128,9 @@ static void put_text_chars(FILE *f, const char *s, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = s[i];
 
-		if (c == '"' || c == '\\') {
-			putc_unlocked('\\', f);
-			putc_unlocked(c, f);
-		} else if (c == '\n') {
-			put(f, "\\n", 2);
-		} else if (c == '\t') {
-			put(f, "\\t", 2);
-		} else if (c < 0x20 || c == 0x7f) {
+		if (put_common_escape(f, c))
+			continue;
+		if (c < 0x20 || c == 0x7f) {
 			char x[4] = {'\\', 'x', hexdig[c >> 4], hexdig[c & 15]};
 
 			put(f, x, sizeof(x));
