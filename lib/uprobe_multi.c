@@ -134,18 +134,8 @@ enum usdt_attach_mode usdt_uprobe_link__mode(const struct usdt_uprobe_link *link
 
 /* ---- attach --------------------------------------------------------------------------------- */
 
-struct request {
-	const char **syms;
-	const unsigned long *offsets;
-	const unsigned long *ref_ctr_offsets;
-	const __u64 *cookies;
-	size_t cnt;
-	bool retprobe;
-	bool session;
-};
-
 /* The two ways of libbpf's contract: a pattern alone, or cnt with syms XOR offsets. */
-static int check_request(const char *func_pattern, const struct request *r)
+static int check_request(const char *func_pattern, const struct usdt_uprobe_multi_opts *r)
 {
 	if (func_pattern) {
 		if (r->syms || r->offsets || r->ref_ctr_offsets || r->cookies || r->cnt) {
@@ -252,7 +242,9 @@ struct usdt_uprobe_link *usdt_attach_uprobe_multi(const struct bpf_program *prog
 						  const char *binary_path, const char *func_pattern,
 						  const struct usdt_uprobe_multi_opts *opts)
 {
-	struct request r = {
+	/* the caller's opts at our size: fields its (older) struct lacks take their defaults */
+	struct usdt_uprobe_multi_opts r = {
+		.sz = sizeof(r),
 		.syms = OPTS_GET(opts, syms, NULL),
 		.offsets = OPTS_GET(opts, offsets, NULL),
 		.ref_ctr_offsets = OPTS_GET(opts, ref_ctr_offsets, NULL),
