@@ -111,6 +111,18 @@ check_clean_end() {
 	! grep -E 'ERROR|runtime error|error:|Segmentation|Aborted' "$TRACE_ERR"
 }
 
+# trace_to_target_end ARGS...: traces hostile:tick (--json) in "$TARGET ARGS" from its start
+# until it ends; the trace must then end cleanly by itself. Leaves TRACE_OUT.
+trace_to_target_end() {
+	local target rc=0
+	start_bg 30 "$TARGET" "$@"
+	target=$BG_PID
+	start_trace 30 --json -p "$target" 'hostile:tick'
+	wait_exit "$target" 10 || true
+	wait_exit "$TRACE_PID" 5 || rc=$?
+	check_clean_end "$rc"
+}
+
 # sema_value PID FILE: the target's hostile:tick semaphore as its memory holds it. The address
 # comes from `usdtctl list --json`, the load base from /proc/PID/maps (offset 0 mapping);
 # cross-checked against the mapping that holds the semaphore's file offset.
@@ -147,13 +159,7 @@ wait_sema() {
 }
 
 @test "trace -p: the target exits mid-trace, the trace ends cleanly" {
-	start_bg 30 "$TARGET" exit 300
-	local target=$BG_PID
-	start_trace 30 --json -p "$target" 'hostile:tick'
-	wait_exit "$target" 10 || true
-	rc=0
-	wait_exit "$TRACE_PID" 5 || rc=$?
-	check_clean_end "$rc"
+	trace_to_target_end exit 300
 	# ticks seen until the exit, the last ones included
 	[ "$(tick_values "$TRACE_OUT" | wc -l)" -gt 10 ]
 	[ "$(tick_values "$TRACE_OUT" | tail -1)" -eq 299 ]
@@ -169,14 +175,8 @@ wait_sema() {
 }
 
 @test "trace -p: the target execs another program mid-trace, the trace ends cleanly" {
-	start_bg 30 "$TARGET" exec 200 /bin/sleep 1
-	local target=$BG_PID
-	start_trace 30 --json -p "$target" 'hostile:tick'
 	# the process lives on as sleep, without the probe, then exits
-	wait_exit "$target" 10 || true
-	rc=0
-	wait_exit "$TRACE_PID" 5 || rc=$?
-	check_clean_end "$rc"
+	trace_to_target_end exec 200 /bin/sleep 1
 	[ "$(tick_values "$TRACE_OUT" | tail -1)" -eq 199 ]
 }
 

@@ -48,6 +48,17 @@ wait_exit() {
 	wait "$1"
 }
 
+# start_waiting PROG: "PROG wait" in the background, its stdin a FIFO this shell holds open
+# on fd 4 (each line written there moves it on, closing fd 4 ends it); waits for its "pid" line.
+# Sets BG_PID and BG_OUT as start_bg does.
+start_waiting() {
+	local fifo=$BATS_TEST_TMPDIR/in
+	mkfifo "$fifo"
+	start_bg 30 sh -c 'exec "$0" wait <"$1"' "$1" "$fifo"
+	exec 4>"$fifo"
+	wait_output "$BG_OUT" '^pid ' 5
+}
+
 # events FILE: the text events of FILE as "PROVIDER:NAME ARGS" (time, pid, tid, comm dropped)
 events() {
 	grep -E '^[0-9]+\.[0-9]{6} ' "$1" | sed -E 's/^[^ ]+ +[0-9]+ +[0-9]+ +[^ ]+ +//; s/^([^ ]+) +/\1 /'
@@ -174,12 +185,9 @@ same() {
 
 @test "-p: a running process only, until it exits" {
 	need_root
-	local fifo=$BATS_TEST_TMPDIR/in target
-	mkfifo "$fifo"
-	start_bg 30 sh -c 'exec "$0" wait <"$1"' "$TT" "$fifo"
+	local target
+	start_waiting "$TT"
 	target=$BG_PID
-	exec 4>"$fifo"
-	wait_output "$BG_OUT" '^pid ' 5
 	trace_bg -p "$target" 'trace:tick' 'trace:text(str,int)'
 	echo >&4
 	# another process with the same probes is not traced
@@ -195,12 +203,9 @@ same() {
 
 @test "-p: every object of the process, one provider:name in two of them" {
 	need_root
-	local fifo=$BATS_TEST_TMPDIR/in target
-	mkfifo "$fifo"
-	start_bg 30 sh -c 'exec "$0" wait <"$1"' "$FIXTURES/lib_linked" "$fifo"
+	local target
+	start_waiting "$FIXTURES/lib_linked"
 	target=$BG_PID
-	exec 4>"$fifo"
-	wait_output "$BG_OUT" '^pid ' 5
 	trace_bg --json -p "$target" 'testlib:call(int,str)'
 	grep -E '^usdtctl: attached 2 sites of 2 probes in 2 objects' "$ERR"
 	echo >&4
