@@ -295,6 +295,18 @@ int usdti_parse_list(const char *p, char close, struct usdt_arg *arg, usdti_reg_
 	return 0;
 }
 
+int usdti_parse_arm_syntax(const char *op, struct usdt_arg *arg, usdti_reg_fn fn, char *buf,
+			   size_t sz)
+{
+	if (*op == '[')
+		return usdti_parse_list(op + 1, ']', arg, fn, &buf, &sz);
+	if (*op == '#')
+		return usdti_parse_const(op + 1, arg);
+	if (usdti_starts_int(*op))
+		return usdti_parse_const(op, arg);
+	return usdti_parse_reg(op, arg, fn, &buf, &sz);
+}
+
 int usdti_parse_paren(const char *p, int flags, struct usdt_arg *arg, usdti_reg_fn fn, char **buf,
 		      size_t *sz)
 {

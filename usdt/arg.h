@@ -78,6 +78,10 @@ void usdti_arg_reg(struct usdt_arg *arg, usdti_reg_fn fn, const char *tok, size_
 int usdti_parse_list(const char *p, char close, struct usdt_arg *arg, usdti_reg_fn fn, char **buf,
 		     size_t *sz);
 
+/* A whole operand in ARM assembler syntax (arm, aarch64): "[...]" as above, "#imm", imm, reg. */
+int usdti_parse_arm_syntax(const char *op, struct usdt_arg *arg, usdti_reg_fn fn, char *buf,
+			   size_t sz);
+
 #define USDTI_PAREN_NO_INDEX	0x1 /* off(base) only (riscv, ppc) */
 #define USDTI_PAREN_INDEX_FIRST 0x2 /* off(index,base): s390 D(X,B) */
 /* Memory operands "[off](reg[,reg])"; the operand must end after ')'. */

@@ -51,13 +51,7 @@ static bool a64_reg(const char *tok, size_t len, struct usdti_reg *r)
 
 static int a64_parse(const char *op, struct usdt_arg *arg, char *buf, size_t sz)
 {
-	if (*op == '[')
-		return usdti_parse_list(op + 1, ']', arg, a64_reg, &buf, &sz);
-	if (*op == '#')
-		return usdti_parse_const(op + 1, arg);
-	if (usdti_starts_int(*op))
-		return usdti_parse_const(op, arg);
-	return usdti_parse_reg(op, arg, a64_reg, &buf, &sz);
+	return usdti_parse_arm_syntax(op, arg, a64_reg, buf, sz);
 }
 
 const struct usdti_arch usdti_arch_aarch64 = {
