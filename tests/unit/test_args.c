@@ -123,6 +123,12 @@ static void check_one(const struct want *w)
 	EXPECT_STR(w, "symbol", a.symbol, w->symbol);
 }
 
+static void check_all(const struct want *w, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		check_one(&w[i]);
+}
+
 static void test_x86(void)
 {
 	/* an i386 process on a 64-bit kernel has its registers in the x86_64 pt_regs */
@@ -244,10 +250,8 @@ static void test_x86(void)
 		BAD(X86, "4@x@y"),
 		BAD(X86, "4@(%eax"),
 	};
-	size_t i;
 
-	for (i = 0; i < sizeof(wants) / sizeof(wants[0]); i++)
-		check_one(&wants[i]);
+	check_all(wants, sizeof(wants) / sizeof(wants[0]));
 }
 
 static void test_aarch64_riscv(void)
@@ -331,10 +335,8 @@ static void test_aarch64_riscv(void)
 		BAD(RV, "8@a0)"),
 		BAD(RV, "8@5x"),
 	};
-	size_t i;
 
-	for (i = 0; i < sizeof(wants) / sizeof(wants[0]); i++)
-		check_one(&wants[i]);
+	check_all(wants, sizeof(wants) / sizeof(wants[0]));
 }
 
 static void test_s390_arm_ppc_loongarch(void)
@@ -447,10 +449,8 @@ static void test_s390_arm_ppc_loongarch(void)
 		BAD(LA, "8@$r3,"),
 		BAD(LA, "8@[$r3, 8] 4"),
 	};
-	size_t i;
 
-	for (i = 0; i < sizeof(wants) / sizeof(wants[0]); i++)
-		check_one(&wants[i]);
+	check_all(wants, sizeof(wants) / sizeof(wants[0]));
 }
 
 /* Parses text as a legacy operand and checks where it reads from. */
