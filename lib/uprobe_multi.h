@@ -88,10 +88,10 @@ struct usdt_uprobe_multi_opts {
  * Declares and zeroes an opts struct (padding included, which the size check reads) with sz
  * set, as libbpf's LIBBPF_OPTS: USDT_OPTS(usdt_uprobe_multi_opts, o, .retprobe = true);
  */
-#define USDT_OPTS(TYPE, NAME, ...)                                            \
-	struct TYPE NAME = ({                                                 \
-		memset(&NAME, 0, sizeof(struct TYPE));                        \
-		(struct TYPE){.sz = sizeof(struct TYPE), __VA_ARGS__};        \
+#define USDT_OPTS(TYPE, NAME, ...)                                     \
+	struct TYPE NAME = ({                                          \
+		memset(&NAME, 0, sizeof(struct TYPE));                 \
+		(struct TYPE){.sz = sizeof(struct TYPE), __VA_ARGS__}; \
 	})
 
 struct usdt_uprobe_link;
