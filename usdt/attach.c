@@ -177,9 +177,17 @@ static int load_flags(const struct usdt_file *file, __u64 addr, __u64 size)
  */
 static bool pc_usable(const struct usdt_file *file, __u64 addr)
 {
-	int flags = load_flags(file, addr, 1);
+	const struct usdti_elf *ef = &file->ef;
 
-	return flags >= 0 && (flags & PF_X);
+	/* load_flags()'s rule over the PT_LOADs already read: no libelf call per site */
+	for (size_t i = 0; i < ef->seg_cnt; i++) {
+		const struct usdti_seg *s = &ef->segs[i];
+
+		if (addr >= s->vaddr && addr + 1 <= s->vaddr + s->filesz &&
+		    s->offset + (addr - s->vaddr) + 1 <= ef->file_size)
+			return s->exec;
+	}
+	return false;
 }
 
 static bool sema_usable(const struct usdt_file *file, __u64 addr)
@@ -221,9 +229,18 @@ static bool sel_match(const struct selection *sel, const char *glob, const struc
 	return false;
 }
 
+/* Whether a and b name the same probe (sites of one probe are mostly next to each other). */
+static bool same_probe(const struct usdt_site *a, const struct usdt_site *b)
+{
+	return (a->name == b->name || !strcmp(a->name, b->name)) &&
+	       (a->provider == b->provider || !strcmp(a->provider, b->provider));
+}
+
 static int select_matching(struct selection *sel, const char *glob)
 {
 	size_t n = usdt_file__site_cnt(sel->file);
+	const struct usdt_site *prev = NULL;
+	bool match = false;
 
 	sel->idx = calloc(n ? n : 1, sizeof(*sel->idx));
 	if (!sel->idx)
@@ -232,7 +249,11 @@ static int select_matching(struct selection *sel, const char *glob)
 		const struct usdt_site *site = usdt_file__site(sel->file, i);
 		const char *why;
 
-		if (!sel_match(sel, glob, site))
+		/* the glob match once per run of sites of one probe */
+		if (!prev || !same_probe(prev, site))
+			match = sel_match(sel, glob, site);
+		prev = site;
+		if (!match)
 			continue;
 		why = site_problem(sel->file, site);
 		if (why) {
@@ -264,11 +285,18 @@ static int cmp_site_pos(const void *a, const void *b)
  */
 static int drop_sema_conflicts(struct selection *sel)
 {
-	struct site_pos *order = malloc((sel->cnt ? sel->cnt : 1) * sizeof(*order));
-	bool *drop = calloc(sel->cnt ? sel->cnt : 1, sizeof(*drop));
-	size_t first = 0, kept = 0;
+	struct site_pos *order;
+	size_t first = 0, kept = 0, i;
 	char why[256];
+	bool *drop;
 
+	/* without semaphores there is nothing to conflict: skip the sort */
+	for (i = 0; i < sel->cnt && !sel_site(sel, i)->sema_offset; i++)
+		;
+	if (i == sel->cnt)
+		return 0;
+	order = malloc(sel->cnt * sizeof(*order));
+	drop = calloc(sel->cnt, sizeof(*drop));
 	if (!order || !drop) {
 		free(order);
 		free(drop);
@@ -342,10 +370,16 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Sorts ids in place (runs of one id collapsed first: sites of a probe come together). */
 static size_t distinct_cnt(__u32 *ids, size_t cnt)
 {
-	size_t n = cnt ? 1 : 0;
+	size_t n = cnt ? 1 : 0, runs = 0;
 
+	for (size_t i = 0; i < cnt; i++) {
+		if (!i || ids[i] != ids[i - 1])
+			ids[runs++] = ids[i];
+	}
+	cnt = runs;
 	qsort(ids, cnt, sizeof(*ids), cmp_u32);
 	for (size_t i = 1; i < cnt; i++)
 		n += ids[i] != ids[i - 1];
@@ -368,6 +402,21 @@ static void arrays_free(struct attach_arrays *a)
 	free(a->probe_ids);
 }
 
+/*
+ * Whether b's spec is a's: the same probe, and the same parsed arguments (the parser shares
+ * one argv among sites with equal argument strings), none relative to the site's PC.
+ */
+static bool same_spec(const struct usdt_site *a, const struct usdt_site *b)
+{
+	if (a->argv != b->argv || a->arg_cnt != b->arg_cnt || !same_probe(a, b))
+		return false;
+	for (int i = 0; i < b->arg_cnt; i++) {
+		if (b->argv[i].kind == USDT_ARG_RIP)
+			return false;
+	}
+	return true;
+}
+
 /* A spec id reference per site, taken in link->spec_ids; link->site_cnt counts them. */
 static int link_specs(struct usdt_link *link, const struct selection *sel, __u64 cookie, int map_fd,
 		      struct attach_arrays *a)
@@ -379,15 +428,20 @@ static int link_specs(struct usdt_link *link, const struct selection *sel, __u64
 	for (size_t i = 0; i < sel->cnt; i++) {
 		const struct usdt_site *site = sel_site(sel, i);
 
-		err = usdti_probe_id(man->probes, sel->path, site->provider, site->name,
-				     site->arg_cnt, &a->probe_ids[i]);
-		if (err)
-			return err;
-		usdti_fetch_spec_init(&spec, site, a->probe_ids[i], cookie);
-		err = usdti_spec_get(man->specs, map_fd, &spec, site->argv, site->arg_cnt,
-				     &link->spec_ids[i]);
-		if (err)
-			return err;
+		if (i && same_spec(sel_site(sel, i - 1), site)) {
+			a->probe_ids[i] = a->probe_ids[i - 1];
+			link->spec_ids[i] = usdti_spec_ref(man->specs, link->spec_ids[i - 1]);
+		} else {
+			err = usdti_probe_id(man->probes, sel->path, site->provider, site->name,
+					     site->arg_cnt, &a->probe_ids[i]);
+			if (err)
+				return err;
+			usdti_fetch_spec_init(&spec, site, a->probe_ids[i], cookie);
+			err = usdti_spec_get(man->specs, map_fd, &spec, site->argv, site->arg_cnt,
+					     &link->spec_ids[i]);
+			if (err)
+				return err;
+		}
 		link->site_cnt++;
 		a->offsets[i] = site->file_offset;
 		a->ref_ctrs[i] = site->sema_offset;

@@ -407,6 +407,12 @@ int usdti_spec_get(struct usdti_spec_table *t, int map_fd, const struct usdt_fet
 	return 0;
 }
 
+__u32 usdti_spec_ref(struct usdti_spec_table *t, __u32 id)
+{
+	t->ents[id].refcnt++;
+	return id;
+}
+
 void usdti_spec_put(struct usdti_spec_table *t, __u32 id)
 {
 	struct spec_ent *e;

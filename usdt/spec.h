@@ -43,6 +43,8 @@ size_t usdti_spec_table_cnt(const struct usdti_spec_table *t);
  */
 int usdti_spec_get(struct usdti_spec_table *t, int map_fd, const struct usdt_fetch_spec *spec,
 		   const struct usdt_arg *argv, int arg_cnt, __u32 *id);
+/* Takes one more reference on id, which the caller holds one of; returns id. */
+__u32 usdti_spec_ref(struct usdti_spec_table *t, __u32 id);
 /* Drops a reference; the id is free for reuse when it was the last. */
 void usdti_spec_put(struct usdti_spec_table *t, __u32 id);
 
