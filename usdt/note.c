@@ -84,6 +84,8 @@ struct note_ctx {
 	size_t spec_cap, spec_cnt;
 	size_t *arg_start; /* per site: index of its first argument in file->args */
 	size_t arg_start_cap;
+	const unsigned char *prev_strs; /* the last site's three strings, NULs included */
+	size_t prev_strs_len;
 };
 
 struct raw_note {
@@ -91,13 +93,19 @@ struct raw_note {
 	const unsigned char *name, *desc;
 };
 
+/* An n-byte (4 or 8) word in the file's byte order: seven per site, so no byte loop. */
 static __u64 read_uint(const struct note_ctx *c, const unsigned char *p, size_t n)
 {
-	__u64 v = 0;
+	bool swap = c->big_endian != (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__);
+	__u32 w;
+	__u64 v;
 
-	for (size_t i = 0; i < n; i++)
-		v = (v << 8) | p[c->big_endian ? i : n - 1 - i];
-	return v;
+	if (n == 4) {
+		memcpy(&w, p, sizeof(w));
+		return swap ? __builtin_bswap32(w) : w;
+	}
+	memcpy(&v, p, sizeof(v));
+	return swap ? __builtin_bswap64(v) : v;
 }
 
 static int malformed(const struct note_ctx *c, size_t idx, const char *what)
@@ -382,6 +390,11 @@ static int parse_site_args(struct note_ctx *c, struct usdt_site *s)
 		c->arg_start = n;
 		c->arg_start_cap = cap;
 	}
+	if (idx && s->args == c->file->sites[idx - 1].args) { /* see share_strings() */
+		c->arg_start[idx] = c->arg_start[idx - 1];
+		s->arg_cnt = c->file->sites[idx - 1].arg_cnt;
+		return 0;
+	}
 	if (2 * (c->spec_cnt + 1) > c->spec_cap && grow_specs(c))
 		return -ENOMEM;
 	hash = hash_str(s->args);
@@ -407,28 +420,70 @@ static int count_args(const char *args)
 	return cnt < 0 ? -1 : cnt;
 }
 
+/*
+ * A site whose strings equal the previous site's points to that site's copies: sites of one
+ * probe come in runs, and equal pointers let the argument parsing here and the grouping of
+ * sites by probe (attach, list) skip comparing and hashing text.
+ */
+static void share_strings(const struct usdt_file *f, struct usdt_site *s)
+{
+	const struct usdt_site *prev = f->site_cnt > 1 ? s - 1 : NULL;
+
+	if (!prev)
+		return;
+	if (!strcmp(s->provider, prev->provider))
+		s->provider = prev->provider;
+	if (!strcmp(s->name, prev->name))
+		s->name = prev->name;
+	if (!strcmp(s->args, prev->args))
+		s->args = prev->args;
+}
+
+/*
+ * The provider, name and argument strings at p (before end) into s. One memcmp when they are
+ * byte for byte the previous site's (NULs included, so each string ends where its ends).
+ */
+static int take_strings(struct note_ctx *c, struct usdt_site *s, const unsigned char *p,
+			const unsigned char *end)
+{
+	const unsigned char *start = p;
+
+	if (c->prev_strs && (size_t)(end - p) >= c->prev_strs_len &&
+	    !memcmp(p, c->prev_strs, c->prev_strs_len)) {
+		s->provider = s[-1].provider;
+		s->name = s[-1].name;
+		s->args = s[-1].args;
+		return 0;
+	}
+	s->provider = take_string(&p, end);
+	s->name = s->provider ? take_string(&p, end) : NULL;
+	s->args = s->name ? take_string(&p, end) : NULL;
+	if (!s->args)
+		return -ENOEXEC;
+	share_strings(c->file, s);
+	c->prev_strs = start;
+	c->prev_strs_len = p - start;
+	return 0;
+}
+
 static int add_site(struct note_ctx *c, const struct raw_note *n, size_t idx, bool parse_args)
 {
-	const unsigned char *p = n->desc + 3 * c->word_sz, *end = n->desc + n->descsz;
-	const char *provider, *name, *args;
+	const unsigned char *end = n->desc + n->descsz;
 	struct usdt_site *s;
 
 	if (n->descsz < 3 * c->word_sz + 3)
 		return malformed(c, idx, "description too short");
-	provider = take_string(&p, end);
-	name = provider ? take_string(&p, end) : NULL;
-	args = name ? take_string(&p, end) : NULL;
-	if (!args)
-		return malformed(c, idx, "unterminated provider, name or argument string");
 	s = new_site(c);
 	if (!s)
 		return -ENOMEM;
-	s->provider = provider;
-	s->name = name;
-	s->args = args;
+	if (take_strings(c, s, n->desc + 3 * c->word_sz, end)) {
+		c->file->site_cnt--;
+		return malformed(c, idx, "unterminated provider, name or argument string");
+	}
 	locate_site(c, s, n->desc);
 	if (!parse_args) {
-		s->arg_cnt = count_args(args);
+		s->arg_cnt = c->file->site_cnt > 1 && s->args == s[-1].args ? s[-1].arg_cnt
+									    : count_args(s->args);
 		return 0;
 	}
 	return parse_site_args(c, s);
