@@ -23,8 +23,8 @@ struct list_ctx {
 
 /* Sites of one file grouped by provider:name: groups in order of first appearance. */
 struct grouping {
-	size_t *order; /* site indices, group after group, note order inside a group */
-	size_t *start; /* group g is order[start[g] .. start[g + 1]) */
+	uint32_t *order; /* site indices, group after group, note order inside a group */
+	uint32_t *start; /* group g is order[start[g] .. start[g + 1]) */
 	size_t group_cnt;
 };
 
@@ -40,52 +40,109 @@ static uint64_t probe_hash(const struct usdt_site *s)
 	return h;
 }
 
+/* libusdt hands a run of sites of one probe the same string pointers: compare those first. */
 static bool same_probe(const struct usdt_site *a, const struct usdt_site *b)
 {
-	return strcmp(a->provider, b->provider) == 0 && strcmp(a->name, b->name) == 0;
+	return (a->provider == b->provider || strcmp(a->provider, b->provider) == 0) &&
+	       (a->name == b->name || strcmp(a->name, b->name) == 0);
 }
 
-/* Hash each site to its group, then a counting sort by group: linear in the site count. */
+/* The groups while sites are added: sized by the probes, not by the sites. */
+struct group_index {
+	uint32_t *first; /* per group: its first site */
+	uint32_t *size;	 /* per group: its site count */
+	size_t cap;
+	uint32_t *table; /* group + 1 by probe hash, 0 = empty */
+	size_t mask;
+};
+
+static int index_grow(const struct usdt_file *file, struct group_index *x, size_t cnt)
+{
+	size_t cap = x->cap ? 2 * x->cap : 64;
+	uint32_t *first = realloc(x->first, cap * sizeof(*first));
+	uint32_t *size = first ? realloc(x->size, cap * sizeof(*size)) : NULL;
+	uint32_t *table = size ? calloc(2 * cap, sizeof(*table)) : NULL;
+
+	if (first)
+		x->first = first;
+	if (size)
+		x->size = size;
+	if (!table)
+		return -ENOMEM;
+	x->cap = cap;
+	x->mask = 2 * cap - 1;
+	for (size_t k = 0; k < cnt; k++) {
+		size_t h = probe_hash(usdt_file__site(file, x->first[k])) & x->mask;
+
+		while (table[h])
+			h = (h + 1) & x->mask;
+		table[h] = k + 1;
+	}
+	free(x->table);
+	x->table = table;
+	return 0;
+}
+
+/* The group of site i, added when new; -ENOMEM. */
+static int64_t group_of(const struct usdt_file *file, struct group_index *x, size_t *cnt, size_t i)
+{
+	const struct usdt_site *s = usdt_file__site(file, i);
+	size_t h;
+
+	if (*cnt == x->cap && index_grow(file, x, *cnt))
+		return -ENOMEM;
+	for (h = probe_hash(s) & x->mask; x->table[h]; h = (h + 1) & x->mask) {
+		if (same_probe(usdt_file__site(file, x->first[x->table[h] - 1]), s))
+			return x->table[h] - 1;
+	}
+	x->first[*cnt] = i;
+	x->size[*cnt] = 0;
+	x->table[h] = ++*cnt;
+	return *cnt - 1;
+}
+
+/*
+ * Hash each run of sites of one probe to its group, then a counting sort by group: linear in
+ * the site count, with 8 bytes per site.
+ */
 static int group_sites(const struct usdt_file *file, struct grouping *g)
 {
-	size_t n = usdt_file__site_cnt(file), mask = 1, *first, *gid, *table, *fill;
+	size_t n = usdt_file__site_cnt(file);
+	struct group_index x = {};
+	uint32_t *gid = NULL;
+	int64_t grp = -1;
 	int err = -ENOMEM;
 
-	while (mask < 2 * n)
-		mask <<= 1;
-	first = calloc(n + 1, sizeof(*first));
-	gid = calloc(n + 1, sizeof(*gid));
-	table = calloc(mask, sizeof(*table)); /* group id + 1, 0 = empty */
-	g->start = calloc(n + 2, sizeof(*g->start));
-	g->order = calloc(n + 1, sizeof(*g->order));
 	g->group_cnt = 0;
-	if (!first || !gid || !table || !g->start || !g->order)
+	g->start = NULL;
+	g->order = n < UINT32_MAX ? malloc((n + 1) * sizeof(*g->order)) : NULL;
+	gid = g->order ? malloc((n + 1) * sizeof(*gid)) : NULL;
+	if (!gid)
 		goto out;
-	mask--;
 	for (size_t i = 0; i < n; i++) {
-		const struct usdt_site *s = usdt_file__site(file, i);
-		size_t h = probe_hash(s) & mask;
-
-		while (table[h] && !same_probe(usdt_file__site(file, first[table[h] - 1]), s))
-			h = (h + 1) & mask;
-		if (!table[h]) {
-			first[g->group_cnt] = i;
-			table[h] = ++g->group_cnt;
-		}
-		gid[i] = table[h] - 1;
-		g->start[gid[i] + 1]++;
+		if (!i || !same_probe(usdt_file__site(file, i - 1), usdt_file__site(file, i)))
+			grp = group_of(file, &x, &g->group_cnt, i);
+		if (grp < 0)
+			goto out;
+		gid[i] = grp;
+		x.size[grp]++;
 	}
-	for (size_t k = 0; k < g->group_cnt; k++)
-		g->start[k + 1] += g->start[k];
-	fill = first; /* reused: next free slot of each group */
-	memcpy(fill, g->start, g->group_cnt * sizeof(*fill));
+	g->start = malloc((g->group_cnt + 1) * sizeof(*g->start));
+	if (!g->start)
+		goto out;
+	g->start[0] = 0;
+	for (size_t k = 0; k < g->group_cnt; k++) {
+		g->start[k + 1] = g->start[k] + x.size[k];
+		x.size[k] = g->start[k]; /* from here: next free slot of the group */
+	}
 	for (size_t i = 0; i < n; i++)
-		g->order[fill[gid[i]]++] = i;
+		g->order[x.size[gid[i]]++] = i;
 	err = 0;
 out:
-	free(first);
+	free(x.first);
+	free(x.size);
+	free(x.table);
 	free(gid);
-	free(table);
 	return err;
 }
 
