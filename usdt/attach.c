@@ -148,7 +148,7 @@ struct selection {
 
 static const struct usdt_site *sel_site(const struct selection *sel, size_t i)
 {
-	return usdt_file__site(sel->file, sel->idx[i]);
+	return &sel->file->sites[sel->idx[i]];
 }
 
 /* The PT_LOAD holding size bytes at addr within its file bytes (not its .bss tail), or -1. */
@@ -242,11 +242,11 @@ static int select_matching(struct selection *sel, const char *glob)
 	const struct usdt_site *prev = NULL;
 	bool match = false;
 
-	sel->idx = calloc(n ? n : 1, sizeof(*sel->idx));
+	sel->idx = malloc((n ? n : 1) * sizeof(*sel->idx));
 	if (!sel->idx)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
-		const struct usdt_site *site = usdt_file__site(sel->file, i);
+		const struct usdt_site *site = &sel->file->sites[i];
 		const char *why;
 
 		/* the glob match once per run of sites of one probe */
@@ -402,19 +402,23 @@ static void arrays_free(struct attach_arrays *a)
 	free(a->probe_ids);
 }
 
+/* A spec with an argument relative to the site's PC is the site's alone. */
+static bool pc_relative(const struct usdt_site *site)
+{
+	for (int i = 0; i < site->arg_cnt; i++) {
+		if (site->argv[i].kind == USDT_ARG_RIP)
+			return true;
+	}
+	return false;
+}
+
 /*
- * Whether b's spec is a's: the same probe, and the same parsed arguments (the parser shares
- * one argv among sites with equal argument strings), none relative to the site's PC.
+ * Whether b's spec is a's, a's arguments not being PC-relative: the same probe and the same
+ * parsed arguments (the parser shares one argv among sites with equal argument strings).
  */
 static bool same_spec(const struct usdt_site *a, const struct usdt_site *b)
 {
-	if (a->argv != b->argv || a->arg_cnt != b->arg_cnt || !same_probe(a, b))
-		return false;
-	for (int i = 0; i < b->arg_cnt; i++) {
-		if (b->argv[i].kind == USDT_ARG_RIP)
-			return false;
-	}
-	return true;
+	return a->argv == b->argv && a->arg_cnt == b->arg_cnt && same_probe(a, b);
 }
 
 /* A spec id reference per site, taken in link->spec_ids; link->site_cnt counts them. */
@@ -423,12 +427,13 @@ static int link_specs(struct usdt_link *link, const struct selection *sel, __u64
 {
 	struct usdt_manager *man = link->man;
 	struct usdt_fetch_spec spec;
+	bool shareable = false; /* the previous site's spec */
 	int err;
 
 	for (size_t i = 0; i < sel->cnt; i++) {
 		const struct usdt_site *site = sel_site(sel, i);
 
-		if (i && same_spec(sel_site(sel, i - 1), site)) {
+		if (shareable && same_spec(sel_site(sel, i - 1), site)) {
 			a->probe_ids[i] = a->probe_ids[i - 1];
 			link->spec_ids[i] = usdti_spec_ref(man->specs, link->spec_ids[i - 1]);
 		} else {
@@ -441,6 +446,7 @@ static int link_specs(struct usdt_link *link, const struct selection *sel, __u64
 					     &link->spec_ids[i]);
 			if (err)
 				return err;
+			shareable = !pc_relative(site);
 		}
 		link->site_cnt++;
 		a->offsets[i] = site->file_offset;
@@ -465,11 +471,12 @@ static int link_attach(struct usdt_link *link, const struct bpf_program *prog, p
 	size_t n = sel->cnt;
 	int err = -ENOMEM;
 
-	a.offsets = calloc(n, sizeof(*a.offsets));
-	a.ref_ctrs = calloc(n, sizeof(*a.ref_ctrs));
-	a.cookies = calloc(n, sizeof(*a.cookies));
-	a.probe_ids = calloc(n, sizeof(*a.probe_ids));
-	link->spec_ids = calloc(n, sizeof(*link->spec_ids));
+	/* link_specs() writes every entry (spec_ids up to link->site_cnt): no zeroing */
+	a.offsets = malloc(n * sizeof(*a.offsets));
+	a.ref_ctrs = malloc(n * sizeof(*a.ref_ctrs));
+	a.cookies = malloc(n * sizeof(*a.cookies));
+	a.probe_ids = malloc(n * sizeof(*a.probe_ids));
+	link->spec_ids = malloc(n * sizeof(*link->spec_ids));
 	if (!a.offsets || !a.ref_ctrs || !a.cookies || !a.probe_ids || !link->spec_ids)
 		goto out;
 	err = link_specs(link, sel, cookie, map_fd, &a);
