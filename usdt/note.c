@@ -78,7 +78,8 @@ struct note_ctx {
 	size_t word_sz;	 /* 4 for ELF32, 8 for ELF64 */
 	__u64 base_addr; /* sh_addr of .stapsdt.base, 0 when absent */
 	size_t site_cap, arg_cap;
-	char *scratch; /* see scratch_for() */
+	size_t max_sites; /* what the section can hold: first capacity of the per-site arrays */
+	char *scratch;	  /* see scratch_for() */
 	size_t scratch_sz;
 	struct spec_slot *specs; /* distinct argument strings: see spec_slot() */
 	size_t spec_cap, spec_cnt;
@@ -159,7 +160,7 @@ static struct usdt_site *new_site(struct note_ctx *c)
 	struct usdt_file *f = c->file;
 
 	if (f->site_cnt == c->site_cap) {
-		size_t cap = c->site_cap ? c->site_cap * 2 : 64;
+		size_t cap = c->site_cap ? c->site_cap * 2 : c->max_sites;
 		struct usdt_site *n = realloc(f->sites, cap * sizeof(*n));
 
 		if (!n)
@@ -382,7 +383,7 @@ static int parse_site_args(struct note_ctx *c, struct usdt_site *s)
 	__u64 hash;
 
 	if (idx >= c->arg_start_cap) {
-		size_t cap = c->arg_start_cap ? c->arg_start_cap * 2 : 256;
+		size_t cap = c->arg_start_cap ? c->arg_start_cap * 2 : c->max_sites;
 		size_t *n = realloc(c->arg_start, cap * sizeof(*n));
 
 		if (!n)
@@ -521,6 +522,8 @@ int usdti_notes_parse(struct usdt_file *file, bool parse_args)
 	c.size = data->d_size;
 	c.big_endian = file->ef.data == ELFDATA2MSB;
 	c.word_sz = file->ef.elf_class == ELFCLASS32 ? 4 : 8;
+	/* sized once, not grown by copying: a note takes at least its header, name and words */
+	c.max_sites = c.size / (NOTE_HDR_SZ + sizeof(STAPSDT_NAME) + 3 * c.word_sz + 3) + 1;
 	if (usdti_elf_section(&file->ef, ".stapsdt.base", &sh))
 		c.base_addr = sh.sh_addr;
 	for (size_t idx = 0; !err && off < c.size; idx++) {
