@@ -142,6 +142,7 @@ struct selection {
 	size_t cnt;
 	bool skip_bad;
 	size_t bad;			/* bad sites found (skipped when skip_bad) */
+	bool has_sema;			/* a selected site has a semaphore */
 	const char *const *extra_globs; /* usdt_attach_opts.extra_globs */
 	size_t extra_cnt;
 };
@@ -261,6 +262,7 @@ static int select_matching(struct selection *sel, const char *glob)
 			continue;
 		}
 		sel->idx[sel->cnt++] = i;
+		sel->has_sema |= site->sema_offset != 0;
 	}
 	return 0;
 }
@@ -286,14 +288,12 @@ static int cmp_site_pos(const void *a, const void *b)
 static int drop_sema_conflicts(struct selection *sel)
 {
 	struct site_pos *order;
-	size_t first = 0, kept = 0, i;
+	size_t first = 0, kept = 0;
 	char why[256];
 	bool *drop;
 
 	/* without semaphores there is nothing to conflict: skip the sort */
-	for (i = 0; i < sel->cnt && !sel_site(sel, i)->sema_offset; i++)
-		;
-	if (i == sel->cnt)
+	if (!sel->has_sema)
 		return 0;
 	order = malloc(sel->cnt * sizeof(*order));
 	drop = calloc(sel->cnt, sizeof(*drop));
@@ -388,10 +388,10 @@ static size_t distinct_cnt(__u32 *ids, size_t cnt)
 
 struct attach_arrays {
 	unsigned long *offsets;
-	unsigned long *ref_ctrs;
+	unsigned long *ref_ctrs; /* NULL when no site has a semaphore */
 	__u64 *cookies;
-	__u32 *probe_ids;
-	bool has_sema;
+	__u32 *probe_ids; /* of each spec created or looked up: distinct_cnt() counts them */
+	size_t probe_id_cnt;
 };
 
 static void arrays_free(struct attach_arrays *a)
@@ -434,14 +434,15 @@ static int link_specs(struct usdt_link *link, const struct selection *sel, __u64
 		const struct usdt_site *site = sel_site(sel, i);
 
 		if (shareable && same_spec(sel_site(sel, i - 1), site)) {
-			a->probe_ids[i] = a->probe_ids[i - 1];
 			link->spec_ids[i] = usdti_spec_ref(man->specs, link->spec_ids[i - 1]);
 		} else {
+			__u32 *probe_id = &a->probe_ids[a->probe_id_cnt++];
+
 			err = usdti_probe_id(man->probes, sel->path, site->provider, site->name,
-					     site->arg_cnt, &a->probe_ids[i]);
+					     site->arg_cnt, probe_id);
 			if (err)
 				return err;
-			usdti_fetch_spec_init(&spec, site, a->probe_ids[i], cookie);
+			usdti_fetch_spec_init(&spec, site, *probe_id, cookie);
 			err = usdti_spec_get(man->specs, map_fd, &spec, site->argv, site->arg_cnt,
 					     &link->spec_ids[i]);
 			if (err)
@@ -450,11 +451,11 @@ static int link_specs(struct usdt_link *link, const struct selection *sel, __u64
 		}
 		link->site_cnt++;
 		a->offsets[i] = site->file_offset;
-		a->ref_ctrs[i] = site->sema_offset;
+		if (a->ref_ctrs)
+			a->ref_ctrs[i] = site->sema_offset;
 		a->cookies[i] = link->spec_ids[i];
-		a->has_sema |= site->sema_offset != 0;
 	}
-	link->probe_cnt = distinct_cnt(a->probe_ids, sel->cnt);
+	link->probe_cnt = distinct_cnt(a->probe_ids, a->probe_id_cnt);
 	return 0;
 }
 
@@ -473,11 +474,12 @@ static int link_attach(struct usdt_link *link, const struct bpf_program *prog, p
 
 	/* link_specs() writes every entry (spec_ids up to link->site_cnt): no zeroing */
 	a.offsets = malloc(n * sizeof(*a.offsets));
-	a.ref_ctrs = malloc(n * sizeof(*a.ref_ctrs));
+	a.ref_ctrs = sel->has_sema ? malloc(n * sizeof(*a.ref_ctrs)) : NULL;
 	a.cookies = malloc(n * sizeof(*a.cookies));
 	a.probe_ids = malloc(n * sizeof(*a.probe_ids));
 	link->spec_ids = malloc(n * sizeof(*link->spec_ids));
-	if (!a.offsets || !a.ref_ctrs || !a.cookies || !a.probe_ids || !link->spec_ids)
+	if (!a.offsets || (sel->has_sema && !a.ref_ctrs) || !a.cookies || !a.probe_ids ||
+	    !link->spec_ids)
 		goto out;
 	err = link_specs(link, sel, cookie, map_fd, &a);
 	if (err)
@@ -485,7 +487,7 @@ static int link_attach(struct usdt_link *link, const struct bpf_program *prog, p
 	usdt_file__close(*file);
 	*file = NULL;
 	uopts.offsets = a.offsets;
-	uopts.ref_ctr_offsets = a.has_sema ? a.ref_ctrs : NULL;
+	uopts.ref_ctr_offsets = a.ref_ctrs;
 	uopts.cookies = a.cookies;
 	uopts.cnt = n;
 	link->ulink = usdt_attach_uprobe_multi(prog, pid, sel->path, NULL, &uopts);
