@@ -390,8 +390,9 @@ struct attach_arrays {
 	unsigned long *offsets;
 	unsigned long *ref_ctrs; /* NULL when no site has a semaphore */
 	__u64 *cookies;
-	__u32 *probe_ids; /* of each spec created or looked up: distinct_cnt() counts them */
-	size_t probe_id_cnt;
+	/* of each spec created or looked up: distinct_cnt() counts the probes */
+	__u32 *probe_ids, *spec_ids;
+	size_t looked_up;
 };
 
 static void arrays_free(struct attach_arrays *a)
@@ -400,6 +401,7 @@ static void arrays_free(struct attach_arrays *a)
 	free(a->ref_ctrs);
 	free(a->cookies);
 	free(a->probe_ids);
+	free(a->spec_ids);
 }
 
 /* A spec with an argument relative to the site's PC is the site's alone. */
@@ -421,8 +423,11 @@ static bool same_spec(const struct usdt_site *a, const struct usdt_site *b)
 	return a->argv == b->argv && a->arg_cnt == b->arg_cnt && same_probe(a, b);
 }
 
-/* A spec id reference per site, taken in link->spec_ids; link->site_cnt counts them. */
-static int link_specs(struct usdt_link *link, const struct selection *sel, __u64 cookie, int map_fd,
+/*
+ * A spec id reference per site, taken in link->spec_ids; link->site_cnt counts them. The map
+ * is written afterwards, in one batch (see link_attach()).
+ */
+static int link_specs(struct usdt_link *link, const struct selection *sel, __u64 cookie,
 		      struct attach_arrays *a)
 {
 	struct usdt_manager *man = link->man;
@@ -436,17 +441,18 @@ static int link_specs(struct usdt_link *link, const struct selection *sel, __u64
 		if (shareable && same_spec(sel_site(sel, i - 1), site)) {
 			link->spec_ids[i] = usdti_spec_ref(man->specs, link->spec_ids[i - 1]);
 		} else {
-			__u32 *probe_id = &a->probe_ids[a->probe_id_cnt++];
+			__u32 *probe_id = &a->probe_ids[a->looked_up];
 
 			err = usdti_probe_id(man->probes, sel->path, site->provider, site->name,
 					     site->arg_cnt, probe_id);
 			if (err)
 				return err;
 			usdti_fetch_spec_init(&spec, site, *probe_id, cookie);
-			err = usdti_spec_get(man->specs, map_fd, &spec, site->argv, site->arg_cnt,
+			err = usdti_spec_get(man->specs, -1, &spec, site->argv, site->arg_cnt,
 					     &link->spec_ids[i]);
 			if (err)
 				return err;
+			a->spec_ids[a->looked_up++] = link->spec_ids[i];
 			shareable = !pc_relative(site);
 		}
 		link->site_cnt++;
@@ -455,7 +461,7 @@ static int link_specs(struct usdt_link *link, const struct selection *sel, __u64
 			a->ref_ctrs[i] = site->sema_offset;
 		a->cookies[i] = link->spec_ids[i];
 	}
-	link->probe_cnt = distinct_cnt(a->probe_ids, a->probe_id_cnt);
+	link->probe_cnt = distinct_cnt(a->probe_ids, a->looked_up);
 	return 0;
 }
 
@@ -472,16 +478,19 @@ static int link_attach(struct usdt_link *link, const struct bpf_program *prog, p
 	size_t n = sel->cnt;
 	int err = -ENOMEM;
 
-	/* link_specs() writes every entry (spec_ids up to link->site_cnt): no zeroing */
+	/* link_specs() writes every entry that is read later: no zeroing */
 	a.offsets = malloc(n * sizeof(*a.offsets));
 	a.ref_ctrs = sel->has_sema ? malloc(n * sizeof(*a.ref_ctrs)) : NULL;
 	a.cookies = malloc(n * sizeof(*a.cookies));
 	a.probe_ids = malloc(n * sizeof(*a.probe_ids));
+	a.spec_ids = malloc(n * sizeof(*a.spec_ids));
 	link->spec_ids = malloc(n * sizeof(*link->spec_ids));
 	if (!a.offsets || (sel->has_sema && !a.ref_ctrs) || !a.cookies || !a.probe_ids ||
-	    !link->spec_ids)
+	    !a.spec_ids || !link->spec_ids)
 		goto out;
-	err = link_specs(link, sel, cookie, map_fd, &a);
+	err = link_specs(link, sel, cookie, &a);
+	if (!err) /* also specs already in use: rewriting the same bytes changes nothing */
+		err = usdti_spec_write(link->man->specs, map_fd, a.spec_ids, a.looked_up);
 	if (err)
 		goto out;
 	usdt_file__close(*file);

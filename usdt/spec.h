@@ -43,6 +43,11 @@ size_t usdti_spec_table_cnt(const struct usdti_spec_table *t);
  */
 int usdti_spec_get(struct usdti_spec_table *t, int map_fd, const struct usdt_fetch_spec *spec,
 		   const struct usdt_arg *argv, int arg_cnt, __u32 *id);
+/*
+ * Writes the specs of ids (the caller holds references) into the map map_fd: one batch
+ * update, one update per id where the kernel has no batch updates. 0 or -errno.
+ */
+int usdti_spec_write(const struct usdti_spec_table *t, int map_fd, const __u32 *ids, size_t cnt);
 /* Takes one more reference on id, which the caller holds one of; returns id. */
 __u32 usdti_spec_ref(struct usdti_spec_table *t, __u32 id);
 /* Drops a reference; the id is free for reuse when it was the last. */
