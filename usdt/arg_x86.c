@@ -263,9 +263,8 @@ static int parse_mem(const char *p, struct usdt_arg *arg, usdti_reg_fn fn, bool 
 		arg->offset = d.off;
 		if (d.sym)
 			return global(arg, &d, true, buf, sz);
-		arg->reg = gprs[RIP_ROW].names[0];
-		arg->reg_off = gprs[RIP_ROW].off64;
-		usdti_arg_kind(arg, USDT_ARG_RIP);
+		/* relative to an instruction the note does not name: no address to read */
+		usdti_arg_unsupported(arg, "RIP-relative offset without a symbol");
 		return 0;
 	}
 	err = parse_regs(p, arg, fn, buf, sz);
