@@ -33,6 +33,8 @@ void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Routes libusdt's messages to stderr (-v shows info); keeps the last warning for errors. */
 void cli_install_print(void);
 const char *cli_last_lib_message(void);
+/* Forgets the last warning: call before the library call whose failure it should explain. */
+void cli_clear_lib_message(void);
 
 /* Subcommands: each lives in its own file and ends with its help and dispatcher. */
 int do_list(int argc, char **argv);

@@ -55,24 +55,30 @@ void cli_warn(const char *fmt, ...)
 
 static int print_fn(enum usdt_print_level level, const char *fmt, va_list ap)
 {
-	va_list copy;
+	char msg[sizeof(last_msg)];
 	size_t n;
 
-	va_copy(copy, ap);
-	vsnprintf(last_msg, sizeof(last_msg), fmt, copy);
-	va_end(copy);
-	n = strlen(last_msg);
-	while (n && last_msg[n - 1] == '\n')
-		last_msg[--n] = '\0';
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	/* only warnings explain a failure; info and debug lines must not stand in for one */
+	if (level == USDT_WARN)
+		memcpy(last_msg, msg, n + 1);
 	if (level == USDT_WARN || (level == USDT_INFO && cli_env.verbose) ||
 	    getenv("USDTCTL_DEBUG"))
-		fprintf(stderr, "usdtctl: %s%s\n", level == USDT_WARN ? "warning: " : "", last_msg);
+		fprintf(stderr, "usdtctl: %s%s\n", level == USDT_WARN ? "warning: " : "", msg);
 	return 0;
 }
 
 void cli_install_print(void)
 {
 	usdt_set_print(print_fn);
+}
+
+void cli_clear_lib_message(void)
+{
+	last_msg[0] = '\0';
 }
 
 const char *cli_last_lib_message(void)

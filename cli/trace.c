@@ -312,6 +312,7 @@ static int attach_object(struct tracer *t, struct object *o, pid_t pid)
 	const char *why;
 	int err;
 
+	cli_clear_lib_message();
 	o->link = usdt_attach(t->man, t->skel->progs.usdtctl_trace, pid, o->path, o->globs[0],
 			      &aopts);
 	if (o->link)

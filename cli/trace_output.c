@@ -264,8 +264,11 @@ static bool event_valid(const struct trace_out *o, const struct trace_event *e, 
 	    e->data_len > size - sizeof(*e))
 		return false;
 	for (int i = 0; i < e->arg_cnt; i++) {
-		if ((e->str_mask & (1 << i)) && !(e->err_mask & (1 << i)))
-			total += e->args[i] > TRACE_STR_MAX ? TRACE_DATA_MAX : e->args[i];
+		if ((e->str_mask & (1 << i)) && !(e->err_mask & (1 << i))) {
+			if (e->args[i] > TRACE_STR_MAX)
+				return false;
+			total += e->args[i];
+		}
 	}
 	return total <= e->data_len;
 }
