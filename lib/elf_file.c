@@ -158,7 +158,8 @@ int usdti_elf_vaddr_to_offset(const struct usdti_elf *ef, __u64 vaddr, bool exec
 	const struct usdti_seg *s = usdti_elf_seg_of(ef, vaddr, exec);
 
 	/* only bytes the file holds: not a segment's .bss tail, nothing past the end */
-	if (!s || vaddr - s->vaddr >= s->filesz || s->offset + (vaddr - s->vaddr) >= ef->file_size)
+	if (!s || vaddr - s->vaddr >= s->filesz || s->offset > ef->file_size ||
+	    vaddr - s->vaddr >= ef->file_size - s->offset)
 		return -ENOENT;
 	*off = vaddr - s->vaddr + s->offset;
 	return 0;
