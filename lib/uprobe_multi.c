@@ -280,6 +280,13 @@ struct usdt_uprobe_link *usdt_attach_uprobe_multi(const struct bpf_program *prog
 		err = usdti_pattern_offsets(path, func_pattern, &resolved, &s.cnt);
 	else if (r.syms)
 		err = usdti_syms_offsets(path, r.syms, r.cnt, &resolved);
+	/* a pattern can exceed the kernel's limit (and the link passes cnt on as a __u32) */
+	if (!err && func_pattern && s.cnt > USDT_UPROBE_MULTI_MAX_CNT) {
+		pr_warn("pattern '%s' matches %zu functions in %s, over the kernel's limit of %u\n",
+			func_pattern, s.cnt, path, USDT_UPROBE_MULTI_MAX_CNT);
+		free(resolved);
+		err = -E2BIG;
+	}
 	if (err) {
 		errno = -err;
 		return NULL;

@@ -110,8 +110,8 @@ struct usdt_uprobe_link;
  * Errors: EINVAL (bad combination, cnt > 1 << 20, unknown non-zero opts bytes, pid < -1,
  * program not loaded, opts->session not matching the program's mode), EOPNOTSUPP (session on
  * a legacy program, semaphores without kernel support), ENOENT (binary, pattern or a sym not
- * found: named through the print callback), ESRCH (ambiguous sym, or no such pid), and what
- * the kernel returns.
+ * found: named through the print callback), ESRCH (ambiguous sym, or no such pid), E2BIG
+ * (func_pattern matches more than 1 << 20 functions), and what the kernel returns.
  */
 struct usdt_uprobe_link *usdt_attach_uprobe_multi(const struct bpf_program *prog, pid_t pid,
 						  const char *binary_path, const char *func_pattern,
