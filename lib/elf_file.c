@@ -50,6 +50,7 @@ static int load_segments(struct usdti_elf *ef)
 			.filesz = ph.p_filesz,
 			.offset = ph.p_offset,
 			.exec = ph.p_flags & PF_X,
+			.writable = ph.p_flags & PF_W,
 		};
 	}
 	return 0;

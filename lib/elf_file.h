@@ -15,6 +15,7 @@ struct usdti_seg {
 	__u64 filesz; /* bytes the file holds; the rest of memsz is zero-filled (.bss) */
 	__u64 offset;
 	bool exec;
+	bool writable;
 };
 
 struct usdti_sym_index; /* sorted by name, built on first lookup */

@@ -152,61 +152,12 @@ static const struct usdt_site *sel_site(const struct selection *sel, size_t i)
 	return &sel->file->sites[sel->idx[i]];
 }
 
-/* The PT_LOAD holding size bytes at addr within its file bytes (not its .bss tail), or -1. */
-static int load_flags(const struct usdt_file *file, __u64 addr, __u64 size)
-{
-	Elf *elf = file->ef.elf;
-	GElf_Phdr ph;
-	size_t n;
-
-	if (elf_getphdrnum(elf, &n))
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if (!gelf_getphdr(elf, i, &ph) || ph.p_type != PT_LOAD)
-			continue;
-		if (addr >= ph.p_vaddr && addr + size <= ph.p_vaddr + ph.p_filesz &&
-		    ph.p_offset + (addr - ph.p_vaddr) + size <= file->ef.file_size)
-			return ph.p_flags;
-	}
-	return -1;
-}
-
-/*
- * A breakpoint goes into the file's executable bytes. The kernel raises a semaphore only in a
- * writable mapping of the file itself: one in a read-only segment makes the link fail, one in
- * .bss would silently stay 0.
- */
-static bool pc_usable(const struct usdt_file *file, __u64 addr)
-{
-	const struct usdti_elf *ef = &file->ef;
-
-	/* load_flags()'s rule over the PT_LOADs already read: no libelf call per site */
-	for (size_t i = 0; i < ef->seg_cnt; i++) {
-		const struct usdti_seg *s = &ef->segs[i];
-
-		if (addr >= s->vaddr && addr + 1 <= s->vaddr + s->filesz &&
-		    s->offset + (addr - s->vaddr) + 1 <= ef->file_size)
-			return s->exec;
-	}
-	return false;
-}
-
-static bool sema_usable(const struct usdt_file *file, __u64 addr)
-{
-	int flags = load_flags(file, addr, 2);
-
-	return flags >= 0 && (flags & PF_W) && !(flags & PF_X);
-}
-
 /* Why the kernel or the BPF side could not use this site, or NULL. */
-static const char *site_problem(const struct usdt_file *file, const struct usdt_site *site)
+static const char *site_problem(const struct usdt_site *site)
 {
+	/* the parser checked the PC's and the semaphore's segments */
 	if (site->error)
 		return site->error;
-	if (!pc_usable(file, site->address))
-		return "its address is not in the executable bytes of the file";
-	if (site->sema_address && (!site->sema_offset || !sema_usable(file, site->sema_address)))
-		return "its semaphore is not in a writable data segment of the file";
 	if (site->arg_cnt < 0)
 		return "its argument string cannot be split into arguments";
 	return NULL;
@@ -256,7 +207,7 @@ static int select_matching(struct selection *sel, const char *glob)
 		prev = site;
 		if (!match)
 			continue;
-		why = site_problem(sel->file, site);
+		why = site_problem(site);
 		if (why) {
 			report_bad(sel, site, why);
 			continue;

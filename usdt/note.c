@@ -180,6 +180,21 @@ static void site_error(struct note_ctx *c, struct usdt_site *s, const char *why)
 }
 
 /* Addresses (with the prelink compensation) and their file offsets. */
+/*
+ * The kernel raises a semaphore (2 bytes) only in a writable mapping of the file itself: one
+ * in a read-only segment makes the link fail, one in .bss would silently stay 0. Offset 0
+ * means "no semaphore" to the kernel.
+ */
+static bool sema_in_file(const struct usdti_elf *ef, __u64 sema, __u64 *off)
+{
+	const struct usdti_seg *seg = usdti_elf_seg_of(ef, sema, false);
+
+	if (!seg || !seg->writable || usdti_elf_vaddr_to_offset(ef, sema, false, off))
+		return false;
+	/* both differences are positive once vaddr_to_offset has found the first byte */
+	return *off && seg->filesz - (sema - seg->vaddr) >= 2 && ef->file_size - *off >= 2;
+}
+
 static void locate_site(struct note_ctx *c, struct usdt_site *s, const unsigned char *desc)
 {
 	const struct usdti_elf *ef = &c->file->ef;
@@ -200,8 +215,8 @@ static void locate_site(struct note_ctx *c, struct usdt_site *s, const unsigned 
 		site_error(c, s, "address outside every executable segment");
 		return;
 	}
-	if (sema && usdti_elf_vaddr_to_offset(ef, sema, false, &s->sema_offset))
-		site_error(c, s, "semaphore outside every data segment");
+	if (sema && !sema_in_file(ef, sema, &s->sema_offset))
+		site_error(c, s, "semaphore outside the file bytes of every writable data segment");
 }
 
 static struct usdt_arg *reserve_args(struct note_ctx *c, int cnt)
