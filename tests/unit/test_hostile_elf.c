@@ -130,6 +130,9 @@ static void test_offsets_in_file(void)
 			CHECK(s->file_offset < size);
 			CHECK(!s->sema_address || s->sema_offset < size);
 		}
+		/* its PC lies in the .bss tail: an offset there may still be inside the file */
+		if (strcmp(names[i], "pc-in-bss") == 0)
+			CHECK(s && s->error);
 		usdt_file__close(f);
 	}
 }
