@@ -15,6 +15,7 @@
 
 #include "compat.h"
 #include "log.h"
+#include "opts.h"
 #include "uprobe_internal.h"
 
 struct usdt_uprobe_link {
@@ -25,33 +26,6 @@ struct usdt_uprobe_link {
 	int *perf_fds; /* legacy: the perf events behind the links */
 	int multi_fd;  /* fds points here for uprobe_multi */
 };
-
-/* ---- opts discipline, as libbpf's OPTS_VALID / OPTS_GET ------------------------------------ */
-
-#define offsetofend(T, f) (offsetof(T, f) + sizeof(((T *)0)->f))
-#define OPTS_HAS(o, f)	  ((o) && (o)->sz >= offsetofend(typeof(*(o)), f))
-#define OPTS_GET(o, f, d) (OPTS_HAS(o, f) ? (o)->f : (d))
-
-/* Callers built against a newer header may pass a larger struct: only zeroes may follow. */
-static bool opts_valid(const struct usdt_uprobe_multi_opts *opts)
-{
-	const size_t known =
-		offsetofend(struct usdt_uprobe_multi_opts, usdt_uprobe_multi_opts__last_field);
-
-	if (!opts)
-		return true;
-	if (opts->sz < sizeof(size_t)) {
-		pr_warn("usdt_uprobe_multi_opts: size %zu is too small\n", opts->sz);
-		return false;
-	}
-	for (size_t i = known; i < opts->sz; i++) {
-		if (((const char *)opts)[i]) {
-			pr_warn("usdt_uprobe_multi_opts: unknown non-zero byte at offset %zu\n", i);
-			return false;
-		}
-	}
-	return true;
-}
 
 /* ---- the link ------------------------------------------------------------------------------- */
 
@@ -260,7 +234,11 @@ struct usdt_uprobe_link *usdt_attach_uprobe_multi(const struct bpf_program *prog
 	char path[PATH_MAX];
 	int err;
 
-	if (!opts_valid(opts) || !prog || !binary_path || pid < -1) {
+	if (!usdti_opts_valid(
+		    opts,
+		    offsetofend(struct usdt_uprobe_multi_opts, usdt_uprobe_multi_opts__last_field),
+		    "usdt_uprobe_multi_opts") ||
+	    !prog || !binary_path || pid < -1) {
 		errno = EINVAL;
 		return NULL;
 	}

@@ -18,6 +18,7 @@
 
 #include "log.h"
 #include "note.h"
+#include "opts.h"
 #include "spec.h"
 #include "usdt.h"
 
@@ -35,28 +36,6 @@ struct usdt_link {
 	size_t site_cnt, probe_cnt;
 };
 
-/* libbpf's opts rule: sz covers itself, and bytes past the fields known here must be zero. */
-static bool opts_valid(const void *opts, size_t known_sz)
-{
-	const char *p = opts;
-	size_t sz;
-
-	if (!opts)
-		return true;
-	memcpy(&sz, opts, sizeof(sz));
-	if (sz < sizeof(sz))
-		return false;
-	for (size_t i = known_sz; i < sz; i++) {
-		if (p[i])
-			return false;
-	}
-	return true;
-}
-
-#define OPTS_HAS(opts, field) \
-	((opts) && (opts)->sz >= offsetof(typeof(*(opts)), field) + sizeof((opts)->field))
-#define OPTS_GET(opts, field, def) (OPTS_HAS(opts, field) ? (opts)->field : (def))
-
 /* ---- manager ------------------------------------------------------------------------------ */
 
 struct usdt_manager *usdt_manager__new(struct bpf_object *obj, const struct usdt_manager_opts *opts)
@@ -66,7 +45,8 @@ struct usdt_manager *usdt_manager__new(struct bpf_object *obj, const struct usdt
 	struct bpf_map *map;
 	int err;
 
-	if (!obj || !opts_valid(opts, sizeof(*opts)) || max >= UINT32_MAX) {
+	if (!obj || !usdti_opts_valid(opts, sizeof(*opts), "usdt_manager_opts") ||
+	    max >= UINT32_MAX) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -478,7 +458,8 @@ static int attach_check(struct usdt_manager *man, const struct bpf_program *prog
 			const char *binary_path, const char *probe_glob,
 			const struct usdt_attach_opts *opts)
 {
-	if (!man || !prog || !binary_path || !probe_glob || !opts_valid(opts, sizeof(*opts)))
+	if (!man || !prog || !binary_path || !probe_glob ||
+	    !usdti_opts_valid(opts, sizeof(*opts), "usdt_attach_opts"))
 		return -EINVAL;
 	if (OPTS_GET(opts, extra_glob_cnt, 0) && !OPTS_GET(opts, extra_globs, NULL))
 		return -EINVAL;

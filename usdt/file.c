@@ -6,30 +6,11 @@
 
 #include "log.h"
 #include "note.h"
-
-/*
- * libbpf's opts rule: sz covers at least itself, and whatever a newer caller put past the
- * fields this library knows must be zero.
- */
-static bool opts_valid(const struct usdt_file_opts *opts)
-{
-	const char *p = (const char *)opts;
-
-	if (!opts)
-		return true;
-	if (opts->sz < sizeof(opts->sz))
-		return false;
-	for (size_t i = sizeof(*opts); i < opts->sz; i++) {
-		if (p[i])
-			return false;
-	}
-	return true;
-}
+#include "opts.h"
 
 static bool opt_parse_args(const struct usdt_file_opts *opts)
 {
-	return opts && opts->sz >= offsetof(struct usdt_file_opts, parse_args) + sizeof(bool) &&
-	       opts->parse_args;
+	return OPTS_GET(opts, parse_args, false);
 }
 
 struct usdt_file *usdt_file__open(const char *path, const struct usdt_file_opts *opts)
@@ -37,7 +18,7 @@ struct usdt_file *usdt_file__open(const char *path, const struct usdt_file_opts 
 	struct usdt_file *file;
 	int err;
 
-	if (!path || !opts_valid(opts)) {
+	if (!path || !usdti_opts_valid(opts, sizeof(*opts), "usdt_file_opts")) {
 		errno = EINVAL;
 		return NULL;
 	}
