@@ -24,8 +24,6 @@ struct usdti_arch {
 	 * Returns 0, or -EINVAL when the operand does not belong to this grammar.
 	 */
 	int (*parse_operand)(const char *op, struct usdt_arg *arg, char *buf, size_t buf_sz);
-	/* How this arch writes the operand in human text ("%rbx", "x3", ...), for describe. */
-	const char *reg_prefix;
 };
 
 extern const struct usdti_arch usdti_arch_x86_64, usdti_arch_i386, usdti_arch_aarch64,

@@ -72,5 +72,4 @@ const struct usdti_arch usdti_arch_arm = {
 	.elf_class = ELFCLASS32,
 	.reg_width = 4,
 	.parse_operand = arm_parse,
-	.reg_prefix = "",
 };

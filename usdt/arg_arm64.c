@@ -60,5 +60,4 @@ const struct usdti_arch usdti_arch_aarch64 = {
 	.elf_class = ELFCLASS64,
 	.reg_width = 8,
 	.parse_operand = a64_parse,
-	.reg_prefix = "",
 };

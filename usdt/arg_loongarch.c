@@ -101,5 +101,4 @@ const struct usdti_arch usdti_arch_loongarch64 = {
 	.elf_class = ELFCLASS64,
 	.reg_width = 8,
 	.parse_operand = la_parse,
-	.reg_prefix = "$",
 };

@@ -101,7 +101,6 @@ const struct usdti_arch usdti_arch_ppc64 = {
 	.elf_class = ELFCLASS64,
 	.reg_width = 8,
 	.parse_operand = ppc64_parse,
-	.reg_prefix = "",
 };
 
 const struct usdti_arch usdti_arch_ppc = {
@@ -110,5 +109,4 @@ const struct usdti_arch usdti_arch_ppc = {
 	.elf_class = ELFCLASS32,
 	.reg_width = 4,
 	.parse_operand = ppc32_parse,
-	.reg_prefix = "",
 };

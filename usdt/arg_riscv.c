@@ -82,5 +82,4 @@ const struct usdti_arch usdti_arch_riscv64 = {
 	.elf_class = ELFCLASS64,
 	.reg_width = 8,
 	.parse_operand = rv_parse,
-	.reg_prefix = "",
 };

@@ -51,5 +51,4 @@ const struct usdti_arch usdti_arch_s390x = {
 	.elf_class = ELFCLASS64,
 	.reg_width = 8,
 	.parse_operand = s390_parse,
-	.reg_prefix = "%",
 };

@@ -333,7 +333,6 @@ const struct usdti_arch usdti_arch_x86_64 = {
 	.elf_class = 0, /* x32 binaries are ELFCLASS32 with the same registers */
 	.reg_width = 8,
 	.parse_operand = x86_64_parse,
-	.reg_prefix = "%",
 };
 
 const struct usdti_arch usdti_arch_i386 = {
@@ -342,5 +341,4 @@ const struct usdti_arch usdti_arch_i386 = {
 	.elf_class = ELFCLASS32,
 	.reg_width = 4,
 	.parse_operand = i386_parse,
-	.reg_prefix = "%",
 };
