@@ -379,7 +379,7 @@ static int link_specs(struct usdt_link *link, const struct selection *sel, __u64
 			if (err)
 				return err;
 			usdti_fetch_spec_init(&spec, site, *probe_id, cookie);
-			err = usdti_spec_get(man->specs, -1, &spec, site->argv, site->arg_cnt,
+			err = usdti_spec_get(man->specs, &spec, site->argv, site->arg_cnt,
 					     &link->spec_ids[i]);
 			if (err)
 				return err;

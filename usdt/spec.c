@@ -239,16 +239,6 @@ void usdti_spec_table_free(struct usdti_spec_table *t)
 	free(t);
 }
 
-size_t usdti_spec_table_max(const struct usdti_spec_table *t)
-{
-	return t->max;
-}
-
-size_t usdti_spec_table_cnt(const struct usdti_spec_table *t)
-{
-	return t->live;
-}
-
 static int spec_rehash(struct usdti_spec_table *t, size_t want)
 {
 	size_t cnt = bucket_cnt_for(want);
@@ -366,7 +356,7 @@ static void spec_release(struct usdti_spec_table *t, __u32 id)
 	t->free_head = id;
 }
 
-int usdti_spec_get(struct usdti_spec_table *t, int map_fd, const struct usdt_fetch_spec *spec,
+int usdti_spec_get(struct usdti_spec_table *t, const struct usdt_fetch_spec *spec,
 		   const struct usdt_arg *argv, int arg_cnt, __u32 *id)
 {
 	__u64 hash = hash_spec(spec);
@@ -393,12 +383,6 @@ int usdti_spec_get(struct usdti_spec_table *t, int map_fd, const struct usdt_fet
 	if (!e->argv) {
 		spec_release(t, i);
 		return -ENOMEM;
-	}
-	if (map_fd >= 0 && bpf_map_update_elem(map_fd, &i, spec, BPF_ANY)) {
-		err = -errno;
-		pr_warn("spec %u: cannot write the usdt_specs map: %s\n", i, strerror(-err));
-		spec_release(t, i);
-		return err;
 	}
 	e->next = t->buckets[hash & (t->bucket_cnt - 1)];
 	t->buckets[hash & (t->bucket_cnt - 1)] = i;
@@ -454,13 +438,6 @@ void usdti_spec_put(struct usdti_spec_table *t, __u32 id)
 	*p = e->next;
 	t->live--;
 	spec_release(t, id);
-}
-
-const struct usdt_fetch_spec *usdti_spec_at(const struct usdti_spec_table *t, __u32 id)
-{
-	if (id >= t->ent_cnt || !t->ents[id].refcnt)
-		return NULL;
-	return &t->ents[id].spec;
 }
 
 int usdti_spec_args(const struct usdti_spec_table *t, __u32 id, const struct usdt_arg **argv,

@@ -32,16 +32,13 @@ struct usdti_spec_table;
 
 struct usdti_spec_table *usdti_spec_table_new(size_t max_specs);
 void usdti_spec_table_free(struct usdti_spec_table *t);
-size_t usdti_spec_table_max(const struct usdti_spec_table *t);
-/* Specs with at least one reference. */
-size_t usdti_spec_table_cnt(const struct usdti_spec_table *t);
 
 /*
- * Takes a reference on the id of spec, creating it (and writing it into the map map_fd) when
- * no identical spec is in use. argv (copied) is what usdti_spec_args() returns for the id.
- * Returns 0 or -errno: -E2BIG when the table is full, the map update's error.
+ * Takes a reference on the id of spec, creating it when no identical spec is in use (the
+ * caller writes new ones into the map: usdti_spec_write). argv (copied) is what
+ * usdti_spec_args() returns for the id. Returns 0, -E2BIG when the table is full, or -ENOMEM.
  */
-int usdti_spec_get(struct usdti_spec_table *t, int map_fd, const struct usdt_fetch_spec *spec,
+int usdti_spec_get(struct usdti_spec_table *t, const struct usdt_fetch_spec *spec,
 		   const struct usdt_arg *argv, int arg_cnt, __u32 *id);
 /*
  * Writes the specs of ids (the caller holds references) into the map map_fd: one batch
@@ -53,7 +50,6 @@ __u32 usdti_spec_ref(struct usdti_spec_table *t, __u32 id);
 /* Drops a reference; the id is free for reuse when it was the last. */
 void usdti_spec_put(struct usdti_spec_table *t, __u32 id);
 
-const struct usdt_fetch_spec *usdti_spec_at(const struct usdti_spec_table *t, __u32 id);
 int usdti_spec_args(const struct usdti_spec_table *t, __u32 id, const struct usdt_arg **argv,
 		    int *arg_cnt);
 
@@ -63,7 +59,10 @@ struct usdti_probe_table;
 
 struct usdti_probe_table *usdti_probe_table_new(void);
 void usdti_probe_table_free(struct usdti_probe_table *t);
-/* The id of (path, provider, name), created with arg_cnt when new. 0 or -ENOMEM. */
+/*
+ * The id of (path, provider, name), created with arg_cnt when new. 0, -ENOMEM, or -E2BIG
+ * when every 32-bit id is taken.
+ */
 int usdti_probe_id(struct usdti_probe_table *t, const char *path, const char *provider,
 		   const char *name, int arg_cnt, __u32 *id);
 /* -ENOENT for an id never handed out. */
