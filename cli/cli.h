@@ -48,7 +48,9 @@ struct json {
 	bool need_comma[16];
 };
 void json_begin(struct json *j, FILE *out); /* starts a line's top-level object */
-void json_end(struct json *j);		    /* closes it, writes '\n' */
+/* A JSON string's body: escapes, UTF-8 kept, bytes that are not UTF-8 as U+FFFD. */
+void json_escape(FILE *out, const char *s, size_t n);
+void json_end(struct json *j); /* closes it, writes '\n' */
 void json_key(struct json *j, const char *key);
 void json_obj_open(struct json *j);
 void json_obj_close(struct json *j);

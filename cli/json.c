@@ -62,42 +62,63 @@ void json_arr_close(struct json *j)
 	close_container(j, ']');
 }
 
-static void put_escaped(FILE *out, const char *s, size_t n)
+/* Length of the well-formed UTF-8 sequence at s (at most n bytes), or 0 when there is none. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : 2;
+	unsigned int cp;
+
+	if (s[0] < 0xc2 || s[0] > 0xf4 || len > n)
+		return 0;
+	cp = s[0] & (0x7f >> len);
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	/* overlong forms, UTF-16 surrogates, past U+10FFFF */
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+void json_escape(FILE *out, const char *str, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
+	const unsigned char *s = (const unsigned char *)str;
 
-	fputc('"', out);
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = s[i];
+		size_t len;
 
-		switch (c) {
-		case '"':
-			fputs("\\\"", out);
-			break;
-		case '\\':
-			fputs("\\\\", out);
-			break;
-		case '\n':
-			fputs("\\n", out);
-			break;
-		case '\t':
-			fputs("\\t", out);
-			break;
-		case '\r':
-			fputs("\\r", out);
-			break;
-		default:
-			/* control bytes and bytes that are not valid UTF-8 on their own */
-			if (c < 0x20 || c == 0x7f || c >= 0x80) {
-				fputs("\\u00", out);
-				fputc(hex[c >> 4], out);
-				fputc(hex[c & 15], out);
-			} else {
-				fputc(c, out);
-			}
+		if (c == '"' || c == '\\') {
+			putc_unlocked('\\', out);
+			putc_unlocked(c, out);
+		} else if (c == '\n' || c == '\t' || c == '\r') {
+			putc_unlocked('\\', out);
+			putc_unlocked(c == '\n' ? 'n' : c == '\t' ? 't' : 'r', out);
+		} else if (c < 0x20 || c == 0x7f) {
+			fputs("\\u00", out);
+			putc_unlocked(hex[c >> 4], out);
+			putc_unlocked(hex[c & 15], out);
+		} else if (c < 0x80) {
+			putc_unlocked(c, out);
+		} else if ((len = utf8_len(s + i, n - i))) {
+			fwrite(s + i, 1, len, out); /* text stays text */
+			i += len - 1;
+		} else {
+			fputs("\\ufffd",
+			      out); /* a byte that is not UTF-8: the replacement character */
 		}
 	}
-	fputc('"', out);
+}
+
+static void put_escaped(FILE *out, const char *s, size_t n)
+{
+	putc_unlocked('"', out);
+	json_escape(out, s, n);
+	putc_unlocked('"', out);
 }
 
 void json_key(struct json *j, const char *key)

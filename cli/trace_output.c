@@ -86,51 +86,20 @@ static void pad(FILE *f, size_t n, size_t width)
 	}
 }
 
-/* The escapes JSON and text output share: quote, backslash, newline, tab. */
-static bool put_common_escape(FILE *f, unsigned char c)
-{
-	if (c == '"' || c == '\\') {
-		putc_unlocked('\\', f);
-		putc_unlocked(c, f);
-	} else if (c == '\n') {
-		put(f, "\\n", 2);
-	} else if (c == '\t') {
-		put(f, "\\t", 2);
-	} else {
-		return false;
-	}
-	return true;
-}
-
-/* JSON string body, escaped as cli/json.c does, so every line parses. */
-static void put_json_chars(FILE *f, const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = s[i];
-
-		if (put_common_escape(f, c))
-			continue;
-		if (c == '\r') {
-			put(f, "\\r", 2);
-		} else if (c < 0x20 || c >= 0x7f) {
-			char u[6] = {'\\', 'u', '0', '0', hexdig[c >> 4], hexdig[c & 15]};
-
-			put(f, u, sizeof(u));
-		} else {
-			putc_unlocked(c, f);
-		}
-	}
-}
-
 /* Text string body: C-style escapes for quotes and control bytes, UTF-8 left as it is. */
 static void put_text_chars(FILE *f, const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = s[i];
 
-		if (put_common_escape(f, c))
-			continue;
-		if (c < 0x20 || c == 0x7f) {
+		if (c == '"' || c == '\\') {
+			putc_unlocked('\\', f);
+			putc_unlocked(c, f);
+		} else if (c == '\n') {
+			put(f, "\\n", 2);
+		} else if (c == '\t') {
+			put(f, "\\t", 2);
+		} else if (c < 0x20 || c == 0x7f) {
 			char x[4] = {'\\', 'x', hexdig[c >> 4], hexdig[c & 15]};
 
 			put(f, x, sizeof(x));
@@ -150,7 +119,7 @@ static char *json_quote(const char *s)
 	if (!m)
 		return NULL;
 	putc('"', m);
-	put_json_chars(m, s, strlen(s));
+	json_escape(m, s, strlen(s));
 	putc('"', m);
 	if (fclose(m)) {
 		free(buf);
@@ -238,7 +207,7 @@ static void put_args(struct trace_out *o, const struct trace_probe_desc *d,
 
 			putc_unlocked('"', f);
 			if (o->json) {
-				put_json_chars(f, e->data + pos, n);
+				json_escape(f, e->data + pos, n);
 				if (cut)
 					put(f, "...", 3);
 				putc_unlocked('"', f);
@@ -318,7 +287,7 @@ static void put_json_event(struct trace_out *o, const struct trace_probe_desc *d
 	puts_(f, ",\"tid\":");
 	put_u64(f, e->tid);
 	puts_(f, ",\"comm\":\"");
-	put_json_chars(f, e->comm, strnlen(e->comm, sizeof(e->comm)));
+	json_escape(f, e->comm, strnlen(e->comm, sizeof(e->comm)));
 	putc_unlocked('"', f);
 	put(f, d->json_head, d->json_head_len);
 	put_args(o, d, e);

@@ -369,3 +369,13 @@ all(.sites[];
 	run "$USDTCTL" list --json "$f" 'bench:probe1'
 	[ "$(echo "$output" | jq '.sites | length')" -eq 10 ]
 }
+
+@test "JSON keeps UTF-8 text and replaces bytes that are not UTF-8" {
+	local f
+	f=$(mkelf utf8.elf -p $'caf\xc3\xa9:na\xffme:0x401010:0:8@%rdi')
+	run "$USDTCTL" list --json "$f"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | jq -r '.provider')" = $'caf\xc3\xa9' ]
+	[ "$(echo "$output" | jq -r '.name')" = $'na\xef\xbf\xbdme' ]
+	[[ $output == *'"provider":"café"'* ]]
+}
