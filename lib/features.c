@@ -14,8 +14,6 @@
 #include "log.h"
 #include "uprobe_internal.h"
 
-#define UPROBE_PMU_DIR "/sys/bus/event_source/devices/uprobe"
-
 static const char *const feature_names[__USDT_FEAT_CNT] = {
 	[USDT_FEAT_UPROBE_MULTI] = "uprobe_multi",
 	[USDT_FEAT_UPROBE_SESSION] = "uprobe_session",

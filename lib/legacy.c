@@ -18,8 +18,6 @@
 #include "log.h"
 #include "uprobe_internal.h"
 
-#define UPROBE_PMU_DIR "/sys/bus/event_source/devices/uprobe"
-
 struct uprobe_pmu {
 	int type;
 	int retprobe_bit;  /* format/retprobe: "config:N" */

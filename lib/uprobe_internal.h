@@ -10,6 +10,9 @@
 
 #include "uprobe_multi.h"
 
+/* The kernel's uprobe PMU: its type, its format bits and which features it has. */
+#define UPROBE_PMU_DIR "/sys/bus/event_source/devices/uprobe"
+
 /*
  * File offsets of the functions (STT_FUNC and STT_GNU_IFUNC, .symtab and .dynsym) whose names
  * match the fnmatch() pattern, one per address (aliases attach once), in address order.
