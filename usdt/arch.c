@@ -7,10 +7,6 @@
 #include "arch.h"
 #include "arg.h"
 
-#ifndef EM_LOONGARCH
-#define EM_LOONGARCH 258
-#endif
-
 static const struct usdti_arch *const arches[] = {
 	&usdti_arch_x86_64,  &usdti_arch_i386,	&usdti_arch_aarch64,
 	&usdti_arch_riscv64, &usdti_arch_s390x, &usdti_arch_arm,

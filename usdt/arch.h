@@ -6,9 +6,15 @@
 #ifndef USDT_ARCH_H
 #define USDT_ARCH_H
 
+#include <elf.h>
 #include <stddef.h>
 
 #include "usdt.h"
+
+/* older <elf.h> (glibc < 2.34) lacks it */
+#ifndef EM_LOONGARCH
+#define EM_LOONGARCH 258
+#endif
 
 struct usdti_arch {
 	const char *name; /* "x86_64", "i386", "aarch64", "riscv64", "s390x", "arm", "ppc64", ... */

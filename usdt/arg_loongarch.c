@@ -10,10 +10,6 @@
 #include "arch.h"
 #include "arg.h"
 
-#ifndef EM_LOONGARCH
-#define EM_LOONGARCH 258
-#endif
-
 /* struct pt_regs (arch/loongarch/include/asm/ptrace.h) starts with regs[32]: rN at N * 8. */
 
 /* ABI names: the first register of each group and how many follow. */

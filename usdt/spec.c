@@ -21,6 +21,7 @@
 #include <string.h>
 #include <bpf/bpf.h>
 
+#include "arch.h"
 #include "log.h"
 
 #define NO_ID	    UINT32_MAX
@@ -43,7 +44,7 @@
 #elif defined(__arm__)
 #define HOST_MACHINE EM_ARM
 #elif defined(__loongarch__)
-#define HOST_MACHINE 258 /* EM_LOONGARCH */
+#define HOST_MACHINE EM_LOONGARCH
 #else
 #define HOST_MACHINE EM_NONE
 #endif
