@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "arch.h"
+#include "hash.h"
 #include "log.h"
 
 #define NT_STAPSDT   3
@@ -336,15 +337,6 @@ static int parse_new_args(struct note_ctx *c, const struct usdt_site *s, int *cn
 	return 0;
 }
 
-static __u64 hash_str(const char *s)
-{
-	__u64 h = 0xcbf29ce484222325ULL; /* FNV-1a */
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 0x100000001b3ULL;
-	return h;
-}
-
 /*
  * The slot for args in the table of distinct argument strings: the one holding it, or the
  * empty one to fill.
@@ -413,7 +405,7 @@ static int parse_site_args(struct note_ctx *c, struct usdt_site *s)
 	}
 	if (2 * (c->spec_cnt + 1) > c->spec_cap && grow_specs(c))
 		return -ENOMEM;
-	hash = hash_str(s->args);
+	hash = usdti_fnv1a_str(USDTI_FNV_SEED, s->args);
 	slot = spec_slot(c, s->args, hash);
 	if (slot->site) {
 		c->arg_start[idx] = c->arg_start[slot->site - 1];

@@ -22,6 +22,7 @@
 #include <bpf/bpf.h>
 
 #include "arch.h"
+#include "hash.h"
 #include "log.h"
 
 #define NO_ID	    UINT32_MAX
@@ -146,24 +147,11 @@ void usdti_fetch_spec_init(struct usdt_fetch_spec *spec, const struct usdt_site 
 
 /* ---- hashing ------------------------------------------------------------------------------ */
 
-static __u64 fnv1a(__u64 h, const void *data, size_t len)
-{
-	const unsigned char *p = data;
-
-	for (size_t i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
-#define FNV_SEED 0xcbf29ce484222325ULL
-
 /* Specs are hashed once per attached site: a word at a time, not FNV's byte at a time. */
 static __u64 hash_spec(const struct usdt_fetch_spec *spec)
 {
 	const unsigned char *p = (const unsigned char *)spec;
-	__u64 h = FNV_SEED, w;
+	__u64 h = USDTI_FNV_SEED, w;
 
 	_Static_assert(sizeof(*spec) % sizeof(w) == 0, "specs hash in whole words");
 	for (size_t i = 0; i < sizeof(*spec); i += sizeof(w)) {
@@ -502,10 +490,10 @@ void usdti_probe_table_free(struct usdti_probe_table *t)
 
 static __u64 probe_hash(const char *path, const char *provider, const char *name)
 {
-	__u64 h = fnv1a(FNV_SEED, path, strlen(path) + 1);
+	__u64 h = usdti_fnv1a_str(USDTI_FNV_SEED, path);
 
-	h = fnv1a(h, provider, strlen(provider) + 1);
-	return fnv1a(h, name, strlen(name) + 1);
+	h = usdti_fnv1a_str(h, provider);
+	return usdti_fnv1a_str(h, name);
 }
 
 static int probe_rehash(struct usdti_probe_table *t)
