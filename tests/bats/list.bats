@@ -149,7 +149,10 @@ mkelf() {
 	run "$USDTCTL" list -v "$PYTHON_SDT" 'python:gc__start'
 	[[ $output == *"arg1: 4 signed bytes at 112(%rsp)"* ]]
 	# the global -v means the same
-	[ "$("$USDTCTL" -v list "$PYTHON_SDT")" = "$("$USDTCTL" list --verbose "$PYTHON_SDT")" ]
+	local global
+	global=$("$USDTCTL" -v list "$PYTHON_SDT")
+	[[ $global == *"    site 1: address "* ]]
+	[ "$global" = "$("$USDTCTL" list --verbose "$PYTHON_SDT")" ]
 	run "$USDTCTL" list -v "$LIBSTDCXX"
 	[ "$(echo "$output" | grep -c '^    site ')" -eq 3 ]
 	[ "$(echo "$output" | grep -c '^        arg[0-9]*: 8 unsigned bytes ')" -eq 6 ]
