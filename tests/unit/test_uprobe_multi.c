@@ -18,7 +18,6 @@
 
 #include "test.h"
 #include "proc.h"
-#include "elf_file.h"
 #include "uprobe_internal.h"
 #include "uprobe_multi.h"
 #include "../bpf/um_test.h"
@@ -116,6 +115,25 @@ static void child_stop(struct child *c)
 	memset(c, 0, sizeof(*c));
 }
 
+/*
+ * File offset of sym in TARGET, as the running target finds it in /proc/self/maps: expected
+ * values never come from the ELF code under test. exec: sym must be in executable memory
+ * (code) or not (data). 0 on failure.
+ */
+static unsigned long child_offset(struct child *c, const char *sym, bool exec)
+{
+	char cmd[96], reply[64] = "", perms[8] = "";
+	unsigned long off;
+
+	snprintf(cmd, sizeof(cmd), "offset %s", sym);
+	if (!child_cmd(c, cmd, reply, sizeof(reply)) ||
+	    sscanf(reply, "offset %lx %7s", &off, perms) != 2 || (perms[2] == 'x') != exec) {
+		fprintf(stderr, "no offset for %s: '%s'\n", sym, reply);
+		return 0;
+	}
+	return off;
+}
+
 /* ---- helpers ---------------------------------------------------------------------------- */
 
 static char last_warn[512];
@@ -133,19 +151,6 @@ static int capture_print(enum usdt_print_level level, const char *fmt, va_list a
 static long long sum_of(long long base, long long n)
 {
 	return n * base + n * (n - 1) / 2;
-}
-
-static unsigned long file_offset(const char *path, const char *sym, bool exec)
-{
-	struct usdti_elf ef;
-	__u64 addr = 0, off = 0;
-
-	if (usdti_elf_open(path, &ef))
-		return 0;
-	if (usdti_elf_sym_addr(&ef, sym, &addr) || usdti_elf_vaddr_to_offset(&ef, addr, exec, &off))
-		off = 0;
-	usdti_elf_close(&ef);
-	return off;
 }
 
 struct env {
@@ -231,8 +236,8 @@ static void test_syms_cookies(struct env *e, struct child *a)
 
 static void test_offsets(struct env *e, struct child *a)
 {
-	const unsigned long offsets[] = {file_offset(TARGET, "um_func_c", true),
-					 file_offset(TARGET, "um_func_a", true)};
+	const unsigned long offsets[] = {child_offset(a, "um_func_c", true),
+					 child_offset(a, "um_func_a", true)};
 	static const __u64 cookies[] = {5, 6};
 	USDT_OPTS(usdt_uprobe_multi_opts, opts, .offsets = offsets, .cookies = cookies, .cnt = 2);
 	struct usdt_uprobe_link *link;
@@ -326,7 +331,7 @@ static void test_all_processes(struct env *e, struct child *a, struct child *b)
 static void test_semaphore(struct env *e, struct child *a, struct child *b)
 {
 	static const char *syms[] = {"um_sem_func"};
-	const unsigned long ref[] = {file_offset(TARGET, "um_sem", false)};
+	const unsigned long ref[] = {child_offset(a, "um_sem", false)};
 	USDT_OPTS(usdt_uprobe_multi_opts, opts, .syms = syms, .ref_ctr_offsets = ref, .cnt = 1);
 	struct usdt_uprobe_link *link;
 
@@ -588,20 +593,26 @@ static void test_unloaded_and_prepare(void)
 static void test_symbols(void)
 {
 	static const char *dup[] = {"um_func_b", "um_func_a", "um_func_b"};
-	unsigned long *offs = NULL, a = file_offset(TARGET, "um_func_a", true);
+	unsigned long *offs = NULL, a, b, resolver;
+	struct child c = {};
 	size_t cnt = 0;
 
+	CHECK(child_start(&c, -1));
+	a = child_offset(&c, "um_func_a", true);
+	b = child_offset(&c, "um_func_b", true);
+	resolver = child_offset(&c, "um_ifunc_resolver", true);
+	child_stop(&c);
+	CHECK(a && b && resolver);
 	CHECK_INT(usdti_pattern_offsets(TARGET, "um_func_a*", &offs, &cnt), 0);
 	CHECK(cnt == 1 && offs[0] == a); /* um_func_alias shares the address */
 	free(offs);
 	offs = NULL;
 	CHECK_INT(usdti_pattern_offsets(TARGET, "um_ifunc", &offs, &cnt), 0);
-	CHECK(cnt == 1 && offs[0] == file_offset(TARGET, "um_ifunc_resolver", true));
+	CHECK(cnt == 1 && offs[0] == resolver);
 	free(offs);
 	offs = NULL;
 	CHECK_INT(usdti_syms_offsets(TARGET, dup, 3, &offs), 0);
-	CHECK(offs && offs[1] == a && offs[0] == offs[2] &&
-	      offs[0] == file_offset(TARGET, "um_func_b", true));
+	CHECK(offs && offs[1] == a && offs[0] == offs[2] && offs[0] == b);
 	free(offs);
 	CHECK_INT(usdti_pattern_offsets(TARGET, "um_sem", &offs, &cnt), -ENOENT); /* data */
 }
