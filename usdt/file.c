@@ -13,6 +13,26 @@ static bool opt_parse_args(const struct usdt_file_opts *opts)
 	return OPTS_GET(opts, parse_args, false);
 }
 
+struct usdt_file *usdti_file_open(const char *path)
+{
+	struct usdt_file *file = calloc(1, sizeof(*file));
+	int err;
+
+	if (!file || !(file->path = strdup(path))) {
+		free(file);
+		errno = ENOMEM;
+		return NULL;
+	}
+	err = usdti_elf_open(path, &file->ef);
+	if (err) {
+		pr_debug("%s: cannot open as ELF: %s\n", path, strerror(-err));
+		usdt_file__close(file);
+		errno = -err;
+		return NULL;
+	}
+	return file;
+}
+
 struct usdt_file *usdt_file__open(const char *path, const struct usdt_file_opts *opts)
 {
 	struct usdt_file *file;
@@ -22,26 +42,17 @@ struct usdt_file *usdt_file__open(const char *path, const struct usdt_file_opts 
 		errno = EINVAL;
 		return NULL;
 	}
-	file = calloc(1, sizeof(*file));
-	if (!file || !(file->path = strdup(path))) {
-		free(file);
-		errno = ENOMEM;
+	file = usdti_file_open(path);
+	if (!file)
+		return NULL;
+	err = usdti_notes_parse(file, opt_parse_args(opts));
+	if (err) {
+		usdt_file__close(file);
+		errno = -err;
 		return NULL;
 	}
-	err = usdti_elf_open(path, &file->ef);
-	if (err) {
-		pr_debug("%s: cannot open as ELF: %s\n", path, strerror(-err));
-		goto err;
-	}
-	err = usdti_notes_parse(file, opt_parse_args(opts));
-	if (err)
-		goto err;
 	pr_debug("%s: %zu probe sites\n", path, file->site_cnt);
 	return file;
-err:
-	usdt_file__close(file);
-	errno = -err;
-	return NULL;
 }
 
 void usdt_file__close(struct usdt_file *file)
@@ -49,7 +60,6 @@ void usdt_file__close(struct usdt_file *file)
 	if (!file)
 		return;
 	usdti_arena_free(file->arena);
-	free(file->args);
 	free(file->sites);
 	usdti_elf_close(&file->ef); /* a no-op after a failed usdti_elf_open() */
 	free(file->path);

@@ -23,15 +23,63 @@ struct usdt_file {
 	struct usdti_elf ef; /* kept open: site strings point into its note data */
 	struct usdt_site *sites;
 	size_t site_cnt;
-	struct usdt_arg *args; /* every site's argv is a slice of this one array */
-	size_t arg_cnt;
-	struct usdti_arena *arena; /* operand text and parser scratch */
+	struct usdti_arena *arena; /* parsed arguments and their text */
+};
+
+/* The ELF at path, notes not read yet (see usdti_notes_*); NULL with errno set. */
+struct usdt_file *usdti_file_open(const char *path);
+
+/* A distinct argument string and its parse, shared by every site with that string. */
+struct args_slot {
+	__u64 hash;
+	const char *args; /* NULL: empty */
+	struct usdt_arg *argv;
+	int arg_cnt;
 };
 
 /*
- * Reads the .note.stapsdt notes of file->ef into file->sites (and, with parse_args, the
- * arguments into file->args). 0 with no sites when the section is absent; -ENOEXEC on a
- * malformed note, -ENOMEM.
+ * A walk over the notes of an open file, one site at a time with nothing kept per site:
+ * attach reads 50,000 sites without writing 4 MB of them. Site strings point into the note
+ * data; a string equal to the previous site's is the same pointer.
+ */
+struct usdti_notes {
+	struct usdt_file *file;
+	const unsigned char *data;
+	size_t size, off, idx; /* idx: the next note's index, for messages */
+	bool big_endian;
+	size_t word_sz;	  /* 4 for ELF32, 8 for ELF64 */
+	__u64 base_addr;  /* sh_addr of .stapsdt.base, 0 when absent */
+	size_t max_sites; /* what the section can hold */
+	char *scratch;	  /* where usdt_arg_parse() works */
+	size_t scratch_sz;
+	struct args_slot *slots; /* distinct argument strings, parsed */
+	size_t slot_cap, slot_cnt;
+	struct usdt_site prev; /* the previous site's strings */
+	const unsigned char *prev_strs;
+	size_t prev_strs_len;
+	const char *last_args; /* the last site given arguments, and what it got */
+	struct usdt_arg *last_argv;
+	int last_arg_cnt;
+	bool last_parsed;
+};
+
+/* 0 (no section: no sites), or -ENOEXEC when the section lies outside the file. */
+int usdti_notes_begin(struct usdti_notes *walk, struct usdt_file *file);
+/*
+ * The next site into *site, arguments not read: 1, 0 at the end, -ENOEXEC on a malformed
+ * note. A site the kernel cannot probe (PC or semaphore outside the file) has site->error.
+ */
+int usdti_notes_next(struct usdti_notes *walk, struct usdt_site *site);
+/*
+ * site->arg_cnt (-1 when the string cannot be split) and, with parse, site->argv, parsed into
+ * the file's arena. 0 or -ENOMEM.
+ */
+int usdti_notes_args(struct usdti_notes *walk, struct usdt_site *site, bool parse);
+void usdti_notes_end(struct usdti_notes *walk);
+
+/*
+ * Reads every site into file->sites, with parse_args their arguments too. 0 with no sites
+ * when the section is absent; -ENOEXEC on a malformed note, -ENOMEM.
  */
 int usdti_notes_parse(struct usdt_file *file, bool parse_args);
 
