@@ -32,8 +32,8 @@ struct usdt_manager {
 struct usdt_link {
 	struct usdt_manager *man;
 	struct usdt_uprobe_link *ulink;
-	__u32 *spec_ids; /* one reference per site */
-	size_t site_cnt, probe_cnt;
+	__u32 *spec_refs; /* one reference each: an id taken twice is here twice */
+	size_t ref_cnt, site_cnt, probe_cnt;
 };
 
 /* ---- manager ------------------------------------------------------------------------------ */
@@ -114,23 +114,22 @@ int usdt_manager__spec_args(const struct usdt_manager *man, __u32 spec_id,
 
 /* ---- site selection and validation -------------------------------------------------------- */
 
-/* The sites of one attach, in note order, as indexes into the file's sites. */
+/*
+ * A walk over the sites matching the globs. Sites come one at a time, straight from the
+ * notes: attaching 50,000 sites writes the kernel's 16 bytes per site and nothing else.
+ */
 struct selection {
-	const struct usdt_file *file;
+	struct usdti_notes walk;
 	const char *path;
-	size_t *idx;
-	size_t cnt;
-	bool skip_bad;
-	size_t bad;			/* bad sites found (skipped when skip_bad) */
-	bool has_sema;			/* a selected site has a semaphore */
+	const char *glob;
 	const char *const *extra_globs; /* usdt_attach_opts.extra_globs */
 	size_t extra_cnt;
+	bool skip_bad;
+	size_t bad; /* bad sites found (skipped when skip_bad) */
+	/* the probe of the current run of sites, and whether it matches */
+	const char *run_provider, *run_name;
+	bool run_match;
 };
-
-static const struct usdt_site *sel_site(const struct selection *sel, size_t i)
-{
-	return &sel->file->sites[sel->idx[i]];
-}
 
 /* Why the kernel or the BPF side could not use this site, or NULL. */
 static const char *site_problem(const struct usdt_site *site)
@@ -150,9 +149,16 @@ static void report_bad(struct selection *sel, const struct usdt_site *site, cons
 	sel->bad++;
 }
 
-static bool sel_match(const struct selection *sel, const char *glob, const struct usdt_site *site)
+/* Whether a and b name the same probe (the walk hands a run of one probe equal pointers). */
+static bool same_probe(const char *provider_a, const char *name_a, const struct usdt_site *b)
 {
-	if (usdt_probe_match(glob, site->provider, site->name))
+	return (name_a == b->name || !strcmp(name_a, b->name)) &&
+	       (provider_a == b->provider || !strcmp(provider_a, b->provider));
+}
+
+static bool sel_match(const struct selection *sel, const struct usdt_site *site)
+{
+	if (usdt_probe_match(sel->glob, site->provider, site->name))
 		return true;
 	for (size_t i = 0; i < sel->extra_cnt; i++) {
 		if (usdt_probe_match(sel->extra_globs[i], site->provider, site->name))
@@ -161,178 +167,81 @@ static bool sel_match(const struct selection *sel, const char *glob, const struc
 	return false;
 }
 
-/* Whether a and b name the same probe (sites of one probe are mostly next to each other). */
-static bool same_probe(const struct usdt_site *a, const struct usdt_site *b)
+static int sel_begin(struct selection *sel, struct usdt_file *file)
 {
-	return (a->name == b->name || !strcmp(a->name, b->name)) &&
-	       (a->provider == b->provider || !strcmp(a->provider, b->provider));
-}
-
-static int select_matching(struct selection *sel, const char *glob)
-{
-	size_t n = usdt_file__site_cnt(sel->file);
-	const struct usdt_site *prev = NULL;
-	bool match = false;
-
-	sel->idx = malloc((n ? n : 1) * sizeof(*sel->idx));
-	if (!sel->idx)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		const struct usdt_site *site = &sel->file->sites[i];
-		const char *why;
-
-		/* the glob match once per run of sites of one probe */
-		if (!prev || !same_probe(prev, site))
-			match = sel_match(sel, glob, site);
-		prev = site;
-		if (!match)
-			continue;
-		why = site_problem(site);
-		if (why) {
-			report_bad(sel, site, why);
-			continue;
-		}
-		sel->idx[sel->cnt++] = i;
-		sel->has_sema |= site->sema_offset != 0;
-	}
-	return 0;
-}
-
-struct site_pos {
-	__u64 offset;
-	size_t pos; /* index into selection.idx: note order */
-};
-
-static int cmp_site_pos(const void *a, const void *b)
-{
-	const struct site_pos *x = a, *y = b;
-
-	if (x->offset != y->offset)
-		return x->offset < y->offset ? -1 : 1;
-	return x->pos < y->pos ? -1 : x->pos > y->pos;
+	sel->run_provider = sel->run_name = NULL;
+	return usdti_notes_begin(&sel->walk, file);
 }
 
 /*
- * The kernel rejects two uprobes at one offset with different semaphores (EINVAL for the
- * whole link): of such sites the first in note order stays, the others are bad.
+ * The next matching site that can be attached, its arguments parsed: 1, 0 at the end, or a
+ * negative errno. Bad matching sites are reported (with report) and passed over.
  */
-static int drop_sema_conflicts(struct selection *sel)
+static int sel_next(struct selection *sel, struct usdt_site *site, bool report)
 {
-	struct site_pos *order;
-	size_t first = 0, kept = 0;
-	char why[256];
-	bool *drop;
+	const char *why;
+	int err;
 
-	/* without semaphores there is nothing to conflict: skip the sort */
-	if (!sel->has_sema)
-		return 0;
-	order = malloc(sel->cnt * sizeof(*order));
-	drop = calloc(sel->cnt, sizeof(*drop));
-	if (!order || !drop) {
-		free(order);
-		free(drop);
-		return -ENOMEM;
-	}
-	for (size_t i = 0; i < sel->cnt; i++)
-		order[i] = (struct site_pos){sel_site(sel, i)->file_offset, i};
-	qsort(order, sel->cnt, sizeof(*order), cmp_site_pos);
-	for (size_t i = 1; i < sel->cnt; i++) {
-		const struct usdt_site *keep = sel_site(sel, order[first].pos);
-		const struct usdt_site *site = sel_site(sel, order[i].pos);
-
-		if (order[i].offset != order[first].offset) {
-			first = i;
-			continue;
+	while ((err = usdti_notes_next(&sel->walk, site)) > 0) {
+		/* the glob match once per run of sites of one probe */
+		if (!sel->run_name || !same_probe(sel->run_provider, sel->run_name, site)) {
+			sel->run_match = sel_match(sel, site);
+			sel->run_provider = site->provider;
+			sel->run_name = site->name;
 		}
-		if (site->sema_offset == keep->sema_offset)
+		if (!sel->run_match)
 			continue;
-		snprintf(
-			why, sizeof(why),
-			"%s:%s has a site at the same offset 0x%llx with another semaphore, and the "
-			"kernel rejects two semaphores for one offset",
-			keep->provider, keep->name, (unsigned long long)site->file_offset);
-		report_bad(sel, site, why);
-		drop[order[i].pos] = true;
+		err = usdti_notes_args(&sel->walk, site, true);
+		if (err)
+			return err;
+		why = site_problem(site);
+		if (!why)
+			return 1;
+		if (report)
+			report_bad(sel, site, why);
 	}
-	for (size_t i = 0; i < sel->cnt; i++) {
-		if (!drop[i])
-			sel->idx[kept++] = sel->idx[i];
-	}
-	sel->cnt = kept;
-	free(order);
-	free(drop);
-	return 0;
+	return err;
 }
 
-/* The matching sites minus the bad ones: -ENOENT when none match, -EINVAL for bad sites. */
-static int select_sites(struct selection *sel, const char *glob)
+/* -ENOENT when no site matched, -EINVAL for bad sites (unless skipped): cnt sites were kept. */
+static int sel_verdict(const struct selection *sel, size_t cnt)
 {
-	int err = select_matching(sel, glob);
-
-	if (!err)
-		err = drop_sema_conflicts(sel);
-	if (err)
-		return err;
-	if (!sel->cnt && !sel->bad) {
-		pr_warn("%s: no USDT probe matches '%s'%s\n", sel->path, glob,
+	if (!cnt && !sel->bad) {
+		pr_warn("%s: no USDT probe matches '%s'%s\n", sel->path, sel->glob,
 			sel->extra_cnt ? " or the other globs" : "");
 		return -ENOENT;
 	}
 	if (sel->bad && !sel->skip_bad) {
 		pr_warn("%s: %zu bad site(s) among those matching '%s': nothing attached "
 			"(usdt_attach_opts.skip_bad_sites attaches the others)\n",
-			sel->path, sel->bad, glob);
+			sel->path, sel->bad, sel->glob);
 		return -EINVAL;
 	}
-	if (!sel->cnt) {
+	if (!cnt) {
 		pr_warn("%s: every site matching '%s' is bad: nothing to attach\n", sel->path,
-			glob);
+			sel->glob);
 		return -EINVAL;
 	}
 	return 0;
 }
 
-/* ---- link --------------------------------------------------------------------------------- */
+/* ---- what the kernel takes: a spec id per site, read straight from the walk ---------------- */
 
-static int cmp_u32(const void *a, const void *b)
-{
-	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Sorts ids in place (runs of one id collapsed first: sites of a probe come together). */
-static size_t distinct_cnt(__u32 *ids, size_t cnt)
-{
-	size_t n = cnt ? 1 : 0, runs = 0;
-
-	for (size_t i = 0; i < cnt; i++) {
-		if (!i || ids[i] != ids[i - 1])
-			ids[runs++] = ids[i];
-	}
-	cnt = runs;
-	qsort(ids, cnt, sizeof(*ids), cmp_u32);
-	for (size_t i = 1; i < cnt; i++)
-		n += ids[i] != ids[i - 1];
-	return n;
-}
-
-struct attach_arrays {
+struct build {
+	struct usdt_link *link;
+	__u64 cookie;
 	unsigned long *offsets;
-	unsigned long *ref_ctrs; /* NULL when no site has a semaphore */
-	__u64 *cookies;
-	/* of each spec created or looked up: distinct_cnt() counts the probes */
-	__u32 *probe_ids, *spec_ids;
-	size_t looked_up;
+	unsigned long *ref_ctrs; /* allocated at the first semaphore: 0 is "none" */
+	__u64 *cookies;		 /* spec ids */
+	size_t cnt, cap;	 /* cap: the most sites the note section can hold */
+	size_t ref_cap;		 /* of link->spec_refs */
 };
 
-static void arrays_free(struct attach_arrays *a)
+static void build_free(struct build *b)
 {
-	free(a->offsets);
-	free(a->ref_ctrs);
-	free(a->cookies);
-	free(a->probe_ids);
-	free(a->spec_ids);
+	free(b->offsets);
+	free(b->ref_ctrs);
+	free(b->cookies);
 }
 
 /* A spec with an argument relative to the site's PC is the site's alone. */
@@ -347,52 +256,256 @@ static bool pc_relative(const struct usdt_site *site)
 
 /*
  * Whether b's spec is a's, a's arguments not being PC-relative: the same probe and the same
- * parsed arguments (the parser shares one argv among sites with equal argument strings).
+ * parsed arguments (the walk hands equal argument strings one argv).
  */
 static bool same_spec(const struct usdt_site *a, const struct usdt_site *b)
 {
-	return a->argv == b->argv && a->arg_cnt == b->arg_cnt && same_probe(a, b);
+	return a->argv == b->argv && a->arg_cnt == b->arg_cnt &&
+	       same_probe(a->provider, a->name, b);
+}
+
+/* A reference on the spec of site, which the link keeps (usdt_link__destroy drops it). */
+static int spec_ref(struct build *b, const char *path, const struct usdt_site *site, __u32 *id)
+{
+	struct usdt_manager *man = b->link->man;
+	struct usdt_link *link = b->link;
+	struct usdt_fetch_spec spec;
+	__u32 probe_id;
+	int err;
+
+	if (link->ref_cnt == b->ref_cap) {
+		size_t cap = b->ref_cap ? b->ref_cap * 2 : 64;
+		__u32 *refs = realloc(link->spec_refs, cap * sizeof(*refs));
+
+		if (!refs)
+			return -ENOMEM;
+		link->spec_refs = refs;
+		b->ref_cap = cap;
+	}
+	err = usdti_probe_id(man->probes, path, site->provider, site->name, site->arg_cnt,
+			     &probe_id);
+	if (err)
+		return err;
+	usdti_fetch_spec_init(&spec, site, probe_id, b->cookie);
+	err = usdti_spec_get(man->specs, &spec, site->argv, site->arg_cnt, id);
+	if (!err)
+		link->spec_refs[link->ref_cnt++] = *id;
+	return err;
+}
+
+static int add_site(struct build *b, const struct usdt_site *site, __u32 spec_id)
+{
+	if (site->sema_offset && !b->ref_ctrs) {
+		b->ref_ctrs = calloc(b->cap, sizeof(*b->ref_ctrs));
+		if (!b->ref_ctrs)
+			return -ENOMEM;
+	}
+	b->offsets[b->cnt] = site->file_offset;
+	if (b->ref_ctrs)
+		b->ref_ctrs[b->cnt] = site->sema_offset;
+	b->cookies[b->cnt++] = spec_id;
+	return 0;
+}
+
+/* Every selected site into the arrays, each with a spec id. */
+static int build_sites(struct build *b, struct selection *sel, struct usdt_file *file)
+{
+	struct usdt_site site, shared; /* shared: the last site whose spec was looked up */
+	bool shareable = false;
+	__u32 spec_id;
+	int err = sel_begin(sel, file);
+
+	/* never grown: pages past the sites found are never touched */
+	b->cap = sel->walk.max_sites ? sel->walk.max_sites : 1;
+	b->offsets = malloc(b->cap * sizeof(*b->offsets));
+	b->cookies = malloc(b->cap * sizeof(*b->cookies));
+	if (!err && (!b->offsets || !b->cookies))
+		err = -ENOMEM;
+	while (!err && (err = sel_next(sel, &site, true)) > 0) {
+		if (shareable && same_spec(&shared, &site)) {
+			spec_id = b->cookies[b->cnt - 1];
+		} else {
+			err = spec_ref(b, sel->path, &site, &spec_id);
+			if (err)
+				break;
+			shared = site;
+			shareable = !pc_relative(&site);
+		}
+		err = add_site(b, &site, spec_id);
+	}
+	usdti_notes_end(&sel->walk);
+	return err;
+}
+
+/* ---- semaphore conflicts ------------------------------------------------------------------ */
+
+struct site_pos {
+	__u64 offset;
+	size_t pos; /* index into the build's arrays: note order */
+};
+
+static int cmp_site_pos(const void *a, const void *b)
+{
+	const struct site_pos *x = a, *y = b;
+
+	if (x->offset != y->offset)
+		return x->offset < y->offset ? -1 : 1;
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+/* A dropped site and the site kept at its offset: positions in the build's arrays. */
+struct conflict {
+	size_t drop, keep;
+};
+
+static int cmp_size(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static const struct usdt_site *site_at(const size_t *pos, const struct usdt_site *sites, size_t cnt,
+				       size_t want)
+{
+	const size_t *p = bsearch(&want, pos, cnt, sizeof(*pos), cmp_size);
+
+	return &sites[p - pos];
 }
 
 /*
- * A spec id reference per site, taken in link->spec_ids; link->site_cnt counts them. The map
- * is written afterwards, in one batch (see link_attach()).
+ * Names the sites of conflicts: the arrays keep no names, so the notes are walked again, only
+ * when there is a conflict to report, and the sites involved are kept.
  */
-static int link_specs(struct usdt_link *link, const struct selection *sel, __u64 cookie,
-		      struct attach_arrays *a)
+static int report_conflicts(struct selection *sel, struct usdt_file *file, const struct conflict *c,
+			    size_t cnt)
 {
-	struct usdt_manager *man = link->man;
-	struct usdt_fetch_spec spec;
-	bool shareable = false; /* the previous site's spec */
+	size_t *pos = malloc(2 * cnt * sizeof(*pos)), pos_cnt = 0, at = 0, next = 0;
+	struct usdt_site *sites = malloc(2 * cnt * sizeof(*sites)), site;
+	int err = !pos || !sites ? -ENOMEM : sel_begin(sel, file);
+
+	for (size_t i = 0; !err && i < cnt; i++) {
+		pos[2 * i] = c[i].drop;
+		pos[2 * i + 1] = c[i].keep;
+	}
+	if (!err)
+		qsort(pos, 2 * cnt, sizeof(*pos), cmp_size);
+	for (size_t i = 0; !err && i < 2 * cnt; i++) {
+		if (!i || pos[i] != pos[i - 1])
+			pos[pos_cnt++] = pos[i];
+	}
+	while (!err && next < pos_cnt && (err = sel_next(sel, &site, false)) > 0) {
+		if (at++ == pos[next])
+			sites[next++] = site;
+		err = 0;
+	}
+	usdti_notes_end(&sel->walk);
+	for (size_t i = 0; !err && i < cnt; i++) {
+		const struct usdt_site *drop = site_at(pos, sites, pos_cnt, c[i].drop);
+		const struct usdt_site *keep = site_at(pos, sites, pos_cnt, c[i].keep);
+		char why[256];
+
+		snprintf(why, sizeof(why),
+			 "%s:%s has a site at the same offset 0x%llx with another semaphore, and "
+			 "the kernel rejects two semaphores for one offset",
+			 keep->provider, keep->name, (unsigned long long)drop->file_offset);
+		report_bad(sel, drop, why);
+	}
+	free(pos);
+	free(sites);
+	return err;
+}
+
+/* Conflicting sites, in offset order: the first site at an offset is kept. */
+static int find_conflicts(const struct build *b, struct conflict **out, size_t *cnt)
+{
+	struct site_pos *order = malloc(b->cnt * sizeof(*order));
+	struct conflict *c = malloc(b->cnt * sizeof(*c));
+	size_t first = 0;
+
+	if (!order || !c) {
+		free(order);
+		free(c);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < b->cnt; i++)
+		order[i] = (struct site_pos){b->offsets[i], i};
+	qsort(order, b->cnt, sizeof(*order), cmp_site_pos);
+	*cnt = 0;
+	for (size_t i = 1; i < b->cnt; i++) {
+		if (order[i].offset != order[first].offset)
+			first = i;
+		else if (b->ref_ctrs[order[i].pos] != b->ref_ctrs[order[first].pos])
+			c[(*cnt)++] = (struct conflict){order[i].pos, order[first].pos};
+	}
+	free(order);
+	*out = c;
+	return 0;
+}
+
+/*
+ * The kernel rejects two uprobes at one offset with different semaphores (EINVAL for the
+ * whole link): of such sites the first in note order stays, the others are bad.
+ */
+static int drop_sema_conflicts(struct build *b, struct selection *sel, struct usdt_file *file)
+{
+	struct conflict *c = NULL;
+	size_t cnt, kept = 0;
+	bool *drop;
 	int err;
 
-	for (size_t i = 0; i < sel->cnt; i++) {
-		const struct usdt_site *site = sel_site(sel, i);
-
-		if (shareable && same_spec(sel_site(sel, i - 1), site)) {
-			link->spec_ids[i] = usdti_spec_ref(man->specs, link->spec_ids[i - 1]);
-		} else {
-			__u32 *probe_id = &a->probe_ids[a->looked_up];
-
-			err = usdti_probe_id(man->probes, sel->path, site->provider, site->name,
-					     site->arg_cnt, probe_id);
-			if (err)
-				return err;
-			usdti_fetch_spec_init(&spec, site, *probe_id, cookie);
-			err = usdti_spec_get(man->specs, &spec, site->argv, site->arg_cnt,
-					     &link->spec_ids[i]);
-			if (err)
-				return err;
-			a->spec_ids[a->looked_up++] = link->spec_ids[i];
-			shareable = !pc_relative(site);
-		}
-		link->site_cnt++;
-		a->offsets[i] = site->file_offset;
-		if (a->ref_ctrs)
-			a->ref_ctrs[i] = site->sema_offset;
-		a->cookies[i] = link->spec_ids[i];
+	/* without semaphores there is nothing to conflict: skip the sort */
+	if (!b->ref_ctrs)
+		return 0;
+	err = find_conflicts(b, &c, &cnt);
+	if (err || !cnt) {
+		free(c);
+		return err;
 	}
-	link->probe_cnt = distinct_cnt(a->probe_ids, a->looked_up);
+	drop = calloc(b->cnt, sizeof(*drop));
+	err = drop ? report_conflicts(sel, file, c, cnt) : -ENOMEM;
+	for (size_t i = 0; !err && i < cnt; i++)
+		drop[c[i].drop] = true;
+	for (size_t i = 0; !err && i < b->cnt; i++) {
+		if (drop[i])
+			continue;
+		b->offsets[kept] = b->offsets[i];
+		b->ref_ctrs[kept] = b->ref_ctrs[i];
+		b->cookies[kept++] = b->cookies[i];
+	}
+	if (!err)
+		b->cnt = kept;
+	free(drop);
+	free(c);
+	return err;
+}
+
+/* ---- link --------------------------------------------------------------------------------- */
+
+static int cmp_u32(const void *a, const void *b)
+{
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The probes of the sites attached: one probe id per run of one spec id, then distinct. */
+static int count_probes(const struct build *b, size_t *cnt)
+{
+	__u32 *ids = malloc((b->cnt ? b->cnt : 1) * sizeof(*ids));
+	size_t runs = 0;
+
+	if (!ids)
+		return -ENOMEM;
+	for (size_t i = 0; i < b->cnt; i++) {
+		if (!i || b->cookies[i] != b->cookies[i - 1])
+			ids[runs++] = usdti_spec_probe_id(b->link->man->specs, b->cookies[i]);
+	}
+	qsort(ids, runs, sizeof(*ids), cmp_u32);
+	*cnt = runs ? 1 : 0;
+	for (size_t i = 1; i < runs; i++)
+		*cnt += ids[i] != ids[i - 1];
+	free(ids);
 	return 0;
 }
 
@@ -400,45 +513,34 @@ static int link_specs(struct usdt_link *link, const struct selection *sel, __u64
  * Closes *file before creating the link: libelf maps the file, and the kernel would write every
  * breakpoint into that mapping of this process too (a page copy and a TLB flush per site).
  */
-static int link_attach(struct usdt_link *link, const struct bpf_program *prog, pid_t pid,
-		       const struct selection *sel, __u64 cookie, int map_fd,
-		       struct usdt_file **file)
+static int link_attach(struct build *b, const struct bpf_program *prog, pid_t pid, const char *path,
+		       int map_fd, struct usdt_file **file)
 {
 	struct usdt_uprobe_multi_opts uopts = {.sz = sizeof(uopts)};
-	struct attach_arrays a = {};
-	size_t n = sel->cnt;
-	int err = -ENOMEM;
+	struct usdt_link *link = b->link;
+	int err;
 
-	/* link_specs() writes every entry that is read later: no zeroing */
-	a.offsets = malloc(n * sizeof(*a.offsets));
-	a.ref_ctrs = sel->has_sema ? malloc(n * sizeof(*a.ref_ctrs)) : NULL;
-	a.cookies = malloc(n * sizeof(*a.cookies));
-	a.probe_ids = malloc(n * sizeof(*a.probe_ids));
-	a.spec_ids = malloc(n * sizeof(*a.spec_ids));
-	link->spec_ids = malloc(n * sizeof(*link->spec_ids));
-	if (!a.offsets || (sel->has_sema && !a.ref_ctrs) || !a.cookies || !a.probe_ids ||
-	    !a.spec_ids || !link->spec_ids)
-		goto out;
-	err = link_specs(link, sel, cookie, &a);
-	if (!err) /* also specs already in use: rewriting the same bytes changes nothing */
-		err = usdti_spec_write(link->man->specs, map_fd, a.spec_ids, a.looked_up);
+	/* also specs already in use: rewriting the same bytes changes nothing */
+	err = usdti_spec_write(link->man->specs, map_fd, link->spec_refs, link->ref_cnt);
+	if (!err)
+		err = count_probes(b, &link->probe_cnt);
 	if (err)
-		goto out;
+		return err;
 	usdt_file__close(*file);
 	*file = NULL;
-	uopts.offsets = a.offsets;
-	uopts.ref_ctr_offsets = a.ref_ctrs;
-	uopts.cookies = a.cookies;
-	uopts.cnt = n;
-	link->ulink = usdt_attach_uprobe_multi(prog, pid, sel->path, NULL, &uopts);
+	uopts.offsets = b->offsets;
+	uopts.ref_ctr_offsets = b->ref_ctrs;
+	uopts.cookies = b->cookies;
+	uopts.cnt = b->cnt;
+	link->ulink = usdt_attach_uprobe_multi(prog, pid, path, NULL, &uopts);
 	if (!link->ulink) {
 		err = -errno;
-		pr_warn("%s: attaching %zu USDT site(s) failed: %s\n", sel->path, n,
+		pr_warn("%s: attaching %zu USDT site(s) failed: %s\n", path, b->cnt,
 			strerror(-err));
+		return err;
 	}
-out:
-	arrays_free(&a);
-	return err;
+	link->site_cnt = b->cnt;
+	return 0;
 }
 
 static bool prog_of(const struct bpf_object *obj, const struct bpf_program *prog)
@@ -480,12 +582,12 @@ struct usdt_link *usdt_attach(struct usdt_manager *man, const struct bpf_program
 			      const char *binary_path, const char *probe_glob,
 			      const struct usdt_attach_opts *opts)
 {
-	struct usdt_file_opts fopts = {.sz = sizeof(fopts), .parse_args = true};
-	struct selection sel = {.skip_bad = OPTS_GET(opts, skip_bad_sites, false),
+	struct selection sel = {.glob = probe_glob,
+				.skip_bad = OPTS_GET(opts, skip_bad_sites, false),
 				.extra_globs = OPTS_GET(opts, extra_globs, NULL),
 				.extra_cnt = OPTS_GET(opts, extra_glob_cnt, 0)};
+	struct build b = {.cookie = OPTS_GET(opts, cookie, 0)};
 	struct usdt_file *file = NULL;
-	struct usdt_link *link = NULL;
 	char path[PATH_MAX];
 	int err;
 
@@ -497,7 +599,8 @@ struct usdt_link *usdt_attach(struct usdt_manager *man, const struct bpf_program
 		pr_warn("%s: cannot find the binary: %s\n", binary_path, strerror(-err));
 		goto out;
 	}
-	file = usdt_file__open(path, &fopts);
+	sel.path = path;
+	file = usdti_file_open(path);
 	if (!file) {
 		err = -errno;
 		pr_warn("%s: cannot read its USDT notes: %s\n", path, strerror(-err));
@@ -506,32 +609,33 @@ struct usdt_link *usdt_attach(struct usdt_manager *man, const struct bpf_program
 	err = usdti_spec_check_arch(usdt_file__machine(file), usdt_file__class(file), path);
 	if (err)
 		goto out;
-	sel.file = file;
-	sel.path = path;
-	err = select_sites(&sel, probe_glob);
-	if (err)
-		goto out;
-	link = calloc(1, sizeof(*link));
-	if (!link) {
+	b.link = calloc(1, sizeof(*b.link));
+	if (!b.link) {
 		err = -ENOMEM;
 		goto out;
 	}
-	link->man = man;
-	err = link_attach(link, prog, pid, &sel, OPTS_GET(opts, cookie, 0), bpf_map__fd(man->map),
-			  &file);
-	if (err) {
-		usdt_link__destroy(link);
-		link = NULL;
-	} else {
+	b.link->man = man;
+	err = build_sites(&b, &sel, file);
+	if (err == -ENOEXEC)
+		pr_warn("%s: cannot read its USDT notes: %s\n", path, strerror(-err));
+	if (!err)
+		err = drop_sema_conflicts(&b, &sel, file);
+	if (!err)
+		err = sel_verdict(&sel, b.cnt);
+	if (!err)
+		err = link_attach(&b, prog, pid, path, bpf_map__fd(man->map), &file);
+	if (!err)
 		pr_debug("%s: attached %zu site(s) of %zu probe(s) matching '%s'\n", path,
-			 link->site_cnt, link->probe_cnt, probe_glob);
-	}
+			 b.link->site_cnt, b.link->probe_cnt, probe_glob);
 out:
-	free(sel.idx);
+	build_free(&b);
 	usdt_file__close(file);
-	if (!link)
+	if (err) {
+		usdt_link__destroy(b.link);
 		errno = -err;
-	return link;
+		return NULL;
+	}
+	return b.link;
 }
 
 /* Detaches first, so that no program run can see a released spec id being reused. */
@@ -542,9 +646,9 @@ int usdt_link__destroy(struct usdt_link *link)
 	if (!link)
 		return 0;
 	err = usdt_uprobe_link__destroy(link->ulink);
-	for (size_t i = 0; i < link->site_cnt; i++)
-		usdti_spec_put(link->man->specs, link->spec_ids[i]);
-	free(link->spec_ids);
+	for (size_t i = 0; i < link->ref_cnt; i++)
+		usdti_spec_put(link->man->specs, link->spec_refs[i]);
+	free(link->spec_refs);
 	free(link);
 	return usdti_err(err);
 }

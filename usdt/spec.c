@@ -183,7 +183,6 @@ static __u32 *buckets_new(size_t cnt)
 /* ---- spec table --------------------------------------------------------------------------- */
 
 struct spec_ent {
-	struct usdt_fetch_spec spec;
 	__u64 hash;
 	__u32 next; /* bucket chain while in use, free list after */
 	__u32 refcnt;
@@ -191,9 +190,15 @@ struct spec_ent {
 	int arg_cnt;
 };
 
+/*
+ * specs[id] is what the map holds at id. Both arrays are sized for max specs once and never
+ * copied: their pages are touched as ids are handed out, and the specs of consecutive ids
+ * go to the map straight from specs[].
+ */
 struct usdti_spec_table {
+	struct usdt_fetch_spec *specs;
 	struct spec_ent *ents;
-	size_t ent_cnt, ent_cap; /* ids handed out at least once; allocated */
+	size_t ent_cnt; /* ids handed out at least once */
 	size_t max, live;
 	__u32 *buckets;
 	size_t bucket_cnt;
@@ -210,8 +215,10 @@ struct usdti_spec_table *usdti_spec_table_new(size_t max_specs)
 	t->free_head = NO_ID;
 	t->bucket_cnt = MIN_BUCKETS;
 	t->buckets = buckets_new(t->bucket_cnt);
-	if (!t->buckets) {
-		free(t);
+	t->specs = malloc(max_specs * sizeof(*t->specs));
+	t->ents = malloc(max_specs * sizeof(*t->ents));
+	if (!t->buckets || !t->specs || !t->ents) {
+		usdti_spec_table_free(t);
 		return NULL;
 	}
 	return t;
@@ -223,6 +230,7 @@ void usdti_spec_table_free(struct usdti_spec_table *t)
 		return;
 	for (size_t i = 0; i < t->ent_cnt; i++)
 		free(t->ents[i].argv);
+	free(t->specs);
 	free(t->ents);
 	free(t->buckets);
 	free(t);
@@ -298,7 +306,7 @@ static __u32 spec_find(const struct usdti_spec_table *t, const struct usdt_fetch
 		       __u64 hash)
 {
 	for (__u32 i = t->buckets[hash & (t->bucket_cnt - 1)]; i != NO_ID; i = t->ents[i].next) {
-		if (t->ents[i].hash == hash && !memcmp(&t->ents[i].spec, spec, sizeof(*spec)))
+		if (t->ents[i].hash == hash && !memcmp(&t->specs[i], spec, sizeof(*spec)))
 			return i;
 	}
 	return NO_ID;
@@ -316,18 +324,6 @@ static int spec_alloc(struct usdti_spec_table *t, __u32 *id)
 		pr_warn("spec table full (%zu entries): raise usdt_manager_opts.max_specs\n",
 			t->max);
 		return -E2BIG;
-	}
-	if (t->ent_cnt == t->ent_cap) {
-		size_t cap = t->ent_cap ? t->ent_cap * 2 : 64;
-		struct spec_ent *ents;
-
-		if (cap > t->max)
-			cap = t->max;
-		ents = realloc(t->ents, cap * sizeof(*ents));
-		if (!ents)
-			return -ENOMEM;
-		t->ents = ents;
-		t->ent_cap = cap;
 	}
 	memset(&t->ents[t->ent_cnt], 0, sizeof(t->ents[0]));
 	*id = t->ent_cnt++;
@@ -364,7 +360,7 @@ int usdti_spec_get(struct usdti_spec_table *t, const struct usdt_fetch_spec *spe
 	if (err)
 		return err;
 	e = &t->ents[i];
-	e->spec = *spec;
+	t->specs[i] = *spec;
 	e->hash = hash;
 	e->refcnt = 1;
 	e->arg_cnt = arg_cnt;
@@ -380,36 +376,66 @@ int usdti_spec_get(struct usdti_spec_table *t, const struct usdt_fetch_spec *spe
 	return 0;
 }
 
-/* One syscall for the specs of an attach: 500 single updates cost ~0.8 ms, a batch 0.04 ms. */
+static int update_batch(int map_fd, __u32 *keys, const struct usdt_fetch_spec *values, size_t cnt)
+{
+	__u32 done = cnt;
+
+	if (cnt <= UINT32_MAX && !bpf_map_update_batch(map_fd, keys, values, &done, NULL))
+		return 0;
+	/* kernels without batch updates for arrays */
+	for (size_t i = 0; i < cnt; i++) {
+		if (bpf_map_update_elem(map_fd, &keys[i], &values[i], BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
+/*
+ * One syscall for the specs of an attach (500 single updates cost ~0.8 ms, a batch 0.04 ms).
+ * When the ids are few between their lowest and highest, the whole range goes from specs[]
+ * without a copy: the ids in it not in the attach are in use with the same bytes, or free
+ * and read by no site.
+ */
 int usdti_spec_write(const struct usdti_spec_table *t, int map_fd, const __u32 *ids, size_t cnt)
 {
-	struct usdt_fetch_spec *specs;
-	__u32 done = cnt;
-	int err = 0;
+	struct usdt_fetch_spec *copy = NULL;
+	__u32 lo = UINT32_MAX, hi = 0, *keys;
+	size_t range;
+	int err = -ENOMEM;
 
 	if (!cnt)
 		return 0;
-	specs = malloc(cnt * sizeof(*specs));
-	if (!specs)
-		return -ENOMEM;
-	for (size_t i = 0; i < cnt; i++)
-		specs[i] = t->ents[ids[i]].spec;
-	if (cnt > UINT32_MAX || bpf_map_update_batch(map_fd, ids, specs, &done, NULL)) {
-		for (size_t i = 0; i < cnt && !err; i++) {
-			if (bpf_map_update_elem(map_fd, &ids[i], &specs[i], BPF_ANY))
-				err = -errno;
-		}
+	for (size_t i = 0; i < cnt; i++) {
+		lo = ids[i] < lo ? ids[i] : lo;
+		hi = ids[i] > hi ? ids[i] : hi;
 	}
-	free(specs);
+	range = (size_t)hi - lo + 1;
+	if (range <= 2 * cnt + 64) {
+		keys = malloc(range * sizeof(*keys));
+		for (size_t i = 0; keys && i < range; i++)
+			keys[i] = lo + i;
+		if (keys)
+			err = update_batch(map_fd, keys, &t->specs[lo], range);
+	} else {
+		keys = malloc(cnt * sizeof(*keys));
+		copy = malloc(cnt * sizeof(*copy));
+		for (size_t i = 0; keys && copy && i < cnt; i++) {
+			keys[i] = ids[i];
+			copy[i] = t->specs[ids[i]];
+		}
+		if (keys && copy)
+			err = update_batch(map_fd, keys, copy, cnt);
+	}
 	if (err)
 		pr_warn("cannot write the usdt_specs map: %s\n", strerror(-err));
+	free(keys);
+	free(copy);
 	return err;
 }
 
-__u32 usdti_spec_ref(struct usdti_spec_table *t, __u32 id)
+__u32 usdti_spec_probe_id(const struct usdti_spec_table *t, __u32 id)
 {
-	t->ents[id].refcnt++;
-	return id;
+	return t->specs[id].probe_id;
 }
 
 void usdti_spec_put(struct usdti_spec_table *t, __u32 id)

@@ -45,8 +45,8 @@ int usdti_spec_get(struct usdti_spec_table *t, const struct usdt_fetch_spec *spe
  * update, one update per id where the kernel has no batch updates. 0 or -errno.
  */
 int usdti_spec_write(const struct usdti_spec_table *t, int map_fd, const __u32 *ids, size_t cnt);
-/* Takes one more reference on id, which the caller holds one of; returns id. */
-__u32 usdti_spec_ref(struct usdti_spec_table *t, __u32 id);
+/* The probe id in the spec of id, which the caller holds a reference on. */
+__u32 usdti_spec_probe_id(const struct usdti_spec_table *t, __u32 id);
 /* Drops a reference; the id is free for reuse when it was the last. */
 void usdti_spec_put(struct usdti_spec_table *t, __u32 id);
 
