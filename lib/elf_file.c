@@ -154,16 +154,20 @@ const struct usdti_seg *usdti_elf_seg_of(const struct usdti_elf *ef, __u64 vaddr
 	return NULL;
 }
 
-int usdti_elf_vaddr_to_offset(const struct usdti_elf *ef, __u64 vaddr, bool exec, __u64 *off)
+int usdti_elf_seg_offset(const struct usdti_elf *ef, const struct usdti_seg *s, __u64 vaddr,
+			 __u64 *off)
 {
-	const struct usdti_seg *s = usdti_elf_seg_of(ef, vaddr, exec);
-
 	/* only bytes the file holds: not a segment's .bss tail, nothing past the end */
 	if (!s || vaddr - s->vaddr >= s->filesz || s->offset > ef->file_size ||
 	    vaddr - s->vaddr >= ef->file_size - s->offset)
 		return -ENOENT;
 	*off = vaddr - s->vaddr + s->offset;
 	return 0;
+}
+
+int usdti_elf_vaddr_to_offset(const struct usdti_elf *ef, __u64 vaddr, bool exec, __u64 *off)
+{
+	return usdti_elf_seg_offset(ef, usdti_elf_seg_of(ef, vaddr, exec), vaddr, off);
 }
 
 Elf_Scn *usdti_elf_section(const struct usdti_elf *ef, const char *name, GElf_Shdr *shdr)

@@ -46,6 +46,9 @@ const struct usdti_seg *usdti_elf_seg_of(const struct usdti_elf *ef, __u64 vaddr
  * -ENOENT outside every segment, in a .bss tail or past the end of the file.
  */
 int usdti_elf_vaddr_to_offset(const struct usdti_elf *ef, __u64 vaddr, bool exec, __u64 *off);
+/* The same through segment seg: -ENOENT unless seg holds vaddr's byte in the file. */
+int usdti_elf_seg_offset(const struct usdti_elf *ef, const struct usdti_seg *seg, __u64 vaddr,
+			 __u64 *off);
 
 /* The section named name (first match), with its header; NULL when absent. */
 Elf_Scn *usdti_elf_section(const struct usdti_elf *ef, const char *name, GElf_Shdr *shdr);

@@ -141,7 +141,6 @@ static void site_error(struct usdti_notes *c, struct usdt_site *s, const char *w
 		(unsigned long long)s->address, why);
 }
 
-/* Addresses (with the prelink compensation) and their file offsets. */
 /*
  * The kernel raises a semaphore (2 bytes) only in a writable mapping of the file itself: one
  * in a read-only segment makes the link fail, one in .bss would silently stay 0. Offset 0
@@ -157,6 +156,7 @@ static bool sema_in_file(const struct usdti_elf *ef, __u64 sema, __u64 *off)
 	return *off && seg->filesz - (sema - seg->vaddr) >= 2 && ef->file_size - *off >= 2;
 }
 
+/* Addresses (with the prelink compensation) and their file offsets. */
 static void locate_site(struct usdti_notes *c, struct usdt_site *s, const unsigned char *desc)
 {
 	const struct usdti_elf *ef = &c->file->ef;
@@ -173,9 +173,13 @@ static void locate_site(struct usdti_notes *c, struct usdt_site *s, const unsign
 	}
 	s->address = pc;
 	s->sema_address = sema;
-	if (usdti_elf_vaddr_to_offset(ef, pc, true, &s->file_offset)) {
-		site_error(c, s, "address outside every executable segment");
-		return;
+	/* sites come in address order: the last site's segment first */
+	if (usdti_elf_seg_offset(ef, c->pc_seg, pc, &s->file_offset)) {
+		c->pc_seg = usdti_elf_seg_of(ef, pc, true);
+		if (usdti_elf_seg_offset(ef, c->pc_seg, pc, &s->file_offset)) {
+			site_error(c, s, "address outside every executable segment");
+			return;
+		}
 	}
 	if (sema && !sema_in_file(ef, sema, &s->sema_offset))
 		site_error(c, s, "semaphore outside the file bytes of every writable data segment");
@@ -425,7 +429,11 @@ static int take_strings(struct usdti_notes *c, struct usdt_site *s, const unsign
 static int read_site(struct usdti_notes *c, const struct raw_note *n, size_t idx,
 		     struct usdt_site *s)
 {
-	memset(s, 0, sizeof(*s));
+	s->file_offset = 0;
+	s->sema_offset = 0;
+	s->arg_cnt = 0;
+	s->argv = NULL;
+	s->error = NULL;
 	if (n->descsz < 3 * c->word_sz + 3)
 		return malformed(c, idx, "description too short");
 	if (take_strings(c, s, n->desc + 3 * c->word_sz, n->desc + n->descsz))

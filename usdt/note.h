@@ -47,10 +47,11 @@ struct usdti_notes {
 	const unsigned char *data;
 	size_t size, off, idx; /* idx: the next note's index, for messages */
 	bool big_endian;
-	size_t word_sz;	  /* 4 for ELF32, 8 for ELF64 */
-	__u64 base_addr;  /* sh_addr of .stapsdt.base, 0 when absent */
-	size_t max_sites; /* what the section can hold */
-	char *scratch;	  /* where usdt_arg_parse() works */
+	size_t word_sz;			/* 4 for ELF32, 8 for ELF64 */
+	__u64 base_addr;		/* sh_addr of .stapsdt.base, 0 when absent */
+	size_t max_sites;		/* what the section can hold */
+	const struct usdti_seg *pc_seg; /* the last site's segment */
+	char *scratch;			/* where usdt_arg_parse() works */
 	size_t scratch_sz;
 	struct args_slot *slots; /* distinct argument strings, parsed */
 	size_t slot_cap, slot_cnt;
