@@ -167,17 +167,21 @@ static bool sel_match(const struct selection *sel, const struct usdt_site *site)
 	return false;
 }
 
-static int sel_begin(struct selection *sel, struct usdt_file *file)
+/* again: a second walk, whose bad sites the first one reported */
+static int sel_begin(struct selection *sel, struct usdt_file *file, bool again)
 {
+	int err = usdti_notes_begin(&sel->walk, file);
+
+	sel->walk.quiet = again;
 	sel->run_provider = sel->run_name = NULL;
-	return usdti_notes_begin(&sel->walk, file);
+	return err;
 }
 
 /*
  * The next matching site that can be attached, its arguments parsed: 1, 0 at the end, or a
- * negative errno. Bad matching sites are reported (with report) and passed over.
+ * negative errno. Bad matching sites are reported (by a first walk) and passed over.
  */
-static int sel_next(struct selection *sel, struct usdt_site *site, bool report)
+static int sel_next(struct selection *sel, struct usdt_site *site)
 {
 	const char *why;
 	int err;
@@ -197,7 +201,7 @@ static int sel_next(struct selection *sel, struct usdt_site *site, bool report)
 		why = site_problem(site);
 		if (!why)
 			return 1;
-		if (report)
+		if (!sel->walk.quiet)
 			report_bad(sel, site, why);
 	}
 	return err;
@@ -313,7 +317,7 @@ static int build_sites(struct build *b, struct selection *sel, struct usdt_file 
 	struct usdt_site site, shared; /* shared: the last site whose spec was looked up */
 	bool shareable = false;
 	__u32 spec_id;
-	int err = sel_begin(sel, file);
+	int err = sel_begin(sel, file, false);
 
 	/* never grown: pages past the sites found are never touched */
 	b->cap = sel->walk.max_sites ? sel->walk.max_sites : 1;
@@ -321,7 +325,7 @@ static int build_sites(struct build *b, struct selection *sel, struct usdt_file 
 	b->cookies = malloc(b->cap * sizeof(*b->cookies));
 	if (!err && (!b->offsets || !b->cookies))
 		err = -ENOMEM;
-	while (!err && (err = sel_next(sel, &site, true)) > 0) {
+	while (!err && (err = sel_next(sel, &site)) > 0) {
 		if (shareable && same_spec(&shared, &site)) {
 			spec_id = b->cookies[b->cnt - 1];
 		} else {
@@ -382,7 +386,7 @@ static int report_conflicts(struct selection *sel, struct usdt_file *file, const
 {
 	size_t *pos = malloc(2 * cnt * sizeof(*pos)), pos_cnt = 0, at = 0, next = 0;
 	struct usdt_site *sites = malloc(2 * cnt * sizeof(*sites)), site;
-	int err = !pos || !sites ? -ENOMEM : sel_begin(sel, file);
+	int err = !pos || !sites ? -ENOMEM : sel_begin(sel, file, true);
 
 	for (size_t i = 0; !err && i < cnt; i++) {
 		pos[2 * i] = c[i].drop;
@@ -394,7 +398,7 @@ static int report_conflicts(struct selection *sel, struct usdt_file *file, const
 		if (!i || pos[i] != pos[i - 1])
 			pos[pos_cnt++] = pos[i];
 	}
-	while (!err && next < pos_cnt && (err = sel_next(sel, &site, false)) > 0) {
+	while (!err && next < pos_cnt && (err = sel_next(sel, &site)) > 0) {
 		if (at++ == pos[next])
 			sites[next++] = site;
 		err = 0;

@@ -135,8 +135,9 @@ static const char *take_string(const unsigned char **p, const unsigned char *end
 static void site_error(struct usdti_notes *c, struct usdt_site *s, const char *why)
 {
 	s->error = why;
-	pr_warn("%s: probe %s:%s at 0x%llx: %s\n", c->file->path, s->provider, s->name,
-		(unsigned long long)s->address, why);
+	if (!c->quiet)
+		pr_warn("%s: probe %s:%s at 0x%llx: %s\n", c->file->path, s->provider, s->name,
+			(unsigned long long)s->address, why);
 }
 
 /*

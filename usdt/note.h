@@ -51,6 +51,7 @@ struct usdti_notes {
 	__u64 base_addr;		/* sh_addr of .stapsdt.base, 0 when absent */
 	size_t max_sites;		/* what the section can hold */
 	const struct usdti_seg *pc_seg; /* the last site's segment */
+	bool quiet;			/* a walk over sites already reported: no warnings */
 	char *scratch;			/* where usdt_arg_parse() works */
 	size_t scratch_sz;
 	struct args_slot *slots; /* distinct argument strings, parsed */

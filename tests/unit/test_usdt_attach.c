@@ -230,6 +230,15 @@ static void warn_reset(void)
 	warn_log[0] = '\0';
 }
 
+static int warned_cnt(const char *text)
+{
+	int n = 0;
+
+	for (const char *p = warn_log; (p = strstr(p, text)); p++)
+		n++;
+	return n;
+}
+
 #define CHECK_WARNED(text)                                                                     \
 	do {                                                                                   \
 		test_checks++;                                                                 \
@@ -775,6 +784,8 @@ static void test_bad_sites(void)
 	CHECK_INT(errno, EINVAL);
 	CHECK_WARNED("site conflict:b at 0x");
 	CHECK_WARNED("another semaphore");
+	/* naming the conflict walks the notes again, without repeating their warnings */
+	CHECK_INT(warned_cnt("address outside every executable segment"), 1);
 	link = usdt_attach(t.man, prog, -1, FIXTURE, "conflict:*", &skip);
 	CHECK(link && usdt_link__site_cnt(link) == 1);
 	usdt_link__destroy(link);
