@@ -33,7 +33,10 @@
 #define __USDT_EINVAL	  22
 #define __USDT_EOPNOTSUPP 95
 
-/* Weak, so that several BPF objects linked into one (bpftool gen object) share it. */
+/*
+ * Weak, so that several BPF objects linked into one (bpftool gen object) share it. The usdt
+ * manager sizes it and makes it mmapable before the object loads.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, USDT_DEFAULT_MAX_SPECS);

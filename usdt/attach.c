@@ -67,9 +67,12 @@ struct usdt_manager *usdt_manager__new(struct bpf_object *obj, const struct usdt
 		errno = EBUSY;
 		return NULL;
 	}
+	/* sized for max specs, and mapped into memory once loaded: specs are written there */
 	err = bpf_map__set_max_entries(map, max);
+	if (!err)
+		err = bpf_map__set_map_flags(map, bpf_map__map_flags(map) | BPF_F_MMAPABLE);
 	if (err) {
-		pr_warn("%s: cannot size the map to %zu specs: %s\n", USDT_SPECS_MAP, max,
+		pr_warn("%s: cannot size the map to %zu mmapable specs: %s\n", USDT_SPECS_MAP, max,
 			strerror(-err));
 		errno = -err;
 		return NULL;
@@ -561,16 +564,13 @@ static int count_probes(const struct build *b, size_t *cnt)
  * breakpoint into that mapping of this process too (a page copy and a TLB flush per site).
  */
 static int link_attach(struct build *b, const struct bpf_program *prog, pid_t pid, const char *path,
-		       int map_fd, struct usdt_file **file)
+		       struct usdt_file **file)
 {
 	struct usdt_uprobe_multi_opts uopts = {.sz = sizeof(uopts)};
 	struct usdt_link *link = b->link;
 	int err;
 
-	/* also specs already in use: rewriting the same bytes changes nothing */
-	err = usdti_spec_write(link->man->specs, map_fd, link->spec_refs, link->ref_cnt);
-	if (!err)
-		err = count_probes(b, &link->probe_cnt);
+	err = count_probes(b, &link->probe_cnt);
 	if (err)
 		return err;
 	usdt_file__close(*file);
@@ -639,6 +639,8 @@ struct usdt_link *usdt_attach(struct usdt_manager *man, const struct bpf_program
 	int err;
 
 	err = attach_check(man, prog, binary_path, probe_glob, opts);
+	if (!err)
+		err = usdti_spec_table_map(man->specs, bpf_map__fd(man->map));
 	if (err)
 		goto out;
 	err = usdt_resolve_binary_path(binary_path, path, sizeof(path));
@@ -670,7 +672,7 @@ struct usdt_link *usdt_attach(struct usdt_manager *man, const struct bpf_program
 	if (!err)
 		err = sel_verdict(&sel, b.cnt);
 	if (!err)
-		err = link_attach(&b, prog, pid, path, bpf_map__fd(man->map), &file);
+		err = link_attach(&b, prog, pid, path, &file);
 	if (!err)
 		pr_debug("%s: attached %zu site(s) of %zu probe(s) matching '%s'\n", path,
 			 b.link->site_cnt, b.link->probe_cnt, probe_glob);

@@ -19,7 +19,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <bpf/bpf.h>
+#include <unistd.h>
+#include <sys/mman.h>
 
 #include "arch.h"
 #include "hash.h"
@@ -191,12 +192,13 @@ struct spec_ent {
 };
 
 /*
- * specs[id] is what the map holds at id. Both arrays are sized for max specs once and never
- * copied: their pages are touched as ids are handed out, and the specs of consecutive ids
- * go to the map straight from specs[].
+ * specs is the usdt_specs map itself, mapped into this process: a spec is written where the
+ * BPF side reads it, with no syscall and no copy. ents is sized for max specs once and
+ * never copied.
  */
 struct usdti_spec_table {
-	struct usdt_fetch_spec *specs;
+	struct usdt_fetch_spec *specs; /* NULL until usdti_spec_table_map() */
+	size_t specs_sz;
 	struct spec_ent *ents;
 	size_t ent_cnt; /* ids handed out at least once */
 	size_t max, live;
@@ -215,9 +217,8 @@ struct usdti_spec_table *usdti_spec_table_new(size_t max_specs)
 	t->free_head = NO_ID;
 	t->bucket_cnt = MIN_BUCKETS;
 	t->buckets = buckets_new(t->bucket_cnt);
-	t->specs = malloc(max_specs * sizeof(*t->specs));
 	t->ents = malloc(max_specs * sizeof(*t->ents));
-	if (!t->buckets || !t->specs || !t->ents) {
+	if (!t->buckets || !t->ents) {
 		usdti_spec_table_free(t);
 		return NULL;
 	}
@@ -230,7 +231,8 @@ void usdti_spec_table_free(struct usdti_spec_table *t)
 		return;
 	for (size_t i = 0; i < t->ent_cnt; i++)
 		free(t->ents[i].argv);
-	free(t->specs);
+	if (t->specs)
+		munmap(t->specs, t->specs_sz);
 	free(t->ents);
 	free(t->buckets);
 	free(t);
@@ -376,61 +378,23 @@ int usdti_spec_get(struct usdti_spec_table *t, const struct usdt_fetch_spec *spe
 	return 0;
 }
 
-static int update_batch(int map_fd, __u32 *keys, const struct usdt_fetch_spec *values, size_t cnt)
+int usdti_spec_table_map(struct usdti_spec_table *t, int map_fd)
 {
-	__u32 done = cnt;
+	size_t page = sysconf(_SC_PAGESIZE);
+	void *mem;
 
-	if (cnt <= UINT32_MAX && !bpf_map_update_batch(map_fd, keys, values, &done, NULL))
+	if (t->specs)
 		return 0;
-	/* kernels without batch updates for arrays */
-	for (size_t i = 0; i < cnt; i++) {
-		if (bpf_map_update_elem(map_fd, &keys[i], &values[i], BPF_ANY))
-			return -errno;
+	t->specs_sz = (t->max * sizeof(*t->specs) + page - 1) / page * page;
+	mem = mmap(NULL, t->specs_sz, PROT_READ | PROT_WRITE, MAP_SHARED, map_fd, 0);
+	if (mem == MAP_FAILED) {
+		pr_warn("cannot map the %s map into memory: %s (it must be BPF_F_MMAPABLE, as "
+			"<usdt/usdt.bpf.h> declares it)\n",
+			USDT_SPECS_MAP, strerror(errno));
+		return -errno;
 	}
+	t->specs = mem;
 	return 0;
-}
-
-/*
- * One syscall for the specs of an attach (500 single updates cost ~0.8 ms, a batch 0.04 ms).
- * When the ids are few between their lowest and highest, the whole range goes from specs[]
- * without a copy: the ids in it not in the attach are in use with the same bytes, or free
- * and read by no site.
- */
-int usdti_spec_write(const struct usdti_spec_table *t, int map_fd, const __u32 *ids, size_t cnt)
-{
-	struct usdt_fetch_spec *copy = NULL;
-	__u32 lo = UINT32_MAX, hi = 0, *keys;
-	size_t range;
-	int err = -ENOMEM;
-
-	if (!cnt)
-		return 0;
-	for (size_t i = 0; i < cnt; i++) {
-		lo = ids[i] < lo ? ids[i] : lo;
-		hi = ids[i] > hi ? ids[i] : hi;
-	}
-	range = (size_t)hi - lo + 1;
-	if (range <= 2 * cnt + 64) {
-		keys = malloc(range * sizeof(*keys));
-		for (size_t i = 0; keys && i < range; i++)
-			keys[i] = lo + i;
-		if (keys)
-			err = update_batch(map_fd, keys, &t->specs[lo], range);
-	} else {
-		keys = malloc(cnt * sizeof(*keys));
-		copy = malloc(cnt * sizeof(*copy));
-		for (size_t i = 0; keys && copy && i < cnt; i++) {
-			keys[i] = ids[i];
-			copy[i] = t->specs[ids[i]];
-		}
-		if (keys && copy)
-			err = update_batch(map_fd, keys, copy, cnt);
-	}
-	if (err)
-		pr_warn("cannot write the usdt_specs map: %s\n", strerror(-err));
-	free(keys);
-	free(copy);
-	return err;
 }
 
 __u32 usdti_spec_probe_id(const struct usdti_spec_table *t, __u32 id)

@@ -34,17 +34,17 @@ struct usdti_spec_table *usdti_spec_table_new(size_t max_specs);
 void usdti_spec_table_free(struct usdti_spec_table *t);
 
 /*
- * Takes a reference on the id of spec, creating it when no identical spec is in use (the
- * caller writes new ones into the map: usdti_spec_write). argv (copied) is what
- * usdti_spec_args() returns for the id. Returns 0, -E2BIG when the table is full, or -ENOMEM.
+ * Takes a reference on the id of spec, creating it (written into the map) when no identical
+ * spec is in use. argv (copied) is what usdti_spec_args() returns for the id. Returns 0,
+ * -E2BIG when the table is full, or -ENOMEM.
  */
 int usdti_spec_get(struct usdti_spec_table *t, const struct usdt_fetch_spec *spec,
 		   const struct usdt_arg *argv, int arg_cnt, __u32 *id);
 /*
- * Writes the specs of ids (the caller holds references) into the map map_fd: one batch
- * update, one update per id where the kernel has no batch updates. 0 or -errno.
+ * Maps the loaded usdt_specs map (map_fd) into memory: specs are written there. Once, before
+ * the first usdti_spec_get(); 0 or -errno, with a warning.
  */
-int usdti_spec_write(const struct usdti_spec_table *t, int map_fd, const __u32 *ids, size_t cnt);
+int usdti_spec_table_map(struct usdti_spec_table *t, int map_fd);
 /* The probe id in the spec of id, which the caller holds a reference on. */
 __u32 usdti_spec_probe_id(const struct usdti_spec_table *t, __u32 id);
 /* Drops a reference; the id is free for reuse when it was the last. */
