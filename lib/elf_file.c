@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "mem.h"
 
 struct sym_entry {
 	const char *name;
@@ -35,15 +36,9 @@ static int load_segments(struct usdti_elf *ef)
 			return -ENOEXEC;
 		if (ph.p_type != PT_LOAD)
 			continue;
-		if (ef->seg_cnt == cap) {
-			struct usdti_seg *n;
-
-			cap = cap ? cap * 2 : 8;
-			n = realloc(ef->segs, cap * sizeof(*n));
-			if (!n)
-				return -ENOMEM;
-			ef->segs = n;
-		}
+		if (usdti_ensure_mem((void **)&ef->segs, &cap, sizeof(*ef->segs), ef->seg_cnt + 1,
+				     8))
+			return -ENOMEM;
 		ef->segs[ef->seg_cnt++] = (struct usdti_seg){
 			.vaddr = ph.p_vaddr,
 			.memsz = ph.p_memsz,

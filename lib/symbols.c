@@ -15,6 +15,7 @@
 
 #include "elf_file.h"
 #include "log.h"
+#include "mem.h"
 #include "uprobe_internal.h"
 
 static bool is_func(const GElf_Sym *sym)
@@ -38,15 +39,9 @@ static int collect_match(const char *name, const GElf_Sym *sym, void *arg)
 
 	if (!is_func(sym) || fnmatch(ctx->pattern, name, 0))
 		return 0;
-	if (ctx->cnt == ctx->cap) {
-		size_t cap = ctx->cap ? ctx->cap * 2 : 16;
-		__u64 *n = realloc(ctx->addrs, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		ctx->addrs = n;
-		ctx->cap = cap;
-	}
+	if (usdti_ensure_mem((void **)&ctx->addrs, &ctx->cap, sizeof(*ctx->addrs), ctx->cnt + 1,
+			     16))
+		return -ENOMEM;
 	ctx->addrs[ctx->cnt++] = sym->st_value;
 	return 0;
 }

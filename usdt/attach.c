@@ -19,6 +19,7 @@
 #include <bpf/libbpf.h>
 
 #include "log.h"
+#include "mem.h"
 #include "note.h"
 #include "opts.h"
 #include "spec.h"
@@ -324,15 +325,9 @@ static int spec_ref(struct build *b, const char *path, const struct usdt_site *s
 	__u32 probe_id;
 	int err;
 
-	if (link->ref_cnt == b->ref_cap) {
-		size_t cap = b->ref_cap ? b->ref_cap * 2 : 64;
-		__u32 *refs = realloc(link->spec_refs, cap * sizeof(*refs));
-
-		if (!refs)
-			return -ENOMEM;
-		link->spec_refs = refs;
-		b->ref_cap = cap;
-	}
+	if (usdti_ensure_mem((void **)&link->spec_refs, &b->ref_cap, sizeof(*link->spec_refs),
+			     link->ref_cnt + 1, 64))
+		return -ENOMEM;
 	err = usdti_probe_id(man->probes, path, site->provider, site->name, site->arg_cnt,
 			     &probe_id);
 	if (err)

@@ -25,6 +25,7 @@
 #include "arch.h"
 #include "hash.h"
 #include "log.h"
+#include "mem.h"
 
 #define NO_ID	    UINT32_MAX
 #define MIN_BUCKETS 64
@@ -514,15 +515,8 @@ static int probe_add(struct usdti_probe_table *t, const char *path, const char *
 
 	if (err)
 		return err;
-	if (t->cnt == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 16;
-		struct probe_ent *ents = realloc(t->ents, cap * sizeof(*ents));
-
-		if (!ents)
-			return -ENOMEM;
-		t->ents = ents;
-		t->cap = cap;
-	}
+	if (usdti_ensure_mem((void **)&t->ents, &t->cap, sizeof(*t->ents), t->cnt + 1, 16))
+		return -ENOMEM;
 	e = &t->ents[t->cnt];
 	e->path = strdup(path);
 	e->provider = strdup(provider);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "mem.h"
 #include "usdt.h"
 
 #define DELETED_SUFFIX " (deleted)"
@@ -36,15 +37,8 @@ static int path_set_add(struct path_set *set, const char *path)
 		return 0;
 	if (path_set_has(set, path))
 		return 0;
-	if (set->cnt == set->cap) {
-		size_t cap = set->cap ? set->cap * 2 : 32;
-		char **n = realloc(set->v, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		set->v = n;
-		set->cap = cap;
-	}
+	if (usdti_ensure_mem((void **)&set->v, &set->cap, sizeof(*set->v), set->cnt + 1, 32))
+		return -ENOMEM;
 	set->v[set->cnt] = strdup(path);
 	if (!set->v[set->cnt])
 		return -ENOMEM;
