@@ -15,13 +15,40 @@ struct cli_cmd {
 	const char *summary;
 };
 
-/* Global options, parsed before the subcommand. */
+/* Global options, set by cli_getopt() wherever they stand: before or after the command. */
 struct cli_env {
 	bool json;
 	bool verbose;
 	bool legacy_attach; /* --legacy-attach: one perf_event uprobe per site */
 };
 extern struct cli_env cli_env;
+
+struct option;
+
+/*
+ * Every getopt table, usdtctl's own and each command's, ends with the global options, and
+ * cli_getopt() acts on them: one meaning before and after the command, as in bpftool.
+ */
+#define CLI_OPT_LEGACY_ATTACH 0x100
+#define CLI_GLOBAL_SHORTOPTS  "jv"
+/* clang-format off */
+#define CLI_GLOBAL_LONGOPTS						\
+	{"json", no_argument, NULL, 'j'},				\
+	{"verbose", no_argument, NULL, 'v'},				\
+	{"legacy-attach", no_argument, NULL, CLI_OPT_LEGACY_ATTACH}
+/* clang-format on */
+
+/*
+ * getopt_long() over argv[1..] for command cmd (NULL: usdtctl's own options, before the
+ * command). optstring starts with ':' (after '+' to stop at the first argument) and ends with
+ * CLI_GLOBAL_SHORTOPTS; longopts ends with CLI_GLOBAL_LONGOPTS; set optind = 0 before the
+ * first call. Returns the command's next option, -1 after the last, or '?' once an unknown
+ * option or a missing argument is reported: "usdtctl: CMD: ...; see 'usdtctl CMD --help'".
+ */
+int cli_getopt(int argc, char **argv, const char *optstring, const struct option *longopts,
+	       const char *cmd);
+/* The global options' part of a --help: "Global options, before or after 'cmd':" */
+void cli_global_help(FILE *out, const char *cmd);
 
 /*
  * One line on stderr: "usdtctl: <message>", or {"error": "..."} on stdout with --json.

@@ -94,25 +94,27 @@ static void print_json(const int *res, const struct attach_path *p, const char *
 static void do_help(FILE *out)
 {
 	fprintf(out,
-		"Usage: usdtctl [--legacy-attach] features [--json]\n"
+		"Usage: usdtctl features [--json] [--legacy-attach]\n"
 		"\n"
 		"Probes the running kernel for what libusdt uses (uprobe_multi links, uprobe\n"
 		"sessions, BPF cookies, semaphores) and tells which attach path 'trace' takes:\n"
 		"uprobe_multi (one link per binary), or legacy (one perf_event uprobe per site,\n"
 		"slow to detach) when forced by --legacy-attach or USDT_LEGACY_ATTACH=1, or when\n"
 		"the kernel lacks uprobe_multi. Probing needs root (CAP_BPF and CAP_PERFMON).\n"
+		"With --json, one JSON object: kernel, a field per feature (true, false, or null\n"
+		"with the reason under errors), attach, attach_reason.\n"
 		"\n"
 		"Options:\n"
-		"  -j, --json   one JSON object: kernel, a field per feature (true, false, or null\n"
-		"               with the reason under errors), attach, attach_reason\n"
-		"  -h, --help   this help\n");
+		"  -h, --help   this help\n"
+		"\n");
+	cli_global_help(out, "features");
 }
 
 int do_features(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
+		CLI_GLOBAL_LONGOPTS,
 		{0},
 	};
 	int res[__USDT_FEAT_CNT], c;
@@ -120,23 +122,19 @@ int do_features(int argc, char **argv)
 	struct utsname u;
 
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, ":h" CLI_GLOBAL_SHORTOPTS, opts, "features")) != -1) {
 		switch (c) {
-		case 'j':
-			cli_env.json = true;
-			break;
 		case 'h':
 			do_help(stdout);
 			return 0;
-		default:
-			do_help(stderr);
+		default: /* reported */
 			return EXIT_USAGE;
 		}
 	}
 	if (optind < argc)
 		return cli_error(
 			EXIT_USAGE,
-			"features takes no arguments ('%s'); see 'usdtctl features --help'",
+			"features: unexpected argument '%s'; see 'usdtctl features --help'",
 			argv[optind]);
 	for (int f = 0; f < __USDT_FEAT_CNT; f++)
 		res[f] = usdt_feature_probe(f);

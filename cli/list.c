@@ -537,15 +537,18 @@ static int do_help(FILE *out)
 		"Usage: usdtctl list [-v] [--json] [-p PID] [TARGET...] [PATTERN]\n"
 		"\n"
 		"Lists the USDT probes of ELF files, or of every object a process maps: one line\n"
-		"per probe and file with its site count, semaphore and argument count.\n"
+		"per probe and file with its site count, semaphore and argument count. With -v,\n"
+		"every site as well: address, file offset, semaphore, raw arguments and each\n"
+		"argument in words. With --json, JSON Lines: one object per probe and file, with\n"
+		"every site.\n"
 		"\n"
 		"Options:\n"
-		"  -v, --verbose    per site: address, file offset, semaphore, raw arguments and\n"
-		"                   each argument in words\n"
-		"  -j, --json       JSON Lines, one object per probe and file, with every site\n"
 		"  -p, --pid PID    the objects PID maps, read through /proc/PID/root; TARGETs\n"
 		"                   then select among them\n"
 		"  -h, --help       this help\n"
+		"\n");
+	cli_global_help(out, "list");
+	fprintf(out,
 		"\n"
 		"TARGET and PATTERN:\n"
 		"  An argument that is an existing file, contains '/', or resolves as a library\n"
@@ -560,53 +563,36 @@ static int do_help(FILE *out)
 		"Examples:\n"
 		"  usdtctl list /usr/bin/python3.11\n"
 		"  usdtctl list -v libstdc++.so.6 'libstdcxx:*throw'\n"
-		"  usdtctl list --json -p 1234 'python:function__*'\n"
+		"  usdtctl list -p 1234 'python:function__*' --json\n"
 		"\n"
 		"Exit status: 0 success (also when nothing has probes), 1 runtime failure,\n"
 		"2 usage error.\n");
 	return 0;
 }
 
-static int parse_options(int argc, char **argv, struct list_ctx *lc, struct list_args *a)
+/* Options anywhere among the arguments; -1 after --help. */
+static int parse_options(int argc, char **argv, struct list_args *a)
 {
 	static const struct option opts[] = {
-		{"verbose", no_argument, NULL, 'v'},
-		{"json", no_argument, NULL, 'j'},
 		{"pid", required_argument, NULL, 'p'},
 		{"help", no_argument, NULL, 'h'},
+		CLI_GLOBAL_LONGOPTS,
 		{0},
 	};
 	int c;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":vjp:h", opts, NULL)) != -1) {
+	optind = 0;
+	while ((c = cli_getopt(argc, argv, ":p:h" CLI_GLOBAL_SHORTOPTS, opts, "list")) != -1) {
 		switch (c) {
-		case 'v':
-			lc->verbose = true;
-			break;
-		case 'j':
-			lc->json = true;
-			break;
 		case 'p':
 			if (cli_parse_pid(optarg, &a->pid))
-				return cli_error(EXIT_USAGE, "bad pid '%s'", optarg);
+				return cli_error(EXIT_USAGE, "list: bad pid '%s'", optarg);
 			break;
 		case 'h':
 			do_help(stdout);
 			return -1;
-		case ':':
-			return cli_error(EXIT_USAGE, "list: %s needs an argument",
-					 argv[optind - 1]);
-		default:
-			if (optopt)
-				return cli_error(
-					EXIT_USAGE,
-					"list: unknown option '-%c'; see 'usdtctl list --help'",
-					optopt);
-			return cli_error(EXIT_USAGE,
-					 "list: unknown option '%s'; see 'usdtctl list --help'",
-					 argv[optind - 1]);
+		default: /* reported */
+			return EXIT_USAGE;
 		}
 	}
 	return 0;
@@ -614,14 +600,15 @@ static int parse_options(int argc, char **argv, struct list_ctx *lc, struct list
 
 int do_list(int argc, char **argv)
 {
-	struct list_ctx lc = {.verbose = cli_env.verbose, .json = cli_env.json};
+	struct list_ctx lc = {0};
 	struct list_args a = {0};
 	int err;
 
-	err = parse_options(argc, argv, &lc, &a);
+	err = parse_options(argc, argv, &a);
 	if (err)
 		return err < 0 ? 0 : err;
-	cli_env.json = lc.json; /* errors as JSON lines too */
+	lc.verbose = cli_env.verbose;
+	lc.json = cli_env.json;
 	err = classify(argc - optind, argv + optind, &a);
 	if (!err && !a.target_cnt && !a.pid)
 		err = cli_error(EXIT_USAGE, "list: no TARGET; see 'usdtctl list --help'");

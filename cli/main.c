@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* usdtctl: list and trace USDT probes. Global options, then a subcommand from the table. */
+/*
+ * usdtctl: list and trace USDT probes. A command from the table, and global options before or
+ * after it, which cli_getopt() handles for every command alike.
+ */
 #include "cli.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -86,6 +90,125 @@ const char *cli_last_lib_message(void)
 	return last_msg[0] ? last_msg : NULL;
 }
 
+/* ---- options ------------------------------------------------------------------------------ */
+
+/* What the global options do, in the order of CLI_GLOBAL_LONGOPTS: --help is printed from here. */
+static const struct option global_opts[] = {CLI_GLOBAL_LONGOPTS};
+static const char *const global_help[] = {
+	"JSON Lines output, one object per line; errors as\n{\"error\": \"...\"} lines as well",
+	"more detail: every site (list), libbpf's log (trace),\nand the library's messages",
+	"one perf_event uprobe per site instead of uprobe_multi\n(also USDT_LEGACY_ATTACH=1)",
+};
+_Static_assert(sizeof(global_opts) / sizeof(global_opts[0]) ==
+		       sizeof(global_help) / sizeof(global_help[0]),
+	       "one help text per global option");
+
+void cli_global_help(FILE *out, const char *cmd)
+{
+	fprintf(out, "Global options, before or after %s%s%s:\n", cmd ? "'" : "",
+		cmd ? cmd : "COMMAND", cmd ? "'" : "");
+	for (size_t i = 0; i < sizeof(global_opts) / sizeof(global_opts[0]); i++) {
+		const struct option *o = &global_opts[i];
+		const char *text = global_help[i];
+		char name[32];
+		size_t n;
+
+		if (o->val < CLI_OPT_LEGACY_ATTACH)
+			snprintf(name, sizeof(name), "-%c, --%s", o->val, o->name);
+		else
+			snprintf(name, sizeof(name), "    --%s", o->name);
+		fprintf(out, "  %-19s", name);
+		/* continuation lines under the first */
+		for (; text[n = strcspn(text, "\n")]; text += n + 1)
+			fprintf(out, "  %.*s\n%21s", (int)n, text, "");
+		fprintf(out, "  %s\n", text);
+	}
+}
+
+/* Acts on a global option; false for any other. */
+static bool set_global(int opt)
+{
+	switch (opt) {
+	case 'j':
+		cli_env.json = true;
+		return true;
+	case 'v':
+		cli_env.verbose = true;
+		return true;
+	case CLI_OPT_LEGACY_ATTACH:
+		cli_env.legacy_attach = true;
+		/* libusdt reads it when the tracer is prepared (usdt_program_prepare) */
+		setenv("USDT_LEGACY_ATTACH", "1", 1);
+		return true;
+	}
+	return false;
+}
+
+/* "--name" is a prefix of several long options: lists them in buf. */
+static bool ambiguous(const struct option *opts, const char *name, char *buf, size_t sz)
+{
+	size_t len = strlen(name), used = 0;
+	int cnt = 0;
+
+	for (const struct option *o = opts; o->name; o++) {
+		if (strncmp(o->name, name, len) || used >= sz)
+			continue;
+		used += snprintf(buf + used, sz - used, "%s--%s", cnt++ ? ", " : "", o->name);
+	}
+	return cnt > 1;
+}
+
+/* Reports what getopt_long() stopped at (c: '?' or ':'), named as the user wrote it. */
+static void bad_option(int c, char **argv, int before, const struct option *opts, const char *cmd)
+{
+	const char *arg = argv[optind - 1];
+	char name[64], why[256], alts[160];
+
+	/* a long option always moves optind past itself; a short one inside a group may not */
+	if (optind > before && strncmp(arg, "--", 2) == 0) {
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(arg, "="), arg);
+		if (c == ':')
+			snprintf(why, sizeof(why), "option '%s' needs an argument", name);
+		else if (optopt)
+			snprintf(why, sizeof(why), "option '%s' takes no argument", name);
+		else if (ambiguous(opts, name + 2, alts, sizeof(alts)))
+			snprintf(why, sizeof(why), "option '%s' is ambiguous (%s)", name, alts);
+		else
+			snprintf(why, sizeof(why), "unknown option '%s'", name);
+	} else {
+		if (isgraph(optopt & 0xff))
+			snprintf(name, sizeof(name), "-%c", optopt);
+		else
+			snprintf(name, sizeof(name), "-\\x%02x", optopt & 0xff);
+		snprintf(why, sizeof(why),
+			 c == ':' ? "option '%s' needs an argument" : "unknown option '%s'", name);
+	}
+	if (cmd)
+		cli_error(EXIT_USAGE, "%s: %s; see 'usdtctl %s --help'", cmd, why, cmd);
+	else
+		cli_error(EXIT_USAGE, "%s; see 'usdtctl --help'", why);
+}
+
+int cli_getopt(int argc, char **argv, const char *optstring, const struct option *longopts,
+	       const char *cmd)
+{
+	for (;;) {
+		int before = optind ? optind : 1;
+		int c;
+
+		opterr = 0;
+		c = getopt_long(argc, argv, optstring, longopts, NULL);
+		if (c == '?' || c == ':') {
+			bad_option(c, argv, before, longopts, cmd);
+			return '?';
+		}
+		if (!set_global(c))
+			return c;
+	}
+}
+
+/* ---- usdtctl ------------------------------------------------------------------------------- */
+
 static void usage(FILE *out)
 {
 	fprintf(out,
@@ -97,53 +220,43 @@ static void usage(FILE *out)
 		"Commands:\n");
 	for (const struct cli_cmd *c = cmds; c->name; c++)
 		fprintf(out, "  %-10s %s\n", c->name, c->summary);
-	fprintf(out,
-		"\n"
-		"Options:\n"
-		"  -j, --json           JSON Lines output, one object per line\n"
-		"  -v, --verbose        more detail (list: per site), library messages\n"
-		"      --legacy-attach  one perf_event uprobe per site instead of uprobe_multi\n"
-		"                       (also USDT_LEGACY_ATTACH=1)\n"
-		"  -h, --help           this help; 'usdtctl COMMAND --help' for a command's\n"
-		"  -V, --version        print the version\n"
-		"\n"
-		"Examples:\n"
-		"  usdtctl list /usr/bin/python3.11\n"
-		"  usdtctl list -p 1234 'python:function__*'\n"
-		"  usdtctl trace -c 'python3 app.py' 'python:function__entry'\n"
-		"\n"
-		"Exit status: 0 success, 1 runtime failure, 2 usage error.\n");
+	fputc('\n', out);
+	cli_global_help(out, NULL);
+	fprintf(out, "\n"
+		     "Options before COMMAND:\n"
+		     "  -h, --help           this help; 'usdtctl COMMAND --help' for a command's\n"
+		     "  -V, --version        print the version\n"
+		     "\n"
+		     "Examples:\n"
+		     "  usdtctl list /usr/bin/python3.11\n"
+		     "  usdtctl list -p 1234 'python:function__*' --json\n"
+		     "  usdtctl trace -c 'python3 app.py' 'python:function__entry'\n"
+		     "  usdtctl trace --legacy-attach -p 1234 'python:*'\n"
+		     "\n"
+		     "Exit status: 0 success, 1 runtime failure, 2 usage error.\n");
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"json", no_argument, NULL, 'j'},	   {"verbose", no_argument, NULL, 'v'},
-		{"legacy-attach", no_argument, NULL, 'L'}, {"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},	   {0},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		CLI_GLOBAL_LONGOPTS,
+		{0},
 	};
 	int c;
 
-	/* '+': stop at the subcommand, whose options are its own */
-	while ((c = getopt_long(argc, argv, "+jvhV", opts, NULL)) != -1) {
+	optind = 0;
+	/* '+': stop at the command, which takes the global options after it itself */
+	while ((c = cli_getopt(argc, argv, "+:hV" CLI_GLOBAL_SHORTOPTS, opts, NULL)) != -1) {
 		switch (c) {
-		case 'j':
-			cli_env.json = true;
-			break;
-		case 'v':
-			cli_env.verbose = true;
-			break;
-		case 'L':
-			cli_env.legacy_attach = true;
-			break;
 		case 'h':
 			usage(stdout);
 			return 0;
 		case 'V':
 			printf("usdtctl " USDTCTL_VERSION "\n");
 			return 0;
-		default:
-			usage(stderr);
+		default: /* reported */
 			return EXIT_USAGE;
 		}
 	}
@@ -151,14 +264,11 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (cli_env.legacy_attach)
-		setenv("USDT_LEGACY_ATTACH", "1", 1);
 	cli_install_print();
 	for (const struct cli_cmd *cmd = cmds; cmd->name; cmd++) {
 		if (strcmp(argv[optind], cmd->name) == 0) {
-			optind++;
-			/* subcommands parse argv from index 1 with their own getopt */
-			return cmd->func(argc - optind + 1, argv + optind - 1);
+			/* argv[0] of the command is its name; it parses from argv[1] */
+			return cmd->func(argc - optind, argv + optind);
 		}
 	}
 	if (strcmp(argv[optind], "help") == 0) {

@@ -103,6 +103,10 @@ static void do_help(FILE *out)
 		"prints each hit: time (s since the start), pid, tid, command, provider:name and\n"
 		"the arguments, decoded by their size and sign. Stops on Ctrl-C or SIGTERM, when\n"
 		"the traced process exits, or at -d / -n, then prints a summary on stderr.\n"
+		"With --json, JSON Lines: {\"time_ns\", \"pid\", \"tid\", \"comm\", \"provider\",\n"
+		"\"name\", \"args\": [...]} per hit (time_ns: CLOCK_MONOTONIC; an unreadable\n"
+		"argument is null), then {\"summary\": {\"events\", \"lost\", \"duration_ns\"}}.\n"
+		"With --legacy-attach, one perf_event uprobe per site (slow to detach).\n"
 		"\n"
 		"Options:\n"
 		"  -p, --pid PID         trace process PID only; its objects hold the probes, or\n"
@@ -112,16 +116,15 @@ static void do_help(FILE *out)
 		"                        and the libraries it links (and TARGET, e.g. a library it\n"
 		"                        dlopens); ends when CMD exits. usdtctl exits 0 and reports\n"
 		"                        CMD's status, as bpftrace does\n"
-		"  -j, --json            JSON Lines: {\"time_ns\", \"pid\", \"tid\", \"comm\", \"provider\",\n"
-		"                        \"name\", \"args\": [...]} per hit (time_ns: CLOCK_MONOTONIC;\n"
-		"                        an unreadable argument is null), then\n"
-		"                        {\"summary\": {\"events\", \"lost\", \"duration_ns\"}}\n"
 		"      --count           count hits per provider:name (in BPF) and print the totals\n"
 		"                        at the end instead of each hit\n"
 		"  -i, --interval SECS   with --count: print the counts of each SECS interval\n"
 		"  -d, --duration SECS   stop after SECS seconds\n"
 		"  -n, --events EVENTS   stop after EVENTS hits (with --count: at least EVENTS)\n"
 		"  -h, --help            this help\n"
+		"\n");
+	cli_global_help(out, "trace");
+	fprintf(out,
 		"\n"
 		"PROBE and TARGET:\n"
 		"  PROBE is a glob over provider:name (a provider alone matches all its probes),\n"
@@ -147,6 +150,7 @@ static void do_help(FILE *out)
 		"  usdtctl trace -p 1234 --count -i 1 'python:*'\n"
 		"  usdtctl trace --json /usr/lib/postgresql/15/bin/postgres 'postgresql:query__*'\n"
 		"  usdtctl trace -p 1234 'usdt:/opt/app/bin/app:app:request(str,int)'\n"
+		"  usdtctl trace -p 1234 'python:*' --legacy-attach\n"
 		"\n"
 		"Once every probe is attached, one line on stderr:\n"
 		"  usdtctl: attached N sites of M probes in K objects in X ms\n"
@@ -170,20 +174,20 @@ static int parse_options(int argc, char **argv, struct trace_opts *o)
 	static const struct option opts[] = {
 		{"pid", required_argument, NULL, 'p'},
 		{"command", required_argument, NULL, 'c'},
-		{"json", no_argument, NULL, 'j'},
 		{"count", no_argument, NULL, 'C'},
 		{"interval", required_argument, NULL, 'i'},
 		{"duration", required_argument, NULL, 'd'},
 		{"events", required_argument, NULL, 'n'},
 		{"help", no_argument, NULL, 'h'},
+		CLI_GLOBAL_LONGOPTS,
 		{0},
 	};
 	char *end;
 	int c;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":p:c:ji:d:n:h", opts, NULL)) != -1) {
+	optind = 0;
+	while ((c = cli_getopt(argc, argv, ":p:c:i:d:n:h" CLI_GLOBAL_SHORTOPTS, opts, "trace")) !=
+	       -1) {
 		switch (c) {
 		case 'p':
 			if (cli_parse_pid(optarg, &o->pid))
@@ -191,9 +195,6 @@ static int parse_options(int argc, char **argv, struct trace_opts *o)
 			break;
 		case 'c':
 			o->cmd = optarg;
-			break;
-		case 'j':
-			o->json = true;
 			break;
 		case 'C':
 			o->count = true;
@@ -215,18 +216,8 @@ static int parse_options(int argc, char **argv, struct trace_opts *o)
 		case 'h':
 			do_help(stdout);
 			return -1;
-		case ':':
-			return cli_error(EXIT_USAGE, "trace: %s needs an argument",
-					 argv[optind - 1]);
-		default:
-			if (optopt)
-				return cli_error(
-					EXIT_USAGE,
-					"trace: unknown option '-%c'; see 'usdtctl trace --help'",
-					optopt);
-			return cli_error(EXIT_USAGE,
-					 "trace: unknown option '%s'; see 'usdtctl trace --help'",
-					 argv[optind - 1]);
+		default: /* reported */
+			return EXIT_USAGE;
 		}
 	}
 	if (o->pid && o->cmd)
@@ -683,11 +674,10 @@ int do_trace(int argc, char **argv)
 	struct tracer t = {.pidfd = -1, .child = {.go_fd = -1}};
 	int err;
 
-	t.o.json = cli_env.json;
 	err = parse_options(argc, argv, &t.o);
 	if (err)
 		return err < 0 ? 0 : err;
-	cli_env.json = t.o.json; /* errors as JSON lines too */
+	t.o.json = cli_env.json;
 	err = classify(argc - optind, argv + optind, &t.o);
 	if (err)
 		return err;
