@@ -25,11 +25,27 @@
 #include "spec.h"
 #include "usdt.h"
 
+/*
+ * The arrays the kernel reads: one anonymous mapping per manager, sized for the most sites a
+ * section can hold and kept for the manager's next attaches, populated a chunk ahead of the
+ * walk. A page populated by madvise costs ~9 us on paravirtualized machines, a page faulted
+ * in by a write ~20 us; one kept populated costs nothing the next time.
+ */
+#define POPULATE_CHUNK 8192 /* sites: 16 pages of each array */
+
+struct karrays {
+	void *map; /* cap offsets, then cap cookies */
+	size_t map_sz;
+	size_t cap;	  /* sites */
+	size_t populated; /* sites whose entries are populated */
+};
+
 struct usdt_manager {
 	struct bpf_object *obj;
 	struct bpf_map *map;
 	struct usdti_spec_table *specs;
 	struct usdti_probe_table *probes;
+	struct karrays arrays; /* usdt_attach()'s, kept for the next */
 };
 
 struct usdt_link {
@@ -99,6 +115,8 @@ void usdt_manager__free(struct usdt_manager *man)
 		return;
 	usdti_spec_table_free(man->specs);
 	usdti_probe_table_free(man->probes);
+	if (man->arrays.map)
+		munmap(man->arrays.map, man->arrays.map_sz);
 	free(man);
 }
 
@@ -237,38 +255,43 @@ static int sel_verdict(const struct selection *sel, size_t cnt)
 
 /* ---- what the kernel takes: a spec id per site, read straight from the walk ---------------- */
 
-/*
- * The arrays the kernel reads live in one anonymous mapping, sized for the most sites the
- * section can hold and populated a chunk ahead of the walk: a page populated by madvise
- * costs ~9 us on paravirtualized machines, a page faulted in by a write ~20 us. Only what
- * the walk reaches is populated.
- */
-#define POPULATE_CHUNK 8192 /* sites: 16 pages of each array */
+static int karrays_reserve(struct karrays *a, size_t cap)
+{
+	size_t sz = cap * (sizeof(unsigned long) + sizeof(__u64));
+	void *map;
+
+	if (a->map && a->cap >= cap)
+		return 0;
+	map = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (map == MAP_FAILED)
+		return -ENOMEM;
+	if (a->map)
+		munmap(a->map, a->map_sz);
+	*a = (struct karrays){.map = map, .map_sz = sz, .cap = cap};
+	return 0;
+}
 
 struct build {
 	struct usdt_link *link;
 	__u64 cookie;
-	void *map; /* offsets, then cookies */
-	size_t map_sz;
+	struct karrays *arrays;
 	unsigned long *offsets;
 	unsigned long *ref_ctrs; /* allocated at the first semaphore: 0 is "none" */
 	__u64 *cookies;		 /* spec ids */
 	size_t cnt, cap;	 /* cap: the most sites the note section can hold */
-	size_t populated;	 /* sites whose entries are populated */
 	size_t ref_cap;		 /* of link->spec_refs */
 };
 
 static int build_alloc(struct build *b, size_t cap)
 {
+	int err;
+
 	b->cap = cap ? cap : 1;
-	b->map_sz = b->cap * (sizeof(*b->offsets) + sizeof(*b->cookies));
-	b->map = mmap(NULL, b->map_sz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (b->map == MAP_FAILED) {
-		b->map = NULL;
-		return -ENOMEM;
-	}
-	b->offsets = b->map;
-	b->cookies = (__u64 *)(b->offsets + b->cap);
+	err = karrays_reserve(b->arrays, b->cap);
+	if (err)
+		return err;
+	b->offsets = b->arrays->map;
+	b->cookies = (__u64 *)(b->offsets + b->arrays->cap);
 	return 0;
 }
 
@@ -282,18 +305,12 @@ static void populate(void *start, void *end)
 
 static void populate_ahead(struct build *b)
 {
-	size_t n = b->cap - b->cnt < POPULATE_CHUNK ? b->cap - b->cnt : POPULATE_CHUNK;
+	size_t from = b->arrays->populated, left = b->arrays->cap - from;
+	size_t n = left < POPULATE_CHUNK ? left : POPULATE_CHUNK;
 
-	populate(b->offsets + b->cnt, b->offsets + b->cnt + n);
-	populate(b->cookies + b->cnt, b->cookies + b->cnt + n);
-	b->populated = b->cnt + n;
-}
-
-static void build_free(struct build *b)
-{
-	if (b->map)
-		munmap(b->map, b->map_sz);
-	free(b->ref_ctrs);
+	populate(b->offsets + from, b->offsets + from + n);
+	populate(b->cookies + from, b->cookies + from + n);
+	b->arrays->populated = from + n;
 }
 
 /* A spec with an argument relative to the site's PC is the site's alone. */
@@ -346,7 +363,7 @@ static int add_site(struct build *b, const struct usdt_site *site, __u32 spec_id
 		if (!b->ref_ctrs)
 			return -ENOMEM;
 	}
-	if (b->cnt == b->populated)
+	if (b->cnt == b->arrays->populated)
 		populate_ahead(b);
 	b->offsets[b->cnt] = site->file_offset;
 	if (b->ref_ctrs)
@@ -628,7 +645,7 @@ struct usdt_link *usdt_attach(struct usdt_manager *man, const struct bpf_program
 				.skip_bad = OPTS_GET(opts, skip_bad_sites, false),
 				.extra_globs = OPTS_GET(opts, extra_globs, NULL),
 				.extra_cnt = OPTS_GET(opts, extra_glob_cnt, 0)};
-	struct build b = {.cookie = OPTS_GET(opts, cookie, 0)};
+	struct build b = {.cookie = OPTS_GET(opts, cookie, 0), .arrays = man ? &man->arrays : NULL};
 	struct usdt_file *file = NULL;
 	char path[PATH_MAX];
 	int err;
@@ -672,7 +689,7 @@ struct usdt_link *usdt_attach(struct usdt_manager *man, const struct bpf_program
 		pr_debug("%s: attached %zu site(s) of %zu probe(s) matching '%s'\n", path,
 			 b.link->site_cnt, b.link->probe_cnt, probe_glob);
 out:
-	build_free(&b);
+	free(b.ref_ctrs);
 	usdt_file__close(file);
 	if (err) {
 		usdt_link__destroy(b.link);
