@@ -2,12 +2,13 @@
 # bash completion for usdtctl(8). Works with or without the bash-completion package.
 # tests/bats/help.bats checks these option lists against every --help and the man page.
 
-_usdtctl_global_opts="-j --json -v --verbose --legacy-attach -h --help -V --version"
+# global options go before or after the command; the main ones only before it
+_usdtctl_global_opts="-j --json -v --verbose --legacy-attach"
+_usdtctl_main_opts="-h --help -V --version"
 _usdtctl_commands="list trace features help"
-_usdtctl_list_opts="-v --verbose -j --json -p --pid -h --help"
-_usdtctl_trace_opts="-p --pid -c --command -j --json --count -i --interval -d --duration -n --events
-	-h --help"
-_usdtctl_features_opts="-j --json -h --help"
+_usdtctl_list_opts="-p --pid -h --help"
+_usdtctl_trace_opts="-p --pid -c --command --count -i --interval -d --duration -n --events -h --help"
+_usdtctl_features_opts="-h --help"
 
 # The probe names (provider:name) of the files and the process already on the command line.
 _usdtctl_probes() { # _usdtctl_probes USDTCTL FIRST_ARG_INDEX
@@ -44,7 +45,8 @@ _usdtctl() {
 	done
 	if [[ -z $cmd ]]; then
 		if [[ $cur == -* ]]; then
-			mapfile -t COMPREPLY < <(compgen -W "$_usdtctl_global_opts" -- "$cur")
+			mapfile -t COMPREPLY < <(compgen -W "$_usdtctl_global_opts $_usdtctl_main_opts" \
+				-- "$cur")
 		else
 			mapfile -t COMPREPLY < <(compgen -W "$_usdtctl_commands" -- "$cur")
 		fi
@@ -52,9 +54,9 @@ _usdtctl() {
 	fi
 
 	case $cmd in
-	list) opts=$_usdtctl_list_opts ;;
-	trace) opts=$_usdtctl_trace_opts ;;
-	features) opts=$_usdtctl_features_opts ;;
+	list) opts="$_usdtctl_list_opts $_usdtctl_global_opts" ;;
+	trace) opts="$_usdtctl_trace_opts $_usdtctl_global_opts" ;;
+	features) opts="$_usdtctl_features_opts $_usdtctl_global_opts" ;;
 	*) return 0 ;;
 	esac
 	case $prev in

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-# The options in every --help, the man page and the bash completion agree, both ways; and the
+# The options in every --help, the man page and the bash completion agree, both ways; the
 # completion completes.
 
 load helpers
@@ -8,9 +8,18 @@ load helpers
 MAN=$SRC_DIR/docs/usdtctl.8
 COMPLETION=$SRC_DIR/completion/usdtctl.bash
 
-# help_opts [COMMAND]: the options `usdtctl [COMMAND] --help` lists, one per line
+# help_section HEADING [COMMAND]: the lines of `usdtctl [COMMAND] --help` under the heading
+# that starts with HEADING, up to the next empty line
+help_section() {
+	local heading=$1
+	shift
+	"$USDTCTL" "$@" --help | awk -v h="$heading" 'index($0, h) == 1 { on = 1; next }
+		on && /^$/ { exit } on'
+}
+
+# help_opts HEADING [COMMAND]: the options listed under that heading, one per line
 help_opts() {
-	"$USDTCTL" "$@" --help | grep -E '^ +-' | sed -E 's/^ +//; s/  .*//' |
+	help_section "$@" | grep -E '^ +-' | sed -E 's/^ +//; s/  .*//' |
 		grep -oE -- '--?[A-Za-z][A-Za-z-]*' | sort -u
 }
 
@@ -37,30 +46,40 @@ same_set() {
 	return 1
 }
 
-check_command() { # check_command COMMAND|"" MAN_SUBSECTION COMPLETION_VAR
+# check_opts HEADING COMMAND|"" MAN_SUBSECTION COMPLETION_VAR
+check_opts() {
 	local help man comp
-	help=$(help_opts $1)
-	man=$(man_opts "$2")
-	comp=$(comp_opts "$3")
+	help=$(help_opts "$1" $2)
+	man=$(man_opts "$3")
+	comp=$(comp_opts "$4")
 	[ -n "$help" ]
-	same_set "usdtctl $1 --help" "$help" "man page ($2)" "$man"
-	same_set "usdtctl $1 --help" "$help" "completion ($3)" "$comp"
+	same_set "usdtctl $2 --help ($1)" "$help" "man page ($3)" "$man"
+	same_set "usdtctl $2 --help ($1)" "$help" "completion ($4)" "$comp"
 }
 
-@test "global options: --help, man page and completion agree" {
-	check_command "" "Global options (before COMMAND)" _usdtctl_global_opts
+@test "global options: --help, man page and completion agree; every command's help shows them" {
+	check_opts "Global options" "" "Global options (before or after COMMAND)" _usdtctl_global_opts
+	[ "$(help_opts "Global options" | xargs)" = "--json --legacy-attach --verbose -j -v" ]
+	check_opts "Options before COMMAND" "" "Options before COMMAND" _usdtctl_main_opts
+	# one text, printed from one table, in every command's --help
+	local main c
+	main=$(help_section "Global options")
+	for c in list trace features; do
+		[ "$("$USDTCTL" $c --help | grep -c "^Global options, before or after '$c':$")" -eq 1 ]
+		same_set "usdtctl --help" "$main" "usdtctl $c --help" "$(help_section "Global options" $c)"
+	done
 }
 
 @test "list options: --help, man page and completion agree" {
-	check_command list "list options" _usdtctl_list_opts
+	check_opts "Options:" list "list options" _usdtctl_list_opts
 }
 
 @test "trace options: --help, man page and completion agree" {
-	check_command trace "trace options" _usdtctl_trace_opts
+	check_opts "Options:" trace "trace options" _usdtctl_trace_opts
 }
 
 @test "features options: --help, man page and completion agree" {
-	check_command features "features options" _usdtctl_features_opts
+	check_opts "Options:" features "features options" _usdtctl_features_opts
 }
 
 @test "commands: --help, man page and completion agree" {
@@ -116,6 +135,11 @@ complete_line() {
 	[ "$(complete_line "$USDTCTL --j")" = --json ]
 	[ "$(complete_line "$USDTCTL list --p")" = --pid ]
 	[ "$(complete_line "$USDTCTL list -j --v")" = --verbose ]
+	# global options after the command too, the main ones only before it
+	[ "$(complete_line "$USDTCTL trace --leg")" = --legacy-attach ]
+	[ "$(complete_line "$USDTCTL features --j")" = --json ]
+	[ "$(complete_line "$USDTCTL --v" | sort | xargs)" = "--verbose --version" ]
+	[ "$(complete_line "$USDTCTL list --v")" = --verbose ]
 	complete_line "$USDTCTL list -p " | grep -qx "$$"
 	complete_line "$USDTCTL list $LIBDIR/libstdc++.so" | grep -qx "$LIBDIR/libstdc++.so.6"
 	# the probes of the files already named; bash replaces the text after the last ':'
@@ -126,3 +150,4 @@ complete_line() {
 		"libstdcxx:catch libstdcxx:rethrow libstdcxx:throw" ]
 	[ -z "$(complete_line "$USDTCTL features ")" ]
 }
+
