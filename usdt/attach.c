@@ -255,19 +255,47 @@ static int sel_verdict(const struct selection *sel, size_t cnt)
 
 /* ---- what the kernel takes: a spec id per site, read straight from the walk ---------------- */
 
+/*
+ * An anonymous mapping of sz bytes; from 1 MiB on, in transparent huge pages where the
+ * system allows them: one fault then maps 2 MiB (~0.2 ms here) where 4 KiB pages take ~20 us
+ * each. 2 MiB is the huge page of x86-64 and of 4 KiB-page arm64; elsewhere the advice is
+ * only alignment. *map_sz is what to unmap.
+ */
+static void *map_anon(size_t sz, size_t *map_sz)
+{
+	const size_t huge = 2UL << 20;
+	uintptr_t raw, start;
+	void *p;
+
+	*map_sz = sz < huge / 2 ? sz : (sz + huge - 1) / huge * huge;
+	p = mmap(NULL, *map_sz + (sz < huge / 2 ? 0 : huge), PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED || sz < huge / 2)
+		return p;
+	/* a huge page needs a 2 MiB-aligned start: trim the mapping to one */
+	raw = (uintptr_t)p;
+	start = (raw + huge - 1) & ~(huge - 1);
+	if (start > raw)
+		munmap(p, start - raw);
+	if (raw + huge > start)
+		munmap((void *)(start + *map_sz), raw + huge - start);
+	madvise((void *)start, *map_sz, MADV_HUGEPAGE);
+	return (void *)start;
+}
+
 static int karrays_reserve(struct karrays *a, size_t cap)
 {
-	size_t sz = cap * (sizeof(unsigned long) + sizeof(__u64));
+	size_t map_sz;
 	void *map;
 
 	if (a->map && a->cap >= cap)
 		return 0;
-	map = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	map = map_anon(cap * (sizeof(unsigned long) + sizeof(__u64)), &map_sz);
 	if (map == MAP_FAILED)
 		return -ENOMEM;
 	if (a->map)
 		munmap(a->map, a->map_sz);
-	*a = (struct karrays){.map = map, .map_sz = sz, .cap = cap};
+	*a = (struct karrays){.map = map, .map_sz = map_sz, .cap = cap};
 	return 0;
 }
 
