@@ -1,8 +1,10 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # The options in every --help, the man page and the bash completion agree, both ways; the
-# completion completes.
+# completion completes; global options mean the same before and after the command; every
+# command reports an unknown option or a missing argument alike.
 
+bats_require_minimum_version 1.5.0
 load helpers
 
 MAN=$SRC_DIR/docs/usdtctl.8
@@ -151,3 +153,131 @@ complete_line() {
 	[ -z "$(complete_line "$USDTCTL features ")" ]
 }
 
+# ---- global options anywhere, usage errors alike ---------------------------------------------
+
+need_root() {
+	if [ "$(id -u)" -ne 0 ]; then
+		[ -n "${CI:-}" ] && { echo "this test needs root, and CI is set" >&2; return 1; }
+		skip "needs root"
+	fi
+}
+
+@test "global options after the command mean what they mean before it" {
+	local before probes
+	# -v: list's per-site listing, wherever it stands
+	before=$("$USDTCTL" -v list "$PYTHON_SDT")
+	probes=$("$USDTCTL" list "$PYTHON_SDT" | wc -l)
+	[ "$probes" -gt 0 ]
+	[ "$(grep -c '^    site 1: address 0x' <<<"$before")" -eq "$probes" ]
+	[ "$("$USDTCTL" list "$PYTHON_SDT" -v)" = "$before" ]
+	[ "$("$USDTCTL" list --verbose "$PYTHON_SDT")" = "$before" ]
+	# --json, before, among and after the arguments
+	before=$("$USDTCTL" --json list "$PYTHON_SDT")
+	jq -es "length == $probes and all(.sites | length > 0)" <<<"$before"
+	[ "$("$USDTCTL" list "$PYTHON_SDT" --json)" = "$before" ]
+	[ "$("$USDTCTL" list -j "$PYTHON_SDT" 'python:*')" = "$before" ]
+	# features: --legacy-attach picks the legacy path and says so, in any position
+	run --separate-stderr env -u USDT_LEGACY_ATTACH "$USDTCTL" features --legacy-attach --json
+	[ "$status" -eq 0 ]
+	jq -e '.attach == "legacy" and .attach_reason == "forced by --legacy-attach"' <<<"$output"
+	[ "$(env -u USDT_LEGACY_ATTACH "$USDTCTL" --legacy-attach features --json)" = "$output" ]
+	[ "$(env -u USDT_LEGACY_ATTACH "$USDTCTL" --json features --legacy-attach)" = "$output" ]
+	run --separate-stderr env -u USDT_LEGACY_ATTACH "$USDTCTL" features --json
+	[ "$status" -eq 0 ]
+	jq -e '.attach_reason != "forced by --legacy-attach"' <<<"$output"
+	# the text output says it too
+	env -u USDT_LEGACY_ATTACH "$USDTCTL" features --legacy-attach |
+		grep -qx 'attach path: legacy (perf_event per site): forced by --legacy-attach'
+}
+
+# usage_error LINE ARGS...: `usdtctl ARGS` exits 2, prints nothing on stdout and LINE alone on
+# stderr
+usage_error() {
+	local line=$1
+	shift
+	run --separate-stderr "$USDTCTL" "$@"
+	if [ "$status" -ne 2 ] || [ -n "$output" ] || [ "$stderr" != "$line" ]; then
+		printf 'usdtctl %s: exit %s, stdout "%s", stderr "%s"; expected "%s"\n' \
+			"$*" "$status" "$output" "$stderr" "$line" >&2
+		return 1
+	fi
+}
+
+@test "unknown options and missing arguments: one line of one shape from every command, exit 2" {
+	local c see lsee="see 'usdtctl list --help'"
+	for c in list trace features; do
+		see="see 'usdtctl $c --help'"
+		usage_error "usdtctl: $c: unknown option '--bogus'; $see" $c --bogus
+		usage_error "usdtctl: $c: unknown option '-x'; $see" $c -x
+		# inside a group of short options, after a global one
+		usage_error "usdtctl: $c: unknown option '-x'; $see" $c -v -vxv
+		usage_error "usdtctl: $c: option '--json' takes no argument; $see" $c --json=yes
+		usage_error "usdtctl: $c: option '--legacy-attach' takes no argument; $see" \
+			$c --legacy-attach=1
+		# the help it points to
+		run "$USDTCTL" $c --help
+		[ "$status" -eq 0 ]
+		[[ ${lines[0]} == "Usage: usdtctl $c "* ]]
+	done
+	# after the arguments as well
+	usage_error "usdtctl: list: unknown option '--bogus'; $lsee" \
+		list "$PYTHON_SDT" --bogus
+	usage_error "usdtctl: trace: unknown option '--bogus'; see 'usdtctl trace --help'" \
+		trace "$PYTHON_SDT" 'python:*' --bogus
+	usage_error "usdtctl: features: unexpected argument 'x'; see 'usdtctl features --help'" \
+		features x
+	# missing arguments, short and long
+	usage_error "usdtctl: list: option '-p' needs an argument; $lsee" list -p
+	usage_error "usdtctl: list: option '--pid' needs an argument; $lsee" list --pid
+	usage_error "usdtctl: trace: option '-d' needs an argument; see 'usdtctl trace --help'" \
+		trace 'python:*' -d
+	usage_error "usdtctl: trace: option '--events' needs an argument; see 'usdtctl trace --help'" \
+		trace 'python:*' --events
+	usage_error "usdtctl: trace: option '--co' is ambiguous (--command, --count); see 'usdtctl trace --help'" \
+		trace --co 'python:*'
+	# before the command: the same shape, pointing at usdtctl --help
+	usage_error "usdtctl: unknown option '--bogus'; see 'usdtctl --help'" --bogus list
+	usage_error "usdtctl: unknown option '-x'; see 'usdtctl --help'" -x list
+	# once --json is read, the error is a JSON line on stdout as well
+	for c in "--json list --bogus" "list --json --bogus" "list $PYTHON_SDT -j --bogus"; do
+		run --separate-stderr "$USDTCTL" $c
+		[ "$status" -eq 2 ]
+		[ "$(jq -r .error <<<"$output")" = "list: unknown option '--bogus'; $lsee" ]
+		[ "$stderr" = "usdtctl: list: unknown option '--bogus'; $lsee" ]
+	done
+}
+
+# link_types PID: the types of the BPF links PID holds, sorted, on one line
+link_types() {
+	local f
+	for f in /proc/"$1"/fdinfo/*; do
+		sed -n 's/^link_type:[[:space:]]*//p' "$f" 2>/dev/null
+	done | sort | xargs
+}
+
+@test "trace with --legacy-attach after the probes: a perf_event uprobe per site, every hit" {
+	need_root
+	local tt=$FIXTURES/trace_target fired=$BATS_TEST_TMPDIR/fired
+	local attached='^usdtctl: attached 2 sites of 2 probes in 1 objects in [0-9]+ ms$'
+	# without it: one uprobe_multi link for the object
+	start_bg 30 "$USDTCTL" trace "$tt" 'trace:tick' 'trace:numbers'
+	wait_output "$BG_OUT" "$attached" 10
+	[ "$(link_types "$BG_PID")" = uprobe_multi ]
+	kill -INT "$BG_PID"
+	wait "$BG_PID"
+	# with it last (and -v before it): one perf_event link per site, and the library says why
+	start_bg 30 "$USDTCTL" trace "$tt" 'trace:tick' 'trace:numbers' -v --legacy-attach
+	wait_output "$BG_OUT" "$attached" 10
+	[ "$(link_types "$BG_PID")" = "perf perf" ]
+	grep -qx 'usdtctl: USDT_LEGACY_ATTACH is set: one perf_event uprobe per site' "$BG_OUT"
+	"$tt" 2 >"$fired"
+	kill -INT "$BG_PID"
+	wait "$BG_PID"
+	# every hit, with the values the fixture announced
+	local want got
+	want=$(sed -n 's/^fire //p' "$fired" | grep -E '^trace:(tick|numbers) ')
+	got=$(grep -E '^[0-9]+\.[0-9]{6} ' "$BG_OUT" |
+		sed -E 's/^[^ ]+ +[0-9]+ +[0-9]+ +[^ ]+ +//; s/^([^ ]+) +/\1 /')
+	[ "$(wc -l <<<"$want")" -eq 4 ]
+	same_set fixture "$want" trace "$got"
+}
