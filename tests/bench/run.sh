@@ -139,6 +139,10 @@ bench_attach() {
 			once_median "$tmp/once.tsv" "${methods[k]}" "$mode" >>"$tmp/attach.tsv"
 		done
 	done
+	log "attach: libusdt's own work, the kernel refusing the link at once ($reps processes)"
+	for ((r = 0; r < reps; r++)); do
+		"$ub" attach-user -r "$areps" "$s50k" 'bench:p*' >>"$tmp/user.tsv"
+	done
 	fault_us=$("$ub" faults | cut -f2)
 	log "attach: libbpf, one perf_event uprobe per site (~1 minute: its detach is slow)"
 	"$ub" attach-libbpf "$s_legacy" bench p0 >>"$tmp/attach.tsv"
@@ -164,6 +168,23 @@ bench_attach() {
 	attach_rows once idle "not running, fresh process"
 	attach_rows attach running "running, repeated"
 	attach_rows once running "running, fresh process"
+	md ""
+	own_work
+}
+
+# libusdt's own share, without the kernel's noise: usdt_attach with the link refused at once,
+# against the floor's attach (CPU medians).
+own_work() {
+	local first rest floor
+	first=$(cut -f2 "$tmp/user.tsv" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+	rest=$(cut -f3 "$tmp/user.tsv" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+	floor=$(awk -F'\t' '$1 == "attach" && $2 == "raw" && $3 == "idle" { print $6 }' "$tmp/attach.tsv")
+	md "libusdt's own work in \`usdt_attach\` (\`usdt_bench attach-user\`: notes, specs and arrays,"
+	md "the kernel refusing the link at once for a pid that does not exist; CPU medians over $reps"
+	md "processes of $areps attaches): $(ms "$first") for the first attach of a process,"
+	md "$(ms "$rest") for each next one. Against the floor's $(ms "$floor") (not running,"
+	md "repeated): $(ratio "$(awk -v a="$floor" -v b="$first" 'BEGIN { print a + b }')" "$floor") and"
+	md "$(ratio "$(awk -v a="$floor" -v b="$rest" 'BEGIN { print a + b }')" "$floor")."
 	md ""
 }
 

@@ -16,6 +16,9 @@
  *	attaches once: a record as above, named "once".
  *   usdt_bench attach-libbpf [-p] BINARY PROVIDER NAME
  *	libbpf's bpf_program__attach_usdt (one perf_event uprobe per site), once.
+ *   usdt_bench attach-user [-r REPS] BINARY GLOB
+ *	CPU seconds of usdt_attach's own work, the kernel refusing the link at once (a pid that
+ *	does not exist): user <first attach of the process> <median of the others>
  *   usdt_bench faults
  *	CPU microseconds of one page fault on a fresh anonymous page: faults <us>
  *   usdt_bench hit [-r REPS] [-n HITS] TARGET MODE...
@@ -486,6 +489,46 @@ static int cmd_attach_libbpf(bool running, const char *path, const char *provide
 	return 0;
 }
 
+/* A pid no process has: a child's, once it is reaped (pids are not reused that fast). */
+static pid_t dead_pid(void)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		die("fork: %s", strerror(errno));
+	if (pid == 0)
+		_exit(0);
+	waitpid(pid, NULL, 0);
+	return pid;
+}
+
+/*
+ * libusdt's own work in usdt_attach, without the kernel's: the link is asked for a pid that
+ * does not exist, which the kernel refuses after one path lookup, before any uprobe. The
+ * first attach of this fresh process, then the median of the others.
+ */
+static int cmd_attach_user(int reps, const char *path, const char *glob)
+{
+	pid_t nobody = dead_pid();
+	double cpu[MAX_REPS];
+	struct objs o = {};
+
+	objs_load(&o);
+	for (int r = 0; r < reps; r++) {
+		struct stamp t0 = stamp();
+		struct usdt_link *link =
+			usdt_attach(o.man, o.skel->progs.empty, nobody, path, glob, NULL);
+
+		cpu[r] = stamp().cpu - t0.cpu;
+		if (link || errno != ESRCH)
+			die("usdt_attach for pid %d: %s, expected ESRCH", nobody,
+			    link ? "attached" : strerror(errno));
+	}
+	printf("user\t%.6f\t%.6f\n", cpu[0], reps > 1 ? median(cpu + 1, reps - 1) : cpu[0]);
+	objs_free(&o);
+	return 0;
+}
+
 /*
  * What a first touch of a fresh anonymous page costs here (the attach's arrays are such
  * pages): microseconds per page, median of 5 runs of 1,000 pages.
@@ -626,6 +669,7 @@ static int usage(void)
 	fprintf(stderr, "usage: usdt_bench attach [-r REPS] [-p] [-v] BINARY GLOB\n"
 			"       usdt_bench attach-once [-p] METHOD BINARY GLOB\n"
 			"       usdt_bench attach-libbpf [-p] BINARY PROVIDER NAME\n"
+			"       usdt_bench attach-user [-r REPS] BINARY GLOB\n"
 			"       usdt_bench faults\n"
 			"       usdt_bench hit [-r REPS] [-n HITS] TARGET MODE...\n"
 			"MODE: none, empty, args, libbpf-empty, libbpf-args\n");
@@ -667,6 +711,8 @@ int main(int argc, char **argv)
 		return cmd_attach(reps, running, argv[0], argv[1]);
 	if (!strcmp(cmd, "attach-once") && argc == 3)
 		return cmd_attach_once(running, argv[0], argv[1], argv[2]);
+	if (!strcmp(cmd, "attach-user") && argc == 2)
+		return cmd_attach_user(reps, argv[0], argv[1]);
 	if (!strcmp(cmd, "faults") && !argc)
 		return cmd_faults();
 	if (!strcmp(cmd, "attach-libbpf") && argc == 3)
