@@ -505,6 +505,11 @@ void usdti_notes_end(struct usdti_notes *c)
 {
 	free(c->scratch);
 	free(c->slots);
+	/* ending an ended walk again frees nothing twice (attach's error paths rely on it) */
+	c->scratch = NULL;
+	c->scratch_sz = 0;
+	c->slots = NULL;
+	c->slot_cap = c->slot_cnt = 0;
 }
 
 int usdti_notes_parse(struct usdt_file *file, bool parse_args)

@@ -77,6 +77,7 @@ int usdti_notes_next(struct usdti_notes *walk, struct usdt_site *site);
  * the file's arena. 0 or -ENOMEM.
  */
 int usdti_notes_args(struct usdti_notes *walk, struct usdt_site *site, bool parse);
+/* Frees what the walk holds; a walk ended (or zeroed) before may be ended again. */
 void usdti_notes_end(struct usdti_notes *walk);
 
 /*

@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 
 #include "test.h"
+#include "note.h"
 #include "usdt.h"
 
 #define MKELF	  FIXTURES_DIR "/mkelf"
@@ -743,6 +744,41 @@ static void test_many_sites(void)
 	usdt_file__close(f);
 }
 
+/*
+ * The walk attach uses: arguments counted and parsed in any order agree, and a walk ended
+ * twice frees nothing twice (attach's conflict report ends its second walk even when it
+ * could not begin it, for want of memory, after the first walk has ended).
+ */
+static void test_walk(void)
+{
+	const char *path =
+		mkelf("walk.elf", "-p", "p:a:0x401010:0:8@%rdi -4@%esi", "-p",
+		      "p:b:0x401020:0:8@%rdi -4@%esi", "-p", "p:c:0x401030:0:8@%rdi -4@%esi", NULL);
+	struct usdt_file *f = usdti_file_open(path);
+	struct usdti_notes walk;
+	struct usdt_site s;
+	const struct usdt_arg *argv = NULL;
+	int i = 0;
+
+	CHECK(f && usdti_notes_begin(&walk, f) == 0);
+	if (!f)
+		return;
+	/* count, parse, count: the second site's string is the first's, the third's too */
+	while (usdti_notes_next(&walk, &s) > 0) {
+		bool parse = i++ == 1;
+
+		CHECK_INT(usdti_notes_args(&walk, &s, parse), 0);
+		CHECK_INT(s.arg_cnt, 2);
+		CHECK(parse ? s.argv && s.argv[1].size == -4 : !s.argv);
+		argv = parse ? s.argv : argv;
+	}
+	CHECK_INT(i, 3);
+	CHECK(argv && argv[0].size == 8);
+	usdti_notes_end(&walk);
+	usdti_notes_end(&walk);
+	usdt_file__close(f);
+}
+
 static void test_match(void)
 {
 	char longname[600];
@@ -787,6 +823,7 @@ int main(void)
 	test_malformed();
 	test_opts();
 	test_many_sites();
+	test_walk();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 	if (system(cmd))
 		fprintf(stderr, "cannot remove %s\n", tmpdir);
