@@ -7,7 +7,7 @@
 
 int usdti_ensure_mem(void **data, size_t *cap, size_t elem_sz, size_t need, size_t min_cap)
 {
-	size_t n = *cap ? *cap : min_cap;
+	size_t n = *cap ? *cap : min_cap ? min_cap : 1;
 	void *p;
 
 	if (need <= *cap)
