@@ -13,7 +13,6 @@
 #include "note.h"
 
 #include <errno.h>
-#include <stdalign.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,48 +24,9 @@
 #include "log.h"
 
 #define NT_STAPSDT   3
-#define ARENA_CHUNK  (64 * 1024)
 #define NOTE_HDR_SZ  12
 #define ALIGN4(x)    (((x) + 3) & ~(__u64)3)
 #define STAPSDT_NAME "stapsdt"
-
-struct usdti_arena {
-	struct usdti_arena *next;
-	size_t used, cap;
-	alignas(16) char data[];
-};
-
-void *usdti_arena_alloc(struct usdti_arena **arena, size_t size)
-{
-	struct usdti_arena *a = *arena;
-	void *p;
-
-	size = (size + 15) & ~(size_t)15;
-	if (!a || a->cap - a->used < size) {
-		size_t cap = size > ARENA_CHUNK ? size : ARENA_CHUNK;
-
-		a = malloc(sizeof(*a) + cap);
-		if (!a)
-			return NULL;
-		a->next = *arena;
-		a->used = 0;
-		a->cap = cap;
-		*arena = a;
-	}
-	p = a->data + a->used;
-	a->used += size;
-	return p;
-}
-
-void usdti_arena_free(struct usdti_arena *arena)
-{
-	while (arena) {
-		struct usdti_arena *next = arena->next;
-
-		free(arena);
-		arena = next;
-	}
-}
 
 struct raw_note {
 	__u32 namesz, descsz, type;

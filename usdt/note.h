@@ -10,13 +10,8 @@
 #include <stddef.h>
 
 #include "elf_file.h"
+#include "mem.h"
 #include "usdt.h"
-
-/* Bump allocator in chunks: what is handed out never moves, everything is freed at once. */
-struct usdti_arena;
-
-void *usdti_arena_alloc(struct usdti_arena **arena, size_t size);
-void usdti_arena_free(struct usdti_arena *arena);
 
 struct usdt_file {
 	char *path;
