@@ -184,12 +184,22 @@ static __u32 *buckets_new(size_t cnt)
 
 /* ---- spec table --------------------------------------------------------------------------- */
 
+/*
+ * A copy of a site's parsed arguments (the args, then their strings, one block), independent
+ * of the usdt_file and shared by the specs made from equal arguments: 500 probes with the
+ * same operands keep one.
+ */
+struct args_copy {
+	__u32 refcnt;
+	int arg_cnt;
+	struct usdt_arg argv[];
+};
+
 struct spec_ent {
 	__u64 hash;
 	__u32 next; /* bucket chain while in use, free list after */
 	__u32 refcnt;
-	struct usdt_arg *argv; /* one block: the args, then their strings */
-	int arg_cnt;
+	struct args_copy *args;
 };
 
 /*
@@ -201,12 +211,99 @@ struct usdti_spec_table {
 	struct usdt_fetch_spec *specs; /* NULL until usdti_spec_table_map() */
 	size_t specs_sz;
 	struct spec_ent *ents;
-	size_t ent_cnt; /* ids handed out at least once */
+	size_t ent_cnt;		     /* ids handed out at least once */
+	struct args_copy *last_args; /* the last copy made: the next spec's, often */
 	size_t max, live;
 	__u32 *buckets;
 	size_t bucket_cnt;
 	__u32 free_head;
 };
+
+static size_t str_size(const char *s)
+{
+	return s ? strlen(s) + 1 : 0;
+}
+
+static const char *str_copy(char **dst, const char *s)
+{
+	char *p = *dst;
+	size_t n = str_size(s);
+
+	if (!s)
+		return NULL;
+	memcpy(p, s, n);
+	*dst += n;
+	return p;
+}
+
+static struct args_copy *args_copy(const struct usdt_arg *argv, int cnt)
+{
+	size_t size = sizeof(struct args_copy) + sizeof(*argv) * (cnt > 0 ? cnt : 0);
+	struct args_copy *copy;
+	char *strs;
+
+	for (int i = 0; i < cnt; i++)
+		size += str_size(argv[i].reg) + str_size(argv[i].index) + str_size(argv[i].symbol) +
+			str_size(argv[i].reason) + str_size(argv[i].text);
+	copy = malloc(size);
+	if (!copy)
+		return NULL;
+	copy->refcnt = 1;
+	copy->arg_cnt = cnt;
+	strs = (char *)(copy->argv + (cnt > 0 ? cnt : 0));
+	for (int i = 0; i < cnt; i++) {
+		copy->argv[i] = argv[i];
+		copy->argv[i].reg = str_copy(&strs, argv[i].reg);
+		copy->argv[i].index = str_copy(&strs, argv[i].index);
+		copy->argv[i].symbol = str_copy(&strs, argv[i].symbol);
+		copy->argv[i].reason = str_copy(&strs, argv[i].reason);
+		copy->argv[i].text = str_copy(&strs, argv[i].text);
+	}
+	return copy;
+}
+
+static bool str_eq(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+static bool args_equal(const struct args_copy *c, const struct usdt_arg *argv, int cnt)
+{
+	if (c->arg_cnt != cnt)
+		return false;
+	for (int i = 0; i < cnt; i++) {
+		const struct usdt_arg *a = &c->argv[i], *b = &argv[i];
+
+		if (a->kind != b->kind || a->size != b->size || a->is_float != b->is_float ||
+		    a->value != b->value || a->offset != b->offset || a->scale != b->scale ||
+		    a->reg_off != b->reg_off || a->index_off != b->index_off ||
+		    a->sym_addr != b->sym_addr || !str_eq(a->reg, b->reg) ||
+		    !str_eq(a->index, b->index) || !str_eq(a->symbol, b->symbol) ||
+		    !str_eq(a->reason, b->reason) || !str_eq(a->text, b->text))
+			return false;
+	}
+	return true;
+}
+
+/* A reference on a copy of argv: the last copy made when equal, else a new one. */
+static struct args_copy *args_get(struct usdti_spec_table *t, const struct usdt_arg *argv, int cnt)
+{
+	if (t->last_args && args_equal(t->last_args, argv, cnt)) {
+		t->last_args->refcnt++;
+		return t->last_args;
+	}
+	t->last_args = args_copy(argv, cnt);
+	return t->last_args;
+}
+
+static void args_put(struct usdti_spec_table *t, struct args_copy *c)
+{
+	if (--c->refcnt)
+		return;
+	if (t->last_args == c)
+		t->last_args = NULL;
+	free(c);
+}
 
 struct usdti_spec_table *usdti_spec_table_new(size_t max_specs)
 {
@@ -230,8 +327,10 @@ void usdti_spec_table_free(struct usdti_spec_table *t)
 {
 	if (!t)
 		return;
-	for (size_t i = 0; i < t->ent_cnt; i++)
-		free(t->ents[i].argv);
+	for (size_t i = 0; i < t->ent_cnt; i++) {
+		if (t->ents[i].args)
+			args_put(t, t->ents[i].args);
+	}
 	if (t->specs)
 		munmap(t->specs, t->specs_sz);
 	free(t->ents);
@@ -261,48 +360,6 @@ static int spec_rehash(struct usdti_spec_table *t, size_t want)
 	t->buckets = b;
 	t->bucket_cnt = cnt;
 	return 0;
-}
-
-static size_t str_size(const char *s)
-{
-	return s ? strlen(s) + 1 : 0;
-}
-
-static const char *str_copy(char **dst, const char *s)
-{
-	char *p = *dst;
-	size_t n = str_size(s);
-
-	if (!s)
-		return NULL;
-	memcpy(p, s, n);
-	*dst += n;
-	return p;
-}
-
-/* A copy of argv whose strings live in the same block, independent of the usdt_file. */
-static struct usdt_arg *args_copy(const struct usdt_arg *argv, int cnt)
-{
-	size_t size = sizeof(*argv) * (cnt > 0 ? cnt : 1);
-	struct usdt_arg *copy;
-	char *strs;
-
-	for (int i = 0; i < cnt; i++)
-		size += str_size(argv[i].reg) + str_size(argv[i].index) + str_size(argv[i].symbol) +
-			str_size(argv[i].reason) + str_size(argv[i].text);
-	copy = malloc(size);
-	if (!copy)
-		return NULL;
-	strs = (char *)(copy + (cnt > 0 ? cnt : 1));
-	for (int i = 0; i < cnt; i++) {
-		copy[i] = argv[i];
-		copy[i].reg = str_copy(&strs, argv[i].reg);
-		copy[i].index = str_copy(&strs, argv[i].index);
-		copy[i].symbol = str_copy(&strs, argv[i].symbol);
-		copy[i].reason = str_copy(&strs, argv[i].reason);
-		copy[i].text = str_copy(&strs, argv[i].text);
-	}
-	return copy;
 }
 
 static __u32 spec_find(const struct usdti_spec_table *t, const struct usdt_fetch_spec *spec,
@@ -337,8 +394,9 @@ static void spec_release(struct usdti_spec_table *t, __u32 id)
 {
 	struct spec_ent *e = &t->ents[id];
 
-	free(e->argv);
-	e->argv = NULL;
+	if (e->args)
+		args_put(t, e->args);
+	e->args = NULL;
 	e->refcnt = 0;
 	e->next = t->free_head;
 	t->free_head = id;
@@ -366,9 +424,8 @@ int usdti_spec_get(struct usdti_spec_table *t, const struct usdt_fetch_spec *spe
 	t->specs[i] = *spec;
 	e->hash = hash;
 	e->refcnt = 1;
-	e->arg_cnt = arg_cnt;
-	e->argv = args_copy(argv, arg_cnt);
-	if (!e->argv) {
+	e->args = args_get(t, argv, arg_cnt);
+	if (!e->args) {
 		spec_release(t, i);
 		return -ENOMEM;
 	}
@@ -425,15 +482,15 @@ int usdti_spec_args(const struct usdti_spec_table *t, __u32 id, const struct usd
 {
 	if (id >= t->ent_cnt || !t->ents[id].refcnt)
 		return -ENOENT;
-	*argv = t->ents[id].argv;
-	*arg_cnt = t->ents[id].arg_cnt;
+	*argv = t->ents[id].args->argv;
+	*arg_cnt = t->ents[id].args->arg_cnt;
 	return 0;
 }
 
 /* ---- probe table -------------------------------------------------------------------------- */
 
 struct probe_ent {
-	char *path, *provider, *name;
+	const char *path, *provider, *name; /* in strs */
 	int arg_cnt;
 	__u64 hash;
 	__u32 next;
@@ -442,6 +499,7 @@ struct probe_ent {
 struct usdti_probe_table {
 	struct probe_ent *ents;
 	size_t cnt, cap;
+	struct usdti_arena *strs; /* the entries' strings: ids live as long as the table */
 	__u32 *buckets;
 	size_t bucket_cnt;
 };
@@ -461,19 +519,11 @@ struct usdti_probe_table *usdti_probe_table_new(void)
 	return t;
 }
 
-static void probe_ent_free(struct probe_ent *e)
-{
-	free(e->path);
-	free(e->provider);
-	free(e->name);
-}
-
 void usdti_probe_table_free(struct usdti_probe_table *t)
 {
 	if (!t)
 		return;
-	for (size_t i = 0; i < t->cnt; i++)
-		probe_ent_free(&t->ents[i]);
+	usdti_arena_free(t->strs);
 	free(t->ents);
 	free(t->buckets);
 	free(t);
@@ -507,9 +557,23 @@ static int probe_rehash(struct usdti_probe_table *t)
 	return 0;
 }
 
+/* s in the table's arena, or prev when equal: a file's probes share its path, mostly a provider */
+static const char *probe_str(struct usdti_probe_table *t, const char *s, const char *prev)
+{
+	size_t n;
+	char *copy;
+
+	if (prev && !strcmp(prev, s))
+		return prev;
+	n = strlen(s) + 1;
+	copy = usdti_arena_alloc(&t->strs, n);
+	return copy ? memcpy(copy, s, n) : NULL;
+}
+
 static int probe_add(struct usdti_probe_table *t, const char *path, const char *provider,
 		     const char *name, int arg_cnt, __u64 hash)
 {
+	const struct probe_ent *prev;
 	struct probe_ent *e;
 	int err = probe_rehash(t);
 
@@ -517,14 +581,13 @@ static int probe_add(struct usdti_probe_table *t, const char *path, const char *
 		return err;
 	if (usdti_ensure_mem((void **)&t->ents, &t->cap, sizeof(*t->ents), t->cnt + 1, 16))
 		return -ENOMEM;
+	prev = t->cnt ? &t->ents[t->cnt - 1] : NULL;
 	e = &t->ents[t->cnt];
-	e->path = strdup(path);
-	e->provider = strdup(provider);
-	e->name = strdup(name);
-	if (!e->path || !e->provider || !e->name) {
-		probe_ent_free(e);
+	e->path = probe_str(t, path, prev ? prev->path : NULL);
+	e->provider = probe_str(t, provider, prev ? prev->provider : NULL);
+	e->name = probe_str(t, name, NULL);
+	if (!e->path || !e->provider || !e->name)
 		return -ENOMEM;
-	}
 	e->arg_cnt = arg_cnt;
 	e->hash = hash;
 	e->next = t->buckets[hash & (t->bucket_cnt - 1)];
