@@ -35,6 +35,24 @@ enum usdti_role {
 };
 
 extern const char usdti_float_reason[];
+
+/* r is the general register canon at pt_regs offset off, width bytes wide; true. */
+static inline bool usdti_reg_gpr(struct usdti_reg *r, const char *canon, int off, int width)
+{
+	r->canon = canon;
+	r->off = off;
+	r->width = width;
+	return true;
+}
+
+/* r is a floating-point register, which struct pt_regs does not hold; true. */
+static inline bool usdti_reg_float(struct usdti_reg *r)
+{
+	r->reason = usdti_float_reason;
+	r->is_float = true;
+	return true;
+}
+
 /* "r0".."r31": the canonical names of numbered registers (arm, s390, ppc, loongarch). */
 extern const char *const usdti_r_names[32];
 

@@ -48,17 +48,12 @@ static bool arm_reg(const char *tok, size_t len, struct usdti_reg *r)
 		return false;
 	n = arm_num(name, len);
 	if (n >= 0) {
-		r->canon = usdti_r_names[n];
-		r->off = arm_off(n);
-		r->width = 4;
-		return true;
+		return usdti_reg_gpr(r, usdti_r_names[n], arm_off(n), 4);
 	}
 	/* VFP/NEON: s0-s31, d0-d31, q0-q15 */
 	if (!strchr("sdq", name[0]) || usdti_reg_num(name + 1, len - 1, 31) < 0)
 		return false;
-	r->reason = usdti_float_reason;
-	r->is_float = true;
-	return true;
+	return usdti_reg_float(r);
 }
 
 static int arm_parse(const char *op, struct usdt_arg *arg, char *buf, size_t sz)

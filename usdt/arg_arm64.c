@@ -24,10 +24,7 @@ static bool a64_reg(const char *tok, size_t len, struct usdti_reg *r)
 	if (!usdti_lower(tok, len, name, sizeof(name)))
 		return false;
 	if (!strcmp(name, "sp") || !strcmp(name, "wsp")) {
-		r->canon = "sp";
-		r->off = SP_OFF;
-		r->width = name[0] == 'w' ? 4 : 8;
-		return true;
+		return usdti_reg_gpr(r, "sp", SP_OFF, name[0] == 'w' ? 4 : 8);
 	}
 	if (name[0] == 'x' || name[0] == 'w')
 		n = usdti_reg_num(name + 1, len - 1, 30);
@@ -36,17 +33,12 @@ static bool a64_reg(const char *tok, size_t len, struct usdti_reg *r)
 	else if (!strcmp(name, "lr"))
 		n = 30;
 	if (n >= 0) {
-		r->canon = x_names[n];
-		r->off = n * 8;
-		r->width = name[0] == 'w' ? 4 : 8;
-		return true;
+		return usdti_reg_gpr(r, x_names[n], n * 8, name[0] == 'w' ? 4 : 8);
 	}
 	/* b, h, s, d, q, v: the SIMD and floating-point registers */
 	if (!strchr("bhsdqv", name[0]) || usdti_reg_num(name + 1, len - 1, 31) < 0)
 		return false;
-	r->reason = usdti_float_reason;
-	r->is_float = true;
-	return true;
+	return usdti_reg_float(r);
 }
 
 static int a64_parse(const char *op, struct usdt_arg *arg, char *buf, size_t sz)

@@ -68,16 +68,11 @@ static bool la_reg(const char *tok, size_t len, struct usdti_reg *r)
 	len -= skip;
 	n = la_num(name, len);
 	if (n >= 0) {
-		r->canon = usdti_r_names[n];
-		r->off = n * 8;
-		r->width = 8;
-		return true;
+		return usdti_reg_gpr(r, usdti_r_names[n], n * 8, 8);
 	}
 	if (!is_float_reg(name, len))
 		return false;
-	r->reason = usdti_float_reason;
-	r->is_float = true;
-	return true;
+	return usdti_reg_float(r);
 }
 
 static int la_parse(const char *op, struct usdt_arg *arg, char *buf, size_t sz)

@@ -32,18 +32,13 @@ static bool ppc_reg(const char *tok, size_t len, struct usdti_reg *r, bool is64)
 	len -= skip;
 	n = usdti_reg_num(name + (name[0] == 'r'), len - (name[0] == 'r'), 31);
 	if (n >= 0) {
-		r->canon = usdti_r_names[n];
-		r->off = gpr_off(n, is64);
-		r->width = is64 ? 8 : 4;
-		return true;
+		return usdti_reg_gpr(r, usdti_r_names[n], gpr_off(n, is64), is64 ? 8 : 4);
 	}
 	/* fN, vN, vsN: floating-point and vector registers */
 	skip = !strncmp(name, "vs", 2) ? 2 : 1;
 	if ((name[0] != 'f' && name[0] != 'v') || usdti_reg_num(name + skip, len - skip, 63) < 0)
 		return false;
-	r->reason = usdti_float_reason;
-	r->is_float = true;
-	return true;
+	return usdti_reg_float(r);
 }
 
 static bool ppc64_reg(const char *tok, size_t len, struct usdti_reg *r)

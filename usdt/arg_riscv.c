@@ -51,10 +51,7 @@ static bool rv_reg(const char *tok, size_t len, struct usdti_reg *r)
 		return false;
 	n = abi_num(name, len);
 	if (n > 0) {
-		r->canon = abi_names[n];
-		r->off = n * 8;
-		r->width = 8;
-		return true;
+		return usdti_reg_gpr(r, abi_names[n], n * 8, 8);
 	}
 	if (n == 0) {
 		r->reason = "zero register (not in pt_regs)";
@@ -62,9 +59,7 @@ static bool rv_reg(const char *tok, size_t len, struct usdti_reg *r)
 	}
 	if (!is_float_reg(name, len))
 		return false;
-	r->reason = usdti_float_reason;
-	r->is_float = true;
-	return true;
+	return usdti_reg_float(r);
 }
 
 static int rv_parse(const char *op, struct usdt_arg *arg, char *buf, size_t sz)

@@ -24,16 +24,11 @@ static bool s390_reg(const char *tok, size_t len, struct usdti_reg *r)
 	if (n < 0)
 		return false;
 	if (name[0] == 'r') {
-		r->canon = usdti_r_names[n];
-		r->off = GPRS_OFF + n * 8;
-		r->width = 8;
-		return true;
+		return usdti_reg_gpr(r, usdti_r_names[n], GPRS_OFF + n * 8, 8);
 	}
 	if (name[0] != 'f' && name[0] != 'v')
 		return false;
-	r->reason = usdti_float_reason;
-	r->is_float = true;
-	return true;
+	return usdti_reg_float(r);
 }
 
 static int s390_parse(const char *op, struct usdt_arg *arg, char *buf, size_t sz)

@@ -56,9 +56,7 @@ static bool float_reg(const char *name, struct usdti_reg *r)
 
 	if (!sse && strcmp(name, "st"))
 		return false;
-	r->reason = usdti_float_reason;
-	r->is_float = true;
-	return true;
+	return usdti_reg_float(r);
 }
 
 static bool x86_reg(const char *tok, size_t len, struct usdti_reg *r, bool is64)
@@ -81,18 +79,12 @@ static bool x86_reg(const char *tok, size_t len, struct usdti_reg *r, bool is64)
 				continue;
 			if (!is64 && w == 3 && i >= REX_ROWS)
 				return false;
-			r->canon = g->names[is64 ? 0 : 1];
-			r->width = 8 >> w;
-			r->off = gpr_off(g, is64);
-			return true;
+			return usdti_reg_gpr(r, g->names[is64 ? 0 : 1], gpr_off(g, is64), 8 >> w);
 		}
 	}
 	for (i = 0; i < ARRAY_SIZE(high_bytes); i++) {
 		if (!strcmp(high_bytes[i], name)) {
-			r->canon = high_bytes[i];
-			r->width = 1;
-			r->off = gpr_off(&gprs[i], is64) + 1;
-			return true;
+			return usdti_reg_gpr(r, high_bytes[i], gpr_off(&gprs[i], is64) + 1, 1);
 		}
 	}
 	return float_reg(name, r);
