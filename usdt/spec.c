@@ -164,14 +164,19 @@ static __u64 hash_spec(const struct usdt_fetch_spec *spec)
 	return h;
 }
 
-static size_t bucket_cnt_for(size_t entries)
-{
-	size_t n = MIN_BUCKETS;
+/* ---- chained hash index: both tables' entries link by index, never by pointer ------------ */
 
-	while (n < entries * 2)
-		n <<= 1;
-	return n;
-}
+/* An entry's place in a chain: the first member of every indexed entry. */
+struct chain_link {
+	__u64 hash;
+	__u32 next; /* the next entry of the chain, NO_ID at its end */
+};
+
+struct chain_index {
+	__u32 *buckets; /* heads, NO_ID when empty */
+	size_t cnt;	/* a power of two, at least twice the entries */
+	size_t stride;	/* bytes from one entry to the next */
+};
 
 static __u32 *buckets_new(size_t cnt)
 {
@@ -180,6 +185,71 @@ static __u32 *buckets_new(size_t cnt)
 	if (b)
 		memset(b, 0xff, cnt * sizeof(*b)); /* NO_ID */
 	return b;
+}
+
+static int chain_init(struct chain_index *x, size_t stride)
+{
+	x->cnt = MIN_BUCKETS;
+	x->stride = stride;
+	x->buckets = buckets_new(x->cnt);
+	return x->buckets ? 0 : -ENOMEM;
+}
+
+static struct chain_link *chain_at(const struct chain_index *x, void *ents, __u32 i)
+{
+	return (struct chain_link *)((char *)ents + (size_t)i * x->stride);
+}
+
+/* The head of hash's chain: walk it through the entries' link.next. */
+static __u32 *chain_head(const struct chain_index *x, __u64 hash)
+{
+	return &x->buckets[hash & (x->cnt - 1)];
+}
+
+static void chain_add(struct chain_index *x, void *ents, __u32 i)
+{
+	struct chain_link *l = chain_at(x, ents, i);
+	__u32 *head = chain_head(x, l->hash);
+
+	l->next = *head;
+	*head = i;
+}
+
+static void chain_del(struct chain_index *x, void *ents, __u32 i)
+{
+	__u32 *p = chain_head(x, chain_at(x, ents, i)->hash);
+
+	while (*p != i)
+		p = &chain_at(x, ents, *p)->next;
+	*p = chain_at(x, ents, i)->next;
+}
+
+/*
+ * Room for want entries: when the buckets must grow, entries 0..n-1 that are linked (live,
+ * when given) are linked again into twice as many.
+ */
+static int chain_grow(struct chain_index *x, void *ents, size_t n, size_t want,
+		      bool (*live)(const void *ent))
+{
+	size_t cnt = x->cnt;
+	__u32 *old = x->buckets;
+
+	while (cnt < want * 2)
+		cnt <<= 1;
+	if (cnt == x->cnt)
+		return 0;
+	x->buckets = buckets_new(cnt);
+	if (!x->buckets) {
+		x->buckets = old;
+		return -ENOMEM;
+	}
+	x->cnt = cnt;
+	free(old);
+	for (size_t i = 0; i < n; i++) {
+		if (!live || live(chain_at(x, ents, i)))
+			chain_add(x, ents, i);
+	}
+	return 0;
 }
 
 /* ---- spec table --------------------------------------------------------------------------- */
@@ -196,8 +266,7 @@ struct args_copy {
 };
 
 struct spec_ent {
-	__u64 hash;
-	__u32 next; /* bucket chain while in use, free list after */
+	struct chain_link link; /* link.next: the free list once released */
 	__u32 refcnt;
 	struct args_copy *args;
 };
@@ -214,8 +283,7 @@ struct usdti_spec_table {
 	size_t ent_cnt;		     /* ids handed out at least once */
 	struct args_copy *last_args; /* the last copy made: the next spec's, often */
 	size_t max, live;
-	__u32 *buckets;
-	size_t bucket_cnt;
+	struct chain_index index;
 	__u32 free_head;
 };
 
@@ -313,10 +381,8 @@ struct usdti_spec_table *usdti_spec_table_new(size_t max_specs)
 		return NULL;
 	t->max = max_specs;
 	t->free_head = NO_ID;
-	t->bucket_cnt = MIN_BUCKETS;
-	t->buckets = buckets_new(t->bucket_cnt);
 	t->ents = malloc(max_specs * sizeof(*t->ents));
-	if (!t->buckets || !t->ents) {
+	if (chain_init(&t->index, sizeof(*t->ents)) || !t->ents) {
 		usdti_spec_table_free(t);
 		return NULL;
 	}
@@ -334,39 +400,20 @@ void usdti_spec_table_free(struct usdti_spec_table *t)
 	if (t->specs)
 		munmap(t->specs, t->specs_sz);
 	free(t->ents);
-	free(t->buckets);
+	free(t->index.buckets);
 	free(t);
 }
 
-static int spec_rehash(struct usdti_spec_table *t, size_t want)
+static bool spec_live(const void *ent)
 {
-	size_t cnt = bucket_cnt_for(want);
-	__u32 *b;
-
-	if (cnt <= t->bucket_cnt)
-		return 0;
-	b = buckets_new(cnt);
-	if (!b)
-		return -ENOMEM;
-	for (size_t i = 0; i < t->ent_cnt; i++) {
-		struct spec_ent *e = &t->ents[i];
-
-		if (!e->refcnt)
-			continue;
-		e->next = b[e->hash & (cnt - 1)];
-		b[e->hash & (cnt - 1)] = i;
-	}
-	free(t->buckets);
-	t->buckets = b;
-	t->bucket_cnt = cnt;
-	return 0;
+	return ((const struct spec_ent *)ent)->refcnt;
 }
 
 static __u32 spec_find(const struct usdti_spec_table *t, const struct usdt_fetch_spec *spec,
 		       __u64 hash)
 {
-	for (__u32 i = t->buckets[hash & (t->bucket_cnt - 1)]; i != NO_ID; i = t->ents[i].next) {
-		if (t->ents[i].hash == hash && !memcmp(&t->specs[i], spec, sizeof(*spec)))
+	for (__u32 i = *chain_head(&t->index, hash); i != NO_ID; i = t->ents[i].link.next) {
+		if (t->ents[i].link.hash == hash && !memcmp(&t->specs[i], spec, sizeof(*spec)))
 			return i;
 	}
 	return NO_ID;
@@ -377,7 +424,7 @@ static int spec_alloc(struct usdti_spec_table *t, __u32 *id)
 {
 	if (t->free_head != NO_ID) {
 		*id = t->free_head;
-		t->free_head = t->ents[*id].next;
+		t->free_head = t->ents[*id].link.next;
 		return 0;
 	}
 	if (t->ent_cnt >= t->max) {
@@ -398,7 +445,7 @@ static void spec_release(struct usdti_spec_table *t, __u32 id)
 		args_put(t, e->args);
 	e->args = NULL;
 	e->refcnt = 0;
-	e->next = t->free_head;
+	e->link.next = t->free_head;
 	t->free_head = id;
 }
 
@@ -415,22 +462,21 @@ int usdti_spec_get(struct usdti_spec_table *t, const struct usdt_fetch_spec *spe
 		*id = i;
 		return 0;
 	}
-	err = spec_rehash(t, t->live + 1);
+	err = chain_grow(&t->index, t->ents, t->ent_cnt, t->live + 1, spec_live);
 	if (!err)
 		err = spec_alloc(t, &i);
 	if (err)
 		return err;
 	e = &t->ents[i];
 	t->specs[i] = *spec;
-	e->hash = hash;
+	e->link.hash = hash;
 	e->refcnt = 1;
 	e->args = args_get(t, argv, arg_cnt);
 	if (!e->args) {
 		spec_release(t, i);
 		return -ENOMEM;
 	}
-	e->next = t->buckets[hash & (t->bucket_cnt - 1)];
-	t->buckets[hash & (t->bucket_cnt - 1)] = i;
+	chain_add(&t->index, t->ents, i);
 	t->live++;
 	*id = i;
 	return 0;
@@ -462,17 +508,9 @@ __u32 usdti_spec_probe_id(const struct usdti_spec_table *t, __u32 id)
 
 void usdti_spec_put(struct usdti_spec_table *t, __u32 id)
 {
-	struct spec_ent *e;
-	__u32 *p;
-
-	if (id >= t->ent_cnt || !t->ents[id].refcnt)
+	if (id >= t->ent_cnt || !t->ents[id].refcnt || --t->ents[id].refcnt)
 		return;
-	e = &t->ents[id];
-	if (--e->refcnt)
-		return;
-	for (p = &t->buckets[e->hash & (t->bucket_cnt - 1)]; *p != id; p = &t->ents[*p].next)
-		;
-	*p = e->next;
+	chain_del(&t->index, t->ents, id);
 	t->live--;
 	spec_release(t, id);
 }
@@ -490,18 +528,16 @@ int usdti_spec_args(const struct usdti_spec_table *t, __u32 id, const struct usd
 /* ---- probe table -------------------------------------------------------------------------- */
 
 struct probe_ent {
+	struct chain_link link;
 	const char *path, *provider, *name; /* in strs */
 	int arg_cnt;
-	__u64 hash;
-	__u32 next;
 };
 
 struct usdti_probe_table {
 	struct probe_ent *ents;
 	size_t cnt, cap;
 	struct usdti_arena *strs; /* the entries' strings: ids live as long as the table */
-	__u32 *buckets;
-	size_t bucket_cnt;
+	struct chain_index index;
 };
 
 struct usdti_probe_table *usdti_probe_table_new(void)
@@ -510,9 +546,7 @@ struct usdti_probe_table *usdti_probe_table_new(void)
 
 	if (!t)
 		return NULL;
-	t->bucket_cnt = MIN_BUCKETS;
-	t->buckets = buckets_new(t->bucket_cnt);
-	if (!t->buckets) {
+	if (chain_init(&t->index, sizeof(*t->ents))) {
 		free(t);
 		return NULL;
 	}
@@ -525,7 +559,7 @@ void usdti_probe_table_free(struct usdti_probe_table *t)
 		return;
 	usdti_arena_free(t->strs);
 	free(t->ents);
-	free(t->buckets);
+	free(t->index.buckets);
 	free(t);
 }
 
@@ -535,26 +569,6 @@ static __u64 probe_hash(const char *path, const char *provider, const char *name
 
 	h = usdti_fnv1a_str(h, provider);
 	return usdti_fnv1a_str(h, name);
-}
-
-static int probe_rehash(struct usdti_probe_table *t)
-{
-	size_t cnt = bucket_cnt_for(t->cnt + 1);
-	__u32 *b;
-
-	if (cnt <= t->bucket_cnt)
-		return 0;
-	b = buckets_new(cnt);
-	if (!b)
-		return -ENOMEM;
-	for (size_t i = 0; i < t->cnt; i++) {
-		t->ents[i].next = b[t->ents[i].hash & (cnt - 1)];
-		b[t->ents[i].hash & (cnt - 1)] = i;
-	}
-	free(t->buckets);
-	t->buckets = b;
-	t->bucket_cnt = cnt;
-	return 0;
 }
 
 /* s in the table's arena, or prev when equal: a file's probes share its path, mostly a provider */
@@ -575,7 +589,7 @@ static int probe_add(struct usdti_probe_table *t, const char *path, const char *
 {
 	const struct probe_ent *prev;
 	struct probe_ent *e;
-	int err = probe_rehash(t);
+	int err = chain_grow(&t->index, t->ents, t->cnt, t->cnt + 1, NULL);
 
 	if (err)
 		return err;
@@ -589,9 +603,8 @@ static int probe_add(struct usdti_probe_table *t, const char *path, const char *
 	if (!e->path || !e->provider || !e->name)
 		return -ENOMEM;
 	e->arg_cnt = arg_cnt;
-	e->hash = hash;
-	e->next = t->buckets[hash & (t->bucket_cnt - 1)];
-	t->buckets[hash & (t->bucket_cnt - 1)] = t->cnt++;
+	e->link.hash = hash;
+	chain_add(&t->index, t->ents, t->cnt++);
 	return 0;
 }
 
@@ -601,11 +614,11 @@ int usdti_probe_id(struct usdti_probe_table *t, const char *path, const char *pr
 	__u64 hash = probe_hash(path, provider, name);
 	int err;
 
-	for (__u32 i = t->buckets[hash & (t->bucket_cnt - 1)]; i != NO_ID; i = t->ents[i].next) {
+	for (__u32 i = *chain_head(&t->index, hash); i != NO_ID; i = t->ents[i].link.next) {
 		const struct probe_ent *e = &t->ents[i];
 
-		if (e->hash == hash && !strcmp(e->name, name) && !strcmp(e->provider, provider) &&
-		    !strcmp(e->path, path)) {
+		if (e->link.hash == hash && !strcmp(e->name, name) &&
+		    !strcmp(e->provider, provider) && !strcmp(e->path, path)) {
 			*id = i;
 			return 0;
 		}
