@@ -66,6 +66,7 @@ mkelf() {
 	[[ ${lines[1]} =~ ^$f\ \ p:b\ +sites=2\ \ semaphore\ \ args=0$ ]]
 	[[ ${lines[2]} =~ ^$f\ \ p:c\ +sites=1\ \ -\ +\ args=1$ ]]
 	run "$USDTCTL" list --json "$f"
+	[ "$status" -eq 0 ]
 	[ "$(echo "$output" | jq -r '.name + " " + ([.sites[].address] | join(","))')" = \
 		"$(printf 'a 0x401010,0x401030\nb 0x401020,0x401050\nc 0x401040')" ]
 }
@@ -100,6 +101,7 @@ mkelf() {
 	[ "$status" -eq 0 ]
 	[ "$output" = "$PYTHON_SDT  python:function__entry  sites=1  semaphore  args=3" ]
 	run "$USDTCTL" list "$PYTHON_SDT" 'python:function__*'
+	[ "$status" -eq 0 ]
 	[ "$(echo "$output" | awk '{ print $2 }' | xargs)" = \
 		"python:function__entry python:function__return" ]
 	run "$USDTCTL" list "usdt:$PYTHON_SDT:python:gc__start"
@@ -147,6 +149,7 @@ mkelf() {
 	[ "${lines[3]}" = "        arg1: 8 unsigned bytes in %rbx" ]
 	[ "${lines[4]}" = "        arg2: 8 unsigned bytes in %r15" ]
 	run "$USDTCTL" list -v "$PYTHON_SDT" 'python:gc__start'
+	[ "$status" -eq 0 ]
 	[[ $output == *"arg1: 4 signed bytes at 112(%rsp)"* ]]
 	# the global -v means the same
 	local global
@@ -154,6 +157,7 @@ mkelf() {
 	[[ $global == *"    site 1: address "* ]]
 	[ "$global" = "$("$USDTCTL" list --verbose "$PYTHON_SDT")" ]
 	run "$USDTCTL" list -v "$LIBSTDCXX"
+	[ "$status" -eq 0 ]
 	[ "$(echo "$output" | grep -c '^    site ')" -eq 3 ]
 	[ "$(echo "$output" | grep -c '^        arg[0-9]*: 8 unsigned bytes ')" -eq 6 ]
 }
@@ -190,6 +194,7 @@ all(.sites[];
 		[ "$("$USDTCTL" -j list "$f")" = "$output" ]
 	done
 	run "$USDTCTL" list --json "$PYTHON_SDT" 'python:function__entry'
+	[ "$status" -eq 0 ]
 	[ "$(echo "$output" | jq -c '.sites[0].arguments')" = \
 		'[{"size":8,"kind":"reg","reg":"rbp"},{"size":8,"kind":"reg","reg":"r12"},{"size":-4,"kind":"reg","reg":"rax"}]' ]
 }
@@ -239,9 +244,11 @@ all(.sites[];
 	done
 	f=$(mkelf a64.elf -m aarch64 -p 'p:n:0x401010:0:-4@x0 8@[sp, 16]')
 	run "$USDTCTL" list --json "$f"
+	[ "$status" -eq 0 ]
 	[ "$(echo "$output" | jq -c '.sites[0].arguments')" = \
 		'[{"size":-4,"kind":"reg","reg":"x0"},{"size":8,"kind":"mem","base":"sp","offset":16}]' ]
 	run "$USDTCTL" list "$f"
+	[ "$status" -eq 0 ]
 	[[ $output =~ ^$f\ \ p:n\ \ sites=1\ \ -\ +args=2$ ]]
 }
 
@@ -266,6 +273,7 @@ all(.sites[];
 	[ "$status" -eq 0 ]
 	[ "$(echo "$output" | jq -r '.path + " " + .name')" = "$main call" ]
 	run "$USDTCTL" list -p "$BG_PID" 'testlib:guarded'
+	[ "$status" -eq 0 ]
 	[ "$(echo "$output" | awk '{ print $1 }')" = "$lib" ]
 	run "$USDTCTL" list -p "$BG_PID" libnosuch.so.1
 	[ "$status" -eq 1 ]
@@ -370,6 +378,7 @@ all(.sites[];
 	[ "${#lines[@]}" -eq 5000 ]
 	[[ ${lines[0]} =~ \ bench:probe0\ +sites=10\ \  ]]
 	run "$USDTCTL" list --json "$f" 'bench:probe1'
+	[ "$status" -eq 0 ]
 	[ "$(echo "$output" | jq '.sites | length')" -eq 10 ]
 }
 
