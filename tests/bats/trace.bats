@@ -282,6 +282,8 @@ same() {
 	# the reader stalls while the command fires: the pipe, then the ring buffer, fill up
 	timeout 120 "$USDTCTL" trace --json -c "$TT ticks $n" 'trace:tick' 2>"$err" |
 		(sleep 5; cat) >"$out"
+	# the pipeline's status is the reader's: usdtctl's own must be 0 too
+	[ "${PIPESTATUS[0]}" -eq 0 ]
 	local events lost
 	events=$(tail -1 "$out" | jq .summary.events)
 	lost=$(tail -1 "$out" | jq .summary.lost)
@@ -303,9 +305,11 @@ same() {
 	grep -E "^usdtctl: warning: $cat:3: not a catalog entry" <<<"$stderr"
 	run --separate-stderr env USDTCTL_CATALOG="$cat" timeout 30 "$USDTCTL" trace \
 		-c "$TT 1 >/dev/null" 'trace:text(int,int)'
+	[ "$status" -eq 0 ]
 	[[ $(events <(echo "$output")) =~ ^trace:text\ [0-9]+\ 9$ ]]
 	# the installed catalog is on the search path, after the user's files
 	run env USDTCTL_CATALOG="$cat" "$USDTCTL" trace --help
+	[ "$status" -eq 0 ]
 	grep -F "    $cat" <<<"$output"
 	grep -E '/share/usdtctl/probes.catalog' <<<"$output"
 }
