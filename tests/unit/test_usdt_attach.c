@@ -591,7 +591,7 @@ static void test_lib_pid_filter(void)
 static void test_proc_root(void)
 {
 	char path[PATH_MAX + 32], real[PATH_MAX];
-	struct usdt_probe_info info;
+	struct usdt_probe_info info = {0};
 	struct usdt_link *link;
 	struct tracer t;
 	struct proc p;
@@ -609,8 +609,9 @@ static void test_proc_root(void)
 	CHECK(proc_cmd(&p, "fire", &r));
 	tracer_collect(&t);
 	CHECK_INT(check_hits(&t, &r, p.pid, "args:ints*", 0), 2);
-	if (t.cnt && !usdt_manager__probe_info(t.man, t.ev[0].probe_id, &info))
-		CHECK_STR(info.path, path);
+	/* the probe is named by the path it was attached through */
+	CHECK_INT(t.cnt ? usdt_manager__probe_info(t.man, t.ev[0].probe_id, &info) : -ENOENT, 0);
+	CHECK_STR(info.path, path);
 	usdt_link__destroy(link);
 	proc_stop(&p);
 	tracer_close(&t);
