@@ -328,6 +328,7 @@ static void test_memory_bound(void)
 
 int main(void)
 {
+	alarm(110); /* bounds the mkelf runs and measuring children it waits for */
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_hostile_elf.XXXXXX");
 	if (!mkdtemp(tmpdir)) {
 		perror("mkdtemp");
