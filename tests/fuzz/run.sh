@@ -113,6 +113,11 @@ for t in note args; do
 		grep -E 'ERROR|runtime error|broken invariant|SUMMARY' "$log" | head -20 >&2
 		echo "keep it: cp $art/<file> tests/fuzz/regressions/$t/" >&2
 		status=1
+	elif [ "${runs:-0}" -eq 0 ]; then
+		# a fuzzer that ran nothing found nothing: not a pass
+		echo "fuzz_$t: no executions reported; log $log" >&2
+		rmdir "$art"
+		status=1
 	else
 		rmdir "$art"
 	fi
