@@ -130,6 +130,34 @@ for s in sorted(sites, key=lambda s: order[(s["provider"], s["name"])]):  # stab
 EOF
 }
 
+# readelf_list FILE [PATTERN]: what `usdtctl list FILE [PATTERN]` prints, from readelf_sites, with
+# runs of spaces squeezed to one (compare with `squeeze`): one line a probe, in the order of first
+# appearance; PATTERN a glob over provider:name, a provider alone standing for provider:*.
+readelf_list() {
+	readelf_sites "$1" | "$PY" -c '
+import fnmatch, json, sys
+path, pat = sys.argv[1], sys.argv[2]
+if ":" not in pat:
+	pat += ":*"
+probes = {}
+for line in sys.stdin:
+	s = json.loads(line)
+	probes.setdefault(s["provider"] + ":" + s["name"], []).append(s)
+for key, sites in probes.items():
+	if not fnmatch.fnmatchcase(key, pat):
+		continue
+	n = [len(s["args"].split()) for s in sites]
+	args = str(min(n)) if min(n) == max(n) else "%d-%d" % (min(n), max(n))
+	sema = "semaphore" if any(s["semaphore"] for s in sites) else "-"
+	print(path, key, "sites=%d" % len(sites), sema, "args=" + args)
+' "$1" "${2:-*}"
+}
+
+# squeeze: stdin with runs of spaces squeezed to one (the padding of list's columns)
+squeeze() {
+	tr -s ' '
+}
+
 # usdtctl_sites ARGS...: `usdtctl list --json ARGS` flattened like readelf_sites.
 usdtctl_sites() {
 	"$USDTCTL" list --json "$@" | jq -c '. as $p | .sites[] |

@@ -39,20 +39,15 @@ mkelf() {
 @test "text: one aligned line per probe with sites, semaphore and argument count" {
 	run "$USDTCTL" list "$PYTHON_SDT"
 	[ "$status" -eq 0 ]
-	# one line per distinct probe, in note order
-	[ "${#lines[@]}" -eq "$(readelf_sites "$PYTHON_SDT" | jq -r '.provider+":"+.name' | uniq | wc -l)" ]
-	[[ ${lines[0]} == "$PYTHON_SDT  python:audit "* ]]
-	echo "$output" | awk -v p="$PYTHON_SDT" '
-		$1 != p || NF != 5 { exit 1 }
-		$2 == "python:function__entry" { ok = $3 == "sites=1" && $4 == "semaphore" && $5 == "args=3" }
-		$2 == "python:gc__start" { gc = $5 == "args=1" }
-		END { exit !(ok && gc) }'
+	# one line per distinct probe, in note order, as readelf counts sites, semaphores and args
+	[ "${#lines[@]}" -gt 1 ]
+	[ "$(squeeze <<<"$output")" = "$(readelf_list "$PYTHON_SDT")" ]
 	# columns line up: every "sites=" starts at the same column
 	[ "$(echo "$output" | awk '{ print index($0, "sites=") }' | sort -u | wc -l)" -eq 1 ]
 	run "$USDTCTL" list "$LIBSTDCXX"
 	[ "$status" -eq 0 ]
-	[ "${#lines[@]}" -eq 3 ]
-	echo "$output" | awk '$4 != "-" || $3 != "sites=1" || $5 != "args=2" { exit 1 }'
+	[ "${#lines[@]}" -gt 0 ]
+	[ "$(squeeze <<<"$output")" = "$(readelf_list "$LIBSTDCXX")" ]
 }
 
 @test "sites are grouped by probe in order of first appearance, sites in note order" {
@@ -91,26 +86,33 @@ mkelf() {
 }
 
 @test "patterns: provider only, globs, usdt:PATH:provider:name" {
+	# expected lines from readelf: note order, site counts and argument strings differ by build
 	run "$USDTCTL" list "$LIBSTDCXX" libstdcxx
 	[ "$status" -eq 0 ]
-	[ "${#lines[@]}" -eq 3 ]
+	[ "$(squeeze <<<"$output")" = "$(readelf_list "$LIBSTDCXX" libstdcxx)" ]
 	run "$USDTCTL" list "$LIBSTDCXX" 'libstdcxx:*throw'
 	[ "$status" -eq 0 ]
 	[ "$(echo "$output" | awk '{ print $2 }' | sort | xargs)" = "libstdcxx:rethrow libstdcxx:throw" ]
+	[ "$(squeeze <<<"$output")" = "$(readelf_list "$LIBSTDCXX" 'libstdcxx:*throw')" ]
 	run "$USDTCTL" list "$PYTHON_SDT" "$LIBSTDCXX" '*:*entry'
 	[ "$status" -eq 0 ]
-	[ "$output" = "$PYTHON_SDT  python:function__entry  sites=1  semaphore  args=3" ]
+	[ "$(squeeze <<<"$output")" = "$(readelf_list "$PYTHON_SDT" '*:*entry')" ]
+	[[ $output == "$PYTHON_SDT  python:function__entry "* ]]
 	run "$USDTCTL" list "$PYTHON_SDT" 'python:function__*'
 	[ "$status" -eq 0 ]
-	[ "$(echo "$output" | awk '{ print $2 }' | xargs)" = \
+	[ "$(echo "$output" | awk '{ print $2 }' | sort | xargs)" = \
 		"python:function__entry python:function__return" ]
+	[ "$(squeeze <<<"$output")" = "$(readelf_list "$PYTHON_SDT" 'python:function__*')" ]
 	run "$USDTCTL" list "usdt:$PYTHON_SDT:python:gc__start"
 	[ "$status" -eq 0 ]
-	[ "$output" = "$PYTHON_SDT  python:gc__start  sites=1  semaphore  args=1" ]
+	[ "$(squeeze <<<"$output")" = "$(readelf_list "$PYTHON_SDT" python:gc__start)" ]
+	[[ $output == "$PYTHON_SDT  python:gc__start "* ]]
 	# a bare PATH, a glob name, and the short form usdt:PATH:name (any provider)
 	PATH=/usr/bin:/bin run "$USDTCTL" list 'usdt:python3.11:python:gc__*'
 	[ "$status" -eq 0 ]
-	[ "$(echo "$output" | awk '{ print $2 }' | xargs)" = "python:gc__start python:gc__done" ]
+	[ "$(echo "$output" | awk '{ print $2 }' | sort | xargs)" = "python:gc__done python:gc__start" ]
+	[ "$(squeeze <<<"$output" | cut -d' ' -f2-)" = \
+		"$(readelf_list "$PYTHON_SDT" 'python:gc__*' | cut -d' ' -f2-)" ]
 	run "$USDTCTL" list "usdt:$LIBSTDCXX:catch"
 	[ "$status" -eq 0 ]
 	[ "$(echo "$output" | awk '{ print $2 }')" = "libstdcxx:catch" ]
@@ -140,17 +142,22 @@ mkelf() {
 @test "-v shows every site, its offsets and each argument in words" {
 	run "$USDTCTL" list -v "$PYTHON_SDT" 'python:audit'
 	[ "$status" -eq 0 ]
-	[[ ${lines[0]} == "$PYTHON_SDT  python:audit  sites=1  semaphore  args=2" ]]
+	[ "$(squeeze <<<"${lines[0]}")" = "$(readelf_list "$PYTHON_SDT" python:audit)" ]
+	# every site: its addresses, readelf's argument string, and one line per argument that
+	# starts with the size and sign that string gives it (the words per shape: fixtures' tests)
 	local want
-	want=$(readelf_sites "$PYTHON_SDT" | jq -r 'select(.name == "audit") |
-		"    site 1: address \(.address), file offset \(.file_offset), semaphore \(.semaphore) (file offset \(.semaphore_offset))"')
-	[ "${lines[1]}" = "$want" ]
-	[ "${lines[2]}" = "        args: 8@%rbx 8@%r15" ]
-	[ "${lines[3]}" = "        arg1: 8 unsigned bytes in %rbx" ]
-	[ "${lines[4]}" = "        arg2: 8 unsigned bytes in %r15" ]
+	want=$(readelf_sites "$PYTHON_SDT" | jq -rs '[.[] | select(.name == "audit")] | to_entries[] |
+		.key as $k | .value |
+		"    site \($k + 1): address \(.address), file offset \(.file_offset), semaphore \(.semaphore) (file offset \(.semaphore_offset))",
+		"        args: \(.args)",
+		(.args | split(" ") | map(select(. != "")) | to_entries[] |
+		 (.value | capture("^(?<s>-?)(?<n>[0-9]+)@")) as $m |
+		 "        arg\(.key + 1): \($m.n) \(if $m.s == "-" then "signed" else "unsigned" end) byte")')
+	[ -n "$want" ]
+	[ "$(printf '%s\n' "${lines[@]:1}" | sed -E 's/^(        arg[0-9]+: [0-9]+ [a-z]+ byte).*/\1/')" = "$want" ]
 	run "$USDTCTL" list -v "$PYTHON_SDT" 'python:gc__start'
 	[ "$status" -eq 0 ]
-	[[ $output == *"arg1: 4 signed bytes at 112(%rsp)"* ]]
+	[[ $output == *"        arg1: 4 signed bytes "* ]]
 	# the global -v means the same
 	local global
 	global=$("$USDTCTL" -v list "$PYTHON_SDT")
@@ -158,8 +165,9 @@ mkelf() {
 	[ "$global" = "$("$USDTCTL" list --verbose "$PYTHON_SDT")" ]
 	run "$USDTCTL" list -v "$LIBSTDCXX"
 	[ "$status" -eq 0 ]
-	[ "$(echo "$output" | grep -c '^    site ')" -eq 3 ]
-	[ "$(echo "$output" | grep -c '^        arg[0-9]*: 8 unsigned bytes ')" -eq 6 ]
+	[ "$(echo "$output" | grep -c '^    site ')" -eq "$(readelf_sites "$LIBSTDCXX" | wc -l)" ]
+	[ "$(echo "$output" | grep -c '^        arg[0-9]*: ')" -eq \
+		"$(readelf_sites "$LIBSTDCXX" | jq -r .args | wc -w)" ]
 }
 
 # every object has exactly the fields of its kind
@@ -193,10 +201,14 @@ all(.sites[];
 		# the global -j before the subcommand is the same
 		[ "$("$USDTCTL" -j list "$f")" = "$output" ]
 	done
+	# each argument's size and kind, as readelf's argument string writes it
 	run "$USDTCTL" list --json "$PYTHON_SDT" 'python:function__entry'
 	[ "$status" -eq 0 ]
-	[ "$(echo "$output" | jq -c '.sites[0].arguments')" = \
-		'[{"size":8,"kind":"reg","reg":"rbp"},{"size":8,"kind":"reg","reg":"r12"},{"size":-4,"kind":"reg","reg":"rax"}]' ]
+	[ "$(echo "$output" | jq -c '[.sites[].arguments[] | [.size, .kind]]')" = \
+		"$(readelf_sites "$PYTHON_SDT" | jq -sc '[.[] | select(.name == "function__entry") |
+			.args | split(" ")[] | select(. != "") | capture("^(?<n>-?[0-9]+)@(?<op>.*)$") |
+			[(.n | tonumber), (.op | if test("^\\$") then "const" elif test("^%") then "reg"
+			 elif test("\\(%rip\\)$") then "rip" elif test(",") then "sib" else "mem" end)]]')" ]
 }
 
 @test "JSON arguments of every kind" {
