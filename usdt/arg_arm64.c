@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* aarch64 operands: N, xN/wN/sp, [xN], [xN, off], [xN, xM{, lsl #s}]. */
+/* aarch64 operands: N, xN/wN/sp (x31: sp), [xN], [xN, off], [xN, xM{, lsl #s}]. */
 #include <elf.h>
 #include <errno.h>
 #include <string.h>
@@ -23,18 +23,20 @@ static bool a64_reg(const char *tok, size_t len, struct usdti_reg *r)
 
 	if (!usdti_lower(tok, len, name, sizeof(name)))
 		return false;
-	if (!strcmp(name, "sp") || !strcmp(name, "wsp")) {
+	if (!strcmp(name, "sp") || !strcmp(name, "wsp"))
 		return usdti_reg_gpr(r, "sp", SP_OFF, name[0] == 'w' ? 4 : 8);
-	}
 	if (name[0] == 'x' || name[0] == 'w')
-		n = usdti_reg_num(name + 1, len - 1, 30);
+		n = usdti_reg_num(name + 1, len - 1, 31);
 	else if (!strcmp(name, "fp"))
 		n = 29;
 	else if (!strcmp(name, "lr"))
 		n = 30;
-	if (n >= 0) {
+	/* register 31 as a base is sp (bcc and tetragon read x31 so): user_pt_regs' sp follows
+	 * regs[30], so its number gives its offset as well */
+	if (n == 31)
+		return usdti_reg_gpr(r, "sp", SP_OFF, name[0] == 'w' ? 4 : 8);
+	if (n >= 0)
 		return usdti_reg_gpr(r, x_names[n], n * 8, name[0] == 'w' ? 4 : 8);
-	}
 	/* b, h, s, d, q, v: the SIMD and floating-point registers */
 	if (!strchr("bhsdqv", name[0]) || usdti_reg_num(name + 1, len - 1, 31) < 0)
 		return false;
