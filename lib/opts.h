@@ -17,5 +17,8 @@
  * Names type_name through pr_warn when not.
  */
 bool usdti_opts_valid(const void *opts, size_t known, const char *type_name);
+/* OPTS_VALID(opts, usdt_file_opts): the known bytes end with TYPE##__last_field, not sizeof */
+#define OPTS_VALID(opts, type) \
+	usdti_opts_valid(opts, offsetofend(struct type, type##__last_field), #type)
 
 #endif

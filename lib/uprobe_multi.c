@@ -234,11 +234,7 @@ struct usdt_uprobe_link *usdt_attach_uprobe_multi(const struct bpf_program *prog
 	char path[PATH_MAX];
 	int err;
 
-	if (!usdti_opts_valid(
-		    opts,
-		    offsetofend(struct usdt_uprobe_multi_opts, usdt_uprobe_multi_opts__last_field),
-		    "usdt_uprobe_multi_opts") ||
-	    !prog || !binary_path || pid < -1) {
+	if (!OPTS_VALID(opts, usdt_uprobe_multi_opts) || !prog || !binary_path || pid < -1) {
 		errno = EINVAL;
 		return NULL;
 	}

@@ -64,8 +64,7 @@ struct usdt_manager *usdt_manager__new(struct bpf_object *obj, const struct usdt
 	struct bpf_map *map;
 	int err;
 
-	if (!obj || !usdti_opts_valid(opts, sizeof(*opts), "usdt_manager_opts") ||
-	    max >= UINT32_MAX) {
+	if (!obj || !OPTS_VALID(opts, usdt_manager_opts) || max >= UINT32_MAX) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -634,8 +633,7 @@ static bool prog_of(const struct bpf_object *obj, const struct bpf_program *prog
 {
 	struct bpf_program *p;
 
-	bpf_object__for_each_program(p, obj)
-	{
+	bpf_object__for_each_program (p, obj) {
 		if (p == prog)
 			return true;
 	}
@@ -647,8 +645,7 @@ static int attach_check(struct usdt_manager *man, const struct bpf_program *prog
 			const char *binary_path, const char *probe_glob,
 			const struct usdt_attach_opts *opts)
 {
-	if (!man || !prog || !binary_path || !probe_glob ||
-	    !usdti_opts_valid(opts, sizeof(*opts), "usdt_attach_opts"))
+	if (!man || !prog || !binary_path || !probe_glob || !OPTS_VALID(opts, usdt_attach_opts))
 		return -EINVAL;
 	if (OPTS_GET(opts, extra_glob_cnt, 0) && !OPTS_GET(opts, extra_globs, NULL))
 		return -EINVAL;

@@ -38,7 +38,7 @@ struct usdt_file *usdt_file__open(const char *path, const struct usdt_file_opts 
 	struct usdt_file *file;
 	int err;
 
-	if (!path || !usdti_opts_valid(opts, sizeof(*opts), "usdt_file_opts")) {
+	if (!path || !OPTS_VALID(opts, usdt_file_opts)) {
 		errno = EINVAL;
 		return NULL;
 	}

@@ -679,12 +679,17 @@ static void test_opts(void)
 	} big = {{.sz = sizeof(big), .parse_args = true}, 1};
 	const char *path = mkelf("opts.elf", "-p", "p:a:0x401010:0:8@%rdi", NULL);
 	struct usdt_file_opts zero = {.sz = 0};
+	struct usdt_file_opts padded = {.sz = sizeof(padded), .parse_args = true};
 	struct usdt_file *f;
 
 	errno = 0;
 	CHECK(usdt_file__open(path, &zero) == NULL && errno == EINVAL);
 	errno = 0;
 	CHECK(usdt_file__open(path, &big.opts) == NULL && errno == EINVAL);
+	/* a newer caller's field in what is padding here (past parse_args) is not ignored */
+	((char *)&padded)[offsetof(struct usdt_file_opts, parse_args) + 1] = 1;
+	errno = 0;
+	CHECK(usdt_file__open(path, &padded) == NULL && errno == EINVAL);
 	big.newer_field = 0; /* unknown fields left zero are fine */
 	f = usdt_file__open(path, &big.opts);
 	CHECK(f && usdt_file__site(f, 0)->arg_cnt == 1);
