@@ -115,8 +115,11 @@ bool usdt_probe_match(const char *pattern, const char *provider, const char *nam
 /* ---- targets -------------------------------------------------------------------------------- */
 
 /*
- * Calls fn once for every distinct ELF file mapped executable by pid, with the path to open
- * (through /proc/PID/root, so containers work) and the path as the process sees it.
+ * Calls fn once for every distinct file (device and inode) mapped executable by pid, with
+ * the path to open and the path as the process sees it (inside its root: a container's or a
+ * chroot's view). open_path is "/proc/self/fd/N", a descriptor of the very file the process
+ * maps (never a file a planted symlink names), open only while fn runs: open open_path again
+ * to keep the file. Files unmapped or replaced meanwhile are left out.
  * Returns 0, the first non-zero value fn returned, or -errno (-ESRCH: no such process).
  */
 typedef int (*usdt_object_fn)(const char *open_path, const char *proc_path, void *ctx);
