@@ -76,6 +76,27 @@ static bool tables_in_file(const struct usdti_elf *ef, const GElf_Ehdr *eh)
 	       table_in_file(ef, eh->e_phoff, phnum, eh->e_phentsize, ELF_T_PHDR);
 }
 
+int usdti_elf_section_fits(const struct usdti_elf *ef, const GElf_Shdr *sh)
+{
+	if (sh->sh_type == SHT_NOBITS)
+		return 0;
+	if (sh->sh_offset > ef->file_size || sh->sh_size > ef->file_size - sh->sh_offset)
+		return -ENOEXEC;
+	return sh->sh_size > USDTI_SECTION_MAX ? -EFBIG : 0;
+}
+
+/* Every section lookup reads the section names whole. */
+static int shstrtab_fits(const struct usdti_elf *ef)
+{
+	GElf_Shdr sh;
+
+	if (!ef->shstrndx)
+		return 0;
+	if (!gelf_getshdr(elf_getscn(ef->elf, ef->shstrndx), &sh))
+		return -ENOEXEC;
+	return usdti_elf_section_fits(ef, &sh);
+}
+
 int usdti_elf_open(const char *path, struct usdti_elf *ef)
 {
 	size_t shnum;
@@ -87,7 +108,8 @@ int usdti_elf_open(const char *path, struct usdti_elf *ef)
 	ef->fd = -1;
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return -EINVAL;
-	ef->fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* a FIFO would block the open: it is refused by its type instead */
+	ef->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (ef->fd < 0)
 		return -errno;
 	if (fstat(ef->fd, &st)) {
@@ -99,7 +121,8 @@ int usdti_elf_open(const char *path, struct usdti_elf *ef)
 		goto err;
 	}
 	ef->file_size = st.st_size;
-	ef->elf = elf_begin(ef->fd, ELF_C_READ_MMAP, NULL);
+	/* pread, no mmap: a file truncated while it is read gives an error, not a SIGBUS */
+	ef->elf = elf_begin(ef->fd, ELF_C_READ, NULL);
 	if (!ef->elf || elf_kind(ef->elf) != ELF_K_ELF || !gelf_getehdr(ef->elf, &eh)) {
 		err = -ENOEXEC;
 		goto err;
@@ -114,7 +137,9 @@ int usdti_elf_open(const char *path, struct usdti_elf *ef)
 		err = -ENOEXEC;
 		goto err;
 	}
-	err = load_segments(ef);
+	err = shstrtab_fits(ef);
+	if (!err)
+		err = load_segments(ef);
 	if (err)
 		goto err;
 	return 0;
@@ -184,9 +209,16 @@ Elf_Scn *usdti_elf_section(const struct usdti_elf *ef, const char *name, GElf_Sh
 static int for_each_sym_in(const struct usdti_elf *ef, Elf_Scn *scn, const GElf_Shdr *sh,
 			   usdti_sym_fn fn, void *ctx)
 {
-	Elf_Data *data = elf_getdata(scn, NULL);
+	Elf_Data *data;
+	GElf_Shdr str;
 	size_t cnt;
 
+	/* a table too large to read is a table without symbols */
+	if (usdti_elf_section_fits(ef, sh) ||
+	    !gelf_getshdr(elf_getscn(ef->elf, sh->sh_link), &str) ||
+	    usdti_elf_section_fits(ef, &str))
+		return 0;
+	data = elf_getdata(scn, NULL);
 	if (!data || !sh->sh_entsize)
 		return 0;
 	cnt = data->d_size / sh->sh_entsize;

@@ -20,6 +20,12 @@ struct usdti_seg {
 
 struct usdti_sym_index; /* sorted by name, built on first lookup */
 
+/*
+ * Sections are read into memory (a mapping of a file its owner can truncate would be a
+ * SIGBUS): none larger than this is read. It bounds a sparse file's cost too.
+ */
+#define USDTI_SECTION_MAX (128u << 20)
+
 struct usdti_elf {
 	int fd;
 	Elf *elf;
@@ -34,7 +40,10 @@ struct usdti_elf {
 	struct usdti_sym_index *syms;
 };
 
-/* Opens and validates the ELF headers and PT_LOADs. -ENOENT/-EACCES/-ENOEXEC/-ENOMEM. */
+/*
+ * Opens and validates the ELF headers and PT_LOADs, reading with pread() only.
+ * -ENOENT/-EACCES/-ENOEXEC (also: not a regular file)/-EFBIG/-ENOMEM.
+ */
 int usdti_elf_open(const char *path, struct usdti_elf *ef);
 void usdti_elf_close(struct usdti_elf *ef);
 
@@ -49,6 +58,12 @@ int usdti_elf_vaddr_to_offset(const struct usdti_elf *ef, __u64 vaddr, bool exec
 /* The same through segment seg: -ENOENT unless seg holds vaddr's byte in the file. */
 int usdti_elf_seg_offset(const struct usdti_elf *ef, const struct usdti_seg *seg, __u64 vaddr,
 			 __u64 *off);
+
+/*
+ * 0 when the section's bytes may be read: -ENOEXEC when they lie past the end of the file,
+ * -EFBIG over USDTI_SECTION_MAX.
+ */
+int usdti_elf_section_fits(const struct usdti_elf *ef, const GElf_Shdr *sh);
 
 /* The section named name (first match), with its header; NULL when absent. */
 Elf_Scn *usdti_elf_section(const struct usdti_elf *ef, const char *name, GElf_Shdr *shdr);

@@ -16,8 +16,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <sys/mman.h>
 
 #include "arch.h"
 #include "hash.h"
@@ -403,37 +401,31 @@ static int read_site(struct usdti_notes *c, const struct raw_note *n, size_t idx
 	return 1;
 }
 
-/*
- * Maps the section's pages in one call instead of a fault per 64 KiB or so: libelf maps the
- * file anew for every open, and a walk reads every page. Best effort: kernels before 5.14
- * do not know the advice.
- */
-static void prefault(const void *data, size_t size)
-{
-	uintptr_t page = sysconf(_SC_PAGESIZE), start = (uintptr_t)data & ~(page - 1);
-
-	madvise((void *)start, (uintptr_t)data + size - start, MADV_POPULATE_READ);
-}
-
 int usdti_notes_begin(struct usdti_notes *c, struct usdt_file *file)
 {
 	Elf_Scn *scn;
 	Elf_Data *data;
 	GElf_Shdr sh;
+	int err;
 
 	memset(c, 0, sizeof(*c));
 	c->file = file;
 	scn = usdti_elf_section(&file->ef, ".note.stapsdt", &sh);
 	if (!scn)
 		return 0;
-	data = elf_rawdata(scn, NULL);
+	err = usdti_elf_section_fits(&file->ef, &sh);
+	if (err == -EFBIG) {
+		pr_warn("%s: .note.stapsdt of %llu bytes is larger than the limit (%u MiB)\n",
+			file->path, (unsigned long long)sh.sh_size, USDTI_SECTION_MAX >> 20);
+		return err;
+	}
+	data = err ? NULL : elf_rawdata(scn, NULL);
 	if (!data || (!data->d_buf && data->d_size)) {
 		pr_warn("%s: .note.stapsdt lies outside the file\n", file->path);
 		return -ENOEXEC;
 	}
 	c->data = data->d_buf;
 	c->size = data->d_size;
-	prefault(c->data, c->size);
 	c->big_endian = file->ef.data == ELFDATA2MSB;
 	c->word_sz = file->ef.elf_class == ELFCLASS32 ? 4 : 8;
 	/* a note takes at least its header, name, words and three NULs */
