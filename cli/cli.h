@@ -62,6 +62,13 @@ void cli_install_print(void);
 const char *cli_last_lib_message(void);
 /* Forgets the last warning: call before the library call whose failure it should explain. */
 void cli_clear_lib_message(void);
+/*
+ * Keeps the library's warnings back until cli_release_lib_warnings(), which prints them when
+ * show is true (the call succeeded) and drops them otherwise (its one-line error says why);
+ * meanwhile messages name the file internal as shown.
+ */
+void cli_hold_lib_warnings(const char *internal, const char *shown);
+void cli_release_lib_warnings(bool show);
 
 /* Subcommands: each lives in its own file and ends with its help and dispatcher. */
 int do_list(int argc, char **argv);

@@ -57,20 +57,69 @@ void cli_warn(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/* Warnings kept back while a call may still fail as a whole, and the name to show for a path. */
+static struct {
+	bool on;
+	const char *internal, *shown;
+	char *text;
+	size_t len;
+} held;
+
+void cli_hold_lib_warnings(const char *internal, const char *shown)
+{
+	held.on = true;
+	held.internal = internal;
+	held.shown = shown;
+}
+
+void cli_release_lib_warnings(bool show)
+{
+	if (show && held.text)
+		fputs(held.text, stderr);
+	free(held.text);
+	memset(&held, 0, sizeof(held));
+}
+
+/* The internal name (/proc/self/fd/N) of the held call's file becomes the one users know. */
+static void show_name(char *msg, size_t sz)
+{
+	char *at = held.internal ? strstr(msg, held.internal) : NULL;
+	char rest[sizeof(last_msg)];
+
+	if (!at)
+		return;
+	snprintf(rest, sizeof(rest), "%s", at + strlen(held.internal));
+	snprintf(at, sz - (at - msg), "%s%s", held.shown, rest);
+}
+
+static void hold(const char *msg)
+{
+	size_t n = strlen(msg) + sizeof("usdtctl: warning: \n");
+	char *text = realloc(held.text, held.len + n);
+
+	if (!text)
+		return;
+	held.text = text;
+	held.len += snprintf(text + held.len, n, "usdtctl: warning: %s\n", msg);
+}
+
 static int print_fn(enum usdt_print_level level, const char *fmt, va_list ap)
 {
 	char msg[sizeof(last_msg)];
 	size_t n;
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	show_name(msg, sizeof(msg));
 	n = strlen(msg);
 	while (n && msg[n - 1] == '\n')
 		msg[--n] = '\0';
 	/* only warnings explain a failure; info and debug lines must not stand in for one */
 	if (level == USDT_WARN)
 		memcpy(last_msg, msg, n + 1);
-	if (level == USDT_WARN || (level == USDT_INFO && cli_env.verbose) ||
-	    getenv("USDTCTL_DEBUG"))
+	if (level == USDT_WARN && held.on)
+		hold(msg);
+	else if (level == USDT_WARN || (level == USDT_INFO && cli_env.verbose) ||
+		 getenv("USDTCTL_DEBUG"))
 		fprintf(stderr, "usdtctl: %s%s\n", level == USDT_WARN ? "warning: " : "", msg);
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -253,7 +254,8 @@ static int bpf_failure(const char *what, int err)
 	if (err == EPERM || err == EACCES)
 		return cli_error(EXIT_RUNTIME, "%s: %s: needs root or CAP_BPF+CAP_PERFMON", what,
 				 strerror(err));
-	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) == 0)
+	/* out of descriptors or memory makes the probe fail too: only EINVAL says "unknown" */
+	if (err == EINVAL && libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) == 0)
 		return cli_error(EXIT_RUNTIME, "%s: the kernel lacks BPF ring buffers (Linux 5.8+)",
 				 what);
 	return cli_error(EXIT_RUNTIME, "%s: %s (USDTCTL_DEBUG=1 shows libbpf's log)", what,
@@ -292,6 +294,23 @@ static int load_bpf(struct tracer *t)
 	return 0;
 }
 
+/*
+ * -p: has the process the pidfd (opened before its maps were read) refers to exited? Then its
+ * pid may name another process now, which the links must not trace.
+ */
+static bool pid_gone(const struct tracer *t)
+{
+	struct pollfd p = {.fd = t->pidfd, .events = POLLIN};
+
+	return t->o.pid && t->pidfd >= 0 && poll(&p, 1, 0) == 1;
+}
+
+static int gone_error(const struct tracer *t)
+{
+	return cli_error(EXIT_RUNTIME, "process %d exited before its probes were attached",
+			 t->o.pid);
+}
+
 static int attach_object(struct tracer *t, struct object *o, pid_t pid)
 {
 	struct usdt_attach_opts aopts = {
@@ -304,16 +323,23 @@ static int attach_object(struct tracer *t, struct object *o, pid_t pid)
 	int err;
 
 	cli_clear_lib_message();
+	cli_hold_lib_warnings(o->path, o->shown);
 	o->link = usdt_attach(t->man, t->skel->progs.usdtctl_trace, pid, o->path, o->globs[0],
 			      &aopts);
+	cli_release_lib_warnings(o->link);
 	if (o->link)
 		return 0;
 	err = errno;
+	if (pid_gone(t))
+		return gone_error(t);
 	if (err == EPERM || err == EACCES)
 		return cli_error(EXIT_RUNTIME,
 				 "%s: attaching: %s: needs root or CAP_BPF+CAP_PERFMON", o->shown,
 				 strerror(err));
 	why = cli_last_lib_message();
+	/* the library's "FILE: attaching N USDT site(s) failed: WHY": FILE and N are said here */
+	if (why && strstr(why, " failed: ") && !strncmp(why, o->shown, strlen(o->shown)))
+		why = strstr(why, " failed: ") + strlen(" failed: ");
 	return cli_error(EXIT_RUNTIME, "%s: attaching %zu sites failed: %s", o->shown, o->site_cnt,
 			 why ? why : strerror(err));
 }
@@ -422,6 +448,8 @@ static int start_trace(struct tracer *t)
 	}
 	t0 = now_ns();
 	err = attach_all(t, pid, &objs, &sites);
+	if (!err && pid_gone(t))
+		err = gone_error(t);
 	if (!err)
 		err = setup_probes(t, &probes);
 	if (err)
@@ -446,7 +474,7 @@ static int start_trace(struct tracer *t)
 					 strerror(-err));
 	}
 	t->watch_pid = pid > 0 ? pid : 0;
-	if (t->watch_pid)
+	if (t->watch_pid && t->pidfd < 0)
 		t->pidfd = syscall(SYS_pidfd_open, t->watch_pid, 0);
 	return 0;
 }
@@ -642,6 +670,12 @@ static int trace_run(struct tracer *t)
 	t->sc.pid = t->o.pid;
 	t->sc.cmd = t->o.cmd;
 	t->sc.target = t->o.target;
+	/* before its maps are read: the process, not whichever one gets its pid later */
+	if (t->o.pid) {
+		t->pidfd = syscall(SYS_pidfd_open, t->o.pid, 0);
+		if (t->pidfd < 0 && errno == ESRCH)
+			return cli_error(EXIT_RUNTIME, "process %d: no such process", t->o.pid);
+	}
 	err = trace_scan_patterns(&t->sc, t->o.probes, t->o.probe_cnt);
 	if (!err)
 		err = trace_scan_objects(&t->sc);

@@ -7,6 +7,7 @@
 #include "trace_scan.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,41 +63,56 @@ int trace_scan_patterns(struct trace_scan *t, char **probes, int cnt)
 
 /* ---- objects ----------------------------------------------------------------------------- */
 
-/* The object for path (the same file once), with pattern pat applying (-1: the general ones). */
+/*
+ * The object for path (the same file once), with pattern pat applying (-1: the general ones).
+ * fd (or -1) is path's descriptor: a new object keeps it, otherwise it is closed.
+ */
 static int add_object(struct trace_scan *t, const char *path, const char *shown, int pat,
-		      bool named)
+		      bool named, int fd)
 {
 	struct object *o = NULL, *n;
 	struct stat st;
+	int err = 0;
 
-	if (stat(path, &st))
-		return -errno;
+	if (stat(path, &st)) {
+		err = -errno;
+		goto out;
+	}
 	for (size_t i = 0; i < t->obj_cnt && !o; i++) {
 		if (t->objs[i].dev == st.st_dev && t->objs[i].ino == st.st_ino)
 			o = &t->objs[i];
 	}
 	if (!o) {
 		n = realloc(t->objs, (t->obj_cnt + 1) * sizeof(*n));
-		if (!n)
-			return -ENOMEM;
+		if (!n) {
+			err = -ENOMEM;
+			goto out;
+		}
 		t->objs = n;
 		o = &t->objs[t->obj_cnt];
 		memset(o, 0, sizeof(*o));
+		o->fd = fd;
+		fd = -1;
 		o->dev = st.st_dev;
 		o->ino = st.st_ino;
 		o->path = strdup(path);
 		o->shown = strdup(shown);
 		o->pats = calloc(t->pat_cnt, sizeof(*o->pats));
 		t->obj_cnt++;
-		if (!o->path || !o->shown || !o->pats)
-			return -ENOMEM;
+		if (!o->path || !o->shown || !o->pats) {
+			err = -ENOMEM;
+			goto out;
+		}
 	}
 	o->named |= named;
 	for (size_t i = 0; i < t->pat_cnt; i++) {
 		if (pat < 0 ? !t->pats[i].path : (size_t)pat == i)
 			o->pats[i] = true;
 	}
-	return 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	return err;
 }
 
 struct pid_add {
@@ -107,8 +123,14 @@ struct pid_add {
 static int pid_object_cb(const char *open_path, const char *path, void *ctx)
 {
 	struct pid_add *pa = ctx;
-	int err = add_object(pa->t, open_path, path, pa->pat, false);
+	/* the very file the process maps, kept open: the link is made on it, not on a path */
+	int fd = open(open_path, O_RDONLY | O_CLOEXEC | O_NONBLOCK), err;
+	char kept[32];
 
+	if (fd < 0)
+		return errno == ENOMEM ? -ENOMEM : 0;
+	snprintf(kept, sizeof(kept), "/proc/self/fd/%d", fd);
+	err = add_object(pa->t, kept, path, pa->pat, false, fd);
 	/* a mapping that vanished meanwhile is no error */
 	return err == -ENOENT ? 0 : err;
 }
@@ -137,7 +159,7 @@ static int add_file(struct trace_scan *t, const char *name, int pat)
 	int err = cli_resolve_target(name, path, sizeof(path));
 
 	if (!err)
-		err = add_object(t, path, path, pat, true);
+		err = add_object(t, path, path, pat, true, -1);
 	if (err == -ENOMEM)
 		return cli_error(EXIT_RUNTIME, "out of memory");
 	if (err)
@@ -169,7 +191,8 @@ static int add_cmd_objects(struct trace_scan *t)
 	for (size_t i = 0; i < lib_cnt; i++) {
 		/* a library that is not there is the command's problem, not the trace's */
 		if (!err)
-			err = add_object(t, libs[i], libs[i], -1, false) == -ENOMEM ? -ENOMEM : 0;
+			err = add_object(t, libs[i], libs[i], -1, false, -1) == -ENOMEM ? -ENOMEM
+											: 0;
 		free(libs[i]);
 	}
 	free(libs);
@@ -388,6 +411,8 @@ void trace_scan_free(struct trace_scan *t)
 		free(t->objs[i].shown);
 		free(t->objs[i].pats);
 		free(t->objs[i].globs);
+		if (t->objs[i].fd >= 0)
+			close(t->objs[i].fd);
 	}
 	free(t->objs);
 	for (size_t i = 0; i < t->found_cnt; i++) {

@@ -26,8 +26,9 @@ struct pattern {
 
 /* One object file to attach to. */
 struct object {
-	char *path;  /* opened and attached (through /proc/PID/root for -p) */
+	char *path;  /* opened and attached (-p: /proc/self/fd/FD) */
 	char *shown; /* as the process sees it, for messages */
+	int fd;	     /* -p: the file the process maps, open until the link is gone; or -1 */
 	bool named;  /* TARGET, usdt:PATH or -c's program: must be readable */
 	dev_t dev;
 	ino_t ino;
