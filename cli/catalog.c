@@ -8,14 +8,20 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 
-#define CATALOG_NAME "probes.catalog"
+#define CATALOG_NAME	      "probes.catalog"
+/* documented limits (man page): the shipped catalog is 5 KB, its longest line 100 bytes */
+#define CATALOG_MAX_SIZE      (1 << 20)
+#define CATALOG_MAX_SIZE_TEXT "1 MiB"
+#define CATALOG_MAX_LINE      4096
 
 static const char *const type_names[] = {
 	[ARG_INT] = "int",
@@ -158,17 +164,50 @@ static int catalog_line(struct catalog *cat, char *line)
 	return err;
 }
 
+/*
+ * A regular file of at most CATALOG_MAX_SIZE bytes, or NULL (warned about unless it is not
+ * there): a FIFO would block the open or the read, /dev/zero would never end.
+ */
+static FILE *catalog_open(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	const char *why = NULL;
+	struct stat st;
+	FILE *f;
+
+	if (fd < 0)
+		return NULL; /* a catalog that is not there adds nothing */
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode))
+		why = "not a regular file";
+	else if (st.st_size > CATALOG_MAX_SIZE)
+		why = "larger than " CATALOG_MAX_SIZE_TEXT;
+	f = why ? NULL : fdopen(fd, "r");
+	if (!f) {
+		if (why)
+			cli_warn("%s: %s; catalog skipped", path, why);
+		close(fd);
+	}
+	return f;
+}
+
 static int catalog_read(struct catalog *cat, const char *path)
 {
 	char *line = NULL;
-	size_t sz = 0;
+	size_t sz = 0, total = 0;
 	int lineno = 0, err = 0;
-	FILE *f = fopen(path, "re");
+	FILE *f = catalog_open(path);
+	ssize_t len;
 
 	if (!f)
-		return 0; /* a catalog that is not there adds nothing */
-	while (getline(&line, &sz, f) > 0) {
+		return 0;
+	/* a file that grows while it is read stops at the limit too */
+	while ((len = getline(&line, &sz, f)) > 0 && (total += len) <= CATALOG_MAX_SIZE) {
 		lineno++;
+		if (len > CATALOG_MAX_LINE) {
+			cli_warn("%s:%d: longer than %d characters; line skipped", path, lineno,
+				 CATALOG_MAX_LINE);
+			continue;
+		}
 		err = catalog_line(cat, line);
 		if (err == -ENOMEM)
 			break;

@@ -75,7 +75,7 @@ static int script_interpreter(const char *path, char *buf, size_t sz)
 {
 	char line[256], *save = NULL, *tok, *base;
 	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* a FIFO must not block */
 
 	if (fd < 0)
 		return -errno;
@@ -127,7 +127,7 @@ int trace_cmd_executable(const char *cmd, char *buf, size_t buf_sz)
 /* The PT_INTERP of exe into buf: -ENOENT for a static executable. */
 static int elf_interp(const char *exe, char *buf, size_t sz)
 {
-	int fd = open(exe, O_RDONLY | O_CLOEXEC), err = -ENOENT;
+	int fd = open(exe, O_RDONLY | O_CLOEXEC | O_NONBLOCK), err = -ENOENT;
 	size_t phnum = 0;
 	Elf *elf;
 
