@@ -217,6 +217,8 @@ const char *cli_file_strerror(int err)
 		return "permission denied";
 	case ENOEXEC:
 		return "not an ELF file, or its headers or notes are malformed";
+	case EFBIG:
+		return "its notes or section names are larger than the limit (128 MiB)";
 	case ESRCH:
 		return "no such process";
 	default:

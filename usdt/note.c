@@ -415,7 +415,7 @@ int usdti_notes_begin(struct usdti_notes *c, struct usdt_file *file)
 		return 0;
 	err = usdti_elf_section_fits(&file->ef, &sh);
 	if (err == -EFBIG) {
-		pr_warn("%s: .note.stapsdt of %llu bytes is larger than the limit (%u MiB)\n",
+		pr_info("%s: .note.stapsdt of %llu bytes is larger than the limit (%u MiB)\n",
 			file->path, (unsigned long long)sh.sh_size, USDTI_SECTION_MAX >> 20);
 		return err;
 	}
