@@ -382,7 +382,10 @@ static int list_file(const char *open_path, const char *path, void *ctx)
 	struct grouping g;
 	int err;
 
+	/* with -p, open_path is /proc/self/fd/N: messages name the file as the process does */
+	cli_hold_lib_warnings(open_path, path);
 	file = usdt_file__open(open_path, &opts);
+	cli_release_lib_warnings(true);
 	if (!file) {
 		err = errno;
 		fflush(stdout);
@@ -543,8 +546,8 @@ static int do_help(FILE *out)
 		"every site.\n"
 		"\n"
 		"Options:\n"
-		"  -p, --pid PID    the objects PID maps, read through /proc/PID/root; TARGETs\n"
-		"                   then select among them\n"
+		"  -p, --pid PID    the files PID maps (shown by its own paths, containers too);\n"
+		"                   TARGETs then select among them\n"
 		"  -h, --help       this help\n"
 		"\n");
 	cli_global_help(out, "list");

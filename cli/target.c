@@ -4,12 +4,15 @@
 #include "target.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/openat2.h>
 
 #include "usdt.h"
 
@@ -121,10 +124,33 @@ struct pid_walk {
 	void *ctx;
 };
 
+/* name inside the process's root, its symlinks resolved there too: never against ours. */
+static int stat_in_root(pid_t pid, const char *name, struct stat *st)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_CLOEXEC,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	char root[64];
+	int dfd, fd, err;
+
+	snprintf(root, sizeof(root), "/proc/%d/root", (int)pid);
+	dfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -1;
+	fd = syscall(SYS_openat2, dfd, name, &how, sizeof(how));
+	close(dfd);
+	if (fd < 0)
+		return -1;
+	err = fstat(fd, st);
+	close(fd);
+	return err;
+}
+
 /* The filter's file as the process sees it: under its root for absolute paths. */
 static void filter_identify(pid_t pid, struct pid_filter *f)
 {
-	char resolved[PATH_MAX], path[PATH_MAX + 32];
+	char resolved[PATH_MAX];
 	const char *name = f->name;
 	struct stat st;
 
@@ -133,11 +159,7 @@ static void filter_identify(pid_t pid, struct pid_filter *f)
 			return;
 		name = resolved;
 	}
-	if (name[0] == '/')
-		snprintf(path, sizeof(path), "/proc/%d/root%s", pid, name);
-	else
-		snprintf(path, sizeof(path), "%s", name);
-	if (stat(path, &st) == 0) {
+	if ((name[0] == '/' ? stat_in_root(pid, name, &st) : stat(name, &st)) == 0) {
 		f->have_id = true;
 		f->dev = st.st_dev;
 		f->ino = st.st_ino;

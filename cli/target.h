@@ -38,8 +38,9 @@ bool cli_is_target(const char *arg);
 int cli_parse_pid(const char *s, pid_t *pid);
 
 /*
- * Calls fn for every ELF object mapped executable by pid (each once, opened through
- * /proc/PID/root) that matches one of the filters, or for all when filter_cnt is 0. A filter
+ * Calls fn for every ELF object mapped executable by pid (each once; open_path is the mapped
+ * file's /proc/self/fd/N, open while fn runs, see usdt_pid_objects()) that matches one of the
+ * filters, or for all when filter_cnt is 0. A filter
  * matches an object by its path in the process, by the same file (device and inode, the
  * filter looked up inside the process's root), or, for a bare name, by basename.
  * matched (filter_cnt entries, or NULL) marks the filters that matched an object.

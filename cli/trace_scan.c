@@ -326,9 +326,12 @@ int trace_scan_sites(struct trace_scan *t)
 	struct usdt_file_opts fopts = {.sz = sizeof(fopts), .parse_args = true};
 
 	for (size_t oi = 0; oi < t->obj_cnt; oi++) {
-		struct usdt_file *f = usdt_file__open(t->objs[oi].path, &fopts);
+		struct usdt_file *f;
 		int err = 0;
 
+		cli_hold_lib_warnings(t->objs[oi].path, t->objs[oi].shown);
+		f = usdt_file__open(t->objs[oi].path, &fopts);
+		cli_release_lib_warnings(true);
 		if (!f) {
 			if (errno == ENOMEM)
 				return cli_error(EXIT_RUNTIME, "out of memory");
