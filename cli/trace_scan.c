@@ -128,7 +128,7 @@ static int pid_object_cb(const char *open_path, const char *path, void *ctx)
 	char kept[32];
 
 	if (fd < 0)
-		return errno == ENOMEM ? -ENOMEM : 0;
+		return -errno; /* out of descriptors: not an object to leave out silently */
 	snprintf(kept, sizeof(kept), "/proc/self/fd/%d", fd);
 	err = add_object(pa->t, kept, path, pa->pat, false, fd);
 	/* a mapping that vanished meanwhile is no error */
@@ -321,29 +321,42 @@ static int scan_site(struct trace_scan *t, size_t oi, const struct usdt_site *s)
 	return add_site(t, oi, s, pat);
 }
 
+static void drop_fd(struct object *o)
+{
+	if (o->fd >= 0)
+		close(o->fd);
+	o->fd = -1;
+}
+
 int trace_scan_sites(struct trace_scan *t)
 {
 	struct usdt_file_opts fopts = {.sz = sizeof(fopts), .parse_args = true};
 
 	for (size_t oi = 0; oi < t->obj_cnt; oi++) {
+		struct object *o = &t->objs[oi];
 		struct usdt_file *f;
 		int err = 0;
 
-		cli_hold_lib_warnings(t->objs[oi].path, t->objs[oi].shown);
-		f = usdt_file__open(t->objs[oi].path, &fopts);
+		cli_hold_lib_warnings(o->path, o->shown);
+		f = usdt_file__open(o->path, &fopts);
 		cli_release_lib_warnings(true);
 		if (!f) {
-			if (errno == ENOMEM)
+			err = errno;
+			drop_fd(o);
+			if (err == ENOMEM)
 				return cli_error(EXIT_RUNTIME, "out of memory");
 			/* one found through -p or ld.so may not be an ELF file we can read */
-			if (t->objs[oi].named)
-				return cli_error(EXIT_RUNTIME, "%s: %s", t->objs[oi].shown,
-						 cli_file_strerror(errno));
+			if (o->named)
+				return cli_error(EXIT_RUNTIME, "%s: %s", o->shown,
+						 cli_file_strerror(err));
 			continue;
 		}
 		for (size_t i = 0; i < usdt_file__site_cnt(f) && !err; i++)
 			err = scan_site(t, oi, usdt_file__site(f, i));
 		usdt_file__close(f);
+		/* -p: only the objects to attach keep their descriptor (a process maps hundreds) */
+		if (!o->glob_cnt)
+			drop_fd(o);
 		if (err)
 			return cli_error(EXIT_RUNTIME, "out of memory");
 	}
@@ -414,8 +427,7 @@ void trace_scan_free(struct trace_scan *t)
 		free(t->objs[i].shown);
 		free(t->objs[i].pats);
 		free(t->objs[i].globs);
-		if (t->objs[i].fd >= 0)
-			close(t->objs[i].fd);
+		drop_fd(&t->objs[i]);
 	}
 	free(t->objs);
 	for (size_t i = 0; i < t->found_cnt; i++) {
