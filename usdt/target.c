@@ -5,8 +5,8 @@
  * A path in the maps is only a name: inside a container it can since have become a symlink to
  * a host file, a FIFO, or another file. What is opened is what the process maps: its
  * /proc/PID/map_files entry, or (without CAP_SYS_ADMIN) the path resolved inside the
- * process's root by openat2(RESOLVE_IN_ROOT), and in both cases only when the opened file's
- * device and inode are the mapping's.
+ * process's root by openat2(RESOLVE_IN_ROOT), and only when the opened file's inode (and, for
+ * a path, device) are the mapping's.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -222,11 +222,12 @@ static int open_in_root(struct proc_walk *w, const char *path)
 /* An fd of the file mapping m maps, or -errno (-ESTALE: the path names another file now). */
 static int open_mapping(struct proc_walk *w, const struct mapping *m, const char *path)
 {
+	bool mapped = !w->no_map_files;
 	char proc[96];
 	struct stat st;
 	int fd = -1;
 
-	if (!w->no_map_files) {
+	if (mapped) {
 		snprintf(proc, sizeof(proc), "/proc/%d/map_files/%llx-%llx", (int)w->pid, m->start,
 			 m->end);
 		fd = open(proc, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
@@ -237,11 +238,18 @@ static int open_mapping(struct proc_walk *w, const struct mapping *m, const char
 			return -errno;
 	}
 	if (fd < 0) {
+		mapped = false;
 		fd = open_in_root(w, path);
 		if (fd < 0)
 			return fd;
 	}
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_dev != m->dev || st.st_ino != m->ino) {
+	/*
+	 * The inode guards map_files against a mapping replaced meanwhile; a path must name the
+	 * same device too. (overlayfs with layers on two file systems reports another st_dev
+	 * than the maps show.)
+	 */
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_ino != m->ino ||
+	    (!mapped && st.st_dev != m->dev)) {
 		close(fd);
 		return -ESTALE;
 	}

@@ -266,3 +266,24 @@ EOF
 	done
 	[ "$seen" -eq 1 ]
 }
+
+@test "-p through overlayfs with layers on two file systems: the mapped files are read" {
+	need_root
+	need_cmd unshare jq
+	local O=$BATS_TEST_TMPDIR/ovl
+	mkdir -p "$O/lower" "$O/upper" "$O/work" "$O/merged"
+	# the lower layer on a tmpfs, the upper on the test's file system: overlayfs then reports
+	# another st_dev for the file than /proc/PID/maps shows
+	start_bg 60 unshare --mount --propagation private bash -c '
+		set -e
+		mount -t tmpfs tmpfs "$1/lower"
+		cp "$2/lib_linked" "$2/libtestprobes.so" "$1/lower/"
+		mount -t overlay overlay -o "lowerdir=$1/lower,upperdir=$1/upper,workdir=$1/work" \
+			"$1/merged"
+		exec env LD_LIBRARY_PATH="$1/merged" "$1/merged/lib_linked" wait' _ "$O" "$FIXTURES"
+	wait_output "$BG_OUT" '^pid ' 10
+	run --separate-stderr timeout 10 "$USDTCTL" list --json -p "$BG_PID"
+	[ "$status" -eq 0 ]
+	[ "$(probes_of "$output")" = "$O/merged/lib_linked testlib:call $O/merged/libtestprobes.so \
+testlib:call $O/merged/libtestprobes.so testlib:guarded" ]
+}
