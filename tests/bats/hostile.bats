@@ -3,8 +3,9 @@
 # Hostile processes and files (issue 18): a container or chroot that plants a symlink to a host
 # file or a FIFO where its mapped objects were, a file truncated while it is read, FIFOs and
 # devices as TARGET or catalog, a sparse 4 GiB note section, a -p target that exits or whose
-# pid is reused before the attach, and a ring buffer that cannot be created. Every process is
-# bounded by `timeout` or start_bg's watchdog and killed in teardown.
+# pid is reused before the attach, a ring buffer that cannot be created, and overlayfs across
+# two file systems. Every process is bounded by `timeout` or start_bg's watchdog and killed in
+# teardown.
 
 load helpers
 
