@@ -25,6 +25,14 @@ static const struct cli_cmd cmds[] = {
 
 static char last_msg[512];
 
+/* "usdtctl: <prefix><msg>" on stderr, msg escaped: it quotes paths and names from files. */
+static void put_line(const char *prefix, const char *msg)
+{
+	fprintf(stderr, "usdtctl: %s", prefix);
+	cli_escape(stderr, msg, strlen(msg), false);
+	fputc('\n', stderr);
+}
+
 int cli_error(int code, const char *fmt, ...)
 {
 	char msg[1024];
@@ -42,19 +50,31 @@ int cli_error(int code, const char *fmt, ...)
 		json_end(&j);
 		fflush(stdout);
 	}
-	fprintf(stderr, "usdtctl: %s\n", msg);
+	put_line("", msg);
 	return code;
 }
 
 void cli_warn(const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 
-	fputs("usdtctl: warning: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	put_line("warning: ", msg);
+}
+
+void cli_note(const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	fflush(stdout);
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	put_line("", msg);
 }
 
 static int print_fn(enum usdt_print_level level, const char *fmt, va_list ap)
@@ -71,7 +91,7 @@ static int print_fn(enum usdt_print_level level, const char *fmt, va_list ap)
 		memcpy(last_msg, msg, n + 1);
 	if (level == USDT_WARN || (level == USDT_INFO && cli_env.verbose) ||
 	    getenv("USDTCTL_DEBUG"))
-		fprintf(stderr, "usdtctl: %s%s\n", level == USDT_WARN ? "warning: " : "", msg);
+		put_line(level == USDT_WARN ? "warning: " : "", msg);
 	return 0;
 }
 
