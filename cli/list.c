@@ -439,7 +439,7 @@ static bool is_pattern_arg(const char *arg)
 {
 	if (cli_is_usdt_spec(arg))
 		return true;
-	return !strchr(arg, '/') && access(arg, F_OK) != 0 && cli_has_pattern_chars(arg);
+	return cli_has_pattern_chars(arg) && !cli_is_target(arg);
 }
 
 /* Providers are C identifiers (sdt.h builds symbol names from them); library names are not. */
@@ -479,8 +479,8 @@ static int take_pattern(struct list_args *a, const char *arg)
 }
 
 /*
- * The TARGET/PATTERN rule (see do_help): a PATTERN has ':' or glob characters and is not a
- * file; a TARGET is a file, has '/', resolves, or (with -p) names an object of the process; a
+ * The TARGET/PATTERN rule (see do_help): a PATTERN has ':' or glob characters and is no
+ * TARGET; a TARGET has '/', resolves, or (with -p) names an object of the process; a
  * last argument that is neither is a provider-only PATTERN when it is a provider name and
  * something to list precedes it.
  */
@@ -512,8 +512,7 @@ static int classify(int argc, char **argv, struct list_args *a)
 		else if (a->pid)
 			add_target(a, argv[i]); /* list_pid says the process does not map it */
 		else
-			return cli_error(EXIT_RUNTIME, "%s: no such file, program or library",
-					 argv[i]);
+			return cli_no_target(argv[i]);
 	}
 	return 0;
 }
@@ -547,8 +546,7 @@ static int list_targets(struct list_ctx *lc, const struct list_args *a)
 	for (size_t i = 0; i < a->target_cnt; i++) {
 		if (cli_resolve_target(a->targets[i], path, sizeof(path))) {
 			fflush(stdout);
-			lc->status = cli_error(EXIT_RUNTIME, "%s: no such file, program or library",
-					       a->targets[i]);
+			lc->status = cli_no_target(a->targets[i]);
 			continue;
 		}
 		list_file(path, path, lc);
@@ -576,11 +574,12 @@ static int do_help(FILE *out)
 	fprintf(out,
 		"\n"
 		"TARGET and PATTERN:\n"
-		"  An argument that is an existing file, contains '/', or resolves as a library\n"
-		"  (like the dynamic loader) or a program (through PATH), or with -p names an\n"
-		"  object the process maps, is a TARGET. The last argument is the PATTERN when it\n"
-		"  contains ':' or a glob character (* ? [) and is not a file, or when it is a\n"
-		"  provider name (letters, digits, _) that is no TARGET and follows one or -p.\n"
+		"  An argument that contains '/', or resolves as a library (like the dynamic\n"
+		"  loader) or a program (through PATH, as the shell does: ./NAME for a file in\n"
+		"  this directory), or with -p names an object the process maps, is a TARGET.\n"
+		"  The last argument is the PATTERN when it contains ':' or a glob character\n"
+		"  (* ? [) and is no TARGET, or when it is a provider name (letters, digits, _)\n"
+		"  that is no TARGET and follows one or -p.\n"
 		"  PATTERN is a glob over provider:name; a provider alone matches all its probes\n"
 		"  (write PROVIDER:* when the provider is also a program name).\n"
 		"  usdt:PATH:provider:name (or usdt:PATH:name) names its TARGET as well.\n"

@@ -233,7 +233,7 @@ static int classify(int argc, char **argv, struct trace_opts *o)
 	const char *first = argc ? argv[0] : NULL;
 
 	if (argc >= 2 && !cli_is_usdt_spec(first) &&
-	    (strchr(first, '/') || access(first, F_OK) == 0 || !cli_has_pattern_chars(first))) {
+	    (cli_is_target(first) || !cli_has_pattern_chars(first))) {
 		o->target = first;
 		argc--;
 		argv++;
