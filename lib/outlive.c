@@ -4,9 +4,10 @@
  * moves its semaphore in the task that creates or closes the link, through get_user_pages(),
  * which fails with -EINTR once that task has a fatal signal pending. A SIGKILL landing while
  * a link is created therefore breaks the link's own rollback ("failed to unregister, leaking
- * uprobe" in the kernel log): measured here with 10,000 semaphore-guarded sites, 5 of 30 kills
- * at random points of attach left 150-7,312 int3 bytes and 2-74 raised semaphores in the
- * target, until the sites were attached and detached again.
+ * uprobe" in the kernel log), and one landing while it is closed stops the removals halfway:
+ * measured here with 10,000 semaphore-guarded sites, 14 of 100 kills at random points of attach
+ * and 17 of 50 of detach left 580-10,000 int3 bytes and 6-100 raised semaphores in the target,
+ * until the sites were attached and detached again (docs/reliability.md).
  *
  * So such calls run in a helper: a process that shares this one's memory and file table
  * (clone(CLONE_VM | CLONE_FILES | CLONE_VFORK), as posix_spawn does), in its own process group
