@@ -52,10 +52,13 @@ void cli_global_help(FILE *out, const char *cmd);
 
 /*
  * One line on stderr: "usdtctl: <message>", or {"error": "..."} on stdout with --json.
- * Returns code so callers can `return cli_error(EXIT_USAGE, ...)`.
+ * Returns code so callers can `return cli_error(EXIT_USAGE, ...)`. On stderr, these messages
+ * and the library's are escaped by cli_escape(): they quote paths and names from files.
  */
 int cli_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* One line on stderr, "usdtctl: <message>", after what stdout holds: not an error. */
+void cli_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Routes libusdt's messages to stderr (-v shows info); keeps the last warning for errors. */
 void cli_install_print(void);
@@ -69,6 +72,20 @@ void cli_clear_lib_message(void);
  */
 void cli_hold_lib_warnings(const char *internal, const char *shown);
 void cli_release_lib_warnings(bool show);
+
+/* ---- text for terminals (cli/escape.c) ----------------------------------------------------- */
+/* Length of the well-formed UTF-8 sequence at s (at most n bytes), or 0 when there is none. */
+size_t cli_utf8_len(const unsigned char *s, size_t n);
+/*
+ * Writes n bytes of a string that a file or a process chose, escaped for a terminal: \n, \t,
+ * other C0 controls and DEL as \xHH, C1 controls (U+0080-U+009F) as \u00HH, bytes that are not
+ * UTF-8 as \xHH; other UTF-8 as it is. quoted: " and \ as \" and \\ as well. out NULL: writes
+ * nothing. Returns the bytes written.
+ */
+size_t cli_escape(FILE *out, const char *s, size_t n, bool quoted);
+
+/* Columns of provider:name in text output: longer names push the rest of their line out. */
+#define CLI_LABEL_MAX_W 40
 
 /* Subcommands: each lives in its own file and ends with its help and dispatcher. */
 int do_list(int argc, char **argv);

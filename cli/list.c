@@ -251,7 +251,7 @@ static void json_probe(const struct usdt_file *file, const char *path, const str
 /* ---- text ---------------------------------------------------------------------------------- */
 
 struct text_widths {
-	int probe;
+	size_t probe; /* at most CLI_LABEL_MAX_W */
 	int sites;
 };
 
@@ -277,6 +277,13 @@ static void format_arg_cnt(const struct usdt_file *file, const struct grouping *
 		snprintf(buf, buf_sz, "args=%d-%d", lo, hi);
 }
 
+/* A string from the file, escaped, then a newline. */
+static void put_line(const char *s)
+{
+	cli_escape(stdout, s, strlen(s), false);
+	putchar('\n');
+}
+
 static void text_site(const struct usdt_site *s, size_t k)
 {
 	char desc[256];
@@ -288,30 +295,46 @@ static void text_site(const struct usdt_site *s, size_t k)
 		       (unsigned long long)s->sema_address, (unsigned long long)s->sema_offset);
 	else
 		printf("no semaphore\n");
-	printf("        args: %s\n", s->args[0] ? s->args : "(none)");
-	if (s->error)
-		printf("        error: %s\n", s->error);
+	fputs("        args: ", stdout);
+	put_line(s->args[0] ? s->args : "(none)");
+	if (s->error) {
+		fputs("        error: ", stdout);
+		put_line(s->error);
+	}
 	if (s->arg_cnt < 0)
 		printf("        error: the argument string could not be split\n");
 	for (int i = 0; s->argv && i < s->arg_cnt; i++) {
 		usdt_arg_describe(&s->argv[i], desc, sizeof(desc));
-		printf("        arg%d: %s\n", i + 1, desc);
+		printf("        arg%d: ", i + 1);
+		put_line(desc);
 	}
+}
+
+/* provider:name escaped, to out (NULL: measured only); returns its width. */
+static size_t put_label(FILE *out, const struct usdt_site *s)
+{
+	size_t w = cli_escape(out, s->provider, strlen(s->provider), false);
+
+	if (out)
+		putc(':', out);
+	return w + 1 + cli_escape(out, s->name, strlen(s->name), false);
 }
 
 static void text_probe(const struct list_ctx *lc, const struct usdt_file *file, const char *path,
 		       const struct grouping *g, size_t grp, const struct text_widths *w)
 {
 	const struct usdt_site *first = group_site(file, g, grp, 0);
-	size_t n = group_size(g, grp), k;
-	int pad = w->probe - (int)(strlen(first->provider) + 1 + strlen(first->name));
+	size_t n = group_size(g, grp), k, len;
 	char args[32];
 	bool sema = false;
 
 	for (k = 0; k < n; k++)
 		sema |= group_site(file, g, grp, k)->sema_address != 0;
 	format_arg_cnt(file, g, grp, args, sizeof(args));
-	printf("%s  %s:%s%*s  sites=%-*zu  %-9s  %s\n", path, first->provider, first->name, pad, "",
+	cli_escape(stdout, path, strlen(path), false);
+	fputs("  ", stdout);
+	len = put_label(stdout, first);
+	printf("%*s  sites=%-*zu  %-9s  %s\n", len < w->probe ? (int)(w->probe - len) : 0, "",
 	       w->sites, n, sema ? "semaphore" : "-", args);
 	for (k = 0; lc->verbose && k < n; k++)
 		text_site(group_site(file, g, grp, k), k);
@@ -345,12 +368,15 @@ static void print_file(struct list_ctx *lc, const struct usdt_file *file, const 
 	size_t shown = 0;
 
 	for (size_t grp = 0; grp < g->group_cnt; grp++) {
-		const struct usdt_site *s = group_site(file, g, grp, 0);
-		int len = strlen(s->provider) + 1 + strlen(s->name);
-		int sites = digits(group_size(g, grp));
+		size_t len;
+		int sites;
 
 		if (!group_selected(lc, file, g, grp))
 			continue;
+		len = put_label(NULL, group_site(file, g, grp, 0));
+		sites = digits(group_size(g, grp));
+		/* capped: a 1 MiB name must not pad every other line to 1 MiB */
+		len = len < CLI_LABEL_MAX_W ? len : CLI_LABEL_MAX_W;
 		w.probe = len > w.probe ? len : w.probe;
 		w.sites = sites > w.sites ? sites : w.sites;
 	}
@@ -364,11 +390,10 @@ static void print_file(struct list_ctx *lc, const struct usdt_file *file, const 
 		shown++;
 	}
 	if (lc->verbose && !shown) {
-		fflush(stdout);
 		if (!g->group_cnt)
-			fprintf(stderr, "usdtctl: %s: no USDT probes\n", path);
+			cli_note("%s: no USDT probes", path);
 		else
-			fprintf(stderr, "usdtctl: %s: no probe matches '%s'\n", path, lc->pattern);
+			cli_note("%s: no probe matches '%s'", path, lc->pattern);
 	}
 }
 
@@ -417,7 +442,7 @@ static bool is_pattern_arg(const char *arg)
 {
 	if (cli_is_usdt_spec(arg))
 		return true;
-	return !strchr(arg, '/') && access(arg, F_OK) != 0 && cli_has_pattern_chars(arg);
+	return cli_has_pattern_chars(arg) && !cli_is_target(arg);
 }
 
 /* Providers are C identifiers (sdt.h builds symbol names from them); library names are not. */
@@ -457,8 +482,8 @@ static int take_pattern(struct list_args *a, const char *arg)
 }
 
 /*
- * The TARGET/PATTERN rule (see do_help): a PATTERN has ':' or glob characters and is not a
- * file; a TARGET is a file, has '/', resolves, or (with -p) names an object of the process; a
+ * The TARGET/PATTERN rule (see do_help): a PATTERN has ':' or glob characters and is no
+ * TARGET; a TARGET has '/', resolves, or (with -p) names an object of the process; a
  * last argument that is neither is a provider-only PATTERN when it is a provider name and
  * something to list precedes it.
  */
@@ -490,8 +515,7 @@ static int classify(int argc, char **argv, struct list_args *a)
 		else if (a->pid)
 			add_target(a, argv[i]); /* list_pid says the process does not map it */
 		else
-			return cli_error(EXIT_RUNTIME, "%s: no such file, program or library",
-					 argv[i]);
+			return cli_no_target(argv[i]);
 	}
 	return 0;
 }
@@ -525,8 +549,7 @@ static int list_targets(struct list_ctx *lc, const struct list_args *a)
 	for (size_t i = 0; i < a->target_cnt; i++) {
 		if (cli_resolve_target(a->targets[i], path, sizeof(path))) {
 			fflush(stdout);
-			lc->status = cli_error(EXIT_RUNTIME, "%s: no such file, program or library",
-					       a->targets[i]);
+			lc->status = cli_no_target(a->targets[i]);
 			continue;
 		}
 		list_file(path, path, lc);
@@ -554,11 +577,12 @@ static int do_help(FILE *out)
 	fprintf(out,
 		"\n"
 		"TARGET and PATTERN:\n"
-		"  An argument that is an existing file, contains '/', or resolves as a library\n"
-		"  (like the dynamic loader) or a program (through PATH), or with -p names an\n"
-		"  object the process maps, is a TARGET. The last argument is the PATTERN when it\n"
-		"  contains ':' or a glob character (* ? [) and is not a file, or when it is a\n"
-		"  provider name (letters, digits, _) that is no TARGET and follows one or -p.\n"
+		"  An argument that contains '/', or resolves as a library (like the dynamic\n"
+		"  loader) or a program (through PATH, as the shell does: ./NAME for a file in\n"
+		"  this directory), or with -p names an object the process maps, is a TARGET.\n"
+		"  The last argument is the PATTERN when it contains ':' or a glob character\n"
+		"  (* ? [) and is no TARGET, or when it is a provider name (letters, digits, _)\n"
+		"  that is no TARGET and follows one or -p.\n"
 		"  PATTERN is a glob over provider:name; a provider alone matches all its probes\n"
 		"  (write PROVIDER:* when the provider is also a program name).\n"
 		"  usdt:PATH:provider:name (or usdt:PATH:name) names its TARGET as well.\n"

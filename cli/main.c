@@ -25,6 +25,14 @@ static const struct cli_cmd cmds[] = {
 
 static char last_msg[512];
 
+/* "usdtctl: <prefix><msg>" on stderr, msg escaped: it quotes paths and names from files. */
+static void put_line(const char *prefix, const char *msg)
+{
+	fprintf(stderr, "usdtctl: %s", prefix);
+	cli_escape(stderr, msg, strlen(msg), false);
+	fputc('\n', stderr);
+}
+
 int cli_error(int code, const char *fmt, ...)
 {
 	char msg[1024];
@@ -42,19 +50,31 @@ int cli_error(int code, const char *fmt, ...)
 		json_end(&j);
 		fflush(stdout);
 	}
-	fprintf(stderr, "usdtctl: %s\n", msg);
+	put_line("", msg);
 	return code;
 }
 
 void cli_warn(const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 
-	fputs("usdtctl: warning: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	put_line("warning: ", msg);
+}
+
+void cli_note(const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	fflush(stdout);
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	put_line("", msg);
 }
 
 /* Warnings kept back while a call may still fail as a whole, and the name to show for a path. */
@@ -74,8 +94,9 @@ void cli_hold_lib_warnings(const char *internal, const char *shown)
 
 void cli_release_lib_warnings(bool show)
 {
-	if (show && held.text)
-		fputs(held.text, stderr);
+	/* each held message is NUL-terminated, escaped as it is shown */
+	for (size_t at = 0; show && at < held.len; at += strlen(held.text + at) + 1)
+		put_line("warning: ", held.text + at);
 	free(held.text);
 	memset(&held, 0, sizeof(held));
 }
@@ -94,13 +115,14 @@ static void show_name(char *msg, size_t sz)
 
 static void hold(const char *msg)
 {
-	size_t n = strlen(msg) + sizeof("usdtctl: warning: \n");
+	size_t n = strlen(msg) + 1;
 	char *text = realloc(held.text, held.len + n);
 
 	if (!text)
 		return;
 	held.text = text;
-	held.len += snprintf(text + held.len, n, "usdtctl: warning: %s\n", msg);
+	memcpy(text + held.len, msg, n);
+	held.len += n;
 }
 
 static int print_fn(enum usdt_print_level level, const char *fmt, va_list ap)
@@ -120,7 +142,7 @@ static int print_fn(enum usdt_print_level level, const char *fmt, va_list ap)
 		hold(msg);
 	else if (level == USDT_WARN || (level == USDT_INFO && cli_env.verbose) ||
 		 getenv("USDTCTL_DEBUG"))
-		fprintf(stderr, "usdtctl: %s%s\n", level == USDT_WARN ? "warning: " : "", msg);
+		put_line(level == USDT_WARN ? "warning: " : "", msg);
 	return 0;
 }
 

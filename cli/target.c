@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <linux/openat2.h>
 
+#include "cli.h"
 #include "usdt.h"
 
 #define USDT_PREFIX "usdt:"
@@ -78,14 +79,23 @@ static int resolve_quiet(const char *name, char *buf, size_t buf_sz)
 	return err;
 }
 
+/*
+ * As the shell, bpftrace and bcc do: a bare name is never the file of that name in the working
+ * directory, which may be anyone's (/tmp). The library attaches the path this returns, so what
+ * was listed or matched is what is attached.
+ */
 int cli_resolve_target(const char *name, char *buf, size_t buf_sz)
 {
-	if (strchr(name, '/') || access(name, F_OK) == 0) {
-		if (snprintf(buf, buf_sz, "%s", name) >= (int)buf_sz)
-			return -ENAMETOOLONG;
-		return 0;
-	}
 	return resolve_quiet(name, buf, buf_sz);
+}
+
+int cli_no_target(const char *name)
+{
+	bool here = !strchr(name, '/') && access(name, F_OK) == 0;
+
+	return cli_error(EXIT_RUNTIME, "%s: no such file, program or library%s%s", name,
+			 here ? "; for the file in this directory, write ./" : "",
+			 here ? name : "");
 }
 
 bool cli_is_target(const char *arg)

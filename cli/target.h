@@ -23,16 +23,20 @@ bool cli_is_usdt_spec(const char *arg);
 bool cli_has_pattern_chars(const char *arg);
 
 /*
- * Resolves a TARGET: an existing file or a name with '/' is taken as it is; a bare name is
- * looked up like the dynamic loader ("*.so*") or PATH would. Returns 0, -ENOENT, -ENAMETOOLONG.
+ * Resolves a TARGET: a name with '/' is taken as it is; a bare name is looked up like the
+ * dynamic loader ("*.so*") or PATH would, never in the working directory. Returns 0, -ENOENT,
+ * -ENAMETOOLONG.
  */
 int cli_resolve_target(const char *name, char *buf, size_t buf_sz);
 
 /*
  * The TARGET/PATTERN rule shared by list and trace, for one argument: is it a TARGET?
- * An existing file, a name with '/', or a bare name that resolves as a program or library.
+ * A name with '/', or a bare name that resolves as a program or library.
  */
 bool cli_is_target(const char *arg);
+
+/* "NAME: no such file, program or library", with the fix when NAME is a file here. */
+int cli_no_target(const char *name);
 
 /* Parses a -p argument: a positive decimal pid. Returns 0 or -EINVAL. */
 int cli_parse_pid(const char *s, pid_t *pid);

@@ -234,7 +234,7 @@ static int classify(int argc, char **argv, struct trace_opts *o)
 	const char *first = argc ? argv[0] : NULL;
 
 	if (argc >= 2 && !cli_is_usdt_spec(first) &&
-	    (strchr(first, '/') || access(first, F_OK) == 0 || !cli_has_pattern_chars(first))) {
+	    (cli_is_target(first) || !cli_has_pattern_chars(first))) {
 		o->target = first;
 		argc--;
 		argv++;
@@ -604,10 +604,16 @@ static int finish_trace(struct tracer *t, __u64 *counts, int ticks)
 	int fd = bpf_map__fd(t->skel->maps.stats);
 	__u64 bad = 0;
 
-	s.duration_ns = now_ns() - t->start_ns;
 	/* -c: the command ends with the trace, not untraced after it */
 	if (t->child.pid > 0)
 		s.have_status = trace_child_finish(&t->child, &s.status) == 0;
+	/*
+	 * Hits stop counting before the links go: a detach takes up to seconds (0.08 s a site
+	 * with --legacy-attach) while nothing drains the ring buffer, and its hits are no part
+	 * of the trace. duration_ns is the time hits were counted.
+	 */
+	t->skel->bss->ready = false;
+	s.duration_ns = now_ns() - t->start_ns;
 	for (size_t i = 0; i < t->sc.obj_cnt; i++) {
 		usdt_link__destroy(t->sc.objs[i].link);
 		t->sc.objs[i].link = NULL;

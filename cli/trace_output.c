@@ -15,10 +15,9 @@
 #include "cli.h"
 #include "trace.h"
 
-#define TIME_WIDTH  13
-#define PID_WIDTH   8
-#define COMM_WIDTH  17
-#define LABEL_MAX_W 40
+#define TIME_WIDTH 13
+#define PID_WIDTH  8
+#define COMM_WIDTH 17
 
 static const char hexdig[] = "0123456789abcdef";
 
@@ -86,31 +85,8 @@ static void pad(FILE *f, size_t n, size_t width)
 	}
 }
 
-/* Text string body: C-style escapes for quotes and control bytes, UTF-8 left as it is. */
-static void put_text_chars(FILE *f, const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = s[i];
-
-		if (c == '"' || c == '\\') {
-			putc_unlocked('\\', f);
-			putc_unlocked(c, f);
-		} else if (c == '\n') {
-			put(f, "\\n", 2);
-		} else if (c == '\t') {
-			put(f, "\\t", 2);
-		} else if (c < 0x20 || c == 0x7f) {
-			char x[4] = {'\\', 'x', hexdig[c >> 4], hexdig[c & 15]};
-
-			put(f, x, sizeof(x));
-		} else {
-			putc_unlocked(c, f);
-		}
-	}
-}
-
-/* A JSON string into a malloc'ed buffer: for the pre-escaped parts of a probe's lines. */
-static char *json_quote(const char *s)
+/* s into a malloc'ed buffer, as JSON (quoted) or as text: the parts of a probe's lines. */
+static char *escaped(const char *s, bool json)
 {
 	char *buf = NULL;
 	size_t sz = 0;
@@ -118,9 +94,13 @@ static char *json_quote(const char *s)
 
 	if (!m)
 		return NULL;
-	putc('"', m);
-	json_escape(m, s, strlen(s));
-	putc('"', m);
+	if (json) {
+		putc('"', m);
+		json_escape(m, s, strlen(s));
+		putc('"', m);
+	} else {
+		cli_escape(m, s, strlen(s), false);
+	}
 	if (fclose(m)) {
 		free(buf);
 		return NULL;
@@ -130,25 +110,32 @@ static char *json_quote(const char *s)
 
 int trace_desc_init(struct trace_probe_desc *d, const char *provider, const char *name)
 {
-	char *qp, *qn;
+	char *qp, *qn, *tp, *tn;
 	int n;
 
 	d->provider = strdup(provider);
 	d->name = strdup(name);
-	qp = json_quote(provider);
-	qn = json_quote(name);
+	qp = escaped(provider, true);
+	qn = escaped(name, true);
+	tp = escaped(provider, false);
+	tn = escaped(name, false);
 	n = qp && qn ? asprintf(&d->json_head, ",\"provider\":%s,\"name\":%s,\"args\":[", qp, qn)
 		     : -1;
-	free(qp);
-	free(qn);
 	if (n < 0)
 		d->json_head = NULL;
-	if (!d->provider || !d->name || !d->json_head) {
+	d->json_head_len = n;
+	n = tp && tn ? asprintf(&d->label, "%s:%s", tp, tn) : -1;
+	if (n < 0)
+		d->label = NULL;
+	d->label_len = n;
+	free(qp);
+	free(qn);
+	free(tp);
+	free(tn);
+	if (!d->provider || !d->name || !d->json_head || !d->label) {
 		trace_desc_free(d);
 		return -ENOMEM;
 	}
-	d->json_head_len = n;
-	d->label_len = strlen(provider) + 1 + strlen(name);
 	return 0;
 }
 
@@ -157,7 +144,8 @@ void trace_desc_free(struct trace_probe_desc *d)
 	free(d->provider);
 	free(d->name);
 	free(d->json_head);
-	d->provider = d->name = d->json_head = NULL;
+	free(d->label);
+	d->provider = d->name = d->json_head = d->label = NULL;
 }
 
 void trace_out_prepare(struct trace_out *o)
@@ -168,7 +156,7 @@ void trace_out_prepare(struct trace_out *o)
 		if (o->probes[i].label_len > w)
 			w = o->probes[i].label_len;
 	}
-	o->label_width = (w > LABEL_MAX_W ? LABEL_MAX_W : w) + 1;
+	o->label_width = (w > CLI_LABEL_MAX_W ? CLI_LABEL_MAX_W : w) + 1;
 }
 
 void trace_out_header(struct trace_out *o)
@@ -212,7 +200,7 @@ static void put_args(struct trace_out *o, const struct trace_probe_desc *d,
 					put(f, "...", 3);
 				putc_unlocked('"', f);
 			} else {
-				put_text_chars(f, e->data + pos, n);
+				cli_escape(f, e->data + pos, n, true);
 				putc_unlocked('"', f);
 				if (cut)
 					put(f, "...", 3);
@@ -262,13 +250,9 @@ static void put_text_event(struct trace_out *o, const struct trace_probe_desc *d
 	p = fmt_u64(end, e->tid);
 	put(f, p, end - p);
 	pad(f, end - p, PID_WIDTH);
-	n = strnlen(e->comm, sizeof(e->comm));
-	for (size_t i = 0; i < n; i++)
-		putc_unlocked((unsigned char)e->comm[i] < 0x20 ? '?' : e->comm[i], f);
+	n = cli_escape(f, e->comm, strnlen(e->comm, sizeof(e->comm)), false);
 	pad(f, n, COMM_WIDTH);
-	puts_(f, d->provider);
-	putc_unlocked(':', f);
-	puts_(f, d->name);
+	put(f, d->label, d->label_len);
 	if (e->arg_cnt)
 		pad(f, d->label_len, o->label_width);
 	put_args(o, d, e);
@@ -370,7 +354,7 @@ void trace_out_counts(struct trace_out *o, const __u64 *counts, int interval)
 				json_kint(&j, "interval", interval);
 			json_end(&j);
 		} else {
-			fprintf(o->f, "%s:%s", rows[r].d->provider, rows[r].d->name);
+			put(o->f, rows[r].d->label, rows[r].d->label_len);
 			pad(o->f, rows[r].d->label_len, o->label_width);
 			fprintf(o->f, " %llu\n", (unsigned long long)rows[r].cnt);
 		}

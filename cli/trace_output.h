@@ -21,6 +21,7 @@ struct trace_probe_desc {
 	char *provider;
 	char *name;
 	char *json_head; /* ,"provider":"..","name":"..","args":[ pre-escaped */
+	char *label;	 /* provider:name escaped for text */
 	size_t label_len;
 	size_t json_head_len;
 	int arg_cnt;
@@ -39,7 +40,7 @@ struct trace_out {
 	__u64 malformed; /* events that did not parse (never expected) */
 };
 
-/* Fills the names and pre-escaped JSON of d. Returns 0 or -ENOMEM. */
+/* Fills the names, the escaped text label and pre-escaped JSON of d. Returns 0 or -ENOMEM. */
 int trace_desc_init(struct trace_probe_desc *d, const char *provider, const char *name);
 void trace_desc_free(struct trace_probe_desc *d);
 

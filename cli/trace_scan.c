@@ -163,7 +163,7 @@ static int add_file(struct trace_scan *t, const char *name, int pat)
 	if (err == -ENOMEM)
 		return cli_error(EXIT_RUNTIME, "out of memory");
 	if (err)
-		return cli_error(EXIT_RUNTIME, "%s: no such file, program or library", name);
+		return cli_no_target(name);
 	return 0;
 }
 

@@ -81,6 +81,20 @@ static int check_ref_ctrs(const struct uprobe_pmu *pmu, const struct usdti_sites
 	return 0;
 }
 
+struct perf_open {
+	struct perf_event_attr *attr;
+	pid_t pid;
+};
+
+static int perf_open(void *arg)
+{
+	struct perf_open *o = arg;
+	int fd = syscall(__NR_perf_event_open, o->attr, o->pid, o->pid > 0 ? -1 : 0, -1,
+			 PERF_FLAG_FD_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
 /*
  * pid > 0 binds the event to that task; the uprobe filter compares the mm, so every thread of
  * the process is traced. pid -1 needs a cpu for perf_event_open (cpu 0, as libbpf does), yet
@@ -90,7 +104,6 @@ static int open_uprobe(const struct uprobe_pmu *pmu, const struct usdti_sites *s
 {
 	struct perf_event_attr attr;
 	unsigned long ref = s->ref_ctr_offsets ? s->ref_ctr_offsets[i] : 0;
-	int fd;
 
 	memset(&attr, 0, sizeof(attr));
 	attr.size = sizeof(attr);
@@ -101,9 +114,8 @@ static int open_uprobe(const struct uprobe_pmu *pmu, const struct usdti_sites *s
 		attr.config |= (__u64)ref << pmu->ref_ctr_shift;
 	attr.config1 = (__u64)(unsigned long)s->path;
 	attr.config2 = s->offsets[i];
-	fd = syscall(__NR_perf_event_open, &attr, s->pid > 0 ? s->pid : -1, s->pid > 0 ? -1 : 0, -1,
-		     PERF_FLAG_FD_CLOEXEC);
-	return fd < 0 ? -errno : fd;
+	/* opening the event installs the uprobe, in the calling task */
+	return usdti_outlive(perf_open, &(struct perf_open){&attr, s->pid > 0 ? s->pid : -1});
 }
 
 static int attach_site(int prog_fd, const struct uprobe_pmu *pmu, const struct usdti_sites *s,
@@ -144,14 +156,28 @@ err:
 	return lfd;
 }
 
+struct fds {
+	int *link_fds, *perf_fds;
+	size_t cnt;
+};
+
+static int close_fds(void *arg)
+{
+	struct fds *f = arg;
+
+	for (size_t i = 0; i < f->cnt; i++) {
+		if (f->link_fds && f->link_fds[i] >= 0)
+			close(f->link_fds[i]);
+		if (f->perf_fds && f->perf_fds[i] >= 0)
+			close(f->perf_fds[i]);
+	}
+	return 0;
+}
+
 void usdti_legacy_detach(int *link_fds, int *perf_fds, size_t cnt)
 {
-	for (size_t i = 0; i < cnt; i++) {
-		if (link_fds && link_fds[i] >= 0)
-			close(link_fds[i]);
-		if (perf_fds && perf_fds[i] >= 0)
-			close(perf_fds[i]);
-	}
+	/* closing a perf event removes its uprobe, in the calling task: ~0.08 s per site */
+	usdti_outlive(close_fds, &(struct fds){link_fds, perf_fds, cnt});
 	free(link_fds);
 	free(perf_fds);
 }

@@ -57,4 +57,10 @@ int usdti_legacy_attach(int prog_fd, const struct usdti_sites *s, int **link_fds
 /* Closes what usdti_legacy_attach() created (fds < 0 are skipped) and frees the arrays. */
 void usdti_legacy_detach(int *link_fds, int *perf_fds, size_t cnt);
 
+/*
+ * fn(arg) in a helper process that a SIGKILL of the caller does not stop, for the calls that
+ * install or remove uprobes (lib/outlive.c). fn may only make syscalls. Returns fn's result.
+ */
+int usdti_outlive(int (*fn)(void *arg), void *arg);
+
 #endif /* USDT_UPROBE_INTERNAL_H */

@@ -29,6 +29,18 @@ struct usdt_uprobe_link {
 
 /* ---- the link ------------------------------------------------------------------------------- */
 
+static int link_create(void *attr)
+{
+	int fd = syscall(__NR_bpf, BPF_LINK_CREATE, attr, sizeof(union bpf_attr));
+
+	return fd < 0 ? -errno : fd;
+}
+
+static int close_fd(void *fd)
+{
+	return close(*(int *)fd);
+}
+
 int usdti_uprobe_multi_link_create(int prog_fd, __u32 attach_type, const char *path,
 				   const unsigned long *offsets,
 				   const unsigned long *ref_ctr_offsets, const __u64 *cookies,
@@ -46,12 +58,11 @@ int usdti_uprobe_multi_link_create(int prog_fd, __u32 attach_type, const char *p
 		.pid = pid,
 	};
 	union bpf_attr attr;
-	int fd;
 
 	memset(&attr, 0, sizeof(attr));
 	memcpy(&attr, &lc, sizeof(lc));
-	fd = syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
-	return fd < 0 ? -errno : fd;
+	/* the kernel installs every uprobe, or rolls them back, in the calling task */
+	return usdti_outlive(link_create, &attr);
 }
 
 static struct usdt_uprobe_link *link_new(enum usdt_attach_mode mode, size_t cnt)
@@ -73,7 +84,7 @@ int usdt_uprobe_link__destroy(struct usdt_uprobe_link *link)
 	if (link->mode == USDT_MODE_LEGACY)
 		usdti_legacy_detach(link->fds, link->perf_fds, link->fd_cnt);
 	else if (link->multi_fd >= 0)
-		close(link->multi_fd);
+		usdti_outlive(close_fd, &link->multi_fd); /* the last close removes the uprobes */
 	free(link);
 	return 0;
 }
@@ -168,7 +179,7 @@ static struct usdt_uprobe_link *attach_multi(int prog_fd, enum usdt_attach_mode 
 	}
 	link = link_new(mode, s->cnt);
 	if (!link) {
-		close(fd);
+		usdti_outlive(close_fd, &fd);
 		errno = ENOMEM;
 		return NULL;
 	}
