@@ -154,68 +154,88 @@ __extension__ extern unsigned long long __usdt_unsp;
 #define _USDT_TPL_11 _USDT_TPL_10 _USDT_BLANK _USDT_ARGFMT(11)
 #define _USDT_TPL_12 _USDT_TPL_11 _USDT_BLANK _USDT_ARGFMT(12)
 
-#define _USDT_OP(i, x)			       [_usdt_d##i] "n"(_USDT_DESC(x)), [_usdt_a##i] USDT_ARG_CONSTRAINT(x)
-/* a probe without arguments still has an operand: "%%" then means "%" in every template */
-#define _USDT_OPS_0()			       [_usdt_none] "g"(0)
-#define _USDT_OPS_1(a)			       _USDT_OP(1, a)
-#define _USDT_OPS_2(a, b)		       _USDT_OPS_1(a), _USDT_OP(2, b)
-#define _USDT_OPS_3(a, b, c)		       _USDT_OPS_2(a, b), _USDT_OP(3, c)
-#define _USDT_OPS_4(a, b, c, d)		       _USDT_OPS_3(a, b, c), _USDT_OP(4, d)
-#define _USDT_OPS_5(a, b, c, d, e)	       _USDT_OPS_4(a, b, c, d), _USDT_OP(5, e)
-#define _USDT_OPS_6(a, b, c, d, e, f)	       _USDT_OPS_5(a, b, c, d, e), _USDT_OP(6, f)
-#define _USDT_OPS_7(a, b, c, d, e, f, g)       _USDT_OPS_6(a, b, c, d, e, f), _USDT_OP(7, g)
-#define _USDT_OPS_8(a, b, c, d, e, f, g, h)    _USDT_OPS_7(a, b, c, d, e, f, g), _USDT_OP(8, h)
-#define _USDT_OPS_9(a, b, c, d, e, f, g, h, i) _USDT_OPS_8(a, b, c, d, e, f, g, h), _USDT_OP(9, i)
-#define _USDT_OPS_10(a, b, c, d, e, f, g, h, i, j) \
-	_USDT_OPS_9(a, b, c, d, e, f, g, h, i), _USDT_OP(10, j)
-#define _USDT_OPS_11(a, b, c, d, e, f, g, h, i, j, k) \
-	_USDT_OPS_10(a, b, c, d, e, f, g, h, i, j), _USDT_OP(11, k)
-#define _USDT_OPS_12(a, b, c, d, e, f, g, h, i, j, k, l) \
-	_USDT_OPS_11(a, b, c, d, e, f, g, h, i, j, k), _USDT_OP(12, l)
+#define _USDT_OP(i, x) [_usdt_d##i] "n"(_USDT_DESC(x)), [_usdt_a##i] USDT_ARG_CONSTRAINT(x)
+
+/*
+ * The operands of (provider, name, args...), the first two dropped. A probe without
+ * arguments still has an operand: "%%" then means "%" in every template.
+ */
+#define _USDT_OPS_0(P, N)		       [_usdt_none] "g"(0)
+#define _USDT_OPS_1(P, N, a)		       _USDT_OP(1, a)
+#define _USDT_OPS_2(P, N, a, b)		       _USDT_OPS_1(P, N, a), _USDT_OP(2, b)
+#define _USDT_OPS_3(P, N, a, b, c)	       _USDT_OPS_2(P, N, a, b), _USDT_OP(3, c)
+#define _USDT_OPS_4(P, N, a, b, c, d)	       _USDT_OPS_3(P, N, a, b, c), _USDT_OP(4, d)
+#define _USDT_OPS_5(P, N, a, b, c, d, e)       _USDT_OPS_4(P, N, a, b, c, d), _USDT_OP(5, e)
+#define _USDT_OPS_6(P, N, a, b, c, d, e, f)    _USDT_OPS_5(P, N, a, b, c, d, e), _USDT_OP(6, f)
+#define _USDT_OPS_7(P, N, a, b, c, d, e, f, g) _USDT_OPS_6(P, N, a, b, c, d, e, f), _USDT_OP(7, g)
+#define _USDT_OPS_8(P, N, a, b, c, d, e, f, g, h) \
+	_USDT_OPS_7(P, N, a, b, c, d, e, f, g), _USDT_OP(8, h)
+#define _USDT_OPS_9(P, N, a, b, c, d, e, f, g, h, i) \
+	_USDT_OPS_8(P, N, a, b, c, d, e, f, g, h), _USDT_OP(9, i)
+#define _USDT_OPS_10(P, N, a, b, c, d, e, f, g, h, i, j) \
+	_USDT_OPS_9(P, N, a, b, c, d, e, f, g, h, i), _USDT_OP(10, j)
+#define _USDT_OPS_11(P, N, a, b, c, d, e, f, g, h, i, j, k) \
+	_USDT_OPS_10(P, N, a, b, c, d, e, f, g, h, i, j), _USDT_OP(11, k)
+#define _USDT_OPS_12(P, N, a, b, c, d, e, f, g, h, i, j, k, l) \
+	_USDT_OPS_11(P, N, a, b, c, d, e, f, g, h, i, j, k), _USDT_OP(12, l)
 
 /* ---- the note ------------------------------------------------------------------------------ */
 
-#define _USDT_NOTE(provider, name, sema, args)                                                  \
-	".pushsection .note.stapsdt,\"?\",\"note\"\n"                                           \
-	".balign 4\n"                                                                           \
-	".4byte 992f-991f, 994f-993f, 3\n"                                                      \
-	"991: .asciz \"stapsdt\"\n"                                                             \
-	"992: .balign 4\n"                                                                      \
-	"993: " _USDT_ADDR "990b\n" _USDT_ADDR "_.stapsdt.base\n" _USDT_ADDR                    \
-	_USDT_STR(sema) "\n"                                                                    \
-			".asciz \"" #provider "\"\n"                                            \
-			".asciz \"" #name "\"\n" args ".ascii \"\\0\"\n"                        \
-			"994: .balign 4\n"                                                      \
-			".popsection\n"                                                         \
-			".ifndef _.stapsdt.base\n"                                              \
-			".pushsection .stapsdt.base,\"aG\",\"progbits\",.stapsdt.base,comdat\n" \
-			".weak _.stapsdt.base\n"                                                \
-			".hidden _.stapsdt.base\n"                                              \
-			"_.stapsdt.base: .space 1\n"                                            \
-			".size _.stapsdt.base, 1\n"                                             \
-			".popsection\n"                                                         \
-			".endif\n"
+/* clang-format off */
+#define _USDT_NOTE(provider, name, sema, args)                                                 \
+	".pushsection .note.stapsdt,\"?\",\"note\"\n"                                          \
+	".balign 4\n"                                                                          \
+	".4byte 992f-991f, 994f-993f, 3\n"                                                     \
+	"991: .asciz \"stapsdt\"\n"                                                            \
+	"992: .balign 4\n"                                                                     \
+	"993: " _USDT_ADDR "990b\n"                                                            \
+	_USDT_ADDR "_.stapsdt.base\n"                                                          \
+	_USDT_ADDR _USDT_STR(sema) "\n"                                                        \
+	".asciz \"" #provider "\"\n"                                                           \
+	".asciz \"" #name "\"\n"                                                               \
+	args                                                                                   \
+	".ascii \"\\0\"\n"                                                                     \
+	"994: .balign 4\n"                                                                     \
+	".popsection\n"                                                                        \
+	".ifndef _.stapsdt.base\n"                                                             \
+	".pushsection .stapsdt.base,\"aG\",\"progbits\",.stapsdt.base,comdat\n"                \
+	".weak _.stapsdt.base\n"                                                               \
+	".hidden _.stapsdt.base\n"                                                             \
+	"_.stapsdt.base: .space 1\n"                                                           \
+	".size _.stapsdt.base, 1\n"                                                            \
+	".popsection\n"                                                                        \
+	".endif\n"
+/* clang-format on */
 
 #define _USDT_BODY(provider, name, sema, args) \
 	_USDT_MACROS _USDT_SITE _USDT_NOTE(provider, name, sema, args) _USDT_PURGE
 
-/* the argument count, from 0 */
-#define _USDT_NARG(...)								   _USDT_NARG_(_, ##__VA_ARGS__, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0)
-#define _USDT_NARG_(_0, _1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11, _12, n, ...) n
+/*
+ * (provider, name, args...) taken apart in ISO C, where a macro's "..." must not be empty:
+ * the count of args (0 to 12), the provider and the name.
+ */
+/* clang-format off */
+#define _USDT_NARG(...) _USDT_NARG_(__VA_ARGS__, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0, _)
+#define _USDT_NARG_(P, N, _1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11, _12, n, ...) n
+#define _USDT_PROV(P, ...) P
+#define _USDT_NAME(...) _USDT_NAME_(__VA_ARGS__, _)
+#define _USDT_NAME_(P, N, ...) N
+/* clang-format on */
 
-#define _USDT_PROBE_N(provider, name, sema, n, ...)                          \
-	__asm__ __volatile__(_USDT_BODY(provider, name, sema, _USDT_TPL_##n) \
-			     :                                               \
-			     : _USDT_OPS_##n(__VA_ARGS__))
-#define _USDT_PROBE(provider, name, sema, n, ...) \
-	_USDT_PROBE_N(provider, name, sema, n, ##__VA_ARGS__)
+#define _USDT_PROBE_N(sema, n, ...)                                                               \
+	__asm__ __volatile__(                                                                     \
+		_USDT_BODY(_USDT_PROV(__VA_ARGS__), _USDT_NAME(__VA_ARGS__), sema, _USDT_TPL_##n) \
+		:                                                                                 \
+		: _USDT_OPS_##n(__VA_ARGS__))
+#define _USDT_PROBE(sema, n, ...) _USDT_PROBE_N(sema, n, __VA_ARGS__)
 
 /* ---- the interface ------------------------------------------------------------------------- */
 
-#define USDT_PROBE(provider, name, ...) \
-	_USDT_PROBE(provider, name, 0, _USDT_NARG(__VA_ARGS__), ##__VA_ARGS__)
+/* USDT_PROBE(provider, name, args...): 0 to 12 arguments */
+#define USDT_PROBE(...) _USDT_PROBE(0, _USDT_NARG(__VA_ARGS__), __VA_ARGS__)
 
-#define _USDT_SEMA_NAME(provider, name) provider##_##name##_semaphore
+#define _USDT_SEMA_NAME(provider, name)	 _USDT_SEMA_NAME_(provider, name)
+#define _USDT_SEMA_NAME_(provider, name) provider##_##name##_semaphore
 /* The semaphore of provider:name, defined once per program or library (at file scope). */
 #define USDT_SEMA(provider, name)                                    \
 	__extension__ unsigned short _USDT_SEMA_NAME(provider, name) \
@@ -227,12 +247,16 @@ __extension__ extern unsigned long long __usdt_unsp;
 /* Non-zero while a tracer is attached to provider:name: the kernel counts them there. */
 #define USDT_IS_ENABLED(provider, name) \
 	__builtin_expect(*(volatile unsigned short *)&_USDT_SEMA_NAME(provider, name) != 0, 0)
-/* The probe of a semaphore: fires, and evaluates its arguments, only when enabled. */
-#define USDT_PROBE_SEMA(provider, name, ...)                                         \
-	do {                                                                         \
-		if (USDT_IS_ENABLED(provider, name))                                 \
-			_USDT_PROBE(provider, name, _USDT_SEMA_NAME(provider, name), \
-				    _USDT_NARG(__VA_ARGS__), ##__VA_ARGS__);         \
+/*
+ * USDT_PROBE_SEMA(provider, name, args...): the probe of a semaphore, which fires (and
+ * evaluates its arguments) only while enabled.
+ */
+#define USDT_PROBE_SEMA(...)                                                                       \
+	do {                                                                                       \
+		if (USDT_IS_ENABLED(_USDT_PROV(__VA_ARGS__), _USDT_NAME(__VA_ARGS__)))             \
+			_USDT_PROBE(                                                               \
+				_USDT_SEMA_NAME(_USDT_PROV(__VA_ARGS__), _USDT_NAME(__VA_ARGS__)), \
+				_USDT_NARG(__VA_ARGS__), __VA_ARGS__);                             \
 	} while (0)
 
 /* The site and note as asm text; args as written in the note, operands "%[x]", "%%rip". */

@@ -32,18 +32,22 @@ note_shapes() {
 	readelf -n "$1" | grep -E 'Provider|Name|Arguments' | sed -E 's/@[^ ]*/@/g'
 }
 
-@test "notes: sizes and signs of 0 to 12 arguments as <sys/sdt.h> writes them, in C and C++" {
+@test "notes: sizes and signs of 0 to 12 arguments as <sys/sdt.h> writes them, in C, ISO C and C++" {
 	[ "$(note_shapes "$FIXTURES/probe_cmp_usdt" | grep -c Arguments)" -eq 13 ]
 	diff <(note_shapes "$FIXTURES/probe_cmp_sdt") <(note_shapes "$FIXTURES/probe_cmp_usdt")
 	for f in probe_cmp_sdt probe_cmp_usdt; do
 		readelf -S --wide "$FIXTURES/$f" | grep -E ' \.note\.stapsdt +NOTE '
 		readelf -S --wide "$FIXTURES/$f" | grep -E ' \.stapsdt\.base +PROGBITS '
 	done
+	# ISO C, without GNU extensions, takes the header too
+	gcc -std=c11 -pedantic -O2 -Wall -Wextra -Werror -I"$SRC_DIR" -o "$BATS_TEST_TMPDIR/iso" \
+		"$SRC_DIR/tests/fixtures/probe_cmp.c"
+	diff <(note_shapes "$FIXTURES/probe_cmp_sdt") <(note_shapes "$BATS_TEST_TMPDIR/iso")
 	command -v g++ >/dev/null || need g++
-	g++ -x c++ -O2 -Wall -Wextra -Werror -DPROBE_CMP_SDT -o "$BATS_TEST_TMPDIR/sdt" \
-		"$SRC_DIR/tests/fixtures/probe_cmp.c"
-	g++ -x c++ -O2 -Wall -Wextra -Werror -I"$SRC_DIR" -o "$BATS_TEST_TMPDIR/usdt" \
-		"$SRC_DIR/tests/fixtures/probe_cmp.c"
+	g++ -x c++ -std=c++11 -pedantic -O2 -Wall -Wextra -Werror -DPROBE_CMP_SDT \
+		-o "$BATS_TEST_TMPDIR/sdt" "$SRC_DIR/tests/fixtures/probe_cmp.c"
+	g++ -x c++ -std=c++11 -pedantic -O2 -Wall -Wextra -Werror -I"$SRC_DIR" \
+		-o "$BATS_TEST_TMPDIR/usdt" "$SRC_DIR/tests/fixtures/probe_cmp.c"
 	diff <(note_shapes "$BATS_TEST_TMPDIR/sdt") <(note_shapes "$BATS_TEST_TMPDIR/usdt")
 }
 
