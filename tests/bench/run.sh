@@ -457,6 +457,11 @@ bench_probe() {
 			"$(probe_cell $site none) |"
 	done
 	md ""
+	md "The goal for \`<usdt/probe.h>\` is at most 0.35x of \`<sys/sdt.h>\`'s per-hit cost: here" \
+		"$(awk '$1 == "probe_h" && $2 == "args" { h = $3 } $1 == "sdt" && $2 == "args" { s = $3 }
+		END { r = h / s; printf "%.2fx with both arguments read, %s", r,
+			r <= 0.35 ? "met" : "not met" }' "$tmp/probe.tsv")."
+	md ""
 }
 
 # update_file FILE: FILE with each section of this run in place of its own (by its "## N."
