@@ -320,7 +320,6 @@ static void text_site(const struct usdt_site *s, size_t k, bool optimized)
 		       (unsigned long long)s->sema_address, (unsigned long long)s->sema_offset);
 	else
 		printf("no semaphore\n");
-	text_placement(s, optimized);
 	printf("        args: %s\n", s->args[0] ? s->args : "(none)");
 	if (s->error)
 		printf("        error: %s\n", s->error);
@@ -330,6 +329,7 @@ static void text_site(const struct usdt_site *s, size_t k, bool optimized)
 		usdt_arg_describe(&s->argv[i], desc, sizeof(desc));
 		printf("        arg%d: %s\n", i + 1, desc);
 	}
+	text_placement(s, optimized);
 }
 
 static void text_probe(const struct list_ctx *lc, const struct usdt_file *file, const char *path,

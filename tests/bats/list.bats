@@ -110,7 +110,8 @@ mkelf() {
 	# a bare PATH, a glob name, and the short form usdt:PATH:name (any provider)
 	PATH=/usr/bin:/bin run "$USDTCTL" list 'usdt:python3.11:python:gc__*'
 	[ "$status" -eq 0 ]
-	[ "$(echo "$output" | awk '{ print $2 }' | xargs)" = "python:gc__start python:gc__done" ]
+	# (in note order, which differs between python3.11 builds: sorted here)
+	[ "$(echo "$output" | awk '{ print $2 }' | sort | xargs)" = "python:gc__done python:gc__start" ]
 	run "$USDTCTL" list "usdt:$LIBSTDCXX:catch"
 	[ "$status" -eq 0 ]
 	[ "$(echo "$output" | awk '{ print $2 }')" = "libstdcxx:catch" ]
@@ -148,6 +149,7 @@ mkelf() {
 	[ "${lines[2]}" = "        args: 8@%rbx 8@%r15" ]
 	[ "${lines[3]}" = "        arg1: 8 unsigned bytes in %rbx" ]
 	[ "${lines[4]}" = "        arg2: 8 unsigned bytes in %r15" ]
+	[ "${lines[5]}" = "        probed at: nop" ]
 	run "$USDTCTL" list -v "$PYTHON_SDT" 'python:gc__start'
 	[ "$status" -eq 0 ]
 	[[ $output == *"arg1: 4 signed bytes at 112(%rsp)"* ]]
@@ -173,9 +175,17 @@ def fields(k): {
 ([.path, .arch, .provider, .name] | map(type) == ["string", "string", "string", "string"]) and
 (.sites | length > 0) and
 all(.sites[];
-	((keys - ["error"]) == ["address", "args", "arguments", "file_offset", "semaphore",
-				"semaphore_offset"]) and
+	((keys - ["error", "probe_address", "probe_file_offset", "probed_at"]) ==
+		["address", "args", "arguments", "file_offset", "semaphore", "semaphore_offset",
+		 "shape"]) and
 	(.address | test("^0x[0-9a-f]+$")) and (.file_offset | test("^0x[0-9a-f]+$")) and
+	(.shape == "nop" or .shape == "nop5") and
+	# where trace probes the site, unless the site cannot be probed
+	(if has("error") then (has("probe_address") or has("probe_file_offset") or
+			       has("probed_at") | not)
+	 else (.probe_address | test("^0x[0-9a-f]+$")) and
+	      (.probe_file_offset | test("^0x[0-9a-f]+$")) and
+	      (.probed_at == "nop" or .probed_at == "nop5") end) and
 	((.semaphore == null and .semaphore_offset == null) or
 	 ((.semaphore | test("^0x[0-9a-f]+$")) and (.semaphore_offset | test("^0x[0-9a-f]+$")))) and
 	(.args | type == "string") and
