@@ -93,7 +93,10 @@ static __always_inline int __usdt_fetch(void *ctx, const struct usdt_fetch_arg *
 		*val = arg->val_off;
 		return 0;
 	case USDT_FETCH_REG:
-		return __usdt_reg(ctx, arg->reg_off, val);
+		/* val_off: how far the probe's %rsp is below the note's (a nop5 site) */
+		err = __usdt_reg(ctx, arg->reg_off, val);
+		*val += arg->val_off;
+		return err;
 	case USDT_FETCH_MEM:
 		err = __usdt_reg(ctx, arg->reg_off, &base);
 		if (err)

@@ -13,7 +13,7 @@
 /* How the BPF side fetches one argument. */
 enum usdt_fetch {
 	USDT_FETCH_CONST,  /* val_off */
-	USDT_FETCH_REG,	   /* regs[reg_off] */
+	USDT_FETCH_REG,	   /* regs[reg_off] + val_off */
 	USDT_FETCH_MEM,	   /* *(regs[reg_off] + val_off) */
 	USDT_FETCH_SIB,	   /* *(regs[reg_off] (if >= 0) + regs[idx_off] << scale_shift + val_off) */
 	USDT_FETCH_IP_REL, /* *(probe ip + val_off): val_off = target vaddr - site vaddr */

@@ -16,6 +16,8 @@ static const char *const descriptions[__USDT_FEAT_CNT] = {
 		"uprobe session mode: entry decides on the return probe (6.13+)",
 	[USDT_FEAT_BPF_COOKIE] = "bpf_get_attach_cookie() for uprobe programs (5.15+)",
 	[USDT_FEAT_REF_CTR] = "USDT semaphores through the uprobe ref_ctr_offset (4.20+)",
+	[USDT_FEAT_UPROBE_SYSCALL] =
+		"optimized uprobes: <usdt/probe.h> sites are probed at their nop5 (x86-64, 6.18+)",
 };
 
 struct attach_path {
@@ -97,7 +99,8 @@ static void do_help(FILE *out)
 		"Usage: usdtctl features [--json] [--legacy-attach]\n"
 		"\n"
 		"Probes the running kernel for what libusdt uses (uprobe_multi links, uprobe\n"
-		"sessions, BPF cookies, semaphores) and tells which attach path 'trace' takes:\n"
+		"sessions, BPF cookies, semaphores, optimized uprobes: the uprobe syscall) and\n"
+		"tells which attach path 'trace' takes:\n"
 		"uprobe_multi (one link per binary), or legacy (one perf_event uprobe per site,\n"
 		"slow to detach) when forced by --legacy-attach or USDT_LEGACY_ATTACH=1, or when\n"
 		"the kernel lacks uprobe_multi. Probing needs root (CAP_BPF and CAP_PERFMON).\n"

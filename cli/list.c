@@ -18,6 +18,7 @@ struct list_ctx {
 	bool verbose;
 	bool json;
 	const char *pattern; /* glob over provider:name, NULL = every probe */
+	bool optimized;	     /* the kernel has optimized uprobes: where sites are probed */
 	int status;
 };
 
@@ -203,8 +204,15 @@ static void json_arg(struct json *j, const struct usdt_arg *a)
 	json_obj_close(j);
 }
 
-static void json_site(struct json *j, const struct usdt_site *s)
+static const char *shape_name(const struct usdt_site *s)
 {
+	return s->shape == USDT_SITE_NOP5 ? "nop5" : "nop";
+}
+
+static void json_site(struct json *j, const struct usdt_site *s, bool optimized)
+{
+	struct usdt_placement p;
+
 	json_obj_open(j);
 	json_khex(j, "address", s->address);
 	json_khex(j, "file_offset", s->file_offset);
@@ -224,13 +232,19 @@ static void json_site(struct json *j, const struct usdt_site *s)
 	for (int i = 0; s->argv && i < s->arg_cnt; i++)
 		json_arg(j, &s->argv[i]);
 	json_arr_close(j);
+	json_kstr(j, "shape", shape_name(s));
+	if (!usdt_site__placement(s, optimized, &p)) {
+		json_kstr(j, "probed_at", p.nop5 ? "nop5" : "nop");
+		json_khex(j, "probe_address", p.address);
+		json_khex(j, "probe_file_offset", p.file_offset);
+	}
 	if (s->error)
 		json_kstr(j, "error", s->error);
 	json_obj_close(j);
 }
 
-static void json_probe(const struct usdt_file *file, const char *path, const struct grouping *g,
-		       size_t grp)
+static void json_probe(const struct list_ctx *lc, const struct usdt_file *file, const char *path,
+		       const struct grouping *g, size_t grp)
 {
 	const struct usdt_site *first = group_site(file, g, grp, 0);
 	struct json j;
@@ -243,7 +257,7 @@ static void json_probe(const struct usdt_file *file, const char *path, const str
 	json_key(&j, "sites");
 	json_arr_open(&j);
 	for (size_t k = 0; k < group_size(g, grp); k++)
-		json_site(&j, group_site(file, g, grp, k));
+		json_site(&j, group_site(file, g, grp, k), lc->optimized);
 	json_arr_close(&j);
 	json_end(&j);
 }
@@ -284,7 +298,25 @@ static void put_line(const char *s)
 	putchar('\n');
 }
 
-static void text_site(const struct usdt_site *s, size_t k)
+/* Where the site is probed, and why there. */
+static void text_placement(const struct usdt_site *s, bool optimized)
+{
+	struct usdt_placement p;
+
+	if (usdt_site__placement(s, optimized, &p))
+		return;
+	if (p.nop5)
+		printf("        probed at: nop5 0x%llx (file offset 0x%llx), optimized uprobe, "
+		       "%%rsp operands read %d bytes up\n",
+		       (unsigned long long)p.address, (unsigned long long)p.file_offset, p.sp_bias);
+	else if (s->shape == USDT_SITE_NOP5)
+		printf("        probed at: nop (a nop5 site, but this kernel lacks optimized "
+		       "uprobes)\n");
+	else
+		printf("        probed at: nop\n");
+}
+
+static void text_site(const struct usdt_site *s, size_t k, bool optimized)
 {
 	char desc[256];
 
@@ -308,6 +340,7 @@ static void text_site(const struct usdt_site *s, size_t k)
 		printf("        arg%d: ", i + 1);
 		put_line(desc);
 	}
+	text_placement(s, optimized);
 }
 
 /* provider:name escaped, to out (NULL: measured only); returns its width. */
@@ -337,7 +370,7 @@ static void text_probe(const struct list_ctx *lc, const struct usdt_file *file, 
 	printf("%*s  sites=%-*zu  %-9s  %s\n", len < w->probe ? (int)(w->probe - len) : 0, "",
 	       w->sites, n, sema ? "semaphore" : "-", args);
 	for (k = 0; lc->verbose && k < n; k++)
-		text_site(group_site(file, g, grp, k), k);
+		text_site(group_site(file, g, grp, k), k, lc->optimized);
 }
 
 static int digits(size_t v)
@@ -384,7 +417,7 @@ static void print_file(struct list_ctx *lc, const struct usdt_file *file, const 
 		if (!group_selected(lc, file, g, grp))
 			continue;
 		if (lc->json)
-			json_probe(file, path, g, grp);
+			json_probe(lc, file, path, g, grp);
 		else
 			text_probe(lc, file, path, g, grp, &w);
 		shown++;
@@ -564,9 +597,10 @@ static int do_help(FILE *out)
 		"\n"
 		"Lists the USDT probes of ELF files, or of every object a process maps: one line\n"
 		"per probe and file with its site count, semaphore and argument count. With -v,\n"
-		"every site as well: address, file offset, semaphore, raw arguments and each\n"
-		"argument in words. With --json, JSON Lines: one object per probe and file, with\n"
-		"every site.\n"
+		"every site as well: address, file offset, semaphore, where trace probes it (the\n"
+		"nop5 of a <usdt/probe.h> site where the kernel has optimized uprobes, else the\n"
+		"nop), raw arguments and each argument in words. With --json, JSON Lines: one\n"
+		"object per probe and file, with every site.\n"
 		"\n"
 		"Options:\n"
 		"  -p, --pid PID    the files PID maps (shown by its own paths, containers too);\n"
@@ -636,6 +670,8 @@ int do_list(int argc, char **argv)
 		return err < 0 ? 0 : err;
 	lc.verbose = cli_env.verbose;
 	lc.json = cli_env.json;
+	/* where trace would probe each site: only -v and --json say */
+	lc.optimized = (lc.verbose || lc.json) && usdt_feature_probe(USDT_FEAT_UPROBE_SYSCALL) > 0;
 	err = classify(argc - optind, argv + optind, &a);
 	if (!err && !a.target_cnt && !a.pid)
 		err = cli_error(EXIT_USAGE, "list: no TARGET; see 'usdtctl list --help'");

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * demo_app: a program instrumented the way applications ship USDT probes, with a dtrace -h
- * style header (demo_app_probes.h), semaphores, and an ENABLED() guard around work done only
- * for tracers.
+ * demo_app: a program instrumented the way applications ship USDT probes, with semaphores
+ * and an ENABLED() guard around work done only for tracers. Built twice from this file:
+ * demo_app with <usdt/probe.h> (demo_app_usdt.h), demo_app_sdt with <sys/sdt.h> through a
+ * dtrace -h style header (demo_app_probes.h). Both name their probes the same way.
  *
  *   demo_app [-n COUNT] [-i MS] [-q]
  *
@@ -17,10 +18,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifdef DEMO_APP_SDT
 #include "demo_app_probes.h"
 
 unsigned short demo_request_semaphore __attribute__((section(".probes")));
 unsigned short demo_tick_semaphore __attribute__((section(".probes")));
+#else
+#include "demo_app_usdt.h"
+
+USDT_SEMA(demo, request);
+USDT_SEMA(demo, tick);
+#endif
 
 struct user {
 	const char *name;

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Kernel feature probes for the attach layer, each run once per process and cached. They load
- * trivial programs and create links that must fail in a known way: nothing is ever attached,
- * and no tracefs is needed.
+ * trivial programs and create links (or call a syscall) that must fail in a known way: nothing
+ * is ever attached, and no tracefs is needed.
  */
 #include <errno.h>
 #include <stdatomic.h>
@@ -19,6 +19,7 @@ static const char *const feature_names[__USDT_FEAT_CNT] = {
 	[USDT_FEAT_UPROBE_SESSION] = "uprobe_session",
 	[USDT_FEAT_BPF_COOKIE] = "bpf_cookie",
 	[USDT_FEAT_REF_CTR] = "ref_ctr_offset",
+	[USDT_FEAT_UPROBE_SYSCALL] = "uprobe_syscall",
 };
 
 /* "return 0", or "return bpf_get_attach_cookie(ctx)" */
@@ -101,6 +102,22 @@ static int probe_ref_ctr(void)
 	return errno == ENOENT ? 0 : -errno;
 }
 
+/*
+ * The uprobe syscall enters the kernel from the trampoline an optimized uprobe calls; from
+ * anywhere else it fails with ENXIO, and kernels without it say ENOSYS. The number is x86-64's:
+ * elsewhere 336 is another syscall, and no other architecture optimizes uprobes.
+ */
+static int probe_uprobe_syscall(void)
+{
+#if defined(__x86_64__)
+	if (syscall(336) == 0)
+		return -EPROTO;
+	return errno == ENXIO ? 1 : errno == ENOSYS ? 0 : -errno;
+#else
+	return 0;
+#endif
+}
+
 static int run_probe(enum usdt_feature feat)
 {
 	switch (feat) {
@@ -112,6 +129,8 @@ static int run_probe(enum usdt_feature feat)
 		return probe_bpf_cookie();
 	case USDT_FEAT_REF_CTR:
 		return probe_ref_ctr();
+	case USDT_FEAT_UPROBE_SYSCALL:
+		return probe_uprobe_syscall();
 	default:
 		return -EINVAL;
 	}

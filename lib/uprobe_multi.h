@@ -43,6 +43,8 @@ enum usdt_feature {
 	USDT_FEAT_UPROBE_SESSION, /* BPF_TRACE_UPROBE_SESSION */
 	USDT_FEAT_BPF_COOKIE,	  /* bpf_get_attach_cookie() on perf_event uprobes */
 	USDT_FEAT_REF_CTR,	  /* uprobe ref_ctr_offset (semaphores), 4.20+ */
+	USDT_FEAT_UPROBE_SYSCALL, /* optimized uprobes: a uprobe on a nop5 is a call (x86-64 6.18+)
+				   */
 	__USDT_FEAT_CNT,
 };
 

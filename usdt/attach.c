@@ -301,6 +301,7 @@ static int karrays_reserve(struct karrays *a, size_t cap)
 struct build {
 	struct usdt_link *link;
 	__u64 cookie;
+	bool optimized; /* nop5 sites are probed at their nop5 */
 	struct karrays *arrays;
 	unsigned long *offsets;
 	unsigned long *ref_ctrs; /* allocated at the first semaphore: 0 is "none" */
@@ -351,17 +352,18 @@ static bool pc_relative(const struct usdt_site *site)
 }
 
 /*
- * Whether b's spec is a's, a's arguments not being PC-relative: the same probe and the same
- * parsed arguments (the walk hands equal argument strings one argv).
+ * Whether b's spec is a's, a's arguments not being PC-relative: the same probe, the same
+ * parsed arguments (the walk hands equal argument strings one argv) read at the same shape.
  */
 static bool same_spec(const struct usdt_site *a, const struct usdt_site *b)
 {
-	return a->argv == b->argv && a->arg_cnt == b->arg_cnt &&
+	return a->argv == b->argv && a->arg_cnt == b->arg_cnt && a->shape == b->shape &&
 	       same_probe(a->provider, a->name, b);
 }
 
 /* A reference on the spec of site, which the link keeps (usdt_link__destroy drops it). */
-static int spec_ref(struct build *b, const char *path, const struct usdt_site *site, __u32 *id)
+static int spec_ref(struct build *b, const char *path, const struct usdt_site *site,
+		    const struct usdt_placement *place, __u32 *id)
 {
 	struct usdt_manager *man = b->link->man;
 	struct usdt_link *link = b->link;
@@ -376,14 +378,15 @@ static int spec_ref(struct build *b, const char *path, const struct usdt_site *s
 			     &probe_id);
 	if (err)
 		return err;
-	usdti_fetch_spec_init(&spec, site, probe_id, b->cookie);
+	usdti_fetch_spec_init(&spec, site, place, probe_id, b->cookie);
 	err = usdti_spec_get(man->specs, &spec, site->argv, site->arg_cnt, id);
 	if (!err)
 		link->spec_refs[link->ref_cnt++] = *id;
 	return err;
 }
 
-static int add_site(struct build *b, const struct usdt_site *site, __u32 spec_id)
+static int add_site(struct build *b, const struct usdt_site *site,
+		    const struct usdt_placement *place, __u32 spec_id)
 {
 	if (site->sema_offset && !b->ref_ctrs) {
 		b->ref_ctrs = calloc(b->cap, sizeof(*b->ref_ctrs));
@@ -392,7 +395,7 @@ static int add_site(struct build *b, const struct usdt_site *site, __u32 spec_id
 	}
 	if (b->cnt == b->arrays->populated)
 		populate_ahead(b);
-	b->offsets[b->cnt] = site->file_offset;
+	b->offsets[b->cnt] = place->file_offset;
 	if (b->ref_ctrs)
 		b->ref_ctrs[b->cnt] = site->sema_offset;
 	b->cookies[b->cnt++] = spec_id;
@@ -402,7 +405,8 @@ static int add_site(struct build *b, const struct usdt_site *site, __u32 spec_id
 /* Every selected site into the arrays, each with a spec id. */
 static int build_sites(struct build *b, struct selection *sel, struct usdt_file *file)
 {
-	struct usdt_site site, shared; /* shared: the last site whose spec was looked up */
+	struct usdt_site site, shared = {0}; /* shared: the last site whose spec was looked up */
+	struct usdt_placement place;
 	bool shareable = false;
 	__u32 spec_id;
 	int err = sel_begin(sel, file, false);
@@ -411,16 +415,19 @@ static int build_sites(struct build *b, struct selection *sel, struct usdt_file 
 	if (!err)
 		err = build_alloc(b, sel->walk.max_sites);
 	while (!err && (err = sel_next(sel, &site)) > 0) {
+		err = usdt_site__placement(&site, b->optimized, &place);
+		if (err)
+			break;
 		if (shareable && same_spec(&shared, &site)) {
 			spec_id = b->cookies[b->cnt - 1];
 		} else {
-			err = spec_ref(b, sel->path, &site, &spec_id);
+			err = spec_ref(b, sel->path, &site, &place, &spec_id);
 			if (err)
 				break;
 			shared = site;
 			shareable = !pc_relative(&site);
 		}
-		err = add_site(b, &site, spec_id);
+		err = add_site(b, &site, &place, spec_id);
 	}
 	usdti_notes_end(&sel->walk);
 	return err;
@@ -701,6 +708,8 @@ struct usdt_link *usdt_attach(struct usdt_manager *man, const struct bpf_program
 		goto out;
 	}
 	b.link->man = man;
+	b.optimized =
+		!OPTS_GET(opts, no_nop5, false) && usdt_feature_probe(USDT_FEAT_UPROBE_SYSCALL) > 0;
 	err = build_sites(&b, &sel, file);
 	if (err == -ENOEXEC)
 		pr_warn("%s: cannot read its USDT notes: %s\n", path, strerror(-err));

@@ -20,6 +20,7 @@
 #include "arch.h"
 #include "hash.h"
 #include "log.h"
+#include "placement.h"
 
 #define NT_STAPSDT   3
 #define NOTE_HDR_SZ  12
@@ -140,6 +141,7 @@ static void locate_site(struct usdti_notes *c, struct usdt_site *s, const unsign
 			return;
 		}
 	}
+	s->shape = usdti_site_shape(ef, s->file_offset);
 	if (sema && !sema_in_file(ef, sema, &s->sema_offset))
 		site_error(c, s, "semaphore outside the file bytes of every writable data segment");
 }
@@ -393,6 +395,7 @@ static int read_site(struct usdti_notes *c, const struct raw_note *n, size_t idx
 	s->arg_cnt = 0;
 	s->argv = NULL;
 	s->error = NULL;
+	s->shape = USDT_SITE_NOP;
 	if (n->descsz < 3 * c->word_sz + 3)
 		return malformed(c, idx, "description too short");
 	if (take_strings(c, s, n->desc + 3 * c->word_sz, n->desc + n->descsz))

@@ -26,6 +26,7 @@
 #include "hash.h"
 #include "log.h"
 #include "mem.h"
+#include "placement.h"
 
 #define NO_ID	    UINT32_MAX
 #define MIN_BUCKETS 64
@@ -133,7 +134,7 @@ void usdti_fetch_arg_init(struct usdt_fetch_arg *out, const struct usdt_arg *arg
 }
 
 void usdti_fetch_spec_init(struct usdt_fetch_spec *spec, const struct usdt_site *site,
-			   __u32 probe_id, __u64 cookie)
+			   const struct usdt_placement *place, __u32 probe_id, __u64 cookie)
 {
 	int cnt = site->arg_cnt < 0 ? 0 : site->arg_cnt;
 
@@ -143,8 +144,10 @@ void usdti_fetch_spec_init(struct usdt_fetch_spec *spec, const struct usdt_site 
 	spec->cookie = cookie;
 	spec->probe_id = probe_id;
 	spec->arg_cnt = cnt;
-	for (int i = 0; i < cnt; i++)
-		usdti_fetch_arg_init(&spec->args[i], &site->argv[i], site->address);
+	for (int i = 0; i < cnt; i++) {
+		usdti_fetch_arg_init(&spec->args[i], &site->argv[i], place->address);
+		usdti_fetch_arg_sp_bias(&spec->args[i], &site->argv[i], place->sp_bias);
+	}
 }
 
 /* ---- hashing ------------------------------------------------------------------------------ */

@@ -22,9 +22,12 @@ int usdti_spec_check_arch(int e_machine, int elf_class, const char *path);
 /* How to fetch arg at a site whose PC is site_addr. Unreadable args become USDT_FETCH_BAD. */
 void usdti_fetch_arg_init(struct usdt_fetch_arg *out, const struct usdt_arg *arg, __u64 site_addr);
 
-/* The whole spec of a site (padding zeroed: specs are compared and hashed as bytes). */
+/*
+ * The whole spec of a site probed at place (padding zeroed: specs are compared and hashed as
+ * bytes).
+ */
 void usdti_fetch_spec_init(struct usdt_fetch_spec *spec, const struct usdt_site *site,
-			   __u32 probe_id, __u64 cookie);
+			   const struct usdt_placement *place, __u32 probe_id, __u64 cookie);
 
 /* ---- spec table: one id per distinct spec, refcounted, ids reused once released ---------- */
 

@@ -66,6 +66,13 @@ int usdt_arg_describe(const struct usdt_arg *arg, char *buf, size_t buf_sz);
 
 /* ---- probe sites of one ELF file ------------------------------------------------------------ */
 
+/* What the instructions at a site's PC are, read from the file. */
+enum usdt_site_shape {
+	USDT_SITE_NOP, /* a probe at the note's PC alone: <sys/sdt.h>'s nop, or bytes not known */
+	/* <usdt/probe.h> on x86-64: nop; lea -128(%rsp),%rsp; nop5; lea 128(%rsp),%rsp */
+	USDT_SITE_NOP5,
+};
+
 struct usdt_site {
 	const char *provider;
 	const char *name;
@@ -77,7 +84,24 @@ struct usdt_site {
 	int arg_cnt;	       /* -1 when args could not be split */
 	struct usdt_arg *argv; /* arg_cnt parsed arguments; NULL unless opts->parse_args */
 	const char *error; /* non-NULL: the site itself is unusable (e.g. PC outside segments) */
+	enum usdt_site_shape shape;
 };
+
+/* Where a site's uprobe goes. */
+struct usdt_placement {
+	__u64 address;	   /* the probed instruction */
+	__u64 file_offset; /* the same, as uprobes take it */
+	/* how far the stack pointer there is below the note's: %rsp-based operands add it */
+	int sp_bias;
+	bool nop5; /* on the nop5 of a USDT_SITE_NOP5 site, which the kernel turns into a call */
+};
+
+/*
+ * Where usdt_attach() probes site: the nop5 of a USDT_SITE_NOP5 site when optimized (the
+ * kernel has optimized uprobes: usdt_feature_probe(USDT_FEAT_UPROBE_SYSCALL) > 0), else
+ * the note's PC. 0, or -EINVAL for a site with an error.
+ */
+int usdt_site__placement(const struct usdt_site *site, bool optimized, struct usdt_placement *p);
 
 struct usdt_file;
 
@@ -153,9 +177,11 @@ struct usdt_attach_opts {
 	/* more globs, same link: a site is attached when it matches probe_glob or any of these */
 	const char *const *extra_globs;
 	size_t extra_glob_cnt;
+	/* every site at the note's PC, as where the kernel lacks optimized uprobes */
+	bool no_nop5;
 	size_t : 0;
 };
-#define usdt_attach_opts__last_field extra_glob_cnt
+#define usdt_attach_opts__last_field no_nop5
 
 struct usdt_link;
 

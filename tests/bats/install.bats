@@ -18,7 +18,7 @@ teardown_file() {
 
 @test "install lays out library, headers, pkg-config file, usdtctl and its data" {
 	for f in include/usdt/usdt.h include/usdt/uprobe_multi.h include/usdt/usdt.bpf.h \
-		include/usdt/usdt_spec.h lib/libusdt.a lib/pkgconfig/libusdt.pc sbin/usdtctl \
+		include/usdt/usdt_spec.h include/usdt/probe.h lib/libusdt.a lib/pkgconfig/libusdt.pc sbin/usdtctl \
 		share/usdtctl/probes.catalog share/man/man8/usdtctl.8 \
 		share/bash-completion/completions/usdtctl; do
 		[ -f "$PREFIX/$f" ] || { echo "missing $f" >&2; return 1; }
@@ -65,6 +65,29 @@ C
 		paste -d: - -)
 	[ "$(wc -l <<<"$want")" -eq "${lines[0]}" ]
 	[ "$(printf '%s\n' "${lines[@]:1}")" = "$want" ]
+}
+
+@test "an application with the installed <usdt/probe.h> has the probes readelf lists" {
+	cat >"$BATS_TEST_TMPDIR/app.c" <<'C'
+#include <usdt/probe.h>
+
+USDT_SEMA(app, guarded);
+
+int main(int argc, char **argv)
+{
+	USDT_PROBE(app, start, argc, argv[0]);
+	USDT_PROBE_SEMA(app, guarded, argc);
+	return 0;
+}
+C
+	export PKG_CONFIG_PATH=$PREFIX/lib/pkgconfig
+	run bash -c "gcc -O2 -Wall -Werror -o '$BATS_TEST_TMPDIR/app' '$BATS_TEST_TMPDIR/app.c' \$(pkg-config --cflags libusdt)"
+	[ "$status" -eq 0 ]
+	"$BATS_TEST_TMPDIR/app"
+	run readelf -n "$BATS_TEST_TMPDIR/app"
+	grep -qE 'Provider: app' <<<"$output"
+	[ "$(grep -cE 'NT_STAPSDT' <<<"$output")" -eq 2 ]
+	grep -qE 'Arguments: -4@%[a-z0-9]+ 8@' <<<"$output"
 }
 
 @test "a BPF program compiles against the installed <usdt/usdt.bpf.h>" {

@@ -154,7 +154,9 @@ mkelf() {
 		 (.value | capture("^(?<s>-?)(?<n>[0-9]+)@")) as $m |
 		 "        arg\(.key + 1): \($m.n) \(if $m.s == "-" then "signed" else "unsigned" end) byte")')
 	[ -n "$want" ]
-	[ "$(printf '%s\n' "${lines[@]:1}" | sed -E 's/^(        arg[0-9]+: [0-9]+ [a-z]+ byte).*/\1/')" = "$want" ]
+	[ "$(printf '%s\n' "${lines[@]:1}" | grep -c '^        probed at: nop$')" -eq \
+		"$(echo "$want" | grep -c '^    site ')" ]
+	[ "$(printf '%s\n' "${lines[@]:1}" | grep -v '^        probed at: ' | sed -E 's/^(        arg[0-9]+: [0-9]+ [a-z]+ byte).*/\1/')" = "$want" ]
 	run "$USDTCTL" list -v "$PYTHON_SDT" 'python:gc__start'
 	[ "$status" -eq 0 ]
 	[[ $output == *"        arg1: 4 signed bytes "* ]]
@@ -181,9 +183,17 @@ def fields(k): {
 ([.path, .arch, .provider, .name] | map(type) == ["string", "string", "string", "string"]) and
 (.sites | length > 0) and
 all(.sites[];
-	((keys - ["error"]) == ["address", "args", "arguments", "file_offset", "semaphore",
-				"semaphore_offset"]) and
+	((keys - ["error", "probe_address", "probe_file_offset", "probed_at"]) ==
+		["address", "args", "arguments", "file_offset", "semaphore", "semaphore_offset",
+		 "shape"]) and
 	(.address | test("^0x[0-9a-f]+$")) and (.file_offset | test("^0x[0-9a-f]+$")) and
+	(.shape == "nop" or .shape == "nop5") and
+	# where trace probes the site, unless the site cannot be probed
+	(if has("error") then (has("probe_address") or has("probe_file_offset") or
+			       has("probed_at") | not)
+	 else (.probe_address | test("^0x[0-9a-f]+$")) and
+	      (.probe_file_offset | test("^0x[0-9a-f]+$")) and
+	      (.probed_at == "nop" or .probed_at == "nop5") end) and
 	((.semaphore == null and .semaphore_offset == null) or
 	 ((.semaphore | test("^0x[0-9a-f]+$")) and (.semaphore_offset | test("^0x[0-9a-f]+$")))) and
 	(.args | type == "string") and

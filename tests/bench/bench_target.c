@@ -4,6 +4,10 @@
  * controlled rate, or waits with its binary mapped while a tracer attaches to its sites.
  * Linked alone (bench_target) or with generated sites (bench_sites_N).
  *
+ * bench:hit's site is <sys/sdt.h>'s nop, or with BENCH_PROBE_H <usdt/probe.h>'s (nop; lea
+ * -128(%rsp),%rsp; nop5; lea 128(%rsp),%rsp), or with BENCH_NOP10 a nop then a 10-byte nop
+ * (the site later kernels may optimize past the red zone: 6.18 probes it at the nop).
+ *
  *   bench_target wait                     prints "ready", then waits for EOF on stdin
  *   bench_target loop N                   N hits; prints the cost of one hit in ns on stdout,
  *                                         in CPU time and in wall time
@@ -20,7 +24,22 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#if defined(BENCH_PROBE_H)
+#include <usdt/probe.h>
+#define HIT_PROBE(i, x) USDT_PROBE(bench, hit, i, x)
+#elif defined(BENCH_NOP10)
+#include <usdt/probe.h>
+/* <usdt/probe.h>'s note (an internal macro) after a nop and a 10-byte nop */
+#define HIT_PROBE(i, x)                                                                        \
+	__asm__ __volatile__("990: nop\n"                                                      \
+			     ".byte 0x66, 0x2e, 0x0f, 0x1f, 0x84, 0, 0, 0, 0, 0\n" _USDT_NOTE( \
+				     bench, hit, 0, ".ascii \"-8@%[i] -8@%[x]\"\n")            \
+			     :                                                                 \
+			     : [i] "r"(i), [x] "r"(x))
+#else
 #include <sys/sdt.h>
+#define HIT_PROBE(i, x) STAP_PROBE2(bench, hit, i, x)
+#endif
 
 #define MAX_THREADS 64
 
@@ -40,7 +59,7 @@ static double now_s(void)
 /* noinline: the probe's arguments stay in registers, as in the generated sites */
 static __attribute__((noinline)) void hit(long i, long x)
 {
-	STAP_PROBE2(bench, hit, i, x);
+	HIT_PROBE(i, x);
 }
 
 static int do_wait(void)

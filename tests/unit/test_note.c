@@ -531,6 +531,54 @@ static void check_one_site(const char *path, unsigned long long addr, unsigned l
 	usdt_file__close(f);
 }
 
+/*
+ * Site shapes: <usdt/probe.h>'s 19 bytes at the PC make an x86-64 site USDT_SITE_NOP5, probed
+ * 6 bytes on with %rsp 128 bytes down when optimized; a PC one byte off, or the same bytes
+ * in a file of another machine, is a plain site.
+ */
+static void test_shapes(void)
+{
+	static const struct {
+		const char *machine;
+		__u64 pc;
+		enum usdt_site_shape shape;
+	} cases[] = {
+		{"x86_64", TEXT + 0x100, USDT_SITE_NOP5}, {"x86_64", TEXT + 0x101, USDT_SITE_NOP},
+		{"x86_64", TEXT + 0xfed, USDT_SITE_NOP5}, /* the last 19 bytes of the segment */
+		{"x86_64", TEXT + 0x200, USDT_SITE_NOP},  /* 0x90 filler */
+		{"aarch64", TEXT + 0x100, USDT_SITE_NOP}, {"i386", TEXT + 0x100, USDT_SITE_NOP},
+	};
+	struct usdt_file_opts opts = {.sz = sizeof(opts)};
+	struct usdt_placement pl;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct usdt_site *s;
+		struct usdt_file *f;
+		char note[64];
+
+		snprintf(note, sizeof(note), "p:a:0x%llx:0:", (unsigned long long)cases[i].pc);
+		f = usdt_file__open(mkelf("shape.elf", "-m", cases[i].machine, "-n", "0x401100",
+					  "-n", "0x401fed", "-p", note, NULL),
+				    &opts);
+		CHECK(f && usdt_file__site_cnt(f) == 1);
+		if (!f || usdt_file__site_cnt(f) != 1) {
+			usdt_file__close(f);
+			continue;
+		}
+		s = usdt_file__site(f, 0);
+		CHECK_INT(s->shape, cases[i].shape);
+		CHECK_INT(usdt_site__placement(s, true, &pl), 0);
+		CHECK_INT(pl.nop5, cases[i].shape == USDT_SITE_NOP5);
+		CHECK_INT(pl.address, s->address + (pl.nop5 ? 6 : 0));
+		CHECK_INT(pl.file_offset, s->file_offset + (pl.nop5 ? 6 : 0));
+		CHECK_INT(pl.sp_bias, pl.nop5 ? 128 : 0);
+		CHECK_INT(usdt_site__placement(s, false, &pl), 0);
+		CHECK(!pl.nop5 && pl.address == s->address && pl.sp_bias == 0);
+		usdt_file__close(f);
+	}
+	CHECK_INT(usdt_site__placement(NULL, true, &pl), -EINVAL);
+}
+
 /* .stapsdt.base moved by prelink: addresses shift only when the section and the word exist. */
 static void test_prelink(void)
 {
@@ -826,6 +874,7 @@ int main(void)
 	test_system_binaries();
 	test_arches();
 	test_prelink();
+	test_shapes();
 	test_bad_sites();
 	test_names_and_empty();
 	test_malformed();

@@ -3,8 +3,9 @@
  * usdt_attach() and <usdt/usdt.bpf.h> against a real BPF program and a real process: the
  * usdt_args fixture announces every argument it passes (see tests/fixtures/usdt_args.h) and
  * the BPF program records what usdt_arg() read at each hit; both must agree at every site, on
- * the uprobe_multi path and on the forced perf_event fallback. Then semaphores, shared
- * libraries, pid filtering, /proc/PID/root paths, attaching before the process starts, bad
+ * the uprobe_multi path and on the forced perf_event fallback, and for <usdt/probe.h> sites
+ * both at their nop5 (%rsp-based operands read 128 bytes up) and at their nop. Then semaphores,
+ * shared libraries, pid filtering, /proc/PID/root paths, attaching before the process starts, bad
  * sites, the spec table (dedup, refcounts, id reuse, full table) and the error returns.
  */
 #include <errno.h>
@@ -30,6 +31,7 @@
 
 #define FIXTURE	   FIXTURES_DIR "/usdt_args"
 #define FIXTURE_SO FIXTURES_DIR "/libusdtargs.so"
+#define FIXTURE_PH FIXTURES_DIR "/usdt_args_probe_h"
 #define COOKIE	   0xc0ffee00d15ea5e5ULL
 #define MAX_EXP	   64
 #define MAX_EVENTS 256
@@ -152,6 +154,7 @@ struct tracer {
 	struct ring_buffer *rb;
 	struct usdt_test_event ev[MAX_EVENTS];
 	int cnt;
+	bool no_nop5; /* usdt_attach_opts.no_nop5 of attach() */
 };
 
 static int on_event(void *ctx, void *data, size_t size)
@@ -198,7 +201,7 @@ static void tracer_collect(struct tracer *t)
 static struct usdt_link *attach(struct tracer *t, pid_t pid, const char *path, const char *glob,
 				__u64 cookie)
 {
-	struct usdt_attach_opts ao = {.sz = sizeof(ao), .cookie = cookie};
+	struct usdt_attach_opts ao = {.sz = sizeof(ao), .cookie = cookie, .no_nop5 = t->no_nop5};
 
 	return usdt_attach(t->man, t->skel->progs.usdt_record, pid, path, glob, &ao);
 }
@@ -434,7 +437,7 @@ static const char *mode_name(enum usdt_attach_mode mode)
  * Every argument shape at every site, read through one link; the semaphore is raised while
  * attached (the guarded probe fires) and back to 0 after destroy (it no longer fires).
  */
-static void test_values(enum usdt_attach_mode mode, const char *fixture)
+static void test_values(enum usdt_attach_mode mode, const char *fixture, bool no_nop5)
 {
 	struct tracer t;
 	struct proc p;
@@ -443,11 +446,13 @@ static void test_values(enum usdt_attach_mode mode, const char *fixture)
 	size_t sites, probes;
 	int hits;
 
-	fprintf(stderr, "-- values (%s, %s)\n", mode_name(mode), strrchr(fixture, '/') + 1);
+	fprintf(stderr, "-- values (%s, %s%s)\n", mode_name(mode), strrchr(fixture, '/') + 1,
+		no_nop5 ? ", no nop5" : "");
 	if (tracer_open(&t, mode, 0) || proc_start(&p, fixture)) {
 		CHECK(!"setup");
 		return;
 	}
+	t.no_nop5 = no_nop5;
 	link = attach(&t, p.pid, fixture, "args:*", COOKIE);
 	CHECK(link);
 	if (link) {
@@ -474,6 +479,51 @@ static void test_values(enum usdt_attach_mode mode, const char *fixture)
 	CHECK_INT(t.cnt, 0);
 	proc_stop(&p);
 	tracer_close(&t);
+}
+
+/*
+ * Where the sites of usdt_args are probed: every <usdt/probe.h> site of the executable is a
+ * nop5 site, probed 6 bytes on with %rsp operands 128 bytes up where the kernel has optimized
+ * uprobes (CI requires it); every <sys/sdt.h> site is a plain nop.
+ */
+static void test_placements(void)
+{
+	struct usdt_file_opts fo = {.sz = sizeof(fo)};
+	int optimized = usdt_feature_probe(USDT_FEAT_UPROBE_SYSCALL);
+	const char *paths[] = {FIXTURE, FIXTURE_PH};
+	struct usdt_placement pl;
+
+	fprintf(stderr, "-- placements (optimized uprobes: %d)\n", optimized);
+	CHECK(optimized >= 0);
+	if (getenv("CI"))
+		CHECK_INT(optimized, 1);
+	for (int f = 0; f < 2; f++) {
+		struct usdt_file *file = usdt_file__open(paths[f], &fo);
+		size_t nop5 = 0, args = 0;
+
+		CHECK(file);
+		for (size_t i = 0; file && i < usdt_file__site_cnt(file); i++) {
+			const struct usdt_site *s = usdt_file__site(file, i);
+			bool want = f == 1 && !strcmp(s->provider, "args");
+
+			if (s->error)
+				continue;
+			args += want;
+			nop5 += s->shape == USDT_SITE_NOP5;
+			CHECK_INT(s->shape, want ? USDT_SITE_NOP5 : USDT_SITE_NOP);
+			CHECK_INT(usdt_site__placement(s, true, &pl), 0);
+			CHECK_INT(pl.file_offset, s->file_offset + (want ? 6 : 0));
+			CHECK_INT(pl.address, s->address + (want ? 6 : 0));
+			CHECK_INT(pl.sp_bias, want ? 128 : 0);
+			CHECK_INT(pl.nop5, want);
+			CHECK_INT(usdt_site__placement(s, false, &pl), 0);
+			CHECK_INT(pl.file_offset, s->file_offset);
+			CHECK_INT(pl.sp_bias, 0);
+		}
+		CHECK_INT(nop5, args);
+		CHECK(f == 0 || nop5 >= 15);
+		usdt_file__close(file);
+	}
 }
 
 /* Two links on the same sites share spec ids; destroying one leaves the other intact. */
@@ -872,15 +922,20 @@ int main(void)
 	proc_timeout("test_usdt_attach", 100);
 	usdt_set_print(capture_print);
 
-	test_values(USDT_MODE_MULTI, FIXTURE);
-	test_values(USDT_MODE_LEGACY, FIXTURE);
+	test_values(USDT_MODE_MULTI, FIXTURE, false);
+	test_values(USDT_MODE_LEGACY, FIXTURE, false);
 	/* other layouts: vaddr != file offset for data (and text, with lld), non-PIE shapes */
-	test_values(USDT_MODE_MULTI, FIXTURES_DIR "/usdt_args_nopie");
-	test_values(USDT_MODE_MULTI, FIXTURES_DIR "/usdt_args_noseparate");
+	test_values(USDT_MODE_MULTI, FIXTURES_DIR "/usdt_args_nopie", false);
+	test_values(USDT_MODE_MULTI, FIXTURES_DIR "/usdt_args_noseparate", false);
 	if (access(FIXTURES_DIR "/usdt_args_lld", X_OK) == 0)
-		test_values(USDT_MODE_MULTI, FIXTURES_DIR "/usdt_args_lld");
+		test_values(USDT_MODE_MULTI, FIXTURES_DIR "/usdt_args_lld", false);
 	else
 		CHECK(!getenv("CI")); /* built only where ld.lld is installed */
+	/* <usdt/probe.h>: at the nop5 (on both attach paths), then at the nop */
+	test_placements();
+	test_values(USDT_MODE_MULTI, FIXTURE_PH, false);
+	test_values(USDT_MODE_LEGACY, FIXTURE_PH, false);
+	test_values(USDT_MODE_MULTI, FIXTURE_PH, true);
 	test_refcount_and_reuse();
 	test_spec_table_full();
 	test_lib_pid_filter();
