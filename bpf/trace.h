@@ -53,11 +53,133 @@ _Static_assert(sizeof(struct trace_event) == 48 + 8 * USDT_MAX_ARGS, "trace_even
 _Static_assert(USDT_MAX_ARGS *(TRACE_STR_MAX + 2) <= TRACE_DATA_MAX, "string room");
 _Static_assert((TRACE_DATA_MAX & (TRACE_DATA_MAX - 1)) == 0, "TRACE_DATA_MAX power of two");
 
+/* What the tracer does with a hit that passes the filter. */
+enum trace_mode {
+	TRACE_MODE_EVENTS, /* send it through the ring buffer */
+	TRACE_MODE_COUNT,  /* --count: count it per probe id */
+	TRACE_MODE_AGG,	   /* --count --by, --stats, --hist, --lhist: aggregate it per key */
+};
+
 /* Slots of the per-CPU "stats" map. */
 enum trace_stat {
-	TRACE_STAT_LOST,   /* ring buffer full: the event was dropped */
-	TRACE_STAT_BAD_ID, /* --count: a probe id outside the counts map */
+	TRACE_STAT_LOST,     /* ring buffer full: the event was dropped */
+	TRACE_STAT_BAD_ID,   /* --count: a probe id outside the counts map */
+	TRACE_STAT_DROPPED,  /* aggregates: a new key past --max-keys, the hit not counted */
+	TRACE_STAT_NO_VALUE, /* --stats/--hist: the value argument could not be read */
 	TRACE_STAT_CNT,
 };
+
+/*
+ * --filter, compiled by usdtctl (cli/filter.c) into at most FILTER_MAX_TERMS comparisons, each
+ * with where to go when it holds (jt) and when it does not (jf): the index of a later term, or
+ * FILTER_PASS / FILTER_FAIL. Jumps only go forward, so one bounded pass evaluates it.
+ */
+#define FILTER_MAX_TERMS 32
+#define FILTER_PASS	 0xfe
+#define FILTER_FAIL	 0xff
+
+enum filter_field {
+	FILTER_ARG0 = 0, /* ... FILTER_ARG0 + 11: argN */
+	FILTER_PID = USDT_MAX_ARGS,
+	FILTER_TID,
+	FILTER_UID,
+	FILTER_CGROUP,
+	FILTER_COMM,
+};
+
+/* !=, >= and > are ==, < and <= with jt and jf swapped. */
+enum filter_cmp {
+	FILTER_EQ, /* integers, signed 64-bit */
+	FILTER_LT,
+	FILTER_LE,
+	FILTER_GLOB, /* a string against glob[0..len): '*' any run, '?' one byte */
+};
+
+struct filter_term {
+	__s64 value;
+	__u8 field; /* enum filter_field */
+	__u8 cmp;   /* enum filter_cmp */
+	__u8 jt;
+	__u8 jf;
+	__u32 len;
+	char glob[TRACE_STR_MAX];
+};
+
+struct filter_prog {
+	__u32 cnt; /* 0: no filter */
+	__u32 pad;
+	struct filter_term term[FILTER_MAX_TERMS];
+};
+
+_Static_assert(sizeof(struct filter_term) == 16 + TRACE_STR_MAX, "filter_term layout");
+_Static_assert(FILTER_MAX_TERMS < FILTER_PASS, "jump targets fit a byte");
+
+/*
+ * Aggregates: one entry of the "agg" hash per key, built in BPF. The key holds the probe id
+ * (rows of the same provider:name in several objects are merged by usdtctl), the -i interval
+ * it belongs to, one 64-bit slot per --by part, the command name for "comm", and at most one
+ * string argument's contents. Without a string part the map's key ends before str.
+ */
+#define AGG_MAX_BY     4
+#define AGG_MAX_SLOTS  1024 /* --lhist buckets, the two open ends included */
+#define AGG_LOG2_SLOTS 65   /* --hist: < 0, 0, then [2^k, 2^(k+1)) for k = 0..62 */
+#define AGG_DEF_KEYS   4096
+
+enum agg_part {
+	AGG_PART_ARG, /* argument agg_by.arg: its value, or its contents when a string */
+	AGG_PART_PID,
+	AGG_PART_TID,
+	AGG_PART_COMM,
+};
+
+enum agg_value {
+	AGG_VALUE_NONE, /* --count --by */
+	AGG_VALUE_STATS,
+	AGG_VALUE_LOG2,
+	AGG_VALUE_LINEAR,
+};
+
+struct agg_by {
+	__u8 part; /* enum agg_part */
+	__u8 arg;
+};
+
+struct agg_cfg {
+	struct agg_by by[AGG_MAX_BY];
+	__u8 by_cnt;
+	__u8 value;	/* enum agg_value */
+	__u8 value_arg; /* the argument --stats / --hist / --lhist aggregate */
+	__u8 has_str;	/* the key has a string part: its map key is the whole agg_key */
+	__u32 slots;	/* histogram buckets in each agg_val */
+	__s64 lmin;	/* --lhist MIN, MAX, STEP */
+	__s64 lmax;
+	__s64 lstep;
+};
+
+struct agg_key {
+	__u32 probe_id;
+	__u32 gen;	/* which -i interval: usdtctl reads the older ones */
+	__u16 err_mask; /* bit i: by[i] could not be read */
+	__u8 trunc;	/* the string was cut at TRACE_STR_MAX bytes */
+	__u8 pad[5];
+	__u64 part[AGG_MAX_BY];
+	char comm[TRACE_COMM_LEN];
+	char str[TRACE_STR_MAX]; /* NUL-padded */
+};
+
+#define AGG_KEY_NOSTR_SIZE (sizeof(struct agg_key) - TRACE_STR_MAX)
+
+/* Per CPU: count, sum, min and max (valid when count > 0), then the histogram. */
+struct agg_val {
+	__u64 count;
+	__s64 sum;
+	__s64 min;
+	__s64 max;
+	__u64 slot[];
+};
+
+_Static_assert(sizeof(struct agg_key) == 64 + TRACE_STR_MAX, "agg_key layout");
+_Static_assert(sizeof(struct agg_val) == 32, "agg_val layout");
+_Static_assert(AGG_MAX_BY <= 16, "err_mask bits");
 
 #endif /* USDTCTL_TRACE_H */

@@ -23,6 +23,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "analysis.h"
 #include "catalog.h"
 #include "cli.h"
 #include "target.h"
@@ -35,14 +36,16 @@
 
 #define RINGBUF_SIZE  (16u << 20)
 #define STDOUT_BUF    (1u << 20)
-#define NO_PIDFD_POLL 200 /* ms between kill(pid, 0) checks without pidfd_open */
-#define COUNT_N_POLL  100 /* ms between total checks for --count -n */
+#define NO_PIDFD_POLL 200   /* ms between kill(pid, 0) checks without pidfd_open */
+#define COUNT_N_POLL  100   /* ms between total checks for --count -n */
+#define AGG_SETTLE_US 10000 /* -i: hits that read the old interval are done after this */
 
 struct trace_opts {
 	pid_t pid;
 	const char *cmd;
 	bool json;
-	bool count;
+	bool count; /* no events: counts per probe (--count) or aggregates */
+	struct analysis an;
 	double interval_s;
 	double duration_s;
 	unsigned long long max_events;
@@ -64,6 +67,7 @@ struct tracer {
 	pid_t watch_pid; /* -p or -c: the trace ends when it exits */
 	__u64 events;
 	__u64 start_ns;
+	__u32 gen; /* aggregates with -i: the interval hits count in */
 	bool stop; /* -n reached, or stdout failed */
 };
 
@@ -179,11 +183,12 @@ static int parse_options(int argc, char **argv, struct trace_opts *o)
 		{"duration", required_argument, NULL, 'd'},
 		{"events", required_argument, NULL, 'n'},
 		{"help", no_argument, NULL, 'h'},
+		ANALYSIS_LONGOPTS,
 		CLI_GLOBAL_LONGOPTS,
 		{0},
 	};
 	char *end;
-	int c;
+	int c, err;
 
 	optind = 0;
 	while ((c = cli_getopt(argc, argv, ":p:c:i:d:n:h" CLI_GLOBAL_SHORTOPTS, opts, "trace")) !=
@@ -197,7 +202,7 @@ static int parse_options(int argc, char **argv, struct trace_opts *o)
 			o->cmd = optarg;
 			break;
 		case 'C':
-			o->count = true;
+			o->an.count = true;
 			break;
 		case 'i':
 			if (parse_seconds(optarg, &o->interval_s))
@@ -216,15 +221,19 @@ static int parse_options(int argc, char **argv, struct trace_opts *o)
 		case 'h':
 			do_help(stdout);
 			return -1;
-		default: /* reported */
+		case '?': /* reported */
 			return EXIT_USAGE;
+		default:
+			err = analysis_option(&o->an, c, optarg);
+			if (err)
+				return err;
 		}
 	}
 	if (o->pid && o->cmd)
 		return cli_error(EXIT_USAGE, "trace: -p and -c exclude each other");
-	if (o->interval_s && !o->count)
-		return cli_error(EXIT_USAGE, "trace: -i needs --count");
-	return 0;
+	err = analysis_check(&o->an, o->interval_s);
+	o->count = o->an.count || analysis_aggregates(&o->an);
+	return err;
 }
 
 /* [TARGET] PROBE...: the first of two or more arguments is a TARGET unless it is a pattern. */
@@ -270,8 +279,9 @@ static int load_bpf(struct tracer *t)
 	s = t->skel = trace__open();
 	if (!s)
 		return bpf_failure("opening the tracer", errno);
-	s->rodata->count_only = t->o.count;
-	err = bpf_map__set_max_entries(s->maps.counts, probes);
+	err = analysis_configure(&t->o.an, s);
+	if (!err)
+		err = bpf_map__set_max_entries(s->maps.counts, probes);
 	if (!err)
 		err = bpf_map__set_max_entries(s->maps.probe_cfg, probes);
 	/* --count sends no events: the smallest ring buffer there is */
@@ -424,6 +434,8 @@ static int start_trace(struct tracer *t)
 	err = attach_all(t, pid, &objs, &sites);
 	if (!err)
 		err = setup_probes(t, &probes);
+	if (!err)
+		err = analysis_check_probes(&t->o.an, t->out.probes, t->out.probe_cnt);
 	if (err)
 		return err;
 	if (!t->o.count) {
@@ -484,6 +496,36 @@ static __u64 read_counts(struct tracer *t, __u64 *counts)
 		total += counts[id];
 	}
 	return total;
+}
+
+/*
+ * --count and the aggregates: prints what the maps gathered since the last report (interval
+ * 1, 2, ... with -i; 0 for a plain total). With -i, hits move on to the next interval's keys
+ * first: the program runs for microseconds, so after a moment the older keys are complete.
+ */
+static void report(struct tracer *t, __u64 *counts, int interval, bool last)
+{
+	struct agg_out ao = {
+		.f = t->out.f,
+		.json = t->o.json,
+		.opts = &t->o.an.agg,
+		.probes = t->out.probes,
+		.probe_cnt = t->out.probe_cnt,
+	};
+	long long err;
+
+	if (!analysis_aggregates(&t->o.an)) {
+		read_counts(t, counts);
+		trace_out_counts(&t->out, counts, interval);
+		return;
+	}
+	if (!last) {
+		t->skel->bss->gen = ++t->gen;
+		usleep(AGG_SETTLE_US);
+	}
+	err = agg_print(&ao, bpf_map__fd(t->skel->maps.agg_map), t->gen, interval, last);
+	if (err < 0)
+		cli_warn("reading the aggregates: %s", strerror((int)-err));
 }
 
 static bool target_alive(struct tracer *t)
@@ -557,8 +599,7 @@ static int run_loop(struct tracer *t, __u64 *counts, int *ticks)
 		if (deadline && now >= deadline)
 			break;
 		if (next_tick && now >= next_tick) {
-			read_counts(t, counts);
-			trace_out_counts(&t->out, counts, ++*ticks);
+			report(t, counts, ++*ticks, false);
 			fflush(stdout);
 			next_tick += step;
 		}
@@ -574,7 +615,7 @@ static int finish_trace(struct tracer *t, __u64 *counts, int ticks)
 {
 	struct trace_summary s = {0};
 	int fd = bpf_map__fd(t->skel->maps.stats);
-	__u64 bad = 0;
+	__u64 bad = 0, dropped = 0, no_value = 0;
 
 	s.duration_ns = now_ns() - t->start_ns;
 	/* -c: the command ends with the trace, not untraced after it */
@@ -588,13 +629,21 @@ static int finish_trace(struct tracer *t, __u64 *counts, int ticks)
 		ring_buffer__consume(t->rb);
 	if (t->o.count) {
 		s.events = read_counts(t, counts);
-		trace_out_counts(&t->out, counts, ticks ? ticks + 1 : 0);
+		report(t, counts, ticks ? ticks + 1 : 0, true);
 	} else {
 		s.events = t->events;
 	}
 	sum_percpu(fd, TRACE_STAT_LOST, &s.lost);
 	sum_percpu(fd, TRACE_STAT_BAD_ID, &bad);
+	sum_percpu(fd, TRACE_STAT_DROPPED, &dropped);
+	sum_percpu(fd, TRACE_STAT_NO_VALUE, &no_value);
 	trace_out_summary(&t->out, &s);
+	if (dropped)
+		cli_warn("%llu hits were not aggregated: more than %u keys (raise --max-keys)",
+			 (unsigned long long)dropped, t->o.an.agg.max_keys);
+	if (no_value)
+		cli_warn("%llu hits were not aggregated: arg%d could not be read",
+			 (unsigned long long)no_value, t->o.an.agg.cfg.value_arg);
 	if (s.lost)
 		cli_warn("%llu events were lost: the ring buffer was full (output too slow?)",
 			 (unsigned long long)s.lost);
@@ -671,7 +720,7 @@ static int trace_run(struct tracer *t)
 
 int do_trace(int argc, char **argv)
 {
-	struct tracer t = {.pidfd = -1, .child = {.go_fd = -1}};
+	struct tracer t = {.pidfd = -1, .child = {.go_fd = -1}, .o.an.cmd = "trace"};
 	int err;
 
 	err = parse_options(argc, argv, &t.o);

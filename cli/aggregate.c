@@ -1,0 +1,586 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Aggregates: the options that configure the tracer's keys and values, and the rows read back
+ * from its per-CPU "agg" hash. Rows of one provider:name found in several objects (probe ids)
+ * are merged; histograms print as bpftrace prints hist() and lhist().
+ */
+#define _GNU_SOURCE
+#include "aggregate.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "cli.h"
+
+#define BAR_WIDTH 52
+
+struct row {
+	const struct trace_probe_desc *d;
+	struct agg_key key;
+	__u64 count;
+	__s64 sum, min, max;
+	__u64 *slot;
+};
+
+/* ---- options ------------------------------------------------------------------------------ */
+
+/* "argN" into *n; false when s is not one. */
+static bool parse_argn(const char *s, size_t len, __u8 *n)
+{
+	char *end;
+	long v;
+
+	if (len < 4 || strncmp(s, "arg", 3) || s[3] < '0' || s[3] > '9')
+		return false;
+	v = strtol(s + 3, &end, 10);
+	if (end != s + len || v >= USDT_MAX_ARGS)
+		return false;
+	*n = v;
+	return true;
+}
+
+int agg_parse_by(struct agg_opts *a, const char *cmd, const char *keys)
+{
+	static const struct {
+		const char *name;
+		enum agg_part part;
+	} names[] = {{"pid", AGG_PART_PID}, {"tid", AGG_PART_TID}, {"comm", AGG_PART_COMM}};
+	const char *p = keys;
+
+	a->cfg.by_cnt = 0;
+	a->by_set = true;
+	for (;;) {
+		size_t len = strcspn(p, ",");
+		struct agg_by by = {.part = AGG_PART_ARG};
+		bool ok = parse_argn(p, len, &by.arg);
+
+		for (size_t i = 0; !ok && i < sizeof(names) / sizeof(names[0]); i++) {
+			by.part = names[i].part;
+			ok = strlen(names[i].name) == len && !strncmp(p, names[i].name, len);
+		}
+		/* rows are always per probe: "probe" is accepted and adds no part */
+		if (!ok && !(len == 5 && !strncmp(p, "probe", 5)))
+			return cli_error(EXIT_USAGE,
+					 "%s: --by: unknown key '%.*s' (probe, argN with N < %d, "
+					 "pid, tid, comm)",
+					 cmd, (int)len, p, USDT_MAX_ARGS);
+		if (ok && a->cfg.by_cnt == AGG_MAX_BY)
+			return cli_error(EXIT_USAGE, "%s: --by: at most %d keys besides probe", cmd,
+					 AGG_MAX_BY);
+		if (ok)
+			a->cfg.by[a->cfg.by_cnt++] = by;
+		if (!p[len])
+			return 0;
+		p += len + 1;
+	}
+}
+
+int agg_parse_value(struct agg_opts *a, const char *cmd, const char *opt, const char *arg,
+		    enum agg_value value)
+{
+	if (a->cfg.value != AGG_VALUE_NONE)
+		return cli_error(EXIT_USAGE, "%s: --stats, --hist and --lhist exclude each other",
+				 cmd);
+	if (!parse_argn(arg, strlen(arg), &a->cfg.value_arg))
+		return cli_error(EXIT_USAGE, "%s: %s: expected argN (N < %d), not '%s'", cmd, opt,
+				 USDT_MAX_ARGS, arg);
+	a->cfg.value = value;
+	a->cfg.slots = value == AGG_VALUE_LOG2 ? AGG_LOG2_SLOTS : 0;
+	return 0;
+}
+
+int agg_parse_lhist(struct agg_opts *a, const char *cmd, const char *arg)
+{
+	char argn[8], tail;
+	long long min, max, step;
+	int err;
+
+	if (sscanf(arg, "%7[a-z0-9],%lld,%lld,%lld%c", argn, &min, &max, &step, &tail) != 4)
+		return cli_error(EXIT_USAGE, "%s: --lhist: expected argN,MIN,MAX,STEP, not '%s'",
+				 cmd, arg);
+	err = agg_parse_value(a, cmd, "--lhist", argn, AGG_VALUE_LINEAR);
+	if (err)
+		return err;
+	if (step <= 0 || max <= min || (max - min) % step || (max - min) / step > AGG_MAX_SLOTS - 2)
+		return cli_error(EXIT_USAGE,
+				 "%s: --lhist '%s': needs MIN < MAX, STEP > 0 dividing MAX - MIN, "
+				 "at most %d buckets",
+				 cmd, arg, AGG_MAX_SLOTS - 2);
+	a->cfg.lmin = min;
+	a->cfg.lmax = max;
+	a->cfg.lstep = step;
+	/* below MIN, the buckets, from MAX on */
+	a->cfg.slots = (max - min) / step + 2;
+	return 0;
+}
+
+int agg_parse_count(unsigned long *v, const char *cmd, const char *opt, const char *arg)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoul(arg, &end, 10);
+	if (errno || end == arg || *end || !*v || *v > UINT_MAX || arg[0] == '-')
+		return cli_error(EXIT_USAGE, "%s: bad %s '%s'", cmd, opt, arg);
+	return 0;
+}
+
+__u16 agg_arg_mask(const struct agg_opts *a)
+{
+	__u16 mask = 0;
+
+	for (int i = 0; i < a->cfg.by_cnt; i++) {
+		/* a counted string's length is the next argument */
+		if (a->cfg.by[i].part == AGG_PART_ARG)
+			mask |= 3 << a->cfg.by[i].arg;
+	}
+	if (a->cfg.value != AGG_VALUE_NONE)
+		mask |= 1 << a->cfg.value_arg;
+	return mask;
+}
+
+__u32 agg_key_size(const struct agg_opts *a)
+{
+	return a->cfg.has_str ? sizeof(struct agg_key) : AGG_KEY_NOSTR_SIZE;
+}
+
+__u32 agg_value_size(const struct agg_opts *a)
+{
+	return sizeof(struct agg_val) + a->cfg.slots * sizeof(__u64);
+}
+
+static bool is_str(const struct trace_probe_desc *d, int n)
+{
+	return n < d->types.cnt && (d->types.type[n] == ARG_STR || d->types.type[n] == ARG_STRN);
+}
+
+int agg_check_types(const struct agg_opts *a, const char *cmd,
+		    const struct trace_probe_desc *probes, size_t probe_cnt)
+{
+	for (size_t p = 0; p < probe_cnt; p++) {
+		const struct trace_probe_desc *d = &probes[p];
+		int strs = 0;
+
+		if (a->cfg.value != AGG_VALUE_NONE && is_str(d, a->cfg.value_arg))
+			return cli_error(EXIT_USAGE, "%s: arg%d of %s:%s is a string, not a number",
+					 cmd, a->cfg.value_arg, d->provider, d->name);
+		for (int i = 0; i < a->cfg.by_cnt; i++)
+			strs += a->cfg.by[i].part == AGG_PART_ARG && is_str(d, a->cfg.by[i].arg);
+		if (strs > 1)
+			return cli_error(
+				EXIT_USAGE,
+				"%s: --by: %s:%s has %d string keys; a key holds one string", cmd,
+				d->provider, d->name, strs);
+	}
+	return 0;
+}
+
+/* ---- reading ------------------------------------------------------------------------------ */
+
+/* The part of a key that tells rows apart, besides the probe's name */
+#define KEY_CMP_OFF offsetof(struct agg_key, err_mask)
+
+static int row_key_cmp(const void *x, const void *y)
+{
+	const struct row *a = x, *b = y;
+	int c = strcmp(a->d->provider, b->d->provider);
+
+	if (!c)
+		c = strcmp(a->d->name, b->d->name);
+	return c ? c
+		 : memcmp((const char *)&a->key + KEY_CMP_OFF, (const char *)&b->key + KEY_CMP_OFF,
+			  sizeof(a->key) - KEY_CMP_OFF);
+}
+
+static int g_by_sum; /* qsort has no context: which order row_cmp sorts by */
+
+/* Largest first (by count, or by sum with --stats), then by name and key. */
+static int row_cmp(const void *x, const void *y)
+{
+	const struct row *a = x, *b = y;
+
+	if (g_by_sum && a->sum != b->sum)
+		return a->sum < b->sum ? 1 : -1;
+	if (a->count != b->count)
+		return a->count < b->count ? 1 : -1;
+	return row_key_cmp(x, y);
+}
+
+/* Sums the per-CPU values of one key into r. */
+static void merge_cpus(struct row *r, const char *vals, int ncpu, size_t stride, __u32 slots)
+{
+	for (int c = 0; c < ncpu; c++) {
+		const struct agg_val *v = (const void *)(vals + c * stride);
+
+		if (!v->count)
+			continue;
+		if (!r->count || v->min < r->min)
+			r->min = v->min;
+		if (!r->count || v->max > r->max)
+			r->max = v->max;
+		r->count += v->count;
+		r->sum += v->sum;
+		for (__u32 s = 0; s < slots; s++)
+			r->slot[s] += v->slot[s];
+	}
+}
+
+/* Adds row b into a (the same provider:name and key). */
+static void merge_rows(struct row *a, const struct row *b, __u32 slots)
+{
+	if (!b->count)
+		return;
+	if (!a->count || b->min < a->min)
+		a->min = b->min;
+	if (!a->count || b->max > a->max)
+		a->max = b->max;
+	a->count += b->count;
+	a->sum += b->sum;
+	for (__u32 s = 0; s < slots; s++)
+		a->slot[s] += b->slot[s];
+}
+
+/* The keys to print, read (and with delete, removed) from the map into rows. */
+static int read_rows(const struct agg_out *o, int fd, __u32 gen, bool delete, struct row **out,
+		     size_t *cnt)
+{
+	__u32 slots = o->opts->cfg.slots, vsz = agg_value_size(o->opts);
+	int ncpu = libbpf_num_possible_cpus();
+	size_t stride = (vsz + 7) & ~7ul, n = 0, cap = 0;
+	struct agg_key k, next;
+	struct row *rows = NULL;
+	char *vals;
+	int err = 0;
+
+	if (ncpu < 0)
+		return ncpu;
+	vals = malloc(stride * ncpu);
+	if (!vals)
+		return -ENOMEM;
+	memset(&k, 0, sizeof(k));
+	memset(&next, 0, sizeof(next));
+	for (void *prev = NULL; !bpf_map_get_next_key(fd, prev, &next); prev = &k) {
+		struct row *r;
+
+		k = next;
+		if (delete &&k.gen >= gen)
+			continue;
+		if (k.probe_id >= o->probe_cnt || bpf_map_lookup_elem(fd, &k, vals))
+			continue;
+		if (n == cap) {
+			struct row *nr = realloc(rows, (cap = cap ? 2 * cap : 64) * sizeof(*nr));
+
+			if (!nr) {
+				err = -ENOMEM;
+				break;
+			}
+			rows = nr;
+		}
+		r = &rows[n];
+		memset(r, 0, sizeof(*r));
+		r->slot = calloc(slots ? slots : 1, sizeof(__u64));
+		if (!r->slot) {
+			err = -ENOMEM;
+			break;
+		}
+		n++;
+		r->d = &o->probes[k.probe_id];
+		r->key = k;
+		merge_cpus(r, vals, ncpu, stride, slots);
+	}
+	/* deleted after the walk: deleting during it would restart the walk */
+	for (size_t i = 0; delete &&i < n; i++)
+		bpf_map_delete_elem(fd, &rows[i].key);
+	free(vals);
+	*out = rows;
+	*cnt = n;
+	return err;
+}
+
+/* ---- printing ----------------------------------------------------------------------------- */
+
+static const char *part_name(const struct agg_by *by, char *buf, size_t sz)
+{
+	static const char *const names[] = {"", "pid", "tid", "comm"};
+
+	if (by->part != AGG_PART_ARG)
+		return names[by->part];
+	snprintf(buf, sz, "arg%d", by->arg);
+	return buf;
+}
+
+/* Key part i of r as text (json false) or as a JSON value. */
+static void put_part(const struct agg_out *o, struct json *j, FILE *f, const struct row *r, int i)
+{
+	const struct agg_by *by = &o->opts->cfg.by[i];
+	const struct agg_key *k = &r->key;
+	__u64 v = k->part[i];
+	char s[TRACE_STR_MAX + 4];
+	size_t n;
+
+	if (k->err_mask & (1 << i)) {
+		if (j)
+			json_null(j);
+		else
+			fputc('?', f);
+		return;
+	}
+	if (by->part == AGG_PART_COMM || (by->part == AGG_PART_ARG && is_str(r->d, by->arg))) {
+		n = by->part == AGG_PART_COMM ? strnlen(k->comm, sizeof(k->comm))
+					      : (v < TRACE_STR_MAX ? v : TRACE_STR_MAX);
+		memcpy(s, by->part == AGG_PART_COMM ? k->comm : k->str, n);
+		if (by->part == AGG_PART_ARG && k->trunc) {
+			memcpy(s + n, "...", 3);
+			n += 3;
+		}
+		if (j) {
+			json_strn(j, s, n);
+		} else {
+			fputc('"', f);
+			json_escape(f, s, n);
+			fputc('"', f);
+		}
+		return;
+	}
+	if (by->part == AGG_PART_ARG && r->d->fmt[by->arg] == FMT_SIGNED) {
+		if (j)
+			json_int(j, (__s64)v);
+		else
+			fprintf(f, "%lld", (long long)v);
+	} else if (!j && by->part == AGG_PART_ARG && r->d->fmt[by->arg] == FMT_HEX) {
+		fprintf(f, "0x%llx", (unsigned long long)v);
+	} else if (j) {
+		json_uint(j, v);
+	} else {
+		fprintf(f, "%llu", (unsigned long long)v);
+	}
+}
+
+/* Bucket s's bounds [ge, lt); *open_lt when lt is past INT64_MAX. */
+static void bucket_bounds(const struct agg_cfg *c, __u32 s, __s64 *ge, __s64 *lt, bool *open_lt)
+{
+	*open_lt = false;
+	if (c->value == AGG_VALUE_LOG2) {
+		*ge = s == 0 ? LLONG_MIN : s == 1 ? 0 : (__s64)1 << (s - 2);
+		*lt = s == 0 ? 0 : s == 1 ? 1 : s - 1 < 63 ? (__s64)1 << (s - 1) : LLONG_MAX;
+		*open_lt = s - 1 >= 63 && s > 1;
+		return;
+	}
+	*ge = s == 0 ? LLONG_MIN : c->lmin + (__s64)(s - 1) * c->lstep;
+	*lt = s == c->slots - 1 ? LLONG_MAX : c->lmin + (__s64)s * c->lstep;
+	*open_lt = s == c->slots - 1;
+}
+
+/* bpftrace's labels: powers of two with K, M, G, T, P, E for 2^10, 2^20, ... */
+static void log2_label(char *buf, size_t sz, int power)
+{
+	static const char suffix[] = " KMGTPE";
+	int k = power / 10;
+
+	snprintf(buf, sz, "%llu%.*s", 1ull << (power - 10 * k), k ? 1 : 0, &suffix[k]);
+}
+
+static void bucket_label(const struct agg_cfg *c, __u32 s, char *buf, size_t sz)
+{
+	char a[24], b[24];
+
+	if (c->value == AGG_VALUE_LOG2) {
+		if (s < 3) {
+			snprintf(buf, sz, "%s", s == 0 ? "(..., 0)" : s == 1 ? "[0]" : "[1]");
+			return;
+		}
+		log2_label(a, sizeof(a), s - 2);
+		log2_label(b, sizeof(b), s - 1);
+		snprintf(buf, sz, "[%s, %s)", a, b);
+	} else if (s == 0) {
+		snprintf(buf, sz, "(..., %lld)", (long long)c->lmin);
+	} else if (s == c->slots - 1) {
+		snprintf(buf, sz, "[%lld, ...)", (long long)c->lmax);
+	} else {
+		snprintf(buf, sz, "[%lld, %lld)", (long long)(c->lmin + (s - 1) * c->lstep),
+			 (long long)(c->lmin + s * c->lstep));
+	}
+}
+
+static void print_hist_text(const struct agg_out *o, const struct row *r)
+{
+	const struct agg_cfg *c = &o->opts->cfg;
+	__u32 lo = c->slots, hi = 0;
+	__u64 max = 0;
+	char label[64];
+
+	for (__u32 s = 0; s < c->slots; s++) {
+		if (!r->slot[s])
+			continue;
+		lo = s < lo ? s : lo;
+		hi = s;
+		max = r->slot[s] > max ? r->slot[s] : max;
+	}
+	for (__u32 s = lo; s <= hi && max; s++) {
+		int bar = (double)r->slot[s] / max * BAR_WIDTH;
+
+		bucket_label(c, s, label, sizeof(label));
+		fprintf(o->f, "%-16s%8llu |%.*s%*s|\n", label, (unsigned long long)r->slot[s], bar,
+			"@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@", BAR_WIDTH - bar,
+			"");
+	}
+	fputc('\n', o->f);
+}
+
+static void print_json(const struct agg_out *o, const struct row *r, int interval)
+{
+	const struct agg_cfg *c = &o->opts->cfg;
+	char name[8];
+	struct json j;
+
+	json_begin(&j, o->f);
+	json_kstr(&j, "provider", r->d->provider);
+	json_kstr(&j, "name", r->d->name);
+	json_key(&j, "by");
+	json_obj_open(&j);
+	for (int i = 0; i < c->by_cnt; i++) {
+		json_key(&j, part_name(&c->by[i], name, sizeof(name)));
+		put_part(o, &j, NULL, r, i);
+	}
+	json_obj_close(&j);
+	json_key(&j, "count");
+	json_uint(&j, r->count);
+	if (c->value == AGG_VALUE_STATS) {
+		json_kint(&j, "sum", r->sum);
+		json_kint(&j, "min", r->min);
+		json_kint(&j, "max", r->max);
+		json_kint(&j, "avg", r->count ? r->sum / (__s64)r->count : 0);
+	}
+	if (c->value == AGG_VALUE_LOG2 || c->value == AGG_VALUE_LINEAR) {
+		json_key(&j, "hist");
+		json_arr_open(&j);
+		for (__u32 s = 0; s < c->slots; s++) {
+			__s64 ge, lt;
+			bool open_lt;
+
+			if (!r->slot[s])
+				continue;
+			bucket_bounds(c, s, &ge, &lt, &open_lt);
+			json_obj_open(&j);
+			json_kint(&j, "ge", ge);
+			json_key(&j, "lt");
+			if (open_lt)
+				json_uint(&j, (unsigned long long)LLONG_MAX + 1);
+			else
+				json_int(&j, lt);
+			json_key(&j, "count");
+			json_uint(&j, r->slot[s]);
+			json_obj_close(&j);
+		}
+		json_arr_close(&j);
+	}
+	if (interval)
+		json_kint(&j, "interval", interval);
+	json_end(&j);
+}
+
+/* Text: the key of row r, "provider:name" then "argN=value ..." (column widths aside). */
+static void print_key_text(const struct agg_out *o, const struct row *r, bool hist)
+{
+	const struct agg_cfg *c = &o->opts->cfg;
+	char name[8];
+
+	fprintf(o->f, "%s:%s", r->d->provider, r->d->name);
+	for (int i = 0; i < c->by_cnt; i++) {
+		fprintf(o->f, " %s=", part_name(&c->by[i], name, sizeof(name)));
+		put_part(o, NULL, o->f, r, i);
+	}
+	if (hist)
+		fprintf(o->f, ": count %llu\n", (unsigned long long)r->count);
+}
+
+static void print_text(const struct agg_out *o, const struct row *rows, size_t n, int interval)
+{
+	const struct agg_cfg *c = &o->opts->cfg;
+	bool hist = c->value == AGG_VALUE_LOG2 || c->value == AGG_VALUE_LINEAR;
+	char *buf = NULL;
+	size_t sz = 0, width = 3;
+	FILE *m;
+
+	if (interval)
+		fprintf(o->f, "-- interval %d\n", interval);
+	for (size_t i = 0; i < n; i++) {
+		if (hist) {
+			print_key_text(o, &rows[i], true);
+			print_hist_text(o, &rows[i]);
+			continue;
+		}
+		/* the key column is as wide as the widest key */
+		m = open_memstream(&buf, &sz);
+		if (!m)
+			return;
+		print_key_text(&(struct agg_out){.f = m, .opts = o->opts}, &rows[i], false);
+		fclose(m);
+		width = sz > width ? sz : width;
+		free(buf);
+		buf = NULL;
+	}
+	if (hist)
+		return;
+	fprintf(o->f, "%-*s %12s", (int)width, "KEY", "COUNT");
+	if (c->value == AGG_VALUE_STATS)
+		fprintf(o->f, " %14s %14s %14s %14s", "SUM", "MIN", "MAX", "AVG");
+	fputc('\n', o->f);
+	for (size_t i = 0; i < n; i++) {
+		const struct row *r = &rows[i];
+
+		m = open_memstream(&buf, &sz);
+		if (!m)
+			return;
+		print_key_text(&(struct agg_out){.f = m, .opts = o->opts}, r, false);
+		fclose(m);
+		fprintf(o->f, "%-*s %12llu", (int)width, buf, (unsigned long long)r->count);
+		free(buf);
+		buf = NULL;
+		if (c->value == AGG_VALUE_STATS)
+			fprintf(o->f, " %14lld %14lld %14lld %14lld", (long long)r->sum,
+				(long long)r->min, (long long)r->max,
+				(long long)(r->sum / (__s64)r->count));
+		fputc('\n', o->f);
+	}
+}
+
+long long agg_print(const struct agg_out *o, int fd, __u32 gen, int interval, bool last)
+{
+	struct row *rows = NULL;
+	size_t cnt = 0, n = 0, shown;
+	long long hits = 0;
+	int err;
+
+	err = read_rows(o, fd, gen, !last, &rows, &cnt);
+	/* one row per provider:name and key, whichever objects its probe ids live in */
+	qsort(rows, cnt, sizeof(*rows), row_key_cmp);
+	for (size_t i = 0; i < cnt; i++) {
+		if (n && row_key_cmp(&rows[n - 1], &rows[i]) == 0) {
+			merge_rows(&rows[n - 1], &rows[i], o->opts->cfg.slots);
+			free(rows[i].slot);
+		} else {
+			rows[n++] = rows[i];
+		}
+	}
+	g_by_sum = o->opts->cfg.value == AGG_VALUE_STATS;
+	qsort(rows, n, sizeof(*rows), row_cmp);
+	shown = o->opts->top && o->opts->top < n ? o->opts->top : n;
+	for (size_t i = 0; i < n; i++)
+		hits += rows[i].count;
+	if (o->json) {
+		for (size_t i = 0; i < shown; i++)
+			print_json(o, &rows[i], interval);
+	} else {
+		print_text(o, rows, shown, interval);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(rows[i].slot);
+	free(rows);
+	return err ? err : hits;
+}
