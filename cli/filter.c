@@ -21,10 +21,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 
-#define MAX_NODES   (4 * FILTER_MAX_TERMS)
-#define MAX_DEPTH   64
-#define CGROUP_ROOT "/sys/fs/cgroup"
+#define MAX_NODES     (4 * FILTER_MAX_TERMS)
+#define MAX_DEPTH     64
+#define CGROUP_ROOT   "/sys/fs/cgroup"
+#define CGROUP2_MAGIC 0x63677270 /* CGROUP2_SUPER_MAGIC */
 
 enum node_kind {
 	NODE_TERM,
@@ -220,14 +222,16 @@ static int parse_int(struct parser *ps, struct filter_term *t)
 static int resolve_cgroup(struct parser *ps, const char *at, struct filter_term *t)
 {
 	char path[PATH_MAX];
+	struct statfs sfs;
 	struct stat st;
 	int n;
 
 	n = t->glob[0] == '/'
 		    ? snprintf(path, sizeof(path), "%.*s", (int)t->len, t->glob)
 		    : snprintf(path, sizeof(path), CGROUP_ROOT "/%.*s", (int)t->len, t->glob);
-	if (n >= (int)sizeof(path) || stat(path, &st) || !S_ISDIR(st.st_mode))
-		return fail_at(ps, at, "no cgroup directory '%s'", path);
+	if (n >= (int)sizeof(path) || stat(path, &st) || !S_ISDIR(st.st_mode) ||
+	    statfs(path, &sfs) || sfs.f_type != CGROUP2_MAGIC)
+		return fail_at(ps, at, "'%s' is not a cgroup v2 directory", path);
 	t->value = st.st_ino;
 	t->len = 0;
 	return 0;

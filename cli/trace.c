@@ -100,7 +100,9 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 static void do_help(FILE *out)
 {
 	fprintf(out,
-		"Usage: usdtctl trace [-p PID | -c CMD] [--json] [--count [-i SECONDS]]\n"
+		"Usage: usdtctl trace [-p PID | -c CMD] [--json] [--filter EXPR]\n"
+		"                     [--count | --stats ARG | --hist ARG | --lhist ARG,MIN,MAX,STEP]\n"
+		"                     [--by KEYS] [--top N] [--max-keys N] [-i SECONDS]\n"
 		"                     [-d SECONDS] [-n EVENTS] [TARGET] PROBE...\n"
 		"\n"
 		"Attaches to every site of the matching probes (one link per object file) and\n"
@@ -120,13 +122,25 @@ static void do_help(FILE *out)
 		"                        and the libraries it links (and TARGET, e.g. a library it\n"
 		"                        dlopens); ends when CMD exits. usdtctl exits 0 and reports\n"
 		"                        CMD's status, as bpftrace does\n"
+		"      --filter EXPR     only the hits for which EXPR holds, decided in BPF (see\n"
+		"                        Filters below)\n"
 		"      --count           count hits per provider:name (in BPF) and print the totals\n"
-		"                        at the end instead of each hit\n"
-		"  -i, --interval SECS   with --count: print the counts of each SECS interval\n"
+		"                        at the end instead of each hit; with --by, per key\n"
+		"      --stats ARG       count, sum, min, max and average of argument ARG (argN)\n"
+		"      --hist ARG        power-of-two histogram of ARG, printed as bpftrace's hist()\n"
+		"      --lhist ARG,MIN,MAX,STEP  linear histogram of ARG: below MIN, MAX and above,\n"
+		"                        and STEP-wide buckets between\n"
+		"      --by KEYS         one row per probe and key: KEYS is a comma list of probe,\n"
+		"                        argN (a string argument by its contents), pid, tid, comm\n"
+		"      --top N           print only the N largest rows (by count; by sum with --stats)\n"
+		"      --max-keys N      at most N keys (default %d); hits of more keys are counted\n"
+		"                        and reported, not aggregated\n"
+		"  -i, --interval SECS   with --count or an aggregate: print each SECS interval's rows\n"
 		"  -d, --duration SECS   stop after SECS seconds\n"
 		"  -n, --events EVENTS   stop after EVENTS hits (with --count: at least EVENTS)\n"
 		"  -h, --help            this help\n"
-		"\n");
+		"\n",
+		AGG_DEF_KEYS);
 	cli_global_help(out, "trace");
 	fprintf(out,
 		"\n"
@@ -149,9 +163,29 @@ static void do_help(FILE *out)
 	catalog_print_paths(out, "    ");
 	fprintf(out,
 		"\n"
+		"Filters:\n"
+		"  Comparisons of argN (from 0), pid, tid, uid, comm or cgroup with a value, joined\n"
+		"  by &&, || and !, in parentheses as needed: 'arg1 > 100 && comm == \"post*\"'.\n"
+		"  Operators == != < <= > >=; integers decimal or 0x hex, compared as signed 64-bit;\n"
+		"  \"strings\" (\\\" and \\\\ escape) with == and != only, against comm and string-typed\n"
+		"  arguments, '*' matching any run and '?' any one byte. cgroup takes a cgroup v2\n"
+		"  id or \"path\" (under /sys/fs/cgroup unless absolute). At most %d comparisons and\n"
+		"  %d-byte strings; strings compare on their first %d bytes. A hit whose argument\n"
+		"  cannot be read, or is not a string where one is compared, does not pass.\n"
+		"\n"
+		"Aggregates:\n"
+		"  Kept in a BPF hash per key (probe and --by keys), printed at the end and with -i\n"
+		"  at each interval, largest first. A string key holds its first %d bytes; a key\n"
+		"  holds one string argument. Sums wrap at 64 bits. Memory: --max-keys x (%zu key\n"
+		"  bytes + CPUs x (32 + 8 x buckets)) bytes; --hist has 65 buckets.\n",
+		FILTER_MAX_TERMS, TRACE_STR_MAX, TRACE_STR_MAX, TRACE_STR_MAX, sizeof(struct agg_key));
+	fprintf(out,
+		"\n"
 		"Examples:\n"
 		"  usdtctl trace -c 'python3.11 app.py' 'python:function__*'\n"
 		"  usdtctl trace -p 1234 --count -i 1 'python:*'\n"
+		"  usdtctl trace -p 1234 --count --by arg1 --top 10 'python:function__entry'\n"
+		"  usdtctl trace -p 1234 --hist arg2 --filter 'arg2 > 0' 'app:request'\n"
 		"  usdtctl trace --json /usr/lib/postgresql/15/bin/postgres 'postgresql:query__*'\n"
 		"  usdtctl trace -p 1234 'usdt:/opt/app/bin/app:app:request(str,int)'\n"
 		"  usdtctl trace -p 1234 'python:*' --legacy-attach\n"

@@ -3,11 +3,12 @@
 """The rows usdtctl's aggregates must print, computed from the hits a fixture recorded.
 
 analysis_oracle.py FIRES USDTCTL_JSON [--by KEYS] [--value count|stats|hist|lhist:MIN,MAX,STEP]
-                   [--glob GLOB] [--top N] [--intervals]
+                   [--glob GLOB [--not]] [--where PYEXPR] [--top N] [--intervals]
 
 FIRES holds "req<TAB>TID<TAB>NAME<TAB>VALUE" per hit (tests/fixtures/analysis_target.c) for
 the probe an:req(str name, int value); USDTCTL_JSON is usdtctl's --json output. --glob keeps
-the hits whose name matches, as --filter 'arg0 == "GLOB"' does; --intervals adds up the rows of
+the hits whose name matches, as --filter 'arg0 == "GLOB"' does (--not: '!='); --where keeps the
+hits for which the Python expression holds (t: tid, name, v: value); --intervals adds up the rows of
 all -i intervals first. Prints what differs and exits 1, or exits 0 when every row is equal.
 """
 import argparse
@@ -67,7 +68,9 @@ def expected(args):
             if kind != "req":
                 continue
             tid, value = int(tid), int(value)
-            if match and not match.fullmatch(name.encode()[:STR_MAX].decode()):
+            if match and bool(match.fullmatch(name[:STR_MAX])) == args.negate:
+                continue
+            if args.where and not eval(args.where, {}, {"t": tid, "name": name, "v": value}):
                 continue
             key = tuple((k, key_part(k, tid, name, value)) for k in by)
             r = rows.setdefault(key, {"provider": "an", "name": "req", "by": dict(key),
@@ -128,6 +131,8 @@ def main():
     ap.add_argument("--by", default="")
     ap.add_argument("--value", default="count")
     ap.add_argument("--glob")
+    ap.add_argument("--not", dest="negate", action="store_true")
+    ap.add_argument("--where")
     ap.add_argument("--top", type=int, default=0)
     ap.add_argument("--intervals", action="store_true")
     args = ap.parse_args()
