@@ -178,7 +178,8 @@ static void do_help(FILE *out)
 		"  at each interval, largest first. A string key holds its first %d bytes; a key\n"
 		"  holds one string argument. Sums wrap at 64 bits. Memory: --max-keys x (%zu key\n"
 		"  bytes + CPUs x (32 + 8 x buckets)) bytes; --hist has 65 buckets.\n",
-		FILTER_MAX_TERMS, TRACE_STR_MAX, TRACE_STR_MAX, TRACE_STR_MAX, sizeof(struct agg_key));
+		FILTER_MAX_TERMS, TRACE_STR_MAX, TRACE_STR_MAX, TRACE_STR_MAX,
+		sizeof(struct agg_key));
 	fprintf(out,
 		"\n"
 		"Examples:\n"
