@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * usdtctl trace's tracer: one program serves every attached probe. Each hit that passes
- * --filter is counted per probe id (--count), aggregated per key (--by, --stats, --hist), or
- * sent with its decoded arguments, and the user strings its probe's type list asks for,
- * through one ring buffer. Drops are counted, never silent.
+ * --filter is counted per probe id (--count), aggregated per key (--by, --stats, --hist),
+ * paired with its START or END (usdtctl latency), or sent with its decoded arguments, and the user
+ * strings its probe's type list asks for, through one ring buffer. Drops are counted, never silent.
  */
 #include <stdbool.h>
 
@@ -12,6 +12,7 @@
 #include "trace_args.bpf.h"
 #include "trace_filter.bpf.h"
 #include "trace_agg.bpf.h"
+#include "trace_latency.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -124,7 +125,8 @@ int usdtctl_trace(struct pt_regs *ctx)
 	if (!e)
 		return 0;
 	read_args(ctx, e, id);
-	if (!filter_pass(e, cfg))
+	/* latency: the filter picks STARTs; an END closes whichever START is open */
+	if (!(mode == TRACE_MODE_LATENCY && cfg && (cfg->role & LAT_END)) && !filter_pass(e, cfg))
 		return 0;
 	if (mode == TRACE_MODE_COUNT) {
 		count_hit(id);
@@ -133,6 +135,11 @@ int usdtctl_trace(struct pt_regs *ctx)
 	if (mode == TRACE_MODE_AGG) {
 		count_hit(id); /* the total, for the summary and -n */
 		agg_hit(e, cfg);
+		return 0;
+	}
+	if (mode == TRACE_MODE_LATENCY) {
+		count_hit(id);
+		lat_hit(e, cfg, &events);
 		return 0;
 	}
 	len = cfg ? read_strings(e, cfg) : 0;

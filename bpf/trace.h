@@ -26,6 +26,7 @@
 struct trace_probe_cfg {
 	__u16 str_mask;	 /* bit n: argument n points to a NUL-terminated user string */
 	__u16 strn_mask; /* bit n: argument n points to a string whose length is argument n+1 */
+	__u16 role;	 /* usdtctl latency: LAT_START, LAT_END */
 };
 
 /*
@@ -55,9 +56,10 @@ _Static_assert((TRACE_DATA_MAX & (TRACE_DATA_MAX - 1)) == 0, "TRACE_DATA_MAX pow
 
 /* What the tracer does with a hit that passes the filter. */
 enum trace_mode {
-	TRACE_MODE_EVENTS, /* send it through the ring buffer */
-	TRACE_MODE_COUNT,  /* --count: count it per probe id */
-	TRACE_MODE_AGG,	   /* --count --by, --stats, --hist, --lhist: aggregate it per key */
+	TRACE_MODE_EVENTS,  /* send it through the ring buffer */
+	TRACE_MODE_COUNT,   /* --count: count it per probe id */
+	TRACE_MODE_AGG,	    /* --count --by, --stats, --hist, --lhist: aggregate it per key */
+	TRACE_MODE_LATENCY, /* usdtctl latency: pair START and END hits, aggregate the time */
 };
 
 /* Slots of the per-CPU "stats" map. */
@@ -66,6 +68,9 @@ enum trace_stat {
 	TRACE_STAT_BAD_ID,   /* --count: a probe id outside the counts map */
 	TRACE_STAT_DROPPED,  /* aggregates: a new key past --max-keys, the hit not counted */
 	TRACE_STAT_NO_VALUE, /* --stats/--hist: the value argument could not be read */
+	TRACE_STAT_UNPAIRED, /* latency: an END without a START, ignored */
+	TRACE_STAT_OVERFLOW, /* latency: a START nested deeper than LAT_DEPTH, not timed */
+	TRACE_STAT_NO_PAIR,  /* latency: the pair key could not be read, or no room for it */
 	TRACE_STAT_CNT,
 };
 
@@ -181,5 +186,59 @@ struct agg_val {
 _Static_assert(sizeof(struct agg_key) == 64 + TRACE_STR_MAX, "agg_key layout");
 _Static_assert(sizeof(struct agg_val) == 32, "agg_val layout");
 _Static_assert(AGG_MAX_BY <= 16, "err_mask bits");
+
+/*
+ * usdtctl latency: each pair key (a thread, a process, or an argument's value) has a stack of
+ * open STARTs in the "lat_open" hash. An END pops the innermost one and aggregates the time
+ * in the "agg" hash under the key START built (struct agg_key); STARTs nested deeper than
+ * LAT_DEPTH are counted and their ENDs skipped, so the others still pair innermost first.
+ */
+#define LAT_DEPTH    8
+#define LAT_MAX_OPEN 16384 /* pair keys with open STARTs */
+#define LAT_START    1
+#define LAT_END	     2
+
+enum lat_pair {
+	LAT_PAIR_TID,
+	LAT_PAIR_PID,
+	LAT_PAIR_ARG,
+};
+
+struct lat_cfg {
+	__u8 pair; /* enum lat_pair */
+	__u8 pair_arg;
+	__u8 pad[6];
+	__u64 slower_ns; /* --slower: send each pair at least this slow; 0: none */
+};
+
+/* One open START: when, its arguments (for --slower) and the key its pair counts under. */
+struct lat_frame {
+	__u64 start_ns;
+	__u16 arg_cnt;
+	__u16 err_mask;
+	__u32 probe_id;
+	__u64 args[USDT_MAX_ARGS];
+	struct agg_key key;
+	char spill[8]; /* read_str() writes up to 2 bytes past a full key string */
+};
+
+struct lat_stack {
+	__u32 depth;   /* open STARTs in f[] */
+	__u32 skipped; /* open STARTs past LAT_DEPTH: their ENDs are skipped */
+	struct lat_frame f[LAT_DEPTH];
+};
+
+/* --slower: one pair in the ring buffer, sent as its END fires. */
+struct lat_slow {
+	__u64 time_ns; /* the END's bpf_ktime_get_ns() */
+	__u64 duration_ns;
+	__u32 pid;
+	__u32 tid;
+	char comm[TRACE_COMM_LEN];
+	struct lat_frame start;
+};
+
+_Static_assert((LAT_DEPTH & (LAT_DEPTH - 1)) == 0, "LAT_DEPTH power of two");
+_Static_assert(sizeof(struct lat_frame) == 112 + sizeof(struct agg_key) + 8, "lat_frame layout");
 
 #endif /* USDTCTL_TRACE_H */

@@ -114,28 +114,14 @@ static __always_inline void agg_build_key(struct agg_key *k, const struct trace_
 	}
 }
 
-static __always_inline void agg_hit(const struct trace_event *e, const struct trace_probe_cfg *cfg)
+/* Adds v (histogram bucket by slot_v) to key k's value: a new key first, while there is room. */
+static __always_inline void agg_add(const struct agg_key *k, __s64 v, __s64 slot_v)
 {
 	__u32 zero = 0, slot;
-	struct agg_scratch *sc = bpf_map_lookup_elem(&agg_scratch, &zero);
-	struct agg_key *k;
 	struct agg_val *val;
 	void *init;
-	__s64 v = 0;
 	long err;
 
-	if (!sc)
-		return;
-	k = &sc->k;
-	if (agg.value != AGG_VALUE_NONE) {
-		if (agg.value_arg >= USDT_MAX_ARGS || agg.value_arg >= e->arg_cnt ||
-		    (e->err_mask & (1 << agg.value_arg))) {
-			stat_inc(TRACE_STAT_NO_VALUE);
-			return;
-		}
-		v = e->args[agg.value_arg];
-	}
-	agg_build_key(k, e, cfg);
 	val = bpf_map_lookup_elem(&agg_map, k);
 	if (!val) {
 		init = bpf_map_lookup_elem(&agg_zero, &zero);
@@ -157,10 +143,30 @@ static __always_inline void agg_hit(const struct trace_event *e, const struct tr
 	val->count++;
 	val->sum += v;
 	if (agg.value == AGG_VALUE_LOG2 || agg.value == AGG_VALUE_LINEAR) {
-		slot = agg_slot(v);
+		slot = agg_slot(slot_v);
 		if (slot < agg.slots)
 			val->slot[slot]++;
 	}
+}
+
+static __always_inline void agg_hit(const struct trace_event *e, const struct trace_probe_cfg *cfg)
+{
+	__u32 zero = 0;
+	struct agg_scratch *sc = bpf_map_lookup_elem(&agg_scratch, &zero);
+	__s64 v = 0;
+
+	if (!sc)
+		return;
+	if (agg.value != AGG_VALUE_NONE) {
+		if (agg.value_arg >= USDT_MAX_ARGS || agg.value_arg >= e->arg_cnt ||
+		    (e->err_mask & (1 << agg.value_arg))) {
+			stat_inc(TRACE_STAT_NO_VALUE);
+			return;
+		}
+		v = e->args[agg.value_arg];
+	}
+	agg_build_key(&sc->k, e, cfg);
+	agg_add(&sc->k, v, v);
 }
 
 #endif /* USDTCTL_TRACE_AGG_BPF_H */

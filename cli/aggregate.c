@@ -130,7 +130,7 @@ int agg_parse_count(unsigned long *v, const char *cmd, const char *opt, const ch
 	return 0;
 }
 
-__u16 agg_arg_mask(const struct agg_opts *a)
+__u16 agg_arg_mask(const struct agg_opts *a, bool value)
 {
 	__u16 mask = 0;
 
@@ -139,7 +139,7 @@ __u16 agg_arg_mask(const struct agg_opts *a)
 		if (a->cfg.by[i].part == AGG_PART_ARG)
 			mask |= 3 << a->cfg.by[i].arg;
 	}
-	if (a->cfg.value != AGG_VALUE_NONE)
+	if (value && a->cfg.value != AGG_VALUE_NONE)
 		mask |= 1 << a->cfg.value_arg;
 	return mask;
 }
@@ -159,14 +159,14 @@ static bool is_str(const struct trace_probe_desc *d, int n)
 	return n < d->types.cnt && (d->types.type[n] == ARG_STR || d->types.type[n] == ARG_STRN);
 }
 
-int agg_check_types(const struct agg_opts *a, const char *cmd,
+int agg_check_types(const struct agg_opts *a, bool value, const char *cmd,
 		    const struct trace_probe_desc *probes, size_t probe_cnt)
 {
 	for (size_t p = 0; p < probe_cnt; p++) {
 		const struct trace_probe_desc *d = &probes[p];
 		int strs = 0;
 
-		if (a->cfg.value != AGG_VALUE_NONE && is_str(d, a->cfg.value_arg))
+		if (value && a->cfg.value != AGG_VALUE_NONE && is_str(d, a->cfg.value_arg))
 			return cli_error(EXIT_USAGE, "%s: arg%d of %s:%s is a string, not a number",
 					 cmd, a->cfg.value_arg, d->provider, d->name);
 		for (int i = 0; i < a->cfg.by_cnt; i++)
@@ -439,8 +439,18 @@ static void print_json(const struct agg_out *o, const struct row *r, int interva
 	struct json j;
 
 	json_begin(&j, o->f);
-	json_kstr(&j, "provider", r->d->provider);
-	json_kstr(&j, "name", r->d->name);
+	if (o->end) {
+		char *start = NULL;
+
+		if (asprintf(&start, "%s:%s", r->d->provider, r->d->name) < 0)
+			start = NULL;
+		json_kstr(&j, "start", start);
+		json_kstr(&j, "end", o->end);
+		free(start);
+	} else {
+		json_kstr(&j, "provider", r->d->provider);
+		json_kstr(&j, "name", r->d->name);
+	}
 	json_key(&j, "by");
 	json_obj_open(&j);
 	for (int i = 0; i < c->by_cnt; i++) {
@@ -450,7 +460,11 @@ static void print_json(const struct agg_out *o, const struct row *r, int interva
 	json_obj_close(&j);
 	json_key(&j, "count");
 	json_uint(&j, r->count);
-	if (c->value == AGG_VALUE_STATS) {
+	if (o->end) {
+		json_kint(&j, "avg_ns", r->count ? r->sum / (__s64)r->count : 0);
+		json_kint(&j, "min_ns", r->min);
+		json_kint(&j, "max_ns", r->max);
+	} else if (c->value == AGG_VALUE_STATS) {
 		json_kint(&j, "sum", r->sum);
 		json_kint(&j, "min", r->min);
 		json_kint(&j, "max", r->max);
@@ -491,11 +505,17 @@ static void print_key_text(const struct agg_out *o, const struct row *r, bool hi
 	char name[8];
 
 	fprintf(o->f, "%s:%s", r->d->provider, r->d->name);
+	if (o->end)
+		fprintf(o->f, " -> %s", o->end);
 	for (int i = 0; i < c->by_cnt; i++) {
 		fprintf(o->f, " %s=", part_name(&c->by[i], name, sizeof(name)));
 		put_part(o, NULL, o->f, r, i);
 	}
-	if (hist)
+	if (hist && o->end)
+		fprintf(o->f, ": count %llu, avg %lld ns, min %lld ns, max %lld ns; in us:\n",
+			(unsigned long long)r->count, (long long)(r->sum / (__s64)r->count),
+			(long long)r->min, (long long)r->max);
+	else if (hist)
 		fprintf(o->f, ": count %llu\n", (unsigned long long)r->count);
 }
 
@@ -519,7 +539,8 @@ static void print_text(const struct agg_out *o, const struct row *rows, size_t n
 		m = open_memstream(&buf, &sz);
 		if (!m)
 			return;
-		print_key_text(&(struct agg_out){.f = m, .opts = o->opts}, &rows[i], false);
+		print_key_text(&(struct agg_out){.f = m, .opts = o->opts, .end = o->end}, &rows[i],
+			       false);
 		fclose(m);
 		width = sz > width ? sz : width;
 		free(buf);
@@ -528,7 +549,9 @@ static void print_text(const struct agg_out *o, const struct row *rows, size_t n
 	if (hist)
 		return;
 	fprintf(o->f, "%-*s %12s", (int)width, "KEY", "COUNT");
-	if (c->value == AGG_VALUE_STATS)
+	if (o->end)
+		fprintf(o->f, " %14s %14s %14s", "AVG(ns)", "MIN(ns)", "MAX(ns)");
+	else if (c->value == AGG_VALUE_STATS)
 		fprintf(o->f, " %14s %14s %14s %14s", "SUM", "MIN", "MAX", "AVG");
 	fputc('\n', o->f);
 	for (size_t i = 0; i < n; i++) {
@@ -537,12 +560,16 @@ static void print_text(const struct agg_out *o, const struct row *rows, size_t n
 		m = open_memstream(&buf, &sz);
 		if (!m)
 			return;
-		print_key_text(&(struct agg_out){.f = m, .opts = o->opts}, r, false);
+		print_key_text(&(struct agg_out){.f = m, .opts = o->opts, .end = o->end}, r, false);
 		fclose(m);
 		fprintf(o->f, "%-*s %12llu", (int)width, buf, (unsigned long long)r->count);
 		free(buf);
 		buf = NULL;
-		if (c->value == AGG_VALUE_STATS)
+		if (o->end)
+			fprintf(o->f, " %14lld %14lld %14lld",
+				(long long)(r->sum / (__s64)r->count), (long long)r->min,
+				(long long)r->max);
+		else if (c->value == AGG_VALUE_STATS)
 			fprintf(o->f, " %14lld %14lld %14lld %14lld", (long long)r->sum,
 				(long long)r->min, (long long)r->max,
 				(long long)(r->sum / (__s64)r->count));

@@ -33,17 +33,17 @@ int agg_parse_value(struct agg_opts *a, const char *cmd, const char *opt, const 
 int agg_parse_lhist(struct agg_opts *a, const char *cmd, const char *arg);
 int agg_parse_count(unsigned long *v, const char *cmd, const char *opt, const char *arg);
 
-/* The arguments the tracer must read for the keys and the value (bit n: argument n). */
-__u16 agg_arg_mask(const struct agg_opts *a);
+/* The arguments the tracer must read for the keys (and the value) (bit n: argument n). */
+__u16 agg_arg_mask(const struct agg_opts *a, bool value);
 /* The agg map's key and value sizes. */
 __u32 agg_key_size(const struct agg_opts *a);
 __u32 agg_value_size(const struct agg_opts *a);
 
 /*
- * Checks the keys and the value against each probe's argument types: a value must be an integer,
- * a key holds at most one string. Returns 0 or a usage error's exit code.
+ * Checks the keys (and the value argument) against each probe's argument types: a value must
+ * be an integer, a key holds at most one string. Returns 0 or a usage error's exit code.
  */
-int agg_check_types(const struct agg_opts *a, const char *cmd,
+int agg_check_types(const struct agg_opts *a, bool value, const char *cmd,
 		    const struct trace_probe_desc *probes, size_t probe_cnt);
 
 struct agg_out {
@@ -52,6 +52,11 @@ struct agg_out {
 	const struct agg_opts *opts;
 	const struct trace_probe_desc *probes;
 	size_t probe_cnt;
+	/*
+	 * usdtctl latency: the END pattern. Rows are then START's provider:name and this, with
+	 * times in ns (avg_ns, min_ns, max_ns) and histogram buckets in microseconds.
+	 */
+	const char *end;
 };
 
 /*

@@ -52,16 +52,23 @@ int analysis_check(struct analysis *a, bool interval)
 	struct agg_opts *g = &a->agg;
 	bool value = g->cfg.value != AGG_VALUE_NONE;
 
-	if (a->count && value)
+	if (a->latency) {
+		if (!value) {
+			g->cfg.value = AGG_VALUE_LOG2;
+			g->cfg.slots = AGG_LOG2_SLOTS;
+		}
+		g->on = true;
+	} else if (a->count && value)
 		return cli_error(EXIT_USAGE, "%s: --count excludes --stats, --hist and --lhist",
 				 a->cmd);
-	g->on = value || (a->count && g->by_set && g->cfg.by_cnt);
-	if (!a->count && !value && (g->by_set || g->top || g->max_keys))
+	else
+		g->on = value || (a->count && g->by_set && g->cfg.by_cnt);
+	if (!a->latency && !a->count && !value && (g->by_set || g->top || g->max_keys))
 		return cli_error(EXIT_USAGE,
 				 "%s: --by, --top and --max-keys need --count, --stats, --hist or "
 				 "--lhist",
 				 a->cmd);
-	if (interval && !a->count && !value)
+	if (interval && !a->latency && !a->count && !value)
 		return cli_error(EXIT_USAGE, "%s: -i needs --count, --stats, --hist or --lhist",
 				 a->cmd);
 	if (!g->max_keys)
@@ -78,12 +85,17 @@ int analysis_configure(const struct analysis *a, struct trace *skel)
 	__u16 need = a->finfo.arg_mask | a->finfo.str_mask << 1; /* a strn's length too */
 	int err;
 
-	skel->rodata->mode = g->on	? TRACE_MODE_AGG
+	skel->rodata->mode = a->latency ? TRACE_MODE_LATENCY
+			     : g->on	? TRACE_MODE_AGG
 			     : a->count ? TRACE_MODE_COUNT
 					: TRACE_MODE_EVENTS;
+	memcpy((void *)&skel->rodata->lat, &a->lat, sizeof(a->lat));
 	memcpy((void *)&skel->rodata->filter, &a->filter, sizeof(a->filter));
-	if (g->on || a->count)
-		skel->rodata->need_args = need | agg_arg_mask(g);
+	if (a->latency)
+		need |= a->lat.pair == LAT_PAIR_ARG ? 1 << a->lat.pair_arg : 0;
+	/* latency --slower shows START's arguments: all of them */
+	if ((g->on || a->count) && !a->lat.slower_ns)
+		skel->rodata->need_args = need | agg_arg_mask(g, !a->latency);
 	memcpy((void *)&skel->rodata->agg, &g->cfg, sizeof(g->cfg));
 	if (!g->on)
 		return bpf_map__set_max_entries(skel->maps.agg_map, 1);
@@ -119,5 +131,6 @@ int analysis_check_probes(const struct analysis *a, const struct trace_probe_des
 					 "'PROBE(int,str)')",
 					 a->cmd, n, n);
 	}
-	return analysis_aggregates(a) ? agg_check_types(&a->agg, a->cmd, probes, cnt) : 0;
+	return analysis_aggregates(a) ? agg_check_types(&a->agg, !a->latency, a->cmd, probes, cnt)
+				      : 0;
 }

@@ -41,6 +41,10 @@ struct analysis {
 	struct filter_info finfo;
 	struct agg_opts agg;
 	bool count; /* --count */
+	/* usdtctl latency */
+	bool latency;
+	struct lat_cfg lat;
+	const char *start, *end; /* the START and END patterns */
 };
 
 /* One of the options above: 0, or a usage error's exit code (reported). */

@@ -26,12 +26,14 @@
 #include "analysis.h"
 #include "catalog.h"
 #include "cli.h"
+#include "latency.h"
 #include "target.h"
 #include "trace.h"
 #include "trace.skel.h"
 #include "trace_cmd.h"
 #include "trace_output.h"
 #include "trace_scan.h"
+#include "tracer.h"
 #include "usdt.h"
 
 #define RINGBUF_SIZE  (16u << 20)
@@ -39,20 +41,6 @@
 #define NO_PIDFD_POLL 200   /* ms between kill(pid, 0) checks without pidfd_open */
 #define COUNT_N_POLL  100   /* ms between total checks for --count -n */
 #define AGG_SETTLE_US 10000 /* -i: hits that read the old interval are done after this */
-
-struct trace_opts {
-	pid_t pid;
-	const char *cmd;
-	bool json;
-	bool count; /* no events: counts per probe (--count) or aggregates */
-	struct analysis an;
-	double interval_s;
-	double duration_s;
-	unsigned long long max_events;
-	const char *target;
-	char **probes;
-	int probe_cnt;
-};
 
 struct tracer {
 	struct trace_opts o;
@@ -321,8 +309,9 @@ static int load_bpf(struct tracer *t)
 		err = bpf_map__set_max_entries(s->maps.probe_cfg, probes);
 	/* --count sends no events: the smallest ring buffer there is */
 	if (!err)
-		err = bpf_map__set_max_entries(s->maps.events,
-					       t->o.count ? (__u32)getpagesize() : RINGBUF_SIZE);
+		err = bpf_map__set_max_entries(s->maps.events, t->o.count && !t->o.an.lat.slower_ns
+								       ? (__u32)getpagesize()
+								       : RINGBUF_SIZE);
 	if (err)
 		return bpf_failure("sizing the tracer's maps", err);
 	err = usdt_program_prepare(s->progs.usdtctl_trace, USDT_MODE_AUTO);
@@ -406,6 +395,12 @@ static int setup_probe(struct tracer *t, __u32 id, const struct usdt_probe_info 
 	}
 	cfg.str_mask = arg_types_mask(&d->types, ARG_STR);
 	cfg.strn_mask = arg_types_mask(&d->types, ARG_STRN);
+	cfg.role = 0;
+	if (t->o.an.latency && f) {
+		cfg.role = latency_role(&t->sc, f);
+		if (cfg.role == (LAT_START | LAT_END))
+			return -EINVAL;
+	}
 	err = bpf_map__update_elem(t->skel->maps.probe_cfg, &id, sizeof(id), &cfg, sizeof(cfg), 0);
 	return err;
 }
@@ -429,6 +424,9 @@ static int setup_probes(struct tracer *t, size_t *cnt)
 		usdt_manager__probe_info(t->man, id, &info);
 		err = setup_probe(t, id, &info);
 		t->out.probe_cnt = id + 1;
+		if (err == -EINVAL)
+			return cli_error(EXIT_USAGE, "%s: %s:%s matches both START and END",
+					 t->o.an.cmd, info.provider, info.name);
 		if (err)
 			return cli_error(EXIT_RUNTIME, "setting up probe %s:%s: %s", info.provider,
 					 info.name, strerror(-err));
@@ -441,7 +439,10 @@ static int on_event(void *ctx, void *data, size_t size)
 {
 	struct tracer *t = ctx;
 
-	trace_out_event(&t->out, data, size);
+	if (t->o.an.latency)
+		latency_out_slow(&t->out, &t->o.an, data, size);
+	else
+		trace_out_event(&t->out, data, size);
 	/* -n reached, or a closed pipe: nothing more can be shown */
 	if (++t->events == t->o.max_events || ferror_unlocked(t->out.f)) {
 		t->stop = true;
@@ -473,7 +474,7 @@ static int start_trace(struct tracer *t)
 		err = analysis_check_probes(&t->o.an, t->out.probes, t->out.probe_cnt);
 	if (err)
 		return err;
-	if (!t->o.count) {
+	if (!t->o.count || t->o.an.lat.slower_ns) {
 		t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), on_event, t, NULL);
 		if (!t->rb)
 			return bpf_failure("opening the ring buffer", errno);
@@ -481,6 +482,8 @@ static int start_trace(struct tracer *t)
 	trace_out_prepare(&t->out);
 	if (!t->o.json && !t->o.count)
 		trace_out_header(&t->out);
+	if (!t->o.json && t->o.an.lat.slower_ns)
+		latency_out_slow_header(&t->out);
 	fflush(stdout);
 	t->start_ns = t->out.start_ns = now_ns();
 	t->skel->bss->ready = true;
@@ -546,6 +549,7 @@ static void report(struct tracer *t, __u64 *counts, int interval, bool last)
 		.opts = &t->o.an.agg,
 		.probes = t->out.probes,
 		.probe_cnt = t->out.probe_cnt,
+		.end = t->o.an.latency ? t->o.an.end : NULL,
 	};
 	long long err;
 
@@ -672,6 +676,8 @@ static int finish_trace(struct tracer *t, __u64 *counts, int ticks)
 	sum_percpu(fd, TRACE_STAT_BAD_ID, &bad);
 	sum_percpu(fd, TRACE_STAT_DROPPED, &dropped);
 	sum_percpu(fd, TRACE_STAT_NO_VALUE, &no_value);
+	if (t->o.an.latency)
+		latency_report(&t->out, bpf_map__fd(t->skel->maps.lat_open), fd);
 	trace_out_summary(&t->out, &s);
 	if (dropped)
 		cli_warn("%llu hits were not aggregated: more than %u keys (raise --max-keys)",
@@ -753,18 +759,11 @@ static int trace_run(struct tracer *t)
 	return err;
 }
 
-int do_trace(int argc, char **argv)
+int tracer_main(const struct trace_opts *o)
 {
-	struct tracer t = {.pidfd = -1, .child = {.go_fd = -1}, .o.an.cmd = "trace"};
+	struct tracer t = {.o = *o, .pidfd = -1, .child = {.go_fd = -1}};
 	int err;
 
-	err = parse_options(argc, argv, &t.o);
-	if (err)
-		return err < 0 ? 0 : err;
-	t.o.json = cli_env.json;
-	err = classify(argc - optind, argv + optind, &t.o);
-	if (err)
-		return err;
 	libbpf_set_print(libbpf_print);
 	install_signals();
 	setvbuf(stdout, NULL, _IOFBF, STDOUT_BUF);
@@ -774,4 +773,17 @@ int do_trace(int argc, char **argv)
 	tracer_free(&t);
 	fflush(stdout);
 	return err;
+}
+
+int do_trace(int argc, char **argv)
+{
+	struct trace_opts o = {.an.cmd = "trace"};
+	int err;
+
+	err = parse_options(argc, argv, &o);
+	if (err)
+		return err < 0 ? 0 : err;
+	o.json = cli_env.json;
+	err = classify(argc - optind, argv + optind, &o);
+	return err ? err : tracer_main(&o);
 }

@@ -415,3 +415,8 @@ void trace_out_summary(struct trace_out *o, const struct trace_summary *s)
 				WTERMSIG(s->status), strsignal(WTERMSIG(s->status)));
 	}
 }
+
+void trace_out_args(struct trace_out *o, const struct trace_event *e)
+{
+	put_args(o, &o->probes[e->probe_id], e);
+}

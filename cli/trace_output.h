@@ -50,6 +50,10 @@ void trace_out_header(struct trace_out *o);
 /* Prints one ring buffer record; counts it in o->malformed when it does not parse. */
 void trace_out_event(struct trace_out *o, const void *data, size_t size);
 
+struct trace_event;
+/* The arguments of e, as trace_out_event() prints them (JSON: the inside of the array). */
+void trace_out_args(struct trace_out *o, const struct trace_event *e);
+
 /*
  * --count: prints the counts per provider:name gathered since the last call (counts[i] is
  * the running total of probe id i). interval is 1, 2, ... with -i, 0 for a plain total.
