@@ -69,7 +69,7 @@ static __always_inline __u32 read_strings(struct trace_event *e, const struct tr
 			continue;
 		if (pos > TRACE_DATA_MAX - (TRACE_STR_MAX + 2))
 			break;
-		n = read_str(e->data + pos, e, cfg, i, &cut);
+		n = read_str(e->data + pos, e, cfg, i, TRACE_STR_MAX, &cut);
 		if (n < 0) {
 			e->err_mask |= bit;
 			continue;

@@ -123,8 +123,10 @@ _Static_assert(FILTER_MAX_TERMS < FILTER_PASS, "jump targets fit a byte");
  * Aggregates: one entry of the "agg" hash per key, built in BPF. The key holds the probe id
  * (rows of the same provider:name in several objects are merged by usdtctl), the -i interval
  * it belongs to, one 64-bit slot per --by part, the command name for "comm", and at most one
- * string argument's contents. Without a string part the map's key ends before str.
+ * string argument's contents, its first AGG_STR_MAX bytes (as bpftrace's str(): every byte of
+ * the key is hashed on every hit). Without a string part the map's key ends before str.
  */
+#define AGG_STR_MAX    64
 #define AGG_MAX_BY     4
 #define AGG_MAX_SLOTS  1024 /* --lhist buckets, the two open ends included */
 #define AGG_LOG2_SLOTS 65   /* --hist: < 0, 0, then [2^k, 2^(k+1)) for k = 0..62 */
@@ -165,14 +167,14 @@ struct agg_key {
 	__u32 probe_id;
 	__u32 gen;	/* which -i interval: usdtctl reads the older ones */
 	__u16 err_mask; /* bit i: by[i] could not be read */
-	__u8 trunc;	/* the string was cut at TRACE_STR_MAX bytes */
+	__u8 trunc;	/* the string was cut at AGG_STR_MAX bytes */
 	__u8 pad[5];
 	__u64 part[AGG_MAX_BY];
 	char comm[TRACE_COMM_LEN];
-	char str[TRACE_STR_MAX]; /* NUL-padded */
+	char str[AGG_STR_MAX]; /* NUL-padded */
 };
 
-#define AGG_KEY_NOSTR_SIZE (sizeof(struct agg_key) - TRACE_STR_MAX)
+#define AGG_KEY_NOSTR_SIZE (sizeof(struct agg_key) - AGG_STR_MAX)
 
 /* Per CPU: count, sum, min and max (valid when count > 0), then the histogram. */
 struct agg_val {
@@ -183,7 +185,7 @@ struct agg_val {
 	__u64 slot[];
 };
 
-_Static_assert(sizeof(struct agg_key) == 64 + TRACE_STR_MAX, "agg_key layout");
+_Static_assert(sizeof(struct agg_key) == 64 + AGG_STR_MAX, "agg_key layout");
 _Static_assert(sizeof(struct agg_val) == 32, "agg_val layout");
 _Static_assert(AGG_MAX_BY <= 16, "err_mask bits");
 

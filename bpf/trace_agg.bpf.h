@@ -84,7 +84,11 @@ static __always_inline __u32 agg_slot(__s64 v)
 static __always_inline void agg_build_key(struct agg_key *k, const struct trace_event *e,
 					  const struct trace_probe_cfg *cfg)
 {
-	__builtin_memset(k, 0, sizeof(*k));
+	/* the map's key ends before str without a string part */
+	if (agg.has_str)
+		__builtin_memset(k, 0, sizeof(*k));
+	else
+		__builtin_memset(k, 0, AGG_KEY_NOSTR_SIZE);
 	k->probe_id = e->probe_id;
 	k->gen = gen;
 	for (int i = 0; i < AGG_MAX_BY && i < agg.by_cnt; i++) {
@@ -102,7 +106,7 @@ static __always_inline void agg_build_key(struct agg_key *k, const struct trace_
 			k->err_mask |= 1 << i;
 		} else if (cfg && ((cfg->str_mask | cfg->strn_mask) & (1 << n))) {
 			/* a string keys by its contents; the key holds room for one */
-			len = read_str(k->str, e, cfg, n, &cut);
+			len = read_str(k->str, e, cfg, n, AGG_STR_MAX, &cut);
 			if (len < 0)
 				k->err_mask |= 1 << i;
 			else

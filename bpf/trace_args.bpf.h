@@ -29,6 +29,9 @@ static __always_inline void stat_inc(__u32 slot)
 
 /* The arguments a hit needs read (bit n: argument n): every one for events. */
 const volatile __u16 need_args = 0xffff;
+/* Whether it needs its time and its command name: aggregates mostly do not, and save both. */
+const volatile bool need_time = true;
+const volatile bool need_comm = true;
 
 /* Fills the header of e and the arguments need_args names; unreadable ones set err_mask. */
 static __always_inline void read_args(struct pt_regs *ctx, struct trace_event *e, __u32 id)
@@ -36,7 +39,7 @@ static __always_inline void read_args(struct pt_regs *ctx, struct trace_event *e
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	int cnt = usdt_arg_cnt(ctx);
 
-	e->time_ns = bpf_ktime_get_ns();
+	e->time_ns = need_time ? bpf_ktime_get_ns() : 0;
 	e->pid = pid_tgid >> 32;
 	e->tid = (__u32)pid_tgid;
 	e->probe_id = id;
@@ -44,7 +47,8 @@ static __always_inline void read_args(struct pt_regs *ctx, struct trace_event *e
 	e->str_mask = 0;
 	e->trunc_mask = 0;
 	e->data_len = 0;
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	if (need_comm)
+		bpf_get_current_comm(e->comm, sizeof(e->comm));
 	if (cnt < 0)
 		cnt = 0;
 	if (cnt > USDT_MAX_ARGS)
@@ -64,12 +68,12 @@ static __always_inline void read_args(struct pt_regs *ctx, struct trace_event *e
 }
 
 /*
- * Reads string argument i of e (as cfg types it) into dst, which has room for TRACE_STR_MAX + 2
- * bytes. Returns its length (at most TRACE_STR_MAX, no NUL counted), or -1 when argument i is
- * not a string of this probe or cannot be read. Sets *cut when it was truncated.
+ * Reads string argument i of e (as cfg types it) into dst, which has room for max + 2 bytes.
+ * Returns its length (at most max, no NUL counted), or -1 when argument i is not a string of
+ * this probe or cannot be read. Sets *cut when it was truncated.
  */
 static __always_inline long read_str(char *dst, const struct trace_event *e,
-				     const struct trace_probe_cfg *cfg, int i, bool *cut)
+				     const struct trace_probe_cfg *cfg, int i, __u32 max, bool *cut)
 {
 	__u16 bit = 1 << i;
 	const void *src;
@@ -83,19 +87,19 @@ static __always_inline long read_str(char *dst, const struct trace_event *e,
 	if ((cfg->strn_mask & bit) && i + 1 < e->arg_cnt && !(e->err_mask & (bit << 1))) {
 		__u64 len = e->args[i + 1];
 
-		if (len > TRACE_STR_MAX) {
-			len = TRACE_STR_MAX;
+		if (len > max) {
+			len = max;
 			*cut = true;
 		}
 		return bpf_probe_read_user(dst, len, src) ? -1 : (long)len;
 	}
 	/* one char more than kept, and the NUL: a longer string fills all of it */
-	n = bpf_probe_read_user_str(dst, TRACE_STR_MAX + 2, src);
+	n = bpf_probe_read_user_str(dst, max + 2, src);
 	if (n <= 0)
 		return -1;
 	n--;
-	if (n > TRACE_STR_MAX) {
-		n = TRACE_STR_MAX;
+	if (n > max) {
+		n = max;
 		*cut = true;
 	}
 	return n;

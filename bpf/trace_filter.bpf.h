@@ -109,7 +109,7 @@ static __always_inline int filter_load_str(const struct trace_event *e,
 	}
 	if (!cfg)
 		return -1;
-	return read_str(b->s, e, cfg, field, &cut);
+	return read_str(b->s, e, cfg, field, TRACE_STR_MAX, &cut);
 }
 
 /*

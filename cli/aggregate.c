@@ -320,7 +320,7 @@ static void put_part(const struct agg_out *o, struct json *j, FILE *f, const str
 	const struct agg_by *by = &o->opts->cfg.by[i];
 	const struct agg_key *k = &r->key;
 	__u64 v = k->part[i];
-	char s[TRACE_STR_MAX + 4];
+	char s[AGG_STR_MAX + 4];
 	size_t n;
 
 	if (k->err_mask & (1 << i)) {
@@ -332,7 +332,7 @@ static void put_part(const struct agg_out *o, struct json *j, FILE *f, const str
 	}
 	if (by->part == AGG_PART_COMM || (by->part == AGG_PART_ARG && is_str(r->d, by->arg))) {
 		n = by->part == AGG_PART_COMM ? strnlen(k->comm, sizeof(k->comm))
-					      : (v < TRACE_STR_MAX ? v : TRACE_STR_MAX);
+					      : (v < AGG_STR_MAX ? v : AGG_STR_MAX);
 		memcpy(s, by->part == AGG_PART_COMM ? k->comm : k->str, n);
 		if (by->part == AGG_PART_ARG && k->trunc) {
 			memcpy(s + n, "...", 3);

@@ -94,8 +94,13 @@ int analysis_configure(const struct analysis *a, struct trace *skel)
 	if (a->latency)
 		need |= a->lat.pair == LAT_PAIR_ARG ? 1 << a->lat.pair_arg : 0;
 	/* latency --slower shows START's arguments: all of them */
-	if ((g->on || a->count) && !a->lat.slower_ns)
+	if ((g->on || a->count) && !a->lat.slower_ns) {
 		skel->rodata->need_args = need | agg_arg_mask(g, !a->latency);
+		skel->rodata->need_time = a->latency;
+		skel->rodata->need_comm = a->finfo.comm;
+		for (int i = 0; i < g->cfg.by_cnt; i++)
+			skel->rodata->need_comm |= g->cfg.by[i].part == AGG_PART_COMM;
+	}
 	memcpy((void *)&skel->rodata->agg, &g->cfg, sizeof(g->cfg));
 	if (!g->on)
 		return bpf_map__set_max_entries(skel->maps.agg_map, 1);

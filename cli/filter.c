@@ -279,6 +279,7 @@ static int parse_term(struct parser *ps)
 			: rel == REL_LT || rel == REL_GE ? FILTER_LT
 							 : FILTER_LE;
 	}
+	ps->info->comm |= t.field == FILTER_COMM;
 	if (t.field < USDT_MAX_ARGS) {
 		ps->info->arg_mask |= 1 << t.field;
 		if (t.cmp == FILTER_GLOB)

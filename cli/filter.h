@@ -6,6 +6,7 @@
 #ifndef USDTCTL_FILTER_H
 #define USDTCTL_FILTER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 
@@ -14,6 +15,7 @@
 struct filter_info {
 	__u16 arg_mask; /* the arguments the expression reads */
 	__u16 str_mask; /* those it compares with strings */
+	bool comm;	/* it reads comm */
 };
 
 /*

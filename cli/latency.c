@@ -70,7 +70,7 @@ static void slow_event(const struct analysis *a, const struct trace_probe_desc *
 		int n = c->by[i].arg;
 
 		if (c->by[i].part != AGG_PART_ARG || !(strs & (1 << n)) ||
-		    (f->key.err_mask & (1 << i)) || f->key.part[i] > TRACE_STR_MAX)
+		    (f->key.err_mask & (1 << i)) || f->key.part[i] > AGG_STR_MAX)
 			continue;
 		e->err_mask &= ~(1 << n);
 		e->str_mask |= 1 << n;
@@ -86,7 +86,7 @@ void latency_out_slow(struct trace_out *o, const struct analysis *a, const void 
 	const struct lat_slow *s = data;
 	struct {
 		struct trace_event e;
-		char data[TRACE_STR_MAX];
+		char data[AGG_STR_MAX];
 	} ev;
 	const struct trace_probe_desc *d;
 	__u64 rel;
@@ -220,8 +220,8 @@ static void do_help(FILE *out)
 	cli_global_help(out, "latency");
 	fprintf(out,
 		"\n"
-		"Memory: about %d bytes per pair key with open STARTs (at most %d), and the\n"
-		"aggregates' hash as in 'usdtctl trace --help'.\n"
+		"Memory: %d bytes per pair key with open STARTs (at most %d, allocated as\n"
+		"needed), and the aggregates' hash as in 'usdtctl trace --help'.\n"
 		"\n"
 		"Examples:\n"
 		"  usdtctl latency -p 1234 --by arg0 'postgresql:query__start(str)' "

@@ -164,10 +164,9 @@ static void do_help(FILE *out)
 		"Aggregates:\n"
 		"  Kept in a BPF hash per key (probe and --by keys), printed at the end and with -i\n"
 		"  at each interval, largest first. A string key holds its first %d bytes; a key\n"
-		"  holds one string argument. Sums wrap at 64 bits. Memory: --max-keys x (%zu key\n"
-		"  bytes + CPUs x (32 + 8 x buckets)) bytes; --hist has 65 buckets.\n",
-		FILTER_MAX_TERMS, TRACE_STR_MAX, TRACE_STR_MAX, TRACE_STR_MAX,
-		sizeof(struct agg_key));
+		"  holds one string argument. Sums wrap at 64 bits. Memory, as the kernel counts it:\n"
+		"  about --max-keys x (200 + CPUs x (32 + 8 x buckets)) bytes; --hist has 65 buckets.\n",
+		FILTER_MAX_TERMS, TRACE_STR_MAX, TRACE_STR_MAX, AGG_STR_MAX);
 	fprintf(out,
 		"\n"
 		"Examples:\n"

@@ -163,13 +163,13 @@ usage_error() {
 	usage_error "usdtctl: trace: option '--filter' needs an argument; $see" trace "$PROBE" --filter
 }
 
-@test "--count --by: string keys by contents (cut at 128 bytes), tids, several threads" {
+@test "--count --by: string keys by contents (cut at 64 bytes), tids, several threads" {
 	need_root
 	analyze "4 3" --count --by arg0
 	"$ORACLE" "$FIRES" "$OUT" --by arg0
 	# the long name is cut, and says so
 	jq -se 'map(select(.by.arg0? // "" | startswith("LLL"))) |
-		length == 1 and all(.by.arg0 | length == 131 and endswith("..."))' "$OUT"
+		length == 1 and all(.by.arg0 | length == 67 and endswith("..."))' "$OUT"
 	analyze "4 3" --count --by tid,arg0,arg1
 	"$ORACLE" "$FIRES" "$OUT" --by tid,arg0,arg1
 	# the summary counts every hit

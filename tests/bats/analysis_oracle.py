@@ -16,7 +16,8 @@ import json
 import re
 import sys
 
-STR_MAX = 128
+KEY_MAX = 64  # bytes of a string key
+STR_MAX = 128  # bytes of a string a filter compares
 I64 = 1 << 64
 
 
@@ -50,7 +51,7 @@ def bucket(v, value):
 
 def key_part(part, tid, name, value):
     if part == "arg0":
-        return name[:STR_MAX] + ("..." if len(name) > STR_MAX else "")
+        return name[:KEY_MAX] + ("..." if len(name) > KEY_MAX else "")
     if part == "arg1":
         return value
     if part == "tid":
