@@ -197,14 +197,12 @@ static int row_key_cmp(const void *x, const void *y)
 			  sizeof(a->key) - KEY_CMP_OFF);
 }
 
-static int g_by_sum; /* qsort has no context: which order row_cmp sorts by */
-
-/* Largest first (by count, or by sum with --stats), then by name and key. */
-static int row_cmp(const void *x, const void *y)
+/* Largest first (by count, or by sum when *by_sum), then by name and key. */
+static int row_cmp(const void *x, const void *y, void *by_sum)
 {
 	const struct row *a = x, *b = y;
 
-	if (g_by_sum && a->sum != b->sum)
+	if (*(bool *)by_sum && a->sum != b->sum)
 		return a->sum < b->sum ? 1 : -1;
 	if (a->count != b->count)
 		return a->count < b->count ? 1 : -1;
@@ -582,6 +580,7 @@ long long agg_print(const struct agg_out *o, int fd, __u32 gen, int interval, bo
 	struct row *rows = NULL;
 	size_t cnt = 0, n = 0, shown;
 	long long hits = 0;
+	bool by_sum;
 	int err;
 
 	err = read_rows(o, fd, gen, !last, &rows, &cnt);
@@ -595,8 +594,8 @@ long long agg_print(const struct agg_out *o, int fd, __u32 gen, int interval, bo
 			rows[n++] = rows[i];
 		}
 	}
-	g_by_sum = o->opts->cfg.value == AGG_VALUE_STATS;
-	qsort(rows, n, sizeof(*rows), row_cmp);
+	by_sum = o->opts->cfg.value == AGG_VALUE_STATS && !o->end;
+	qsort_r(rows, n, sizeof(*rows), row_cmp, &by_sum);
 	shown = o->opts->top && o->opts->top < n ? o->opts->top : n;
 	for (size_t i = 0; i < n; i++)
 		hits += rows[i].count;

@@ -268,3 +268,24 @@ PY
 	jq -se 'map(select(.name == "function__entry") | {(.by.arg1): .count}) | add |
 		.f == 8 and .g == 7' <<<"$output"
 }
+
+@test "the aggregates' memory is what the docs say: keys x (200 + CPUs x (32 + 8 x buckets))" {
+	need_root
+	local want got ncpu
+	ncpu=$(cat /sys/devices/system/cpu/possible | awk -F- '{ print $NF + 1 }')
+	"$USDTCTL" trace --hist arg1 --by arg0 "$FX" "$PROBE" >/dev/null 2>"$ERR" 3>&- &
+	local pid=$!
+	BG_PIDS+=("$pid")
+	(sleep 30 && kill -KILL "$pid") >/dev/null 2>&1 3>&- &
+	BG_PIDS+=("$!")
+	wait_output "$ERR" '^usdtctl: attached ' 10
+	# the maps usdtctl holds, by id: the one named agg_map
+	got=$(sed -n 's/^map_id:[[:space:]]*//p' /proc/"$pid"/fdinfo/* 2>/dev/null |
+		while read -r id; do bpftool -j map show id "$id"; echo; done |
+		jq -s 'map(select(.name == "agg_map")) | .[0].bytes_memlock')
+	want=$((4096 * (200 + ncpu * (32 + 8 * 65))))
+	kill -INT "$pid"
+	wait "$pid"
+	# within 5%: the kernel's per-element overhead
+	[ "$got" -ge $((want * 95 / 100)) ] && [ "$got" -le $((want * 105 / 100)) ]
+}
