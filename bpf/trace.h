@@ -45,11 +45,20 @@ struct trace_event {
 	__u16 trunc_mask; /* bit n: that string was cut at TRACE_STR_MAX bytes */
 	__u32 data_len;
 	char comm[TRACE_COMM_LEN];
+	__s32 stack_id; /* --stack: its user stack in the "stacks" map, or < 0 */
+	__u32 pad;
 	__u64 args[USDT_MAX_ARGS];
 	char data[];
 };
 
-_Static_assert(sizeof(struct trace_event) == 48 + 8 * USDT_MAX_ARGS, "trace_event layout");
+_Static_assert(sizeof(struct trace_event) == 56 + 8 * USDT_MAX_ARGS, "trace_event layout");
+
+/*
+ * --stack: user stacks (frame pointers) in the "stacks" map as (build id, file offset) frames,
+ * innermost first, so usdtctl symbolizes them from the files whatever process they came from.
+ */
+#define STACK_DEPTH	32
+#define STACK_EVENT_MAX 4096 /* distinct stacks kept for events */
 /* a string is read with TRACE_STR_MAX + 2 bytes: one more char than kept tells truncation */
 _Static_assert(USDT_MAX_ARGS *(TRACE_STR_MAX + 2) <= TRACE_DATA_MAX, "string room");
 _Static_assert((TRACE_DATA_MAX & (TRACE_DATA_MAX - 1)) == 0, "TRACE_DATA_MAX power of two");
@@ -71,6 +80,7 @@ enum trace_stat {
 	TRACE_STAT_UNPAIRED, /* latency: an END without a START, ignored */
 	TRACE_STAT_OVERFLOW, /* latency: a START nested deeper than LAT_DEPTH, not timed */
 	TRACE_STAT_NO_PAIR,  /* latency: the pair key could not be read, or no room for it */
+	TRACE_STAT_NO_STACK, /* --stack: the stack could not be taken or kept (map full) */
 	TRACE_STAT_CNT,
 };
 
@@ -137,6 +147,7 @@ enum agg_part {
 	AGG_PART_PID,
 	AGG_PART_TID,
 	AGG_PART_COMM,
+	AGG_PART_STACK, /* the stack id */
 };
 
 enum agg_value {

@@ -102,6 +102,10 @@ static __always_inline void agg_build_key(struct agg_key *k, const struct trace_
 			k->part[i] = e->tid;
 		} else if (part == AGG_PART_COMM) {
 			__builtin_memcpy(k->comm, e->comm, sizeof(k->comm));
+		} else if (part == AGG_PART_STACK) {
+			k->part[i] = e->stack_id;
+			if (e->stack_id < 0)
+				k->err_mask |= 1 << i;
 		} else if (n >= USDT_MAX_ARGS || n >= e->arg_cnt || (e->err_mask & (1 << n))) {
 			k->err_mask |= 1 << i;
 		} else if (cfg && ((cfg->str_mask | cfg->strn_mask) & (1 << n))) {

@@ -32,6 +32,15 @@ const volatile __u16 need_args = 0xffff;
 /* Whether it needs its time and its command name: aggregates mostly do not, and save both. */
 const volatile bool need_time = true;
 const volatile bool need_comm = true;
+const volatile bool need_stack;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, 1); /* sized by usdtctl with --stack */
+	__uint(map_flags, BPF_F_STACK_BUILD_ID);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, STACK_DEPTH * sizeof(struct bpf_stack_build_id));
+} stacks SEC(".maps");
 
 /* Fills the header of e and the arguments need_args names; unreadable ones set err_mask. */
 static __always_inline void read_args(struct pt_regs *ctx, struct trace_event *e, __u32 id)
@@ -49,6 +58,12 @@ static __always_inline void read_args(struct pt_regs *ctx, struct trace_event *e
 	e->data_len = 0;
 	if (need_comm)
 		bpf_get_current_comm(e->comm, sizeof(e->comm));
+	e->stack_id = -1;
+	if (need_stack) {
+		e->stack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
+		if (e->stack_id < 0)
+			stat_inc(TRACE_STAT_NO_STACK);
+	}
 	if (cnt < 0)
 		cnt = 0;
 	if (cnt > USDT_MAX_ARGS)

@@ -16,8 +16,7 @@
 #include <bpf/libbpf.h>
 
 #include "cli.h"
-
-#define BAR_WIDTH 52
+#include "histogram.h"
 
 struct row {
 	const struct trace_probe_desc *d;
@@ -49,7 +48,10 @@ int agg_parse_by(struct agg_opts *a, const char *cmd, const char *keys)
 	static const struct {
 		const char *name;
 		enum agg_part part;
-	} names[] = {{"pid", AGG_PART_PID}, {"tid", AGG_PART_TID}, {"comm", AGG_PART_COMM}};
+	} names[] = {{"pid", AGG_PART_PID},
+		     {"tid", AGG_PART_TID},
+		     {"comm", AGG_PART_COMM},
+		     {"stack", AGG_PART_STACK}};
 	const char *p = keys;
 
 	a->cfg.by_cnt = 0;
@@ -67,7 +69,7 @@ int agg_parse_by(struct agg_opts *a, const char *cmd, const char *keys)
 		if (!ok && !(len == 5 && !strncmp(p, "probe", 5)))
 			return cli_error(EXIT_USAGE,
 					 "%s: --by: unknown key '%.*s' (probe, argN with N < %d, "
-					 "pid, tid, comm)",
+					 "pid, tid, comm, stack)",
 					 cmd, (int)len, p, USDT_MAX_ARGS);
 		if (ok && a->cfg.by_cnt == AGG_MAX_BY)
 			return cli_error(EXIT_USAGE, "%s: --by: at most %d keys besides probe", cmd,
@@ -304,7 +306,7 @@ static int read_rows(const struct agg_out *o, int fd, __u32 gen, bool delete, st
 
 static const char *part_name(const struct agg_by *by, char *buf, size_t sz)
 {
-	static const char *const names[] = {"", "pid", "tid", "comm"};
+	static const char *const names[] = {"", "pid", "tid", "comm", "stack"};
 
 	if (by->part != AGG_PART_ARG)
 		return names[by->part];
@@ -326,6 +328,17 @@ static void put_part(const struct agg_out *o, struct json *j, FILE *f, const str
 			json_null(j);
 		else
 			fputc('?', f);
+		return;
+	}
+	if (by->part == AGG_PART_STACK) {
+		if (j) {
+			/* the frames go in as they are: the writer only places the array */
+			json_arr_open(j);
+			symbolizer_print(o->sym, o->stacks_fd, v, j->out, STACK_JSON);
+			json_arr_close(j);
+		} else {
+			symbolizer_print(o->sym, o->stacks_fd, v, f, STACK_FOLDED);
+		}
 		return;
 	}
 	if (by->part == AGG_PART_COMM || (by->part == AGG_PART_ARG && is_str(r->d, by->arg))) {
@@ -357,77 +370,6 @@ static void put_part(const struct agg_out *o, struct json *j, FILE *f, const str
 	} else {
 		fprintf(f, "%llu", (unsigned long long)v);
 	}
-}
-
-/* Bucket s's bounds [ge, lt); *open_lt when lt is past INT64_MAX. */
-static void bucket_bounds(const struct agg_cfg *c, __u32 s, __s64 *ge, __s64 *lt, bool *open_lt)
-{
-	*open_lt = false;
-	if (c->value == AGG_VALUE_LOG2) {
-		*ge = s == 0 ? LLONG_MIN : s == 1 ? 0 : (__s64)1 << (s - 2);
-		*lt = s == 0 ? 0 : s == 1 ? 1 : s - 1 < 63 ? (__s64)1 << (s - 1) : LLONG_MAX;
-		*open_lt = s - 1 >= 63 && s > 1;
-		return;
-	}
-	*ge = s == 0 ? LLONG_MIN : c->lmin + (__s64)(s - 1) * c->lstep;
-	*lt = s == c->slots - 1 ? LLONG_MAX : c->lmin + (__s64)s * c->lstep;
-	*open_lt = s == c->slots - 1;
-}
-
-/* bpftrace's labels: powers of two with K, M, G, T, P, E for 2^10, 2^20, ... */
-static void log2_label(char *buf, size_t sz, int power)
-{
-	static const char suffix[] = " KMGTPE";
-	int k = power / 10;
-
-	snprintf(buf, sz, "%llu%.*s", 1ull << (power - 10 * k), k ? 1 : 0, &suffix[k]);
-}
-
-static void bucket_label(const struct agg_cfg *c, __u32 s, char *buf, size_t sz)
-{
-	char a[24], b[24];
-
-	if (c->value == AGG_VALUE_LOG2) {
-		if (s < 3) {
-			snprintf(buf, sz, "%s", s == 0 ? "(..., 0)" : s == 1 ? "[0]" : "[1]");
-			return;
-		}
-		log2_label(a, sizeof(a), s - 2);
-		log2_label(b, sizeof(b), s - 1);
-		snprintf(buf, sz, "[%s, %s)", a, b);
-	} else if (s == 0) {
-		snprintf(buf, sz, "(..., %lld)", (long long)c->lmin);
-	} else if (s == c->slots - 1) {
-		snprintf(buf, sz, "[%lld, ...)", (long long)c->lmax);
-	} else {
-		snprintf(buf, sz, "[%lld, %lld)", (long long)(c->lmin + (s - 1) * c->lstep),
-			 (long long)(c->lmin + s * c->lstep));
-	}
-}
-
-static void print_hist_text(const struct agg_out *o, const struct row *r)
-{
-	const struct agg_cfg *c = &o->opts->cfg;
-	__u32 lo = c->slots, hi = 0;
-	__u64 max = 0;
-	char label[64];
-
-	for (__u32 s = 0; s < c->slots; s++) {
-		if (!r->slot[s])
-			continue;
-		lo = s < lo ? s : lo;
-		hi = s;
-		max = r->slot[s] > max ? r->slot[s] : max;
-	}
-	for (__u32 s = lo; s <= hi && max; s++) {
-		int bar = (double)r->slot[s] / max * BAR_WIDTH;
-
-		bucket_label(c, s, label, sizeof(label));
-		fprintf(o->f, "%-16s%8llu |%.*s%*s|\n", label, (unsigned long long)r->slot[s], bar,
-			"@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@", BAR_WIDTH - bar,
-			"");
-	}
-	fputc('\n', o->f);
 }
 
 static void print_json(const struct agg_out *o, const struct row *r, int interval)
@@ -470,26 +412,7 @@ static void print_json(const struct agg_out *o, const struct row *r, int interva
 	}
 	if (c->value == AGG_VALUE_LOG2 || c->value == AGG_VALUE_LINEAR) {
 		json_key(&j, "hist");
-		json_arr_open(&j);
-		for (__u32 s = 0; s < c->slots; s++) {
-			__s64 ge, lt;
-			bool open_lt;
-
-			if (!r->slot[s])
-				continue;
-			bucket_bounds(c, s, &ge, &lt, &open_lt);
-			json_obj_open(&j);
-			json_kint(&j, "ge", ge);
-			json_key(&j, "lt");
-			if (open_lt)
-				json_uint(&j, (unsigned long long)LLONG_MAX + 1);
-			else
-				json_int(&j, lt);
-			json_key(&j, "count");
-			json_uint(&j, r->slot[s]);
-			json_obj_close(&j);
-		}
-		json_arr_close(&j);
+		hist_print_json(&j, c, r->slot);
 	}
 	if (interval)
 		json_kint(&j, "interval", interval);
@@ -517,52 +440,117 @@ static void print_key_text(const struct agg_out *o, const struct row *r, bool hi
 		fprintf(o->f, ": count %llu\n", (unsigned long long)r->count);
 }
 
+/* The key of row r as print_key_text() writes it, malloc'ed; NULL when out of memory. */
+static char *key_text(const struct agg_out *o, const struct row *r)
+{
+	struct agg_out mo = *o;
+	char *buf = NULL;
+	size_t sz = 0;
+
+	mo.f = open_memstream(&buf, &sz);
+	if (!mo.f)
+		return NULL;
+	print_key_text(&mo, r, false);
+	if (fclose(mo.f)) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+struct folded {
+	char *line;
+	__u64 count;
+};
+
+static int folded_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct folded *)a)->line, ((const struct folded *)b)->line);
+}
+
+/*
+ * --folded: "key=value;...;outermost;...;innermost;provider:name COUNT", one line per stack
+ * (rows whose frames read the same are merged), as flamegraph.pl, inferno and speedscope read.
+ */
+static void print_folded(const struct agg_out *o, const struct row *rows, size_t n)
+{
+	const struct agg_cfg *c = &o->opts->cfg;
+	struct folded *lines = calloc(n ? n : 1, sizeof(*lines));
+	size_t cnt = 0, sz;
+	char name[8];
+
+	for (size_t r = 0; lines && r < n; r++) {
+		FILE *m = open_memstream(&lines[cnt].line, &sz);
+
+		if (!m)
+			break;
+		for (int i = 0; i < c->by_cnt; i++) {
+			if (c->by[i].part == AGG_PART_STACK) {
+				put_part(o, NULL, m, &rows[r], i);
+			} else {
+				fprintf(m, "%s=", part_name(&c->by[i], name, sizeof(name)));
+				put_part(o, NULL, m, &rows[r], i);
+			}
+			fputc(';', m);
+		}
+		fprintf(m, "%s:%s", rows[r].d->provider, rows[r].d->name);
+		if (fclose(m))
+			break;
+		lines[cnt++].count = rows[r].count;
+	}
+	if (lines)
+		qsort(lines, cnt, sizeof(*lines), folded_cmp);
+	for (size_t i = 0; i < cnt; i++) {
+		__u64 sum = lines[i].count;
+
+		while (i + 1 < cnt && !strcmp(lines[i].line, lines[i + 1].line))
+			sum += lines[++i].count;
+		fprintf(o->f, "%s %llu\n", lines[i].line, (unsigned long long)sum);
+	}
+	for (size_t i = 0; i < cnt; i++)
+		free(lines[i].line);
+	free(lines);
+}
+
 static void print_text(const struct agg_out *o, const struct row *rows, size_t n, int interval)
 {
 	const struct agg_cfg *c = &o->opts->cfg;
 	bool hist = c->value == AGG_VALUE_LOG2 || c->value == AGG_VALUE_LINEAR;
-	char *buf = NULL;
-	size_t sz = 0, width = 3;
-	FILE *m;
+	char **keys = NULL;
+	size_t width = 3;
 
 	if (interval)
 		fprintf(o->f, "-- interval %d\n", interval);
-	for (size_t i = 0; i < n; i++) {
-		if (hist) {
-			print_key_text(o, &rows[i], true);
-			print_hist_text(o, &rows[i]);
-			continue;
-		}
-		/* the key column is as wide as the widest key */
-		m = open_memstream(&buf, &sz);
-		if (!m)
-			return;
-		print_key_text(&(struct agg_out){.f = m, .opts = o->opts, .end = o->end}, &rows[i],
-			       false);
-		fclose(m);
-		width = sz > width ? sz : width;
-		free(buf);
-		buf = NULL;
-	}
-	if (hist)
+	if (o->folded) {
+		print_folded(o, rows, n);
 		return;
+	}
+	if (hist) {
+		for (size_t i = 0; i < n; i++) {
+			print_key_text(o, &rows[i], true);
+			hist_print_text(o->f, &o->opts->cfg, rows[i].slot);
+		}
+		return;
+	}
+	/* the key column is as wide as the widest key */
+	keys = calloc(n ? n : 1, sizeof(*keys));
+	for (size_t i = 0; keys && i < n; i++) {
+		keys[i] = key_text(o, &rows[i]);
+		if (keys[i] && strlen(keys[i]) > width)
+			width = strlen(keys[i]);
+	}
 	fprintf(o->f, "%-*s %12s", (int)width, "KEY", "COUNT");
 	if (o->end)
 		fprintf(o->f, " %14s %14s %14s", "AVG(ns)", "MIN(ns)", "MAX(ns)");
 	else if (c->value == AGG_VALUE_STATS)
 		fprintf(o->f, " %14s %14s %14s %14s", "SUM", "MIN", "MAX", "AVG");
 	fputc('\n', o->f);
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; keys && i < n; i++) {
 		const struct row *r = &rows[i];
 
-		m = open_memstream(&buf, &sz);
-		if (!m)
-			return;
-		print_key_text(&(struct agg_out){.f = m, .opts = o->opts, .end = o->end}, r, false);
-		fclose(m);
-		fprintf(o->f, "%-*s %12llu", (int)width, buf, (unsigned long long)r->count);
-		free(buf);
-		buf = NULL;
+		fprintf(o->f, "%-*s %12llu", (int)width, keys[i] ? keys[i] : "?",
+			(unsigned long long)r->count);
+		free(keys[i]);
 		if (o->end)
 			fprintf(o->f, " %14lld %14lld %14lld",
 				(long long)(r->sum / (__s64)r->count), (long long)r->min,
@@ -573,6 +561,7 @@ static void print_text(const struct agg_out *o, const struct row *rows, size_t n
 				(long long)(r->sum / (__s64)r->count));
 		fputc('\n', o->f);
 	}
+	free(keys);
 }
 
 long long agg_print(const struct agg_out *o, int fd, __u32 gen, int interval, bool last)

@@ -11,6 +11,7 @@
 #include <linux/types.h>
 
 #include "trace.h"
+#include "symbolize.h"
 #include "trace_output.h"
 
 struct agg_opts {
@@ -57,6 +58,9 @@ struct agg_out {
 	 * times in ns (avg_ns, min_ns, max_ns) and histogram buckets in microseconds.
 	 */
 	const char *end;
+	struct symbolizer *sym; /* stack keys: the frames of stacks_fd */
+	int stacks_fd;
+	bool folded; /* --folded: "frame;frame;... count" lines */
 };
 
 /*

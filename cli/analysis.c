@@ -32,6 +32,12 @@ int analysis_option(struct analysis *a, int opt, const char *arg)
 		return agg_parse_lhist(&a->agg, a->cmd, arg);
 	case OPT_TOP:
 		return agg_parse_count(&a->agg.top, a->cmd, "--top", arg);
+	case OPT_STACK:
+		a->stack = true;
+		return 0;
+	case OPT_FOLDED:
+		a->folded = true;
+		return 0;
 	default: {
 		unsigned long v;
 
@@ -50,7 +56,7 @@ bool analysis_aggregates(const struct analysis *a)
 int analysis_check(struct analysis *a, bool interval)
 {
 	struct agg_opts *g = &a->agg;
-	bool value = g->cfg.value != AGG_VALUE_NONE;
+	bool value = g->cfg.value != AGG_VALUE_NONE, by_stack = false;
 
 	if (a->latency) {
 		if (!value) {
@@ -74,8 +80,13 @@ int analysis_check(struct analysis *a, bool interval)
 	if (!g->max_keys)
 		g->max_keys = AGG_DEF_KEYS;
 	/* the key has room for a string only when one could be a string */
-	for (int i = 0; i < g->cfg.by_cnt; i++)
+	for (int i = 0; i < g->cfg.by_cnt; i++) {
 		g->cfg.has_str |= g->cfg.by[i].part == AGG_PART_ARG;
+		by_stack |= g->cfg.by[i].part == AGG_PART_STACK;
+	}
+	if (a->folded && !(a->count && by_stack))
+		return cli_error(EXIT_USAGE, "%s: --folded needs --count --by with stack", a->cmd);
+	a->stack |= by_stack;
 	return 0;
 }
 
@@ -102,6 +113,13 @@ int analysis_configure(const struct analysis *a, struct trace *skel)
 			skel->rodata->need_comm |= g->cfg.by[i].part == AGG_PART_COMM;
 	}
 	memcpy((void *)&skel->rodata->agg, &g->cfg, sizeof(g->cfg));
+	skel->rodata->need_stack = a->stack;
+	/* as many stacks as keys; events keep the last STACK_EVENT_MAX distinct ones */
+	err = bpf_map__set_max_entries(skel->maps.stacks, !a->stack ? 1
+							  : g->on   ? g->max_keys
+								    : STACK_EVENT_MAX);
+	if (err)
+		return err;
 	if (!g->on)
 		return bpf_map__set_max_entries(skel->maps.agg_map, 1);
 	err = bpf_map__set_max_entries(skel->maps.agg_map, g->max_keys);

@@ -21,6 +21,8 @@ enum {
 	OPT_LHIST,
 	OPT_TOP,
 	OPT_MAX_KEYS,
+	OPT_STACK,
+	OPT_FOLDED,
 };
 
 /* clang-format off */
@@ -31,7 +33,9 @@ enum {
 	{"hist", required_argument, NULL, OPT_HIST},			\
 	{"lhist", required_argument, NULL, OPT_LHIST},			\
 	{"top", required_argument, NULL, OPT_TOP},			\
-	{"max-keys", required_argument, NULL, OPT_MAX_KEYS}
+	{"max-keys", required_argument, NULL, OPT_MAX_KEYS},		\
+	{"stack", no_argument, NULL, OPT_STACK},			\
+	{"folded", no_argument, NULL, OPT_FOLDED}
 /* clang-format on */
 
 struct analysis {
@@ -40,7 +44,9 @@ struct analysis {
 	struct filter_prog filter;
 	struct filter_info finfo;
 	struct agg_opts agg;
-	bool count; /* --count */
+	bool count;  /* --count */
+	bool stack;  /* --stack: in events; or "stack" among the --by keys */
+	bool folded; /* --folded */
 	/* usdtctl latency */
 	bool latency;
 	struct lat_cfg lat;

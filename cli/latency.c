@@ -359,7 +359,10 @@ static int parse_options(int argc, char **argv, struct trace_opts *o)
 	}
 	if (o->pid && o->cmd)
 		return cli_error(EXIT_USAGE, "latency: -p and -c exclude each other");
-	return analysis_check(a, o->interval_s);
+	err = analysis_check(a, o->interval_s);
+	if (!err && a->stack)
+		return cli_error(EXIT_USAGE, "latency: --by stack: stacks are trace's (--stack)");
+	return err;
 }
 
 int do_latency(int argc, char **argv)

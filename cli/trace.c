@@ -32,6 +32,7 @@
 #include "trace.skel.h"
 #include "trace_cmd.h"
 #include "trace_output.h"
+#include "symbolize.h"
 #include "trace_scan.h"
 #include "tracer.h"
 #include "usdt.h"
@@ -90,7 +91,8 @@ static void do_help(FILE *out)
 	fprintf(out,
 		"Usage: usdtctl trace [-p PID | -c CMD] [--json] [--filter EXPR]\n"
 		"                     [--count | --stats ARG | --hist ARG | --lhist ARG,MIN,MAX,STEP]\n"
-		"                     [--by KEYS] [--top N] [--max-keys N] [-i SECONDS]\n"
+		"                     [--by KEYS] [--top N] [--max-keys N] [--stack] [--folded]\n"
+		"                     [-i SECONDS]\n"
 		"                     [-d SECONDS] [-n EVENTS] [TARGET] PROBE...\n"
 		"\n"
 		"Attaches to every site of the matching probes (one link per object file) and\n"
@@ -119,10 +121,13 @@ static void do_help(FILE *out)
 		"      --lhist ARG,MIN,MAX,STEP  linear histogram of ARG: below MIN, MAX and above,\n"
 		"                        and STEP-wide buckets between\n"
 		"      --by KEYS         one row per probe and key: KEYS is a comma list of probe,\n"
-		"                        argN (a string argument by its contents), pid, tid, comm\n"
+		"                        argN (a string argument by its contents), pid, tid, comm,\n"
+		"                        stack (the user stack)\n"
 		"      --top N           print only the N largest rows (by count; by sum with --stats)\n"
 		"      --max-keys N      at most N keys (default %d); hits of more keys are counted\n"
 		"                        and reported, not aggregated\n"
+		"      --stack           each hit's user stack, symbolized, after it (see Stacks)\n"
+		"      --folded          with --count --by stack: folded stacks for flame graphs\n"
 		"  -i, --interval SECS   with --count or an aggregate: print each SECS interval's rows\n"
 		"  -d, --duration SECS   stop after SECS seconds\n"
 		"  -n, --events EVENTS   stop after EVENTS hits (with --count: at least EVENTS)\n"
@@ -165,8 +170,18 @@ static void do_help(FILE *out)
 		"  Kept in a BPF hash per key (probe and --by keys), printed at the end and with -i\n"
 		"  at each interval, largest first. A string key holds its first %d bytes; a key\n"
 		"  holds one string argument. Sums wrap at 64 bits. Memory, as the kernel counts it:\n"
-		"  about --max-keys x (200 + CPUs x (32 + 8 x buckets)) bytes; --hist has 65 buckets.\n",
-		FILTER_MAX_TERMS, TRACE_STR_MAX, TRACE_STR_MAX, AGG_STR_MAX);
+		"  about --max-keys x (200 + CPUs x (32 + 8 x buckets)) bytes; --hist has 65 buckets.\n"
+		"\n"
+		"Stacks:\n"
+		"  Walked in BPF by frame pointers, up to %d frames, kept as (build id, file offset)\n"
+		"  and symbolized from the traced objects and their libraries: .symtab and .dynsym,\n"
+		"  or a debug file by build id or .gnu_debuglink under $USDTCTL_DEBUG_DIR\n"
+		"  (/usr/lib/debug); \"[unknown]\" otherwise. Code built without frame pointers\n"
+		"  (most distribution packages before 2024) cuts the stack short; a probe at a\n"
+		"  function's first instruction shows its caller's caller next. The stack map holds\n"
+		"  --max-keys stacks (%d for events) of %zu bytes.\n",
+		FILTER_MAX_TERMS, TRACE_STR_MAX, TRACE_STR_MAX, AGG_STR_MAX, STACK_DEPTH,
+		STACK_EVENT_MAX, STACK_DEPTH * sizeof(struct bpf_stack_build_id));
 	fprintf(out,
 		"\n"
 		"Examples:\n"
@@ -450,6 +465,45 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+static int add_sym_file(const char *open_path, const char *path, void *ctx)
+{
+	(void)path;
+	symbolizer_add(ctx, open_path);
+	return 0;
+}
+
+/*
+ * --stack: the files stacks are symbolized from, by build id: the objects traced, the
+ * libraries of those named (a TARGET, -c's program), and with -p every object of the process.
+ */
+static int stack_setup(struct tracer *t)
+{
+	const char *dir = getenv("USDTCTL_DEBUG_DIR");
+	struct symbolizer *s = symbolizer_new(dir ? dir : "/usr/lib/debug");
+
+	if (!s)
+		return cli_error(EXIT_RUNTIME, "out of memory");
+	t->out.sym = s;
+	t->out.stacks_fd = bpf_map__fd(t->skel->maps.stacks);
+	for (size_t i = 0; i < t->sc.obj_cnt; i++) {
+		const struct object *o = &t->sc.objs[i];
+		char **libs = NULL;
+		size_t cnt = 0;
+
+		symbolizer_add(s, o->path);
+		if (o->named && !trace_cmd_libraries(o->path, &libs, &cnt)) {
+			for (size_t k = 0; k < cnt; k++)
+				symbolizer_add(s, libs[k]);
+		}
+		for (size_t k = 0; k < cnt; k++)
+			free(libs[k]);
+		free(libs);
+	}
+	if (t->o.pid)
+		cli_pid_objects(t->o.pid, NULL, 0, NULL, add_sym_file, s);
+	return 0;
+}
+
 /* Attaches everything, configures the probes, and starts the trace (and the command). */
 static int start_trace(struct tracer *t)
 {
@@ -471,6 +525,8 @@ static int start_trace(struct tracer *t)
 		err = setup_probes(t, &probes);
 	if (!err)
 		err = analysis_check_probes(&t->o.an, t->out.probes, t->out.probe_cnt);
+	if (!err && t->o.an.stack)
+		err = stack_setup(t);
 	if (err)
 		return err;
 	if (!t->o.count || t->o.an.lat.slower_ns) {
@@ -549,6 +605,9 @@ static void report(struct tracer *t, __u64 *counts, int interval, bool last)
 		.probes = t->out.probes,
 		.probe_cnt = t->out.probe_cnt,
 		.end = t->o.an.latency ? t->o.an.end : NULL,
+		.sym = t->out.sym,
+		.stacks_fd = t->out.stacks_fd,
+		.folded = t->o.an.folded,
 	};
 	long long err;
 
@@ -704,6 +763,7 @@ static void tracer_free(struct tracer *t)
 	if (t->pidfd >= 0)
 		close(t->pidfd);
 	ring_buffer__free(t->rb);
+	symbolizer_free(t->out.sym);
 	usdt_manager__free(t->man);
 	trace__destroy(t->skel);
 	for (size_t i = 0; i < t->out.probe_cnt; i++)

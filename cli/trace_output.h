@@ -34,9 +34,11 @@ struct trace_out {
 	bool json;
 	struct trace_probe_desc *probes;
 	size_t probe_cnt;
-	__u64 start_ns;	 /* CLOCK_MONOTONIC at the start of the trace */
-	int label_width; /* text: width of the PROBE column */
-	__u64 malformed; /* events that did not parse (never expected) */
+	__u64 start_ns;		/* CLOCK_MONOTONIC at the start of the trace */
+	int label_width;	/* text: width of the PROBE column */
+	__u64 malformed;	/* events that did not parse (never expected) */
+	struct symbolizer *sym; /* --stack: the frames of the stacks map (stacks_fd) */
+	int stacks_fd;
 };
 
 /* Fills the names and pre-escaped JSON of d. Returns 0 or -ENOMEM. */

@@ -140,7 +140,7 @@ usage_error() {
 
 @test "aggregate options: bad values and combinations are usage errors" {
 	local see="see 'usdtctl trace --help'"
-	usage_error "usdtctl: trace: --by: unknown key 'foo' (probe, argN with N < 12, pid, tid, comm)" \
+	usage_error "usdtctl: trace: --by: unknown key 'foo' (probe, argN with N < 12, pid, tid, comm, stack)" \
 		trace --count --by arg0,foo "$PROBE"
 	usage_error "usdtctl: trace: --by: at most 4 keys besides probe" \
 		trace --count --by arg0,arg1,pid,tid,comm "$PROBE"
