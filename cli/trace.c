@@ -712,7 +712,7 @@ static int finish_trace(struct tracer *t, __u64 *counts, int ticks)
 {
 	struct trace_summary s = {0};
 	int fd = bpf_map__fd(t->skel->maps.stats);
-	__u64 bad = 0, dropped = 0, no_value = 0;
+	__u64 bad = 0, dropped = 0, no_value = 0, no_stack = 0;
 
 	s.duration_ns = now_ns() - t->start_ns;
 	/* -c: the command ends with the trace, not untraced after it */
@@ -734,12 +734,17 @@ static int finish_trace(struct tracer *t, __u64 *counts, int ticks)
 	sum_percpu(fd, TRACE_STAT_BAD_ID, &bad);
 	sum_percpu(fd, TRACE_STAT_DROPPED, &dropped);
 	sum_percpu(fd, TRACE_STAT_NO_VALUE, &no_value);
+	sum_percpu(fd, TRACE_STAT_NO_STACK, &no_stack);
 	if (t->o.an.latency)
 		latency_report(&t->out, bpf_map__fd(t->skel->maps.lat_open), fd);
 	trace_out_summary(&t->out, &s);
 	if (dropped)
 		cli_warn("%llu hits were not aggregated: more than %u keys (raise --max-keys)",
 			 (unsigned long long)dropped, t->o.an.agg.max_keys);
+	if (no_stack)
+		cli_warn("%llu hits without their stack: the stack map was full or two stacks "
+			 "collided in it (raise --max-keys)",
+			 (unsigned long long)no_stack);
 	if (no_value)
 		cli_warn("%llu hits were not aggregated: arg%d could not be read",
 			 (unsigned long long)no_value, t->o.an.agg.cfg.value_arg);
