@@ -97,13 +97,16 @@ static __always_inline void count_hit(__u32 id)
 SEC("uprobe")
 int usdtctl_trace(struct pt_regs *ctx)
 {
+	const struct usdt_fetch_spec *spec;
 	const struct trace_probe_cfg *cfg;
 	struct trace_event *e;
 	__u32 id, zero = 0, len;
 
 	if (!ready)
 		return 0;
-	id = usdt_probe_id(ctx);
+	/* one lookup of the site's spec for the probe id and every argument */
+	spec = __usdt_spec(ctx);
+	id = spec ? spec->probe_id : USDT_NO_PROBE;
 	if (mode == TRACE_MODE_COUNT && !filter.cnt) {
 		count_hit(id);
 		return 0;
@@ -117,14 +120,14 @@ int usdtctl_trace(struct pt_regs *ctx)
 			stat_inc(TRACE_STAT_LOST);
 			return 0;
 		}
-		read_args(ctx, e, id);
+		read_args(ctx, spec, e, id);
 		bpf_ringbuf_submit(e, wakeup_flags());
 		return 0;
 	}
 	e = bpf_map_lookup_elem(&scratch, &zero);
 	if (!e)
 		return 0;
-	read_args(ctx, e, id);
+	read_args(ctx, spec, e, id);
 	/* latency: the filter picks STARTs; an END closes whichever START is open */
 	if (!(mode == TRACE_MODE_LATENCY && cfg && (cfg->role & LAT_END)) && !filter_pass(e, cfg))
 		return 0;

@@ -42,11 +42,15 @@ struct {
 	__uint(value_size, STACK_DEPTH * sizeof(struct bpf_stack_build_id));
 } stacks SEC(".maps");
 
-/* Fills the header of e and the arguments need_args names; unreadable ones set err_mask. */
-static __always_inline void read_args(struct pt_regs *ctx, struct trace_event *e, __u32 id)
+/*
+ * Fills the header of e and the arguments need_args names (of the site's spec); unreadable
+ * ones set err_mask.
+ */
+static __always_inline void read_args(struct pt_regs *ctx, const struct usdt_fetch_spec *spec,
+				      struct trace_event *e, __u32 id)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	int cnt = usdt_arg_cnt(ctx);
+	int cnt = spec ? spec->arg_cnt : 0;
 
 	e->time_ns = need_time ? bpf_ktime_get_ns() : 0;
 	e->pid = pid_tgid >> 32;
@@ -74,7 +78,7 @@ static __always_inline void read_args(struct pt_regs *ctx, struct trace_event *e
 
 		if (!(need_args & (1 << i)))
 			continue;
-		if (usdt_arg(ctx, i, &v)) {
+		if (__usdt_arg_of(ctx, spec, i, &v)) {
 			e->err_mask |= 1 << i;
 			v = 0;
 		}
