@@ -132,9 +132,10 @@ _Static_assert(FILTER_MAX_TERMS < FILTER_PASS, "jump targets fit a byte");
 /*
  * Aggregates: one entry of the "agg" hash per key, built in BPF. The key holds the probe id
  * (rows of the same provider:name in several objects are merged by usdtctl), the -i interval
- * it belongs to, one 64-bit slot per --by part, the command name for "comm", and at most one
- * string argument's contents, its first AGG_STR_MAX bytes (as bpftrace's str(): every byte of
- * the key is hashed on every hit). Without a string part the map's key ends before str.
+ * it belongs to, then in data only the parts --by asks for, where usdtctl placed them: a 64-bit
+ * slot per part but comm (a string argument's slot holds its length), the command name, and
+ * at most one string argument's contents, its first AGG_STR_MAX bytes (as bpftrace's str()).
+ * The map's key ends after the last part: every byte of it is hashed on every hit.
  */
 #define AGG_STR_MAX    64
 #define AGG_MAX_BY     4
@@ -160,6 +161,8 @@ enum agg_value {
 struct agg_by {
 	__u8 part; /* enum agg_part */
 	__u8 arg;
+	__u8 off; /* its slot in agg_key.data (not for comm) */
+	__u8 pad;
 };
 
 struct agg_cfg {
@@ -167,12 +170,17 @@ struct agg_cfg {
 	__u8 by_cnt;
 	__u8 value;	/* enum agg_value */
 	__u8 value_arg; /* the argument --stats / --hist / --lhist aggregate */
-	__u8 has_str;	/* the key has a string part: its map key is the whole agg_key */
+	__u8 comm_off;	/* where in agg_key.data a comm part goes */
+	__u8 str_off;	/* where a string argument's contents go */
+	__u8 pad;
+	__u16 key_size; /* the map's key: the header and the parts used */
 	__u32 slots;	/* histogram buckets in each agg_val */
 	__s64 lmin;	/* --lhist MIN, MAX, STEP */
 	__s64 lmax;
 	__s64 lstep;
 };
+
+#define AGG_DATA_MAX (8 * AGG_MAX_BY + TRACE_COMM_LEN + AGG_STR_MAX)
 
 struct agg_key {
 	__u32 probe_id;
@@ -180,12 +188,10 @@ struct agg_key {
 	__u16 err_mask; /* bit i: by[i] could not be read */
 	__u8 trunc;	/* the string was cut at AGG_STR_MAX bytes */
 	__u8 pad[5];
-	__u64 part[AGG_MAX_BY];
-	char comm[TRACE_COMM_LEN];
-	char str[AGG_STR_MAX]; /* NUL-padded */
+	char data[AGG_DATA_MAX]; /* the parts, zero-padded */
 };
 
-#define AGG_KEY_NOSTR_SIZE (sizeof(struct agg_key) - AGG_STR_MAX)
+#define AGG_KEY_HDR_SIZE (sizeof(struct agg_key) - AGG_DATA_MAX)
 
 /* Per CPU: count, sum, min and max (valid when count > 0), then the histogram. */
 struct agg_val {
@@ -196,7 +202,8 @@ struct agg_val {
 	__u64 slot[];
 };
 
-_Static_assert(sizeof(struct agg_key) == 64 + AGG_STR_MAX, "agg_key layout");
+_Static_assert(sizeof(struct agg_key) == 16 + AGG_DATA_MAX, "agg_key layout");
+_Static_assert(sizeof(struct agg_by) == 4, "agg_by layout");
 _Static_assert(sizeof(struct agg_val) == 32, "agg_val layout");
 _Static_assert(AGG_MAX_BY <= 16, "err_mask bits");
 

@@ -16,7 +16,7 @@ __u32 gen;
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, AGG_DEF_KEYS);	    /* --max-keys */
-	__uint(key_size, sizeof(struct agg_key));   /* AGG_KEY_NOSTR_SIZE without a string part */
+	__uint(key_size, sizeof(struct agg_key));   /* agg_cfg.key_size: the parts used */
 	__uint(value_size, sizeof(struct agg_val)); /* sized by usdtctl: the histogram's slots */
 } agg_map SEC(".maps");
 
@@ -80,45 +80,49 @@ static __always_inline __u32 agg_slot(__s64 v)
 	return 1 + (__u64)(v - agg.lmin) / (__u64)agg.lstep;
 }
 
-/* The key of e's hit into k: probe, interval, and each --by part. */
+/* The key of e's hit into k: probe, interval, and each --by part where agg_cfg places it. */
 static __always_inline void agg_build_key(struct agg_key *k, const struct trace_event *e,
 					  const struct trace_probe_cfg *cfg)
 {
-	/* the map's key ends before str without a string part */
-	if (agg.has_str)
-		__builtin_memset(k, 0, sizeof(*k));
-	else
-		__builtin_memset(k, 0, AGG_KEY_NOSTR_SIZE);
+	__builtin_memset(k, 0, sizeof(*k));
 	k->probe_id = e->probe_id;
 	k->gen = gen;
 	for (int i = 0; i < AGG_MAX_BY && i < agg.by_cnt; i++) {
 		__u8 part = agg.by[i].part, n = agg.by[i].arg;
+		__u32 off = agg.by[i].off;
 		bool cut = false;
+		__u64 v = 0;
 		long len;
 
+		if (part == AGG_PART_COMM) {
+			if (agg.comm_off <= AGG_DATA_MAX - TRACE_COMM_LEN)
+				__builtin_memcpy(k->data + agg.comm_off, e->comm, TRACE_COMM_LEN);
+			continue;
+		}
 		if (part == AGG_PART_PID) {
-			k->part[i] = e->pid;
+			v = e->pid;
 		} else if (part == AGG_PART_TID) {
-			k->part[i] = e->tid;
-		} else if (part == AGG_PART_COMM) {
-			__builtin_memcpy(k->comm, e->comm, sizeof(k->comm));
+			v = e->tid;
 		} else if (part == AGG_PART_STACK) {
-			k->part[i] = e->stack_id;
+			v = e->stack_id;
 			if (e->stack_id < 0)
 				k->err_mask |= 1 << i;
 		} else if (n >= USDT_MAX_ARGS || n >= e->arg_cnt || (e->err_mask & (1 << n))) {
 			k->err_mask |= 1 << i;
-		} else if (cfg && ((cfg->str_mask | cfg->strn_mask) & (1 << n))) {
+		} else if (cfg && ((cfg->str_mask | cfg->strn_mask) & (1 << n)) &&
+			   agg.str_off <= AGG_DATA_MAX - AGG_STR_MAX) {
 			/* a string keys by its contents; the key holds room for one */
-			len = read_str(k->str, e, cfg, n, AGG_STR_MAX, &cut);
+			len = read_str(k->data + agg.str_off, e, cfg, n, AGG_STR_MAX, &cut);
 			if (len < 0)
 				k->err_mask |= 1 << i;
 			else
-				k->part[i] = len;
+				v = len;
 			k->trunc = cut;
 		} else {
-			k->part[i] = e->args[n];
+			v = e->args[n];
 		}
+		if (off <= AGG_DATA_MAX - sizeof(v))
+			__builtin_memcpy(k->data + off, &v, sizeof(v));
 	}
 }
 

@@ -146,9 +146,30 @@ __u16 agg_arg_mask(const struct agg_opts *a, bool value)
 	return mask;
 }
 
+void agg_layout(struct agg_cfg *c)
+{
+	__u32 off = 0;
+	bool comm = false, arg = false;
+
+	for (int i = 0; i < c->by_cnt; i++) {
+		comm |= c->by[i].part == AGG_PART_COMM;
+		arg |= c->by[i].part == AGG_PART_ARG;
+		if (c->by[i].part != AGG_PART_COMM) {
+			c->by[i].off = off;
+			off += sizeof(__u64);
+		}
+	}
+	c->comm_off = off;
+	off += comm ? TRACE_COMM_LEN : 0;
+	/* room for a string only when an argument could be one: types are known later */
+	c->str_off = off;
+	off += arg ? AGG_STR_MAX : 0;
+	c->key_size = AGG_KEY_HDR_SIZE + off;
+}
+
 __u32 agg_key_size(const struct agg_opts *a)
 {
-	return a->cfg.has_str ? sizeof(struct agg_key) : AGG_KEY_NOSTR_SIZE;
+	return a->cfg.key_size;
 }
 
 __u32 agg_value_size(const struct agg_opts *a)
@@ -317,12 +338,14 @@ static const char *part_name(const struct agg_by *by, char *buf, size_t sz)
 /* Key part i of r as text (json false) or as a JSON value. */
 static void put_part(const struct agg_out *o, struct json *j, FILE *f, const struct row *r, int i)
 {
-	const struct agg_by *by = &o->opts->cfg.by[i];
+	const struct agg_cfg *c = &o->opts->cfg;
+	const struct agg_by *by = &c->by[i];
 	const struct agg_key *k = &r->key;
-	__u64 v = k->part[i];
+	__u64 v;
 	char s[AGG_STR_MAX + 4];
 	size_t n;
 
+	memcpy(&v, k->data + by->off, sizeof(v));
 	if (k->err_mask & (1 << i)) {
 		if (j)
 			json_null(j);
@@ -342,9 +365,11 @@ static void put_part(const struct agg_out *o, struct json *j, FILE *f, const str
 		return;
 	}
 	if (by->part == AGG_PART_COMM || (by->part == AGG_PART_ARG && is_str(r->d, by->arg))) {
-		n = by->part == AGG_PART_COMM ? strnlen(k->comm, sizeof(k->comm))
+		const char *src = k->data + (by->part == AGG_PART_COMM ? c->comm_off : c->str_off);
+
+		n = by->part == AGG_PART_COMM ? strnlen(src, TRACE_COMM_LEN)
 					      : (v < AGG_STR_MAX ? v : AGG_STR_MAX);
-		memcpy(s, by->part == AGG_PART_COMM ? k->comm : k->str, n);
+		memcpy(s, src, n);
 		if (by->part == AGG_PART_ARG && k->trunc) {
 			memcpy(s + n, "...", 3);
 			n += 3;

@@ -36,6 +36,8 @@ int agg_parse_count(unsigned long *v, const char *cmd, const char *opt, const ch
 
 /* The arguments the tracer must read for the keys (and the value) (bit n: argument n). */
 __u16 agg_arg_mask(const struct agg_opts *a, bool value);
+/* Places the --by parts in the key (agg_by.off, comm_off, str_off) and sizes it. */
+void agg_layout(struct agg_cfg *c);
 /* The agg map's key and value sizes. */
 __u32 agg_key_size(const struct agg_opts *a);
 __u32 agg_value_size(const struct agg_opts *a);

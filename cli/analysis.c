@@ -79,11 +79,9 @@ int analysis_check(struct analysis *a, bool interval)
 				 a->cmd);
 	if (!g->max_keys)
 		g->max_keys = AGG_DEF_KEYS;
-	/* the key has room for a string only when one could be a string */
-	for (int i = 0; i < g->cfg.by_cnt; i++) {
-		g->cfg.has_str |= g->cfg.by[i].part == AGG_PART_ARG;
+	agg_layout(&g->cfg);
+	for (int i = 0; i < g->cfg.by_cnt; i++)
 		by_stack |= g->cfg.by[i].part == AGG_PART_STACK;
-	}
 	if (a->folded && !(a->count && by_stack))
 		return cli_error(EXIT_USAGE, "%s: --folded needs --count --by with stack", a->cmd);
 	a->stack |= by_stack;

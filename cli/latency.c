@@ -68,16 +68,18 @@ static void slow_event(const struct analysis *a, const struct trace_probe_desc *
 	memcpy(e->args, f->args, sizeof(e->args));
 	for (int i = 0; i < c->by_cnt; i++) {
 		int n = c->by[i].arg;
+		__u64 len;
 
+		memcpy(&len, f->key.data + c->by[i].off, sizeof(len));
 		if (c->by[i].part != AGG_PART_ARG || !(strs & (1 << n)) ||
-		    (f->key.err_mask & (1 << i)) || f->key.part[i] > AGG_STR_MAX)
+		    (f->key.err_mask & (1 << i)) || len > AGG_STR_MAX)
 			continue;
 		e->err_mask &= ~(1 << n);
 		e->str_mask |= 1 << n;
 		e->trunc_mask |= f->key.trunc ? 1 << n : 0;
-		e->args[n] = f->key.part[i];
-		memcpy(e->data, f->key.str, e->args[n]);
-		e->data_len = e->args[n];
+		e->args[n] = len;
+		memcpy(e->data, f->key.data + c->str_off, len);
+		e->data_len = len;
 	}
 }
 

@@ -269,7 +269,7 @@ PY
 		.f == 8 and .g == 7' <<<"$output"
 }
 
-@test "the aggregates' memory is what the docs say: keys x (200 + CPUs x (32 + 8 x buckets))" {
+@test "the aggregates' memory is what the docs say: keys x (K + 72 + CPUs x (32 + 8 x buckets))" {
 	need_root
 	local want got ncpu
 	ncpu=$(cat /sys/devices/system/cpu/possible | awk -F- '{ print $NF + 1 }')
@@ -283,7 +283,8 @@ PY
 	got=$(sed -n 's/^map_id:[[:space:]]*//p' /proc/"$pid"/fdinfo/* 2>/dev/null |
 		while read -r id; do bpftool -j map show id "$id"; echo; done |
 		jq -s 'map(select(.name == "agg_map")) | .[0].bytes_memlock')
-	want=$((4096 * (200 + ncpu * (32 + 8 * 65))))
+	# K: 16, 8 for the one --by key, 64 for an argument's string
+	want=$((4096 * (16 + 8 + 64 + 72 + ncpu * (32 + 8 * 65))))
 	kill -INT "$pid"
 	wait "$pid"
 	# within 5%: the kernel's per-element overhead
