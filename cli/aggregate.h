@@ -24,7 +24,7 @@ struct agg_opts {
 
 /*
  * Option parsers; each reports a usage error (cli_error, naming cmd) and returns its exit
- * code, or 0. "KEYS": probe, argN, pid, tid, comm, comma-separated.
+ * code, or 0. "KEYS": probe, argN, pid, tid, comm, stack, comma-separated.
  */
 int agg_parse_by(struct agg_opts *a, const char *cmd, const char *keys);
 /* --stats argN, --hist argN (value is AGG_VALUE_*) */
