@@ -26,6 +26,7 @@
 struct trace_probe_cfg {
 	__u16 str_mask;	 /* bit n: argument n points to a NUL-terminated user string */
 	__u16 strn_mask; /* bit n: argument n points to a string whose length is argument n+1 */
+	__u16 role;	 /* usdtctl latency: LAT_START, LAT_END */
 };
 
 /*
@@ -44,20 +45,220 @@ struct trace_event {
 	__u16 trunc_mask; /* bit n: that string was cut at TRACE_STR_MAX bytes */
 	__u32 data_len;
 	char comm[TRACE_COMM_LEN];
+	__s32 stack_id; /* --stack: its user stack in the "stacks" map, or < 0 */
+	__u32 pad;
 	__u64 args[USDT_MAX_ARGS];
 	char data[];
 };
 
-_Static_assert(sizeof(struct trace_event) == 48 + 8 * USDT_MAX_ARGS, "trace_event layout");
+_Static_assert(sizeof(struct trace_event) == 56 + 8 * USDT_MAX_ARGS, "trace_event layout");
+
+/*
+ * --stack: user stacks (frame pointers) in the "stacks" map as (build id, file offset) frames,
+ * innermost first, so usdtctl symbolizes them from the files whatever process they came from.
+ */
+#define STACK_DEPTH	32
+#define STACK_EVENT_MAX 4096 /* distinct stacks kept for events */
 /* a string is read with TRACE_STR_MAX + 2 bytes: one more char than kept tells truncation */
 _Static_assert(USDT_MAX_ARGS *(TRACE_STR_MAX + 2) <= TRACE_DATA_MAX, "string room");
 _Static_assert((TRACE_DATA_MAX & (TRACE_DATA_MAX - 1)) == 0, "TRACE_DATA_MAX power of two");
 
+/* What the tracer does with a hit that passes the filter. */
+enum trace_mode {
+	TRACE_MODE_EVENTS,  /* send it through the ring buffer */
+	TRACE_MODE_COUNT,   /* --count: count it per probe id */
+	TRACE_MODE_AGG,	    /* --count --by, --stats, --hist, --lhist: aggregate it per key */
+	TRACE_MODE_LATENCY, /* usdtctl latency: pair START and END hits, aggregate the time */
+};
+
 /* Slots of the per-CPU "stats" map. */
 enum trace_stat {
-	TRACE_STAT_LOST,   /* ring buffer full: the event was dropped */
-	TRACE_STAT_BAD_ID, /* --count: a probe id outside the counts map */
+	TRACE_STAT_LOST,     /* ring buffer full: the event was dropped */
+	TRACE_STAT_BAD_ID,   /* --count: a probe id outside the counts map */
+	TRACE_STAT_DROPPED,  /* aggregates: a new key past --max-keys, the hit not counted */
+	TRACE_STAT_NO_VALUE, /* --stats/--hist: the value argument could not be read */
+	TRACE_STAT_UNPAIRED, /* latency: an END without a START, ignored */
+	TRACE_STAT_OVERFLOW, /* latency: a START nested deeper than LAT_DEPTH, not timed */
+	TRACE_STAT_NO_PAIR,  /* latency: the pair key could not be read, or no room for it */
+	TRACE_STAT_NO_STACK, /* --stack: the stack could not be taken or kept (map full) */
 	TRACE_STAT_CNT,
 };
+
+/*
+ * --filter, compiled by usdtctl (cli/filter.c) into at most FILTER_MAX_TERMS comparisons, each
+ * with where to go when it holds (jt) and when it does not (jf): the index of a later term, or
+ * FILTER_PASS / FILTER_FAIL. Jumps only go forward, so one bounded pass evaluates it.
+ */
+#define FILTER_MAX_TERMS 32
+#define FILTER_PASS	 0xfe
+#define FILTER_FAIL	 0xff
+
+enum filter_field {
+	FILTER_ARG0 = 0, /* ... FILTER_ARG0 + 11: argN */
+	FILTER_PID = USDT_MAX_ARGS,
+	FILTER_TID,
+	FILTER_UID,
+	FILTER_CGROUP,
+	FILTER_COMM,
+};
+
+/* !=, >= and > are ==, < and <= with jt and jf swapped. */
+enum filter_cmp {
+	FILTER_EQ, /* integers, signed 64-bit */
+	FILTER_LT,
+	FILTER_LE,
+	FILTER_GLOB, /* a string against glob[0..len): '*' any run, '?' one byte */
+};
+
+struct filter_term {
+	__s64 value;
+	__u8 field; /* enum filter_field */
+	__u8 cmp;   /* enum filter_cmp */
+	__u8 jt;
+	__u8 jf;
+	__u32 len;
+	char glob[TRACE_STR_MAX];
+};
+
+struct filter_prog {
+	__u32 cnt; /* 0: no filter */
+	__u32 pad;
+	struct filter_term term[FILTER_MAX_TERMS];
+};
+
+_Static_assert(sizeof(struct filter_term) == 16 + TRACE_STR_MAX, "filter_term layout");
+_Static_assert(FILTER_MAX_TERMS < FILTER_PASS, "jump targets fit a byte");
+
+/*
+ * Aggregates: one entry of the "agg" hash per key, built in BPF. The key holds the probe id
+ * (rows of the same provider:name in several objects are merged by usdtctl), the -i interval
+ * it belongs to, then in data only the parts --by asks for, where usdtctl placed them: a 64-bit
+ * slot per part but comm (a string argument's slot holds its length), the command name, and
+ * at most one string argument's contents, its first AGG_STR_MAX bytes (as bpftrace's str()).
+ * The map's key ends after the last part: every byte of it is hashed on every hit.
+ */
+#define AGG_STR_MAX    64
+#define AGG_MAX_BY     4
+#define AGG_MAX_SLOTS  1024 /* --lhist buckets, the two open ends included */
+#define AGG_LOG2_SLOTS 65   /* --hist: < 0, 0, then [2^k, 2^(k+1)) for k = 0..62 */
+#define AGG_DEF_KEYS   4096
+
+enum agg_part {
+	AGG_PART_ARG, /* argument agg_by.arg: its value, or its contents when a string */
+	AGG_PART_PID,
+	AGG_PART_TID,
+	AGG_PART_COMM,
+	AGG_PART_STACK, /* the stack id */
+};
+
+enum agg_value {
+	AGG_VALUE_NONE, /* --count --by */
+	AGG_VALUE_STATS,
+	AGG_VALUE_LOG2,
+	AGG_VALUE_LINEAR,
+};
+
+struct agg_by {
+	__u8 part; /* enum agg_part */
+	__u8 arg;
+	__u8 off; /* its slot in agg_key.data (not for comm) */
+	__u8 pad;
+};
+
+struct agg_cfg {
+	struct agg_by by[AGG_MAX_BY];
+	__u8 by_cnt;
+	__u8 value;	/* enum agg_value */
+	__u8 value_arg; /* the argument --stats / --hist / --lhist aggregate */
+	__u8 comm_off;	/* where in agg_key.data a comm part goes */
+	__u8 str_off;	/* where a string argument's contents go */
+	__u8 pad;
+	__u16 key_size; /* the map's key: the header and the parts used */
+	__u32 slots;	/* histogram buckets in each agg_val */
+	__s64 lmin;	/* --lhist MIN, MAX, STEP */
+	__s64 lmax;
+	__s64 lstep;
+};
+
+#define AGG_DATA_MAX (8 * AGG_MAX_BY + TRACE_COMM_LEN + AGG_STR_MAX)
+
+struct agg_key {
+	__u32 probe_id;
+	__u32 gen;	/* which -i interval: usdtctl reads the older ones */
+	__u16 err_mask; /* bit i: by[i] could not be read */
+	__u8 trunc;	/* the string was cut at AGG_STR_MAX bytes */
+	__u8 pad[5];
+	char data[AGG_DATA_MAX]; /* the parts, zero-padded */
+};
+
+#define AGG_KEY_HDR_SIZE (sizeof(struct agg_key) - AGG_DATA_MAX)
+
+/* Per CPU: count, sum, min and max (valid when count > 0), then the histogram. */
+struct agg_val {
+	__u64 count;
+	__s64 sum;
+	__s64 min;
+	__s64 max;
+	__u64 slot[];
+};
+
+_Static_assert(sizeof(struct agg_key) == 16 + AGG_DATA_MAX, "agg_key layout");
+_Static_assert(sizeof(struct agg_by) == 4, "agg_by layout");
+_Static_assert(sizeof(struct agg_val) == 32, "agg_val layout");
+_Static_assert(AGG_MAX_BY <= 16, "err_mask bits");
+
+/*
+ * usdtctl latency: each pair key (a thread, a process, or an argument's value) has a stack of
+ * open STARTs in the "lat_open" hash. An END pops the innermost one and aggregates the time
+ * in the "agg" hash under the key START built (struct agg_key); STARTs nested deeper than
+ * LAT_DEPTH are counted and their ENDs skipped, so the others still pair innermost first.
+ */
+#define LAT_DEPTH    8
+#define LAT_MAX_OPEN 16384 /* pair keys with open STARTs */
+#define LAT_START    1
+#define LAT_END	     2
+
+enum lat_pair {
+	LAT_PAIR_TID,
+	LAT_PAIR_PID,
+	LAT_PAIR_ARG,
+};
+
+struct lat_cfg {
+	__u8 pair; /* enum lat_pair */
+	__u8 pair_arg;
+	__u8 pad[6];
+	__u64 slower_ns; /* --slower: send each pair at least this slow; 0: none */
+};
+
+/* One open START: when, its arguments (for --slower) and the key its pair counts under. */
+struct lat_frame {
+	__u64 start_ns;
+	__u16 arg_cnt;
+	__u16 err_mask;
+	__u32 probe_id;
+	__u64 args[USDT_MAX_ARGS];
+	struct agg_key key;
+	char spill[8]; /* read_str() writes up to 2 bytes past a full key string */
+};
+
+struct lat_stack {
+	__u32 depth;   /* open STARTs in f[] */
+	__u32 skipped; /* open STARTs past LAT_DEPTH: their ENDs are skipped */
+	struct lat_frame f[LAT_DEPTH];
+};
+
+/* --slower: one pair in the ring buffer, sent as its END fires. */
+struct lat_slow {
+	__u64 time_ns; /* the END's bpf_ktime_get_ns() */
+	__u64 duration_ns;
+	__u32 pid;
+	__u32 tid;
+	char comm[TRACE_COMM_LEN];
+	struct lat_frame start;
+};
+
+_Static_assert((LAT_DEPTH & (LAT_DEPTH - 1)) == 0, "LAT_DEPTH power of two");
+_Static_assert(sizeof(struct lat_frame) == 112 + sizeof(struct agg_key) + 8, "lat_frame layout");
 
 #endif /* USDTCTL_TRACE_H */

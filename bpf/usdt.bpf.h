@@ -123,14 +123,10 @@ static __always_inline int __usdt_fetch(void *ctx, const struct usdt_fetch_arg *
 	}
 }
 
-/*
- * Reads argument n (from 0) of the probe that fired into *value, sign- or zero-extended from
- * its size. Returns 0, -ENOENT (no spec, or no argument n), -EOPNOTSUPP (an argument libusdt
- * cannot locate, such as a float register), or the read helper's error. *value is 0 on error.
- */
-static __always_inline int usdt_arg(void *ctx, __u64 n, long *value)
+/* usdt_arg() with the spec looked up already: programs reading several arguments save lookups. */
+static __always_inline int __usdt_arg_of(void *ctx, const struct usdt_fetch_spec *spec, __u64 n,
+					 long *value)
 {
-	const struct usdt_fetch_spec *spec = __usdt_spec(ctx);
 	const struct usdt_fetch_arg *arg;
 	__u64 val = 0;
 	__u8 shift;
@@ -152,6 +148,16 @@ static __always_inline int usdt_arg(void *ctx, __u64 n, long *value)
 	else
 		*value = val >> shift;
 	return 0;
+}
+
+/*
+ * Reads argument n (from 0) of the probe that fired into *value, sign- or zero-extended from
+ * its size. Returns 0, -ENOENT (no spec, or no argument n), -EOPNOTSUPP (an argument libusdt
+ * cannot locate, such as a float register), or the read helper's error. *value is 0 on error.
+ */
+static __always_inline int usdt_arg(void *ctx, __u64 n, long *value)
+{
+	return __usdt_arg_of(ctx, __usdt_spec(ctx), n, value);
 }
 
 /*

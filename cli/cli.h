@@ -90,6 +90,7 @@ size_t cli_escape(FILE *out, const char *s, size_t n, bool quoted);
 /* Subcommands: each lives in its own file and ends with its help and dispatcher. */
 int do_list(int argc, char **argv);
 int do_trace(int argc, char **argv);
+int do_latency(int argc, char **argv);
 int do_features(int argc, char **argv);
 
 /* ---- JSON Lines writer: one object per line, always balanced and escaped ------------------- */

@@ -19,6 +19,7 @@ struct cli_env cli_env;
 static const struct cli_cmd cmds[] = {
 	{"list", do_list, "list the probes of binaries or of a process"},
 	{"trace", do_trace, "trace probes and print their arguments"},
+	{"latency", do_latency, "time from a START probe to its END, in BPF"},
 	{"features", do_features, "show what the kernel supports and how usdtctl attaches"},
 	{0},
 };

@@ -24,33 +24,25 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "analysis.h"
 #include "catalog.h"
 #include "cli.h"
+#include "latency.h"
+#include "symbolize.h"
 #include "target.h"
 #include "trace.h"
 #include "trace.skel.h"
 #include "trace_cmd.h"
 #include "trace_output.h"
 #include "trace_scan.h"
+#include "tracer.h"
 #include "usdt.h"
 
 #define RINGBUF_SIZE  (16u << 20)
 #define STDOUT_BUF    (1u << 20)
-#define NO_PIDFD_POLL 200 /* ms between kill(pid, 0) checks without pidfd_open */
-#define COUNT_N_POLL  100 /* ms between total checks for --count -n */
-
-struct trace_opts {
-	pid_t pid;
-	const char *cmd;
-	bool json;
-	bool count;
-	double interval_s;
-	double duration_s;
-	unsigned long long max_events;
-	const char *target;
-	char **probes;
-	int probe_cnt;
-};
+#define NO_PIDFD_POLL 200   /* ms between kill(pid, 0) checks without pidfd_open */
+#define COUNT_N_POLL  100   /* ms between total checks for --count -n */
+#define AGG_SETTLE_US 10000 /* -i: hits that read the old interval are done after this */
 
 struct tracer {
 	struct trace_opts o;
@@ -65,6 +57,7 @@ struct tracer {
 	pid_t watch_pid; /* -p or -c: the trace ends when it exits */
 	__u64 events;
 	__u64 start_ns;
+	__u32 gen; /* aggregates with -i: the interval hits count in */
 	bool stop; /* -n reached, or stdout failed */
 };
 
@@ -97,7 +90,10 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 static void do_help(FILE *out)
 {
 	fprintf(out,
-		"Usage: usdtctl trace [-p PID | -c CMD] [--json] [--count [-i SECONDS]]\n"
+		"Usage: usdtctl trace [-p PID | -c CMD] [--json] [--filter EXPR]\n"
+		"                     [--count | --stats ARG | --hist ARG | --lhist ARG,MIN,MAX,STEP]\n"
+		"                     [--by KEYS] [--top N] [--max-keys N] [--stack] [--folded]\n"
+		"                     [-i SECONDS]\n"
 		"                     [-d SECONDS] [-n EVENTS] [TARGET] PROBE...\n"
 		"\n"
 		"Attaches to every site of the matching probes (one link per object file) and\n"
@@ -117,13 +113,28 @@ static void do_help(FILE *out)
 		"                        and the libraries it links (and TARGET, e.g. a library it\n"
 		"                        dlopens); ends when CMD exits. usdtctl exits 0 and reports\n"
 		"                        CMD's status, as bpftrace does\n"
+		"      --filter EXPR     only the hits for which EXPR holds, decided in BPF (see\n"
+		"                        Filters below)\n"
 		"      --count           count hits per provider:name (in BPF) and print the totals\n"
-		"                        at the end instead of each hit\n"
-		"  -i, --interval SECS   with --count: print the counts of each SECS interval\n"
+		"                        at the end instead of each hit; with --by, per key\n"
+		"      --stats ARG       count, sum, min, max and average of argument ARG (argN)\n"
+		"      --hist ARG        power-of-two histogram of ARG, printed as bpftrace's hist()\n"
+		"      --lhist ARG,MIN,MAX,STEP  linear histogram of ARG: below MIN, MAX and above,\n"
+		"                        and STEP-wide buckets between\n"
+		"      --by KEYS         one row per probe and key: KEYS is a comma list of probe,\n"
+		"                        argN (a string argument by its contents), pid, tid, comm,\n"
+		"                        stack (the user stack)\n"
+		"      --top N           print only the N largest rows (by count; by sum with --stats)\n"
+		"      --max-keys N      at most N keys (default %d); hits of more keys are counted\n"
+		"                        and reported, not aggregated\n"
+		"      --stack           each hit's user stack, symbolized, after it (see Stacks)\n"
+		"      --folded          with --count --by stack: folded stacks for flame graphs\n"
+		"  -i, --interval SECS   with --count or an aggregate: print each SECS interval's rows\n"
 		"  -d, --duration SECS   stop after SECS seconds\n"
 		"  -n, --events EVENTS   stop after EVENTS hits (with --count: at least EVENTS)\n"
 		"  -h, --help            this help\n"
-		"\n");
+		"\n",
+		AGG_DEF_KEYS);
 	cli_global_help(out, "trace");
 	fprintf(out,
 		"\n"
@@ -146,9 +157,41 @@ static void do_help(FILE *out)
 	catalog_print_paths(out, "    ");
 	fprintf(out,
 		"\n"
+		"Filters:\n"
+		"  Comparisons of argN (from 0), pid, tid, uid, comm or cgroup with a value, joined\n"
+		"  by &&, || and !, in parentheses as needed: 'arg1 > 100 && comm == \"post*\"'.\n"
+		"  Operators == != < <= > >=; integers decimal or 0x hex, compared as signed 64-bit;\n"
+		"  \"strings\" (\\\" and \\\\ escape) with == and != only, against comm and string-typed\n"
+		"  arguments, '*' matching any run and '?' any one byte. cgroup takes a cgroup v2\n"
+		"  id or \"path\" (under /sys/fs/cgroup unless absolute). At most %d comparisons and\n"
+		"  %d-byte strings; strings compare on their first %d bytes. A hit whose argument\n"
+		"  cannot be read, or is not a string where one is compared, does not pass.\n"
+		"\n"
+		"Aggregates:\n"
+		"  Kept in a BPF hash per key (probe and --by keys), printed at the end and with -i\n"
+		"  at each interval, largest first. A string key holds its first %d bytes; a key\n"
+		"  holds one string argument. Sums wrap at 64 bits. Memory, as the kernel counts it:\n"
+		"  --max-keys x (K + 72 + CPUs x (32 + 8 x buckets)) bytes, K the key's size: 16, 8\n"
+		"  per --by key, 16 more with comm and 64 with argN (at most 128); --hist has 65\n"
+		"  buckets.\n"
+		"\n"
+		"Stacks:\n"
+		"  Walked in BPF by frame pointers, up to %d frames, kept as (build id, file offset)\n"
+		"  and symbolized from the traced objects and their libraries: .symtab and .dynsym,\n"
+		"  or a debug file by build id or .gnu_debuglink under $USDTCTL_DEBUG_DIR\n"
+		"  (/usr/lib/debug); \"[unknown]\" otherwise. Code built without frame pointers\n"
+		"  (most distribution packages before 2024) cuts the stack short; a probe at a\n"
+		"  function's first instruction shows its caller's caller next. The stack map holds\n"
+		"  --max-keys stacks (%d for events) of %zu bytes.\n",
+		FILTER_MAX_TERMS, TRACE_STR_MAX, TRACE_STR_MAX, AGG_STR_MAX, STACK_DEPTH,
+		STACK_EVENT_MAX, STACK_DEPTH * sizeof(struct bpf_stack_build_id));
+	fprintf(out,
+		"\n"
 		"Examples:\n"
 		"  usdtctl trace -c 'python3.11 app.py' 'python:function__*'\n"
 		"  usdtctl trace -p 1234 --count -i 1 'python:*'\n"
+		"  usdtctl trace -p 1234 --count --by arg1 --top 10 'python:function__entry'\n"
+		"  usdtctl trace -p 1234 --hist arg2 --filter 'arg2 > 0' 'app:request'\n"
 		"  usdtctl trace --json /usr/lib/postgresql/15/bin/postgres 'postgresql:query__*'\n"
 		"  usdtctl trace -p 1234 'usdt:/opt/app/bin/app:app:request(str,int)'\n"
 		"  usdtctl trace -p 1234 'python:*' --legacy-attach\n"
@@ -180,11 +223,12 @@ static int parse_options(int argc, char **argv, struct trace_opts *o)
 		{"duration", required_argument, NULL, 'd'},
 		{"events", required_argument, NULL, 'n'},
 		{"help", no_argument, NULL, 'h'},
+		ANALYSIS_LONGOPTS,
 		CLI_GLOBAL_LONGOPTS,
 		{0},
 	};
 	char *end;
-	int c;
+	int c, err;
 
 	optind = 0;
 	while ((c = cli_getopt(argc, argv, ":p:c:i:d:n:h" CLI_GLOBAL_SHORTOPTS, opts, "trace")) !=
@@ -198,7 +242,7 @@ static int parse_options(int argc, char **argv, struct trace_opts *o)
 			o->cmd = optarg;
 			break;
 		case 'C':
-			o->count = true;
+			o->an.count = true;
 			break;
 		case 'i':
 			if (parse_seconds(optarg, &o->interval_s))
@@ -217,15 +261,19 @@ static int parse_options(int argc, char **argv, struct trace_opts *o)
 		case 'h':
 			do_help(stdout);
 			return -1;
-		default: /* reported */
+		case '?': /* reported */
 			return EXIT_USAGE;
+		default:
+			err = analysis_option(&o->an, c, optarg);
+			if (err)
+				return err;
 		}
 	}
 	if (o->pid && o->cmd)
 		return cli_error(EXIT_USAGE, "trace: -p and -c exclude each other");
-	if (o->interval_s && !o->count)
-		return cli_error(EXIT_USAGE, "trace: -i needs --count");
-	return 0;
+	err = analysis_check(&o->an, o->interval_s);
+	o->count = o->an.count || analysis_aggregates(&o->an);
+	return err;
 }
 
 /* [TARGET] PROBE...: the first of two or more arguments is a TARGET unless it is a pattern. */
@@ -272,14 +320,16 @@ static int load_bpf(struct tracer *t)
 	s = t->skel = trace__open();
 	if (!s)
 		return bpf_failure("opening the tracer", errno);
-	s->rodata->count_only = t->o.count;
-	err = bpf_map__set_max_entries(s->maps.counts, probes);
+	err = analysis_configure(&t->o.an, s);
+	if (!err)
+		err = bpf_map__set_max_entries(s->maps.counts, probes);
 	if (!err)
 		err = bpf_map__set_max_entries(s->maps.probe_cfg, probes);
 	/* --count sends no events: the smallest ring buffer there is */
 	if (!err)
-		err = bpf_map__set_max_entries(s->maps.events,
-					       t->o.count ? (__u32)getpagesize() : RINGBUF_SIZE);
+		err = bpf_map__set_max_entries(s->maps.events, t->o.count && !t->o.an.lat.slower_ns
+								       ? (__u32)getpagesize()
+								       : RINGBUF_SIZE);
 	if (err)
 		return bpf_failure("sizing the tracer's maps", err);
 	err = usdt_program_prepare(s->progs.usdtctl_trace, USDT_MODE_AUTO);
@@ -387,6 +437,12 @@ static int setup_probe(struct tracer *t, __u32 id, const struct usdt_probe_info 
 	}
 	cfg.str_mask = arg_types_mask(&d->types, ARG_STR);
 	cfg.strn_mask = arg_types_mask(&d->types, ARG_STRN);
+	cfg.role = 0;
+	if (t->o.an.latency && f) {
+		cfg.role = latency_role(&t->sc, f);
+		if (cfg.role == (LAT_START | LAT_END))
+			return -EINVAL;
+	}
 	err = bpf_map__update_elem(t->skel->maps.probe_cfg, &id, sizeof(id), &cfg, sizeof(cfg), 0);
 	return err;
 }
@@ -410,6 +466,9 @@ static int setup_probes(struct tracer *t, size_t *cnt)
 		usdt_manager__probe_info(t->man, id, &info);
 		err = setup_probe(t, id, &info);
 		t->out.probe_cnt = id + 1;
+		if (err == -EINVAL)
+			return cli_error(EXIT_USAGE, "%s: %s:%s matches both START and END",
+					 t->o.an.cmd, info.provider, info.name);
 		if (err)
 			return cli_error(EXIT_RUNTIME, "setting up probe %s:%s: %s", info.provider,
 					 info.name, strerror(-err));
@@ -422,12 +481,54 @@ static int on_event(void *ctx, void *data, size_t size)
 {
 	struct tracer *t = ctx;
 
-	trace_out_event(&t->out, data, size);
+	if (t->o.an.latency)
+		latency_out_slow(&t->out, &t->o.an, data, size);
+	else
+		trace_out_event(&t->out, data, size);
 	/* -n reached, or a closed pipe: nothing more can be shown */
 	if (++t->events == t->o.max_events || ferror_unlocked(t->out.f)) {
 		t->stop = true;
 		return -ECANCELED;
 	}
+	return 0;
+}
+
+static int add_sym_file(const char *open_path, const char *path, void *ctx)
+{
+	(void)path;
+	symbolizer_add(ctx, open_path);
+	return 0;
+}
+
+/*
+ * --stack: the files stacks are symbolized from, by build id: the objects traced, the
+ * libraries of those named (a TARGET, -c's program), and with -p every object of the process.
+ */
+static int stack_setup(struct tracer *t)
+{
+	const char *dir = getenv("USDTCTL_DEBUG_DIR");
+	struct symbolizer *s = symbolizer_new(dir ? dir : "/usr/lib/debug");
+
+	if (!s)
+		return cli_error(EXIT_RUNTIME, "out of memory");
+	t->out.sym = s;
+	t->out.stacks_fd = bpf_map__fd(t->skel->maps.stacks);
+	for (size_t i = 0; i < t->sc.obj_cnt; i++) {
+		const struct object *o = &t->sc.objs[i];
+		char **libs = NULL;
+		size_t cnt = 0;
+
+		symbolizer_add(s, o->path);
+		if (o->named && !trace_cmd_libraries(o->path, &libs, &cnt)) {
+			for (size_t k = 0; k < cnt; k++)
+				symbolizer_add(s, libs[k]);
+		}
+		for (size_t k = 0; k < cnt; k++)
+			free(libs[k]);
+		free(libs);
+	}
+	if (t->o.pid)
+		cli_pid_objects(t->o.pid, NULL, 0, NULL, add_sym_file, s);
 	return 0;
 }
 
@@ -452,9 +553,13 @@ static int start_trace(struct tracer *t)
 		err = gone_error(t);
 	if (!err)
 		err = setup_probes(t, &probes);
+	if (!err)
+		err = analysis_check_probes(&t->o.an, t->out.probes, t->out.probe_cnt);
+	if (!err && t->o.an.stack)
+		err = stack_setup(t);
 	if (err)
 		return err;
-	if (!t->o.count) {
+	if (!t->o.count || t->o.an.lat.slower_ns) {
 		t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), on_event, t, NULL);
 		if (!t->rb)
 			return bpf_failure("opening the ring buffer", errno);
@@ -462,6 +567,8 @@ static int start_trace(struct tracer *t)
 	trace_out_prepare(&t->out);
 	if (!t->o.json && !t->o.count)
 		trace_out_header(&t->out);
+	if (!t->o.json && t->o.an.lat.slower_ns)
+		latency_out_slow_header(&t->out);
 	fflush(stdout);
 	t->start_ns = t->out.start_ns = now_ns();
 	t->skel->bss->ready = true;
@@ -512,6 +619,40 @@ static __u64 read_counts(struct tracer *t, __u64 *counts)
 		total += counts[id];
 	}
 	return total;
+}
+
+/*
+ * --count and the aggregates: prints what the maps gathered since the last report (interval
+ * 1, 2, ... with -i; 0 for a plain total). With -i, hits move on to the next interval's keys
+ * first: the program runs for microseconds, so after a moment the older keys are complete.
+ */
+static void report(struct tracer *t, __u64 *counts, int interval, bool last)
+{
+	struct agg_out ao = {
+		.f = t->out.f,
+		.json = t->o.json,
+		.opts = &t->o.an.agg,
+		.probes = t->out.probes,
+		.probe_cnt = t->out.probe_cnt,
+		.end = t->o.an.latency ? t->o.an.end : NULL,
+		.sym = t->out.sym,
+		.stacks_fd = t->out.stacks_fd,
+		.folded = t->o.an.folded,
+	};
+	long long err;
+
+	if (!analysis_aggregates(&t->o.an)) {
+		read_counts(t, counts);
+		trace_out_counts(&t->out, counts, interval);
+		return;
+	}
+	if (!last) {
+		t->skel->bss->gen = ++t->gen;
+		usleep(AGG_SETTLE_US);
+	}
+	err = agg_print(&ao, bpf_map__fd(t->skel->maps.agg_map), t->gen, interval, last);
+	if (err < 0)
+		cli_warn("reading the aggregates: %s", strerror((int)-err));
 }
 
 static bool target_alive(struct tracer *t)
@@ -585,8 +726,7 @@ static int run_loop(struct tracer *t, __u64 *counts, int *ticks)
 		if (deadline && now >= deadline)
 			break;
 		if (next_tick && now >= next_tick) {
-			read_counts(t, counts);
-			trace_out_counts(&t->out, counts, ++*ticks);
+			report(t, counts, ++*ticks, false);
 			fflush(stdout);
 			next_tick += step;
 		}
@@ -602,7 +742,7 @@ static int finish_trace(struct tracer *t, __u64 *counts, int ticks)
 {
 	struct trace_summary s = {0};
 	int fd = bpf_map__fd(t->skel->maps.stats);
-	__u64 bad = 0;
+	__u64 bad = 0, dropped = 0, no_value = 0, no_stack = 0;
 
 	/* -c: the command ends with the trace, not untraced after it */
 	if (t->child.pid > 0)
@@ -622,13 +762,28 @@ static int finish_trace(struct tracer *t, __u64 *counts, int ticks)
 		ring_buffer__consume(t->rb);
 	if (t->o.count) {
 		s.events = read_counts(t, counts);
-		trace_out_counts(&t->out, counts, ticks ? ticks + 1 : 0);
+		report(t, counts, ticks ? ticks + 1 : 0, true);
 	} else {
 		s.events = t->events;
 	}
 	sum_percpu(fd, TRACE_STAT_LOST, &s.lost);
 	sum_percpu(fd, TRACE_STAT_BAD_ID, &bad);
+	sum_percpu(fd, TRACE_STAT_DROPPED, &dropped);
+	sum_percpu(fd, TRACE_STAT_NO_VALUE, &no_value);
+	sum_percpu(fd, TRACE_STAT_NO_STACK, &no_stack);
+	if (t->o.an.latency)
+		latency_report(&t->out, bpf_map__fd(t->skel->maps.lat_open), fd);
 	trace_out_summary(&t->out, &s);
+	if (dropped)
+		cli_warn("%llu hits were not aggregated: more than %u keys (raise --max-keys)",
+			 (unsigned long long)dropped, t->o.an.agg.max_keys);
+	if (no_stack)
+		cli_warn("%llu hits without their stack: the stack map was full or two stacks "
+			 "collided in it (raise --max-keys)",
+			 (unsigned long long)no_stack);
+	if (no_value)
+		cli_warn("%llu hits were not aggregated: arg%d could not be read",
+			 (unsigned long long)no_value, t->o.an.agg.cfg.value_arg);
 	if (s.lost)
 		cli_warn("%llu events were lost: the ring buffer was full (output too slow?)",
 			 (unsigned long long)s.lost);
@@ -649,6 +804,7 @@ static void tracer_free(struct tracer *t)
 	if (t->pidfd >= 0)
 		close(t->pidfd);
 	ring_buffer__free(t->rb);
+	symbolizer_free(t->out.sym);
 	usdt_manager__free(t->man);
 	trace__destroy(t->skel);
 	for (size_t i = 0; i < t->out.probe_cnt; i++)
@@ -709,18 +865,11 @@ static int trace_run(struct tracer *t)
 	return err;
 }
 
-int do_trace(int argc, char **argv)
+int tracer_main(const struct trace_opts *o)
 {
-	struct tracer t = {.pidfd = -1, .child = {.go_fd = -1}};
+	struct tracer t = {.o = *o, .pidfd = -1, .child = {.go_fd = -1}};
 	int err;
 
-	err = parse_options(argc, argv, &t.o);
-	if (err)
-		return err < 0 ? 0 : err;
-	t.o.json = cli_env.json;
-	err = classify(argc - optind, argv + optind, &t.o);
-	if (err)
-		return err;
 	libbpf_set_print(libbpf_print);
 	install_signals();
 	setvbuf(stdout, NULL, _IOFBF, STDOUT_BUF);
@@ -730,4 +879,17 @@ int do_trace(int argc, char **argv)
 	tracer_free(&t);
 	fflush(stdout);
 	return err;
+}
+
+int do_trace(int argc, char **argv)
+{
+	struct trace_opts o = {.an.cmd = "trace"};
+	int err;
+
+	err = parse_options(argc, argv, &o);
+	if (err)
+		return err < 0 ? 0 : err;
+	o.json = cli_env.json;
+	err = classify(argc - optind, argv + optind, &o);
+	return err ? err : tracer_main(&o);
 }

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 
 #include "cli.h"
+#include "symbolize.h"
 #include "trace.h"
 
 #define TIME_WIDTH 13
@@ -257,6 +258,8 @@ static void put_text_event(struct trace_out *o, const struct trace_probe_desc *d
 		pad(f, d->label_len, o->label_width);
 	put_args(o, d, e);
 	putc_unlocked('\n', f);
+	if (o->sym)
+		symbolizer_print(o->sym, o->stacks_fd, e->stack_id, f, STACK_LINES);
 }
 
 static void put_json_event(struct trace_out *o, const struct trace_probe_desc *d,
@@ -275,7 +278,13 @@ static void put_json_event(struct trace_out *o, const struct trace_probe_desc *d
 	putc_unlocked('"', f);
 	put(f, d->json_head, d->json_head_len);
 	put_args(o, d, e);
-	put(f, "]}\n", 3);
+	putc_unlocked(']', f);
+	if (o->sym) {
+		puts_(f, ",\"stack\":[");
+		symbolizer_print(o->sym, o->stacks_fd, e->stack_id, f, STACK_JSON);
+		putc_unlocked(']', f);
+	}
+	put(f, "}\n", 2);
 }
 
 void trace_out_event(struct trace_out *o, const void *data, size_t size)
@@ -398,4 +407,9 @@ void trace_out_summary(struct trace_out *o, const struct trace_summary *s)
 			fprintf(stderr, "usdtctl: command killed by signal %d (%s)\n",
 				WTERMSIG(s->status), strsignal(WTERMSIG(s->status)));
 	}
+}
+
+void trace_out_args(struct trace_out *o, const struct trace_event *e)
+{
+	put_args(o, &o->probes[e->probe_id], e);
 }

@@ -35,9 +35,11 @@ struct trace_out {
 	bool json;
 	struct trace_probe_desc *probes;
 	size_t probe_cnt;
-	__u64 start_ns;	 /* CLOCK_MONOTONIC at the start of the trace */
-	int label_width; /* text: width of the PROBE column */
-	__u64 malformed; /* events that did not parse (never expected) */
+	__u64 start_ns;		/* CLOCK_MONOTONIC at the start of the trace */
+	int label_width;	/* text: width of the PROBE column */
+	__u64 malformed;	/* events that did not parse (never expected) */
+	struct symbolizer *sym; /* --stack: the frames of the stacks map (stacks_fd) */
+	int stacks_fd;
 };
 
 /* Fills the names, the escaped text label and pre-escaped JSON of d. Returns 0 or -ENOMEM. */
@@ -50,6 +52,10 @@ void trace_out_prepare(struct trace_out *o);
 void trace_out_header(struct trace_out *o);
 /* Prints one ring buffer record; counts it in o->malformed when it does not parse. */
 void trace_out_event(struct trace_out *o, const void *data, size_t size);
+
+struct trace_event;
+/* The arguments of e, as trace_out_event() prints them (JSON: the inside of the array). */
+void trace_out_args(struct trace_out *o, const struct trace_event *e);
 
 /*
  * --count: prints the counts per provider:name gathered since the last call (counts[i] is

@@ -5,9 +5,10 @@
 # global options go before or after the command; the main ones only before it
 _usdtctl_global_opts="-j --json -v --verbose --legacy-attach"
 _usdtctl_main_opts="-h --help -V --version"
-_usdtctl_commands="list trace features help"
+_usdtctl_commands="list trace latency features help"
 _usdtctl_list_opts="-p --pid -h --help"
-_usdtctl_trace_opts="-p --pid -c --command --count -i --interval -d --duration -n --events -h --help"
+_usdtctl_trace_opts="-p --pid -c --command --filter --count --stats --hist --lhist --by --top --max-keys --stack --folded -i --interval -d --duration -n --events -h --help"
+_usdtctl_latency_opts="-p --pid -c --command --pair --by --hist --stats --slower --filter --top --max-keys -i --interval -d --duration -h --help"
 _usdtctl_features_opts="-h --help"
 
 # The probe names (provider:name) of the files and the process already on the command line.
@@ -56,6 +57,7 @@ _usdtctl() {
 	case $cmd in
 	list) opts="$_usdtctl_list_opts $_usdtctl_global_opts" ;;
 	trace) opts="$_usdtctl_trace_opts $_usdtctl_global_opts" ;;
+	latency) opts="$_usdtctl_latency_opts $_usdtctl_global_opts" ;;
 	features) opts="$_usdtctl_features_opts $_usdtctl_global_opts" ;;
 	*) return 0 ;;
 	esac
@@ -68,7 +70,24 @@ _usdtctl() {
 		mapfile -t COMPREPLY < <(compgen -c -- "$cur")
 		return 0
 		;;
-	-i | --interval | -d | --duration | -n | --events) return 0 ;;
+	-i | --interval | -d | --duration | -n | --events | --filter | --top | --max-keys | --slower)
+		return 0
+		;;
+	--pair)
+		mapfile -t COMPREPLY < <(compgen -W "tid pid arg0 arg1 arg2 arg3" -- "$cur")
+		return 0
+		;;
+	--stats | --hist | --lhist)
+		# latency's --stats and --hist take no argument
+		if [[ $cmd != latency ]]; then
+			mapfile -t COMPREPLY < <(compgen -W "arg0 arg1 arg2 arg3 arg4 arg5" -- "$cur")
+			return 0
+		fi
+		;;
+	--by)
+		mapfile -t COMPREPLY < <(compgen -W "probe arg0 arg1 arg2 arg3 pid tid comm stack" -- "$cur")
+		return 0
+		;;
 	esac
 	if [[ $cur == -* ]]; then
 		mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur")

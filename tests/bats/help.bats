@@ -66,7 +66,7 @@ check_opts() {
 	# one text, printed from one table, in every command's --help
 	local main c
 	main=$(help_section "Global options")
-	for c in list trace features; do
+	for c in list trace latency features; do
 		[ "$("$USDTCTL" $c --help | grep -c "^Global options, before or after '$c':$")" -eq 1 ]
 		same_set "usdtctl --help" "$main" "usdtctl $c --help" "$(help_section "Global options" $c)"
 	done
@@ -78,6 +78,10 @@ check_opts() {
 
 @test "trace options: --help, man page and completion agree" {
 	check_opts "Options:" trace "trace options" _usdtctl_trace_opts
+}
+
+@test "latency options: --help, man page and completion agree" {
+	check_opts "Options:" latency "latency options" _usdtctl_latency_opts
 }
 
 @test "features options: --help, man page and completion agree" {
@@ -205,7 +209,7 @@ usage_error() {
 
 @test "unknown options and missing arguments: one line of one shape from every command, exit 2" {
 	local c see lsee="see 'usdtctl list --help'"
-	for c in list trace features; do
+	for c in list trace latency features; do
 		see="see 'usdtctl $c --help'"
 		usage_error "usdtctl: $c: unknown option '--bogus'; $see" $c --bogus
 		usage_error "usdtctl: $c: unknown option '-x'; $see" $c -x

@@ -11,6 +11,10 @@
  *   bench_target wait                     prints "ready", then waits for EOF on stdin
  *   bench_target loop N                   N hits; prints the cost of one hit in ns on stdout,
  *                                         in CPU time and in wall time
+ *   bench_target strloop N                the same with bench:req(i, name), name one of
+ *                                         STR_KEYS strings
+ *   bench_target pairloop N               the same with N pairs of bench:start(i) and
+ *                                         bench:done(i) on one thread (2N hits)
  *   bench_target rate RATE SECONDS [THREADS]
  *                                         RATE hits/s in all (0 = as fast as possible) for
  *                                         SECONDS over THREADS threads; prints
@@ -62,6 +66,38 @@ static __attribute__((noinline)) void hit(long i, long x)
 	HIT_PROBE(i, x);
 }
 
+#define STR_KEYS 16
+
+static const char *const str_keys[STR_KEYS] = {
+	"SELECT * FROM users WHERE id = $1",
+	"SELECT * FROM orders WHERE user_id = $1",
+	"UPDATE users SET seen = now()",
+	"INSERT INTO log VALUES ($1, $2)",
+	"BEGIN",
+	"COMMIT",
+	"key06",
+	"key07",
+	"key08",
+	"key09",
+	"key10",
+	"key11",
+	"key12",
+	"key13",
+	"key14",
+	"key15",
+};
+
+static __attribute__((noinline)) void req(long i, const char *name)
+{
+	STAP_PROBE2(bench, req, i, name);
+}
+
+static __attribute__((noinline)) void pair(long i)
+{
+	STAP_PROBE1(bench, start, i);
+	STAP_PROBE1(bench, done, i);
+}
+
 static int do_wait(void)
 {
 	char buf[64];
@@ -73,16 +109,29 @@ static int do_wait(void)
 	return 0;
 }
 
+enum loop_kind {
+	LOOP_HIT,
+	LOOP_STR,
+	LOOP_PAIR,
+};
+
 /* CPU time includes the kernel's uprobe handling, which runs in this thread. */
-static int do_loop(long n)
+static int do_loop(long n, enum loop_kind kind)
 {
 	double c0 = clock_s(CLOCK_THREAD_CPUTIME_ID), t0 = now_s(), c1, t1;
+	long hits = kind == LOOP_PAIR ? 2 * n : n;
 
-	for (long i = 0; i < n; i++)
-		hit(i, n - i);
+	for (long i = 0; i < n; i++) {
+		if (kind == LOOP_HIT)
+			hit(i, n - i);
+		else if (kind == LOOP_STR)
+			req(i, str_keys[i % STR_KEYS]);
+		else
+			pair(i);
+	}
 	t1 = now_s();
 	c1 = clock_s(CLOCK_THREAD_CPUTIME_ID);
-	printf("%.2f %.2f\n", (c1 - c0) * 1e9 / n, (t1 - t0) * 1e9 / n);
+	printf("%.2f %.2f\n", (c1 - c0) * 1e9 / hits, (t1 - t0) * 1e9 / hits);
 	return 0;
 }
 
@@ -154,7 +203,8 @@ static int do_rate(double rate, double secs, int threads)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: bench_target wait | loop N | rate RATE SECONDS [THREADS]\n");
+	fprintf(stderr, "usage: bench_target wait | loop N | strloop N | pairloop N | "
+			"rate RATE SECONDS [THREADS]\n");
 	return 2;
 }
 
@@ -162,8 +212,14 @@ int main(int argc, char **argv)
 {
 	if (argc == 2 && !strcmp(argv[1], "wait"))
 		return do_wait();
-	if (argc == 3 && !strcmp(argv[1], "loop") && atol(argv[2]) > 0)
-		return do_loop(atol(argv[2]));
+	if (argc == 3 && atol(argv[2]) > 0) {
+		if (!strcmp(argv[1], "loop"))
+			return do_loop(atol(argv[2]), LOOP_HIT);
+		if (!strcmp(argv[1], "strloop"))
+			return do_loop(atol(argv[2]), LOOP_STR);
+		if (!strcmp(argv[1], "pairloop"))
+			return do_loop(atol(argv[2]), LOOP_PAIR);
+	}
 	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "rate")) {
 		int threads = argc == 5 ? atoi(argv[4]) : 1;
 

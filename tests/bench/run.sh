@@ -12,11 +12,13 @@
 #   4. usdtctl trace throughput: --count, text and JSON output, at increasing rates
 #   5. probe sites: per-hit cost of bench:hit from <sys/sdt.h>, <usdt/probe.h> and a
 #      nop,nop10 site, traced and untraced
+#   6. in-kernel analysis per hit: usdtctl trace --count --by (a string key), --hist, latency
+#      vs the empty program and bpftrace doing the same one-liners
 #
 # Usage: tests/bench/run.sh [-B BUILD_DIR] [-r REPS] [-s SECTIONS] [-o OUT.md] [-u FILE.md]
 #   -B  build directory (default: build); configured and built here
 #   -r  repetitions of each measurement (default 5); medians are reported
-#   -s  comma-separated sections to run (default: attach,list,hit,trace,probe)
+#   -s  comma-separated sections to run (default: attach,list,hit,trace,probe,analysis)
 #   -o  also write the markdown to OUT.md
 #   -u  replace in FILE.md only the sections run, keeping the rest
 #       (tests/bench/run.sh -s probe -u docs/benchmarks.md)
@@ -24,7 +26,7 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
-build=$top/build reps=5 out= update= sections=attach,list,hit,trace,probe
+build=$top/build reps=5 out= update= sections=attach,list,hit,trace,probe,analysis
 while getopts "B:r:s:o:u:" opt; do
 	case $opt in
 	B) build=$(realpath -m "$OPTARG") ;;
@@ -494,12 +496,62 @@ open(path, "w").write(head + "".join(old))
 EOF
 }
 
+# ---- 6. in-kernel analysis --------------------------------------------------------------------
+# median_hit CMD...: the median over $reps runs of the target CPU ns per hit that the
+# "bench_target LOOP N" under CMD prints ("-" when no run printed one)
+median_hit() {
+	local i line vals=()
+	for ((i = 0; i < reps; i++)); do
+		line=$(timeout 300 "$@" 2>/dev/null | grep -E '^[0-9.]+ [0-9.]+$' || true)
+		[ -n "$line" ] && vals+=("${line% *}")
+	done
+	printf '%s\n' "${vals[@]}" | sort -g | awk '{ v[NR] = $1 } END {
+		if (!NR) print "-"; else print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+bench_analysis() {
+	local hits=100000 pairs=50000 e_str e_hit e_pair u_str u_hist u_lat b_str b_hist b_lat
+	local lat_bt="usdt:$target:bench:start { @s[tid] = nsecs; }
+		usdt:$target:bench:done /@s[tid]/ { @ = hist(nsecs - @s[tid]); delete(@s[tid]); }"
+	log "analysis: $hits hits ($pairs pairs) x $reps runs per tracer"
+	e_str=$("$ub" hit -r "$reps" -n "$hits" -g bench:req -l strloop "$target" empty | cut -f3)
+	e_hit=$("$ub" hit -r "$reps" -n "$hits" "$target" empty | cut -f3)
+	e_pair=$("$ub" hit -r "$reps" -n "$pairs" -g 'bench:*' -l pairloop "$target" empty | cut -f3)
+	u_str=$(median_hit "$usdtctl" trace --count --by arg1 -c "$target strloop $hits" \
+		'bench:req(int,str)')
+	b_str=$(median_hit bpftrace -e "usdt:$target:bench:req { @[str(arg1)] = count(); }" \
+		-c "$target strloop $hits")
+	u_hist=$(median_hit "$usdtctl" trace --hist arg0 -c "$target loop $hits" bench:hit)
+	b_hist=$(median_hit bpftrace -e "usdt:$target:bench:hit { @ = hist(arg0); }" \
+		-c "$target loop $hits")
+	u_lat=$(median_hit "$usdtctl" latency -c "$target pairloop $pairs" bench:start bench:done)
+	b_lat=$(median_hit bpftrace -e "$lat_bt" -c "$target pairloop $pairs")
+	md "## 6. In-kernel analysis: per-hit cost of aggregating in BPF"
+	md ""
+	md "\`bench_target strloop|loop|pairloop N\` fires bench:req (a long and one of 16 strings),"
+	md "bench:hit (two longs) or bench:start/bench:done pairs on one thread; each tracer attaches"
+	md "before the target starts (\`-c\`). ns per hit in the target thread's CPU time (uprobe and"
+	md "BPF program included), medians of $reps runs; the empty program is libusdt's on the same"
+	md "probes, the floor every tracer pays."
+	md ""
+	md "| one-liner | empty program | usdtctl | usdtctl vs empty | bpftrace | bpftrace vs empty |"
+	md "| --- | --- | --- | --- | --- | --- |"
+	md "| count by a string argument: \`trace --count --by arg1\` / \`@[str(arg1)] = count()\`" \
+		"| $e_str | $u_str | $(ratio "$u_str" "$e_str") | $b_str | $(ratio "$b_str" "$e_str") |"
+	md "| power-of-two histogram: \`trace --hist arg0\` / \`@ = hist(arg0)\`" \
+		"| $e_hit | $u_hist | $(ratio "$u_hist" "$e_hit") | $b_hist | $(ratio "$b_hist" "$e_hit") |"
+	md "| start/done latency per thread: \`latency bench:start bench:done\` /" \
+		"\`hist(nsecs - @s[tid])\` | $e_pair | $u_lat | $(ratio "$u_lat" "$e_pair") | $b_lat |" \
+		"$(ratio "$b_lat" "$e_pair") |"
+	md ""
+}
+
 setup
 : >"$tmp/report.md"
 md "# libusdt benchmarks"
 md ""
 machine
-for section in attach list hit trace probe; do
+for section in attach list hit trace probe analysis; do
 	[[ ",$sections," == *",$section,"* ]] && "bench_$section"
 done
 md "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."

@@ -571,7 +571,10 @@ static int hit_mode_of(const char *name)
 	return -1;
 }
 
-/* Attaches mode's program to bench:hit of target in pid; returns a destroy-able handle. */
+/* hit: the probes the programs attach to, and the loop of the target that fires them */
+static const char *hit_glob = "bench:hit", *hit_loop = "loop";
+
+/* Attaches mode's program to hit_glob of target in pid; returns a destroy-able handle. */
 struct hit_link {
 	struct usdt_link *ulink;
 	struct bpf_link *blink;
@@ -587,9 +590,9 @@ static struct hit_link hit_attach(const struct objs *o, enum hit_mode mode, cons
 	case HIT_ARGS:
 		l.ulink = usdt_attach(
 			o->man, mode == HIT_EMPTY ? o->skel->progs.empty : o->skel->progs.args, pid,
-			target, "bench:hit", NULL);
+			target, hit_glob, NULL);
 		if (!l.ulink)
-			die("usdt_attach %s bench:hit: %s", target, strerror(errno));
+			die("usdt_attach %s %s: %s", target, hit_glob, strerror(errno));
 		break;
 	case HIT_LB_EMPTY:
 	case HIT_LB_ARGS:
@@ -605,7 +608,7 @@ static struct hit_link hit_attach(const struct objs *o, enum hit_mode mode, cons
 	return l;
 }
 
-/* One run of "TARGET loop HITS": ns per hit in the target's CPU time and in wall time. */
+/* One run of "TARGET LOOP HITS": ns per hit in the target's CPU time and in wall time. */
 struct hit_cost {
 	double cpu, wall;
 };
@@ -613,7 +616,7 @@ struct hit_cost {
 static struct hit_cost hit_run(const struct objs *o, enum hit_mode mode, const char *target,
 			       const char *hits)
 {
-	char *argv[] = {(char *)target, "loop", (char *)hits, NULL};
+	char *argv[] = {(char *)target, (char *)hit_loop, (char *)hits, NULL};
 	struct hit_cost cost;
 	struct child c;
 	struct hit_link l;
@@ -666,13 +669,15 @@ static int cmd_hit(int reps, const char *hits, const char *target, char **modes,
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: usdt_bench attach [-r REPS] [-p] [-v] BINARY GLOB\n"
-			"       usdt_bench attach-once [-p] METHOD BINARY GLOB\n"
-			"       usdt_bench attach-libbpf [-p] BINARY PROVIDER NAME\n"
-			"       usdt_bench attach-user [-r REPS] BINARY GLOB\n"
-			"       usdt_bench faults\n"
-			"       usdt_bench hit [-r REPS] [-n HITS] TARGET MODE...\n"
-			"MODE: none, empty, args, libbpf-empty, libbpf-args\n");
+	fprintf(stderr,
+		"usage: usdt_bench attach [-r REPS] [-p] [-v] BINARY GLOB\n"
+		"       usdt_bench attach-once [-p] METHOD BINARY GLOB\n"
+		"       usdt_bench attach-libbpf [-p] BINARY PROVIDER NAME\n"
+		"       usdt_bench attach-user [-r REPS] BINARY GLOB\n"
+		"       usdt_bench faults\n"
+		"       usdt_bench hit [-r REPS] [-n HITS] [-g GLOB -l LOOP] TARGET MODE...\n"
+		"MODE: none, empty, args, libbpf-empty, libbpf-args (bench:hit only)\n"
+		"GLOB: the probes (default bench:hit); LOOP: the target's loop (default loop)\n");
 	return 2;
 }
 
@@ -685,7 +690,7 @@ int main(int argc, char **argv)
 	/* a hung kernel call or target must not hang run.sh */
 	alarm(600);
 	optind = 2;
-	while ((opt = getopt(argc, argv, "r:pn:v")) != -1) {
+	while ((opt = getopt(argc, argv, "r:pn:vg:l:")) != -1) {
 		switch (opt) {
 		case 'r':
 			reps = atoi(optarg);
@@ -698,6 +703,12 @@ int main(int argc, char **argv)
 			break;
 		case 'v':
 			verbose = true;
+			break;
+		case 'g':
+			hit_glob = optarg;
+			break;
+		case 'l':
+			hit_loop = optarg;
 			break;
 		default:
 			return usage();

@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * usdtctl's tracer: aggregates (--count --by, --stats, --hist, --lhist). Each hit builds its key
+ * (struct agg_key) and updates its per-CPU value in the "agg" hash: only results cross into
+ * userspace, which merges the CPUs and reads each -i interval's keys.
+ */
+#ifndef USDTCTL_TRACE_AGG_BPF_H
+#define USDTCTL_TRACE_AGG_BPF_H
+
+#include "trace_args.bpf.h"
+
+const volatile struct agg_cfg agg;
+/* the -i interval hits count in; usdtctl moves it on, then reads the older keys */
+__u32 gen;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, AGG_DEF_KEYS);	    /* --max-keys */
+	__uint(key_size, sizeof(struct agg_key));   /* agg_cfg.key_size: the parts used */
+	__uint(value_size, sizeof(struct agg_val)); /* sized by usdtctl: the histogram's slots */
+} agg_map SEC(".maps");
+
+/* zeros of the agg_map value size, to insert a new key */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__uint(value_size, sizeof(struct agg_val));
+} agg_zero SEC(".maps");
+
+/* a key is built here; read_str() writes up to 2 bytes past a full string */
+struct agg_scratch {
+	struct agg_key k;
+	char spill[8];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct agg_scratch);
+} agg_scratch SEC(".maps");
+
+static __always_inline __u32 log2_u64(__u64 v)
+{
+	__u32 r = 0;
+
+	if (v >> 32) {
+		v >>= 32;
+		r += 32;
+	}
+	if (v >> 16) {
+		v >>= 16;
+		r += 16;
+	}
+	if (v >> 8) {
+		v >>= 8;
+		r += 8;
+	}
+	if (v >> 4) {
+		v >>= 4;
+		r += 4;
+	}
+	if (v >> 2) {
+		v >>= 2;
+		r += 2;
+	}
+	return r + (v >> 1);
+}
+
+/* The histogram bucket of v: see AGG_LOG2_SLOTS and struct agg_cfg. */
+static __always_inline __u32 agg_slot(__s64 v)
+{
+	if (agg.value == AGG_VALUE_LOG2)
+		return v < 0 ? 0 : v == 0 ? 1 : 2 + log2_u64(v);
+	if (v < agg.lmin)
+		return 0;
+	if (v >= agg.lmax)
+		return agg.slots - 1;
+	return 1 + (__u64)(v - agg.lmin) / (__u64)agg.lstep;
+}
+
+/* The key of e's hit into k: probe, interval, and each --by part where agg_cfg places it. */
+static __always_inline void agg_build_key(struct agg_key *k, const struct trace_event *e,
+					  const struct trace_probe_cfg *cfg)
+{
+	__builtin_memset(k, 0, sizeof(*k));
+	k->probe_id = e->probe_id;
+	k->gen = gen;
+	for (int i = 0; i < AGG_MAX_BY && i < agg.by_cnt; i++) {
+		__u8 part = agg.by[i].part, n = agg.by[i].arg;
+		__u32 off = agg.by[i].off;
+		bool cut = false;
+		__u64 v = 0;
+		long len;
+
+		if (part == AGG_PART_COMM) {
+			if (agg.comm_off <= AGG_DATA_MAX - TRACE_COMM_LEN)
+				__builtin_memcpy(k->data + agg.comm_off, e->comm, TRACE_COMM_LEN);
+			continue;
+		}
+		if (part == AGG_PART_PID) {
+			v = e->pid;
+		} else if (part == AGG_PART_TID) {
+			v = e->tid;
+		} else if (part == AGG_PART_STACK) {
+			v = e->stack_id;
+			if (e->stack_id < 0)
+				k->err_mask |= 1 << i;
+		} else if (n >= USDT_MAX_ARGS || n >= e->arg_cnt || (e->err_mask & (1 << n))) {
+			k->err_mask |= 1 << i;
+		} else if (cfg && ((cfg->str_mask | cfg->strn_mask) & (1 << n)) &&
+			   agg.str_off <= AGG_DATA_MAX - AGG_STR_MAX) {
+			/* a string keys by its contents; the key holds room for one */
+			len = read_str(k->data + agg.str_off, e, cfg, n, AGG_STR_MAX, &cut);
+			if (len < 0)
+				k->err_mask |= 1 << i;
+			else
+				v = len;
+			k->trunc = cut;
+		} else {
+			v = e->args[n];
+		}
+		if (off <= AGG_DATA_MAX - sizeof(v))
+			__builtin_memcpy(k->data + off, &v, sizeof(v));
+	}
+}
+
+/* Adds v (histogram bucket by slot_v) to key k's value: a new key first, while there is room. */
+static __always_inline void agg_add(const struct agg_key *k, __s64 v, __s64 slot_v)
+{
+	__u32 zero = 0, slot;
+	struct agg_val *val;
+	void *init;
+	long err;
+
+	val = bpf_map_lookup_elem(&agg_map, k);
+	if (!val) {
+		init = bpf_map_lookup_elem(&agg_zero, &zero);
+		if (!init)
+			return;
+		err = bpf_map_update_elem(&agg_map, k, init, BPF_NOEXIST);
+		if (err && err != -17 /* EEXIST: another CPU added it */) {
+			stat_inc(TRACE_STAT_DROPPED);
+			return;
+		}
+		val = bpf_map_lookup_elem(&agg_map, k);
+		if (!val)
+			return;
+	}
+	if (!val->count || v < val->min)
+		val->min = v;
+	if (!val->count || v > val->max)
+		val->max = v;
+	val->count++;
+	val->sum += v;
+	if (agg.value == AGG_VALUE_LOG2 || agg.value == AGG_VALUE_LINEAR) {
+		slot = agg_slot(slot_v);
+		if (slot < agg.slots)
+			val->slot[slot]++;
+	}
+}
+
+static __always_inline void agg_hit(const struct trace_event *e, const struct trace_probe_cfg *cfg)
+{
+	__u32 zero = 0;
+	struct agg_scratch *sc = bpf_map_lookup_elem(&agg_scratch, &zero);
+	__s64 v = 0;
+
+	if (!sc)
+		return;
+	if (agg.value != AGG_VALUE_NONE) {
+		if (agg.value_arg >= USDT_MAX_ARGS || agg.value_arg >= e->arg_cnt ||
+		    (e->err_mask & (1 << agg.value_arg))) {
+			stat_inc(TRACE_STAT_NO_VALUE);
+			return;
+		}
+		v = e->args[agg.value_arg];
+	}
+	agg_build_key(&sc->k, e, cfg);
+	agg_add(&sc->k, v, v);
+}
+
+#endif /* USDTCTL_TRACE_AGG_BPF_H */

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * usdtctl latency: pairs each END with the innermost open START of its pair key (struct
+ * lat_stack in trace.h) and aggregates the time between them; --slower sends slow pairs.
+ */
+#ifndef USDTCTL_TRACE_LATENCY_BPF_H
+#define USDTCTL_TRACE_LATENCY_BPF_H
+
+#include "trace_agg.bpf.h"
+
+const volatile struct lat_cfg lat;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LAT_MAX_OPEN);
+	__uint(map_flags, BPF_F_NO_PREALLOC); /* memory for the pair keys in use only */
+	__type(key, __u64);
+	__type(value, struct lat_stack);
+} lat_open SEC(".maps");
+
+/* an empty stack, to insert a new pair key */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lat_stack);
+} lat_empty SEC(".maps");
+
+static __always_inline void lat_start(const struct trace_event *e,
+				      const struct trace_probe_cfg *cfg, __u64 pk)
+{
+	struct lat_stack *st = bpf_map_lookup_elem(&lat_open, &pk);
+	struct lat_frame *f;
+	__u32 zero = 0;
+	void *empty;
+
+	if (!st) {
+		empty = bpf_map_lookup_elem(&lat_empty, &zero);
+		if (!empty)
+			return;
+		if (bpf_map_update_elem(&lat_open, &pk, empty, BPF_NOEXIST) &&
+		    !bpf_map_lookup_elem(&lat_open, &pk)) {
+			stat_inc(TRACE_STAT_NO_PAIR);
+			return;
+		}
+		st = bpf_map_lookup_elem(&lat_open, &pk);
+		if (!st)
+			return;
+	}
+	if (st->depth >= LAT_DEPTH) {
+		st->skipped++;
+		stat_inc(TRACE_STAT_OVERFLOW);
+		return;
+	}
+	f = &st->f[st->depth & (LAT_DEPTH - 1)];
+	f->probe_id = e->probe_id;
+	f->arg_cnt = e->arg_cnt;
+	f->err_mask = e->err_mask;
+	__builtin_memcpy(f->args, e->args, sizeof(f->args));
+	agg_build_key(&f->key, e, cfg);
+	/* last: the pair's time leaves out the key's string read */
+	f->start_ns = bpf_ktime_get_ns();
+	st->depth++;
+}
+
+static __always_inline void lat_end(const struct trace_event *e, __u64 pk, void *events)
+{
+	struct lat_stack *st = bpf_map_lookup_elem(&lat_open, &pk);
+	struct lat_slow *slow;
+	struct lat_frame *f;
+	__u64 dur;
+
+	if (!st || (!st->depth && !st->skipped)) {
+		stat_inc(TRACE_STAT_UNPAIRED);
+		return;
+	}
+	if (st->skipped) {
+		st->skipped--;
+		return;
+	}
+	st->depth--;
+	f = &st->f[st->depth & (LAT_DEPTH - 1)];
+	dur = e->time_ns - f->start_ns;
+	f->key.gen = gen;
+	/* times in ns, histogram buckets in microseconds */
+	agg_add(&f->key, dur, dur / 1000);
+	if (lat.slower_ns && dur >= lat.slower_ns) {
+		slow = bpf_ringbuf_reserve(events, sizeof(*slow), 0);
+		if (slow) {
+			slow->time_ns = e->time_ns;
+			slow->duration_ns = dur;
+			slow->pid = e->pid;
+			slow->tid = e->tid;
+			__builtin_memcpy(slow->comm, e->comm, sizeof(slow->comm));
+			__builtin_memcpy(&slow->start, f, sizeof(*f));
+			bpf_ringbuf_submit(slow, 0);
+		} else {
+			stat_inc(TRACE_STAT_LOST);
+		}
+	}
+	/* a request id is not seen again: its entry goes */
+	if (lat.pair == LAT_PAIR_ARG && !st->depth && !st->skipped)
+		bpf_map_delete_elem(&lat_open, &pk);
+}
+
+static __always_inline void lat_hit(const struct trace_event *e, const struct trace_probe_cfg *cfg,
+				    void *events)
+{
+	__u64 pk;
+
+	if (!cfg)
+		return;
+	if (lat.pair == LAT_PAIR_TID) {
+		pk = e->tid;
+	} else if (lat.pair == LAT_PAIR_PID) {
+		pk = e->pid;
+	} else if (lat.pair_arg < USDT_MAX_ARGS && lat.pair_arg < e->arg_cnt &&
+		   !(e->err_mask & (1 << lat.pair_arg))) {
+		pk = e->args[lat.pair_arg];
+	} else {
+		stat_inc(TRACE_STAT_NO_PAIR);
+		return;
+	}
+	if (cfg->role & LAT_START)
+		lat_start(e, cfg, pk);
+	else if (cfg->role & LAT_END)
+		lat_end(e, pk, events);
+}
+
+#endif /* USDTCTL_TRACE_LATENCY_BPF_H */

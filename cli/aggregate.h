@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Aggregates kept in BPF (--count --by, --stats, --hist, --lhist): their options, and reading
+ * and printing the tracer's "agg" map as rows (text, or one JSON object per row).
+ */
+#ifndef USDTCTL_AGGREGATE_H
+#define USDTCTL_AGGREGATE_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <linux/types.h>
+
+#include "trace.h"
+#include "symbolize.h"
+#include "trace_output.h"
+
+struct agg_opts {
+	struct agg_cfg cfg; /* what the tracer builds and keeps */
+	bool on;	    /* an aggregate was asked for (by, stats, hist or lhist) */
+	bool by_set;
+	unsigned long top; /* --top: rows printed, 0 for all */
+	__u32 max_keys;
+};
+
+/*
+ * Option parsers; each reports a usage error (cli_error, naming cmd) and returns its exit
+ * code, or 0. "KEYS": probe, argN, pid, tid, comm, stack, comma-separated.
+ */
+int agg_parse_by(struct agg_opts *a, const char *cmd, const char *keys);
+/* --stats argN, --hist argN (value is AGG_VALUE_*) */
+int agg_parse_value(struct agg_opts *a, const char *cmd, const char *opt, const char *arg,
+		    enum agg_value value);
+/* --lhist argN,MIN,MAX,STEP */
+int agg_parse_lhist(struct agg_opts *a, const char *cmd, const char *arg);
+int agg_parse_count(unsigned long *v, const char *cmd, const char *opt, const char *arg);
+
+/* The arguments the tracer must read for the keys (and the value) (bit n: argument n). */
+__u16 agg_arg_mask(const struct agg_opts *a, bool value);
+/* Places the --by parts in the key (agg_by.off, comm_off, str_off) and sizes it. */
+void agg_layout(struct agg_cfg *c);
+/* The agg map's key and value sizes. */
+__u32 agg_key_size(const struct agg_opts *a);
+__u32 agg_value_size(const struct agg_opts *a);
+
+/*
+ * Checks the keys (and the value argument) against each probe's argument types: a value must
+ * be an integer, a key holds at most one string. Returns 0 or a usage error's exit code.
+ */
+int agg_check_types(const struct agg_opts *a, bool value, const char *cmd,
+		    const struct trace_probe_desc *probes, size_t probe_cnt);
+
+struct agg_out {
+	FILE *f;
+	bool json;
+	const struct agg_opts *opts;
+	const struct trace_probe_desc *probes;
+	size_t probe_cnt;
+	/*
+	 * usdtctl latency: the END pattern. Rows are then START's provider:name and this, with
+	 * times in ns (avg_ns, min_ns, max_ns) and histogram buckets in microseconds.
+	 */
+	const char *end;
+	struct symbolizer *sym; /* stack keys: the frames of stacks_fd */
+	int stacks_fd;
+	bool folded; /* --folded: "frame;frame;... count" lines */
+};
+
+/*
+ * Reads the agg map (fd) and prints its rows: the keys of intervals before gen when
+ * interval > 0 (deleting them: each is printed once), all keys at the end (interval 0 for a
+ * plain total, else the last interval's number). Returns the hits the rows count, or -errno.
+ */
+long long agg_print(const struct agg_out *o, int fd, __u32 gen, int interval, bool last);
+
+#endif /* USDTCTL_AGGREGATE_H */

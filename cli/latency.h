@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * usdtctl latency: the time from a START hit to the END hit that matches it, on the tracer of
+ * usdtctl trace (mode TRACE_MODE_LATENCY): which probes are STARTs and ENDs, slow pairs as
+ * they complete, and what was left open at the end.
+ */
+#ifndef USDTCTL_LATENCY_H
+#define USDTCTL_LATENCY_H
+
+#include <linux/types.h>
+
+#include "analysis.h"
+#include "trace_output.h"
+#include "trace_scan.h"
+
+/* LAT_START and/or LAT_END: which of the START (pattern 0) and END (1) patterns match f. */
+__u16 latency_role(const struct trace_scan *sc, const struct found_probe *f);
+
+/* --slower, text: the column header. */
+void latency_out_slow_header(struct trace_out *o);
+/* --slower: one pair (a struct lat_slow record from the ring buffer). */
+void latency_out_slow(struct trace_out *o, const struct analysis *a, const void *data, size_t size);
+/* At the end: STARTs still open, ENDs without a START, nesting past LAT_DEPTH. */
+void latency_report(struct trace_out *o, int open_fd, int stats_fd);
+
+#endif /* USDTCTL_LATENCY_H */
