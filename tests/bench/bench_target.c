@@ -30,7 +30,9 @@
 #include <unistd.h>
 #if defined(BENCH_PROBE_H)
 #include <usdt/probe.h>
-#define HIT_PROBE(i, x) USDT_PROBE(bench, hit, i, x)
+#define HIT_PROBE(i, x)		 USDT_PROBE(bench, hit, i, x)
+#define BENCH_PROBE1(name, a)	 USDT_PROBE(bench, name, a)
+#define BENCH_PROBE2(name, a, b) USDT_PROBE(bench, name, a, b)
 #elif defined(BENCH_NOP10)
 #include <usdt/probe.h>
 /* <usdt/probe.h>'s note (an internal macro) after a nop and a 10-byte nop */
@@ -40,9 +42,13 @@
 				     bench, hit, 0, ".ascii \"-8@%[i] -8@%[x]\"\n")            \
 			     :                                                                 \
 			     : [i] "r"(i), [x] "r"(x))
+#define BENCH_PROBE1(name, a)	 USDT_PROBE(bench, name, a)
+#define BENCH_PROBE2(name, a, b) USDT_PROBE(bench, name, a, b)
 #else
 #include <sys/sdt.h>
-#define HIT_PROBE(i, x) STAP_PROBE2(bench, hit, i, x)
+#define HIT_PROBE(i, x)		 STAP_PROBE2(bench, hit, i, x)
+#define BENCH_PROBE1(name, a)	 STAP_PROBE1(bench, name, a)
+#define BENCH_PROBE2(name, a, b) STAP_PROBE2(bench, name, a, b)
 #endif
 
 #define MAX_THREADS 64
@@ -89,13 +95,13 @@ static const char *const str_keys[STR_KEYS] = {
 
 static __attribute__((noinline)) void req(long i, const char *name)
 {
-	STAP_PROBE2(bench, req, i, name);
+	BENCH_PROBE2(req, i, name);
 }
 
 static __attribute__((noinline)) void pair(long i)
 {
-	STAP_PROBE1(bench, start, i);
-	STAP_PROBE1(bench, done, i);
+	BENCH_PROBE1(start, i);
+	BENCH_PROBE1(done, i);
 }
 
 static int do_wait(void)
