@@ -7,7 +7,7 @@ _usdtctl_global_opts="-j --json -v --verbose --legacy-attach"
 _usdtctl_main_opts="-h --help -V --version"
 _usdtctl_commands="list trace features help"
 _usdtctl_list_opts="-p --pid -h --help"
-_usdtctl_trace_opts="-p --pid -c --command --count -i --interval -d --duration -n --events -h --help"
+_usdtctl_trace_opts="-p --pid -c --command --count -i --interval --prometheus --perfetto -d --duration -n --events -h --help"
 _usdtctl_features_opts="-h --help"
 
 # The probe names (provider:name) of the files and the process already on the command line.
@@ -68,7 +68,11 @@ _usdtctl() {
 		mapfile -t COMPREPLY < <(compgen -c -- "$cur")
 		return 0
 		;;
-	-i | --interval | -d | --duration | -n | --events) return 0 ;;
+	-i | --interval | -d | --duration | -n | --events | --prometheus) return 0 ;;
+	--perfetto)
+		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+		return 0
+		;;
 	esac
 	if [[ $cur == -* ]]; then
 		mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur")
