@@ -80,7 +80,9 @@ static int split_address(const char *addr, char *host, size_t host_sz, const cha
 			return -EINVAL; /* a bare IPv6 address needs brackets */
 		n = colon - addr;
 	}
-	if (n >= host_sz || !colon[1] || strspn(colon + 1, "0123456789") != strlen(colon + 1))
+	/* getaddrinfo() takes 65536 for port 0 */
+	if (n >= host_sz || !colon[1] || strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
+	    strlen(colon + 1) > 5 || atoi(colon + 1) > 65535)
 		return -EINVAL;
 	memcpy(host, h, n);
 	host[n] = '\0';

@@ -139,7 +139,8 @@ stop_trace() {
 	run --separate-stderr timeout 10 "$USDTCTL" trace --count --prometheus "[::1]:$port" "$TT" 'trace:tick'
 	[ "$status" -eq 1 ]
 	[ "$stderr" = "usdtctl: --prometheus [::1]:$port: cannot listen: Address already in use" ]
-	for bad in 9464 127.0.0.1 '[::1' '[::1]9464' '::1:9464' '127.0.0.1:http' '127.0.0.1:'; do
+	for bad in 9464 127.0.0.1 '[::1' '[::1]9464' '::1:9464' '127.0.0.1:http' '127.0.0.1:' \
+		127.0.0.1:65536; do
 		run --separate-stderr timeout 10 "$USDTCTL" trace --count --prometheus "$bad" "$TT" 'trace:tick'
 		[ "$status" -eq 2 ]
 		[ "$stderr" = "usdtctl: trace: --prometheus '$bad': not HOST:PORT, [IPV6]:PORT or :PORT" ]
