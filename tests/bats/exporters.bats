@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # The exporters: --prometheus scraped by a real Prometheus server (its query API must show the
-# fixture's hits), 50 scrapes at once, scrapes while the counts change, silent and malformed
+# fixture's hits, and the prom_rows fixture's by-key rows and histograms as it recorded them),
+# 50 scrapes at once, scrapes while the counts change, silent and malformed
 # clients, a busy or bad address; --perfetto files decoded with protoc against
 # tests/perfetto/perfetto_subset.proto and checked by tests/perfetto/check_trace.py (tracks
 # described first, slices balanced and nested per track) against the fixtures' own record.
@@ -62,10 +63,11 @@ stop_trace() {
 	wait "$TRACE_PID"
 }
 
-@test "--prometheus: a real Prometheus scrapes the fixture's hits, lost events and sites" {
+@test "--prometheus: a real Prometheus stores the fixtures' hits, lost events, sites, and the engine's rows" {
 	need_root
 	need_cmd prometheus
-	local fired=$BATS_TEST_TMPDIR/fired pport want cfg=$BATS_TEST_TMPDIR/prometheus.yml
+	local fired=$BATS_TEST_TMPDIR/fired pport want rows record prom
+	local cfg=$BATS_TEST_TMPDIR/prometheus.yml
 	serve "$TT" 'trace:*'
 	"$TT" 3 >"$fired"
 	"$TT" ticks 1000
@@ -74,6 +76,12 @@ stop_trace() {
 		jq -Rnc '[inputs] | group_by(.) | map({(.[0]): length}) | add | .tick += 1000')
 	[ "$(jq -r .tick <<<"$want")" -eq 1003 ]
 	[ "$(jq length <<<"$want")" -eq 7 ]
+	# the writer with rows as the analysis engine will feed it: by-key labels that need
+	# escaping, histograms of values and latencies (prom_rows prints its address and record)
+	start_bg 60 "$FIXTURES/prom_rows" 60
+	record=$BG_OUT
+	wait_output "$record" '^\{' 10
+	rows=$(sed -n 's/^serving //p' "$record")
 	pport=$(free_port)
 	cat >"$cfg" <<-EOF
 		global:
@@ -83,15 +91,36 @@ stop_trace() {
 		  - job_name: usdtctl
 		    static_configs:
 		      - targets: ['127.0.0.1:$PORT']
+		  - job_name: rows
+		    static_configs:
+		      - targets: ['$rows']
 	EOF
 	start_bg 60 prometheus --config.file="$cfg" --web.listen-address="127.0.0.1:$pport" \
 		--storage.tsdb.path="$BATS_TEST_TMPDIR/tsdb" --log.level=warn
-	timeout 40 "$TOOL" wait "http://127.0.0.1:$pport" usdt_probe_hits_total "$want" 30
-	timeout 20 "$TOOL" wait "http://127.0.0.1:$pport" usdt_attached_sites '{"": 7}' 10
-	timeout 20 "$TOOL" wait "http://127.0.0.1:$pport" usdt_events_lost_total '{"": 0}' 10
-	timeout 20 "$TOOL" wait "http://127.0.0.1:$pport" 'up{job="usdtctl"}' '{"": 1}' 10
+	prom=http://127.0.0.1:$pport
+	timeout 40 "$TOOL" wait "$prom" 'usdt_probe_hits_total{job="usdtctl"}' "$want" 30
+	timeout 20 "$TOOL" wait "$prom" 'usdt_attached_sites{job="usdtctl"}' '{"": 7}' 10
+	timeout 20 "$TOOL" wait "$prom" 'usdt_events_lost_total{job="usdtctl"}' '{"": 0}' 10
+	timeout 20 "$TOOL" wait "$prom" 'up{job="usdtctl"}' '{"": 1}' 10
 	stop_trace
 	grep -q '^trace:tick *1003$' "$ERR"
+	# what Prometheus parsed from the engine-shaped rows equals prom_rows's record
+	want=$(grep '^{' "$record")
+	timeout 20 "$TOOL" wait "$prom" 'usdt_probe_hits_total{job="rows"}' "$(jq -c .hits <<<"$want")" 10 comm
+	timeout 20 "$TOOL" wait "$prom" 'usdt_latency_seconds_count{job="rows"}' \
+		"$(jq -c '{"app:done": .latency_count}' <<<"$want")" 10 end
+	timeout 20 "$TOOL" wait "$prom" 'usdt_latency_seconds_sum{job="rows"}' \
+		"$(jq -c '{"app:done": .latency_sum}' <<<"$want")" 10 end
+	timeout 20 "$TOOL" wait "$prom" 'usdt_latency_seconds_bucket{job="rows",le="+Inf"}' \
+		"$(jq -c '{"app:done": .latency_count}' <<<"$want")" 10 end
+	timeout 20 "$TOOL" wait "$prom" 'usdt_probe_value_count{job="rows"}' \
+		"$(jq -c '{size: .value_count}' <<<"$want")" 10
+	timeout 20 "$TOOL" wait "$prom" 'usdt_probe_value_sum{job="rows"}' \
+		"$(jq -c '{size: .value_sum}' <<<"$want")" 10
+	timeout 20 "$TOOL" wait "$prom" 'usdt_probe_value_bucket{job="rows",le="7"}' \
+		"$(jq -c '{size: .value_le_7}' <<<"$want")" 10
+	timeout 20 "$TOOL" wait "$prom" 'usdt_keys_dropped_total{job="rows"}' \
+		"$(jq -c '{"": .keys_dropped}' <<<"$want")" 10
 }
 
 @test "--prometheus: 50 concurrent scrapes, and scrapes while the counts change" {

@@ -8,9 +8,9 @@
   prom_tool.py idle HOST PORT        clients that send nothing or half a request: a scrape
                                      meanwhile answers at once, the server closes them at its
                                      deadline; 404, 405 and 431 for what is not a GET /metrics
-  prom_tool.py wait PROM QUERY JSON SECONDS
+  prom_tool.py wait PROM QUERY JSON SECONDS [LABEL]
                                      polls Prometheus's query API at PROM until QUERY's result,
-                                     as {"<name label>": value}, equals JSON
+                                     as {"<LABEL's value>": value} (LABEL: name), equals JSON
   prom_tool.py listen HOST PORT      holds a listening socket until killed
 """
 import json
@@ -133,14 +133,14 @@ def idle(host, port):
           % (took, time.time() - t0))
 
 
-def wait(prom, query, want, seconds):
+def wait(prom, query, want, seconds, label="name"):
     want, end, got = json.loads(want), time.time() + float(seconds), None
     url = prom + "/api/v1/query?" + urllib.parse.urlencode({"query": query})
     while time.time() < end:
         try:
             with urllib.request.urlopen(url, timeout=5) as r:
                 res = json.load(r)["data"]["result"]
-            got = {s["metric"].get("name", ""): float(s["value"][1]) for s in res}
+            got = {s["metric"].get(label, ""): float(s["value"][1]) for s in res}
             if got == want:
                 print(json.dumps(got, sort_keys=True))
                 return
