@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include "utf8.h"
+
 static void sep(struct json *j)
 {
 	if (j->depth > 0 && j->need_comma[j->depth])

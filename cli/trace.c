@@ -29,10 +29,12 @@
 #include "cli.h"
 #include "latency.h"
 #include "symbolize.h"
+#include "percpu.h"
 #include "target.h"
 #include "trace.h"
 #include "trace.skel.h"
 #include "trace_cmd.h"
+#include "trace_export.h"
 #include "trace_output.h"
 #include "trace_scan.h"
 #include "tracer.h"
@@ -53,6 +55,7 @@ struct tracer {
 	struct ring_buffer *rb;
 	struct trace_out out;
 	struct trace_child child;
+	struct trace_export exp;
 	int pidfd;
 	pid_t watch_pid; /* -p or -c: the trace ends when it exits */
 	__u64 events;
@@ -93,7 +96,7 @@ static void do_help(FILE *out)
 		"Usage: usdtctl trace [-p PID | -c CMD] [--json] [--filter EXPR]\n"
 		"                     [--count | --stats ARG | --hist ARG | --lhist ARG,MIN,MAX,STEP]\n"
 		"                     [--by KEYS] [--top N] [--max-keys N] [--stack] [--folded]\n"
-		"                     [-i SECONDS]\n"
+		"                     [-i SECONDS] [--prometheus ADDR | --perfetto FILE]\n"
 		"                     [-d SECONDS] [-n EVENTS] [TARGET] PROBE...\n"
 		"\n"
 		"Attaches to every site of the matching probes (one link per object file) and\n"
@@ -130,6 +133,11 @@ static void do_help(FILE *out)
 		"      --stack           each hit's user stack, symbolized, after it (see Stacks)\n"
 		"      --folded          with --count --by stack: folded stacks for flame graphs\n"
 		"  -i, --interval SECS   with --count or an aggregate: print each SECS interval's rows\n"
+		"      --prometheus ADDR with --count: serve the counts on http://ADDR/metrics\n"
+		"                        (ADDR: HOST:PORT, [IPV6]:PORT or :PORT) in Prometheus's\n"
+		"                        text format, read from the BPF maps at each scrape\n"
+		"      --perfetto FILE   write the hits (with --count: the counts of each\n"
+		"                        interval) to FILE as a Perfetto trace instead of lines\n"
 		"  -d, --duration SECS   stop after SECS seconds\n"
 		"  -n, --events EVENTS   stop after EVENTS hits (with --count: at least EVENTS)\n"
 		"  -h, --help            this help\n"
@@ -213,6 +221,12 @@ static int parse_seconds(const char *s, double *v)
 	return errno || end == s || *end || !isfinite(*v) || *v <= 0 ? -EINVAL : 0;
 }
 
+/* past the analysis options' getopt values (0x200...) */
+enum {
+	OPT_PROMETHEUS = 0x300,
+	OPT_PERFETTO,
+};
+
 static int parse_options(int argc, char **argv, struct trace_opts *o)
 {
 	static const struct option opts[] = {
@@ -222,6 +236,8 @@ static int parse_options(int argc, char **argv, struct trace_opts *o)
 		{"interval", required_argument, NULL, 'i'},
 		{"duration", required_argument, NULL, 'd'},
 		{"events", required_argument, NULL, 'n'},
+		{"prometheus", required_argument, NULL, OPT_PROMETHEUS},
+		{"perfetto", required_argument, NULL, OPT_PERFETTO},
 		{"help", no_argument, NULL, 'h'},
 		ANALYSIS_LONGOPTS,
 		CLI_GLOBAL_LONGOPTS,
@@ -258,6 +274,12 @@ static int parse_options(int argc, char **argv, struct trace_opts *o)
 			if (errno || end == optarg || *end || !o->max_events || optarg[0] == '-')
 				return cli_error(EXIT_USAGE, "trace: bad event count '%s'", optarg);
 			break;
+		case OPT_PROMETHEUS:
+			o->prometheus = optarg;
+			break;
+		case OPT_PERFETTO:
+			o->perfetto = optarg;
+			break;
 		case 'h':
 			do_help(stdout);
 			return -1;
@@ -272,8 +294,20 @@ static int parse_options(int argc, char **argv, struct trace_opts *o)
 	if (o->pid && o->cmd)
 		return cli_error(EXIT_USAGE, "trace: -p and -c exclude each other");
 	err = analysis_check(&o->an, o->interval_s);
+	if (err)
+		return err;
 	o->count = o->an.count || analysis_aggregates(&o->an);
-	return err;
+	/* the exporters take --count's counts per probe and events; aggregates come later */
+	if (o->prometheus && (!o->an.count || analysis_aggregates(&o->an)))
+		return cli_error(EXIT_USAGE, "trace: --prometheus needs --count (per probe)");
+	if (o->perfetto && analysis_aggregates(&o->an))
+		return cli_error(
+			EXIT_USAGE,
+			"trace: --perfetto writes hits or --count's counts, not aggregates");
+	if (o->prometheus && o->perfetto)
+		return cli_error(EXIT_USAGE,
+				 "trace: --prometheus and --perfetto exclude each other");
+	return 0;
 }
 
 /* [TARGET] PROBE...: the first of two or more arguments is a TARGET unless it is a pattern. */
@@ -483,6 +517,8 @@ static int on_event(void *ctx, void *data, size_t size)
 
 	if (t->o.an.latency)
 		latency_out_slow(&t->out, &t->o.an, data, size);
+	else if (t->exp.pf)
+		trace_export_event(&t->exp, &t->out, data, size);
 	else
 		trace_out_event(&t->out, data, size);
 	/* -n reached, or a closed pipe: nothing more can be shown */
@@ -565,12 +601,17 @@ static int start_trace(struct tracer *t)
 			return bpf_failure("opening the ring buffer", errno);
 	}
 	trace_out_prepare(&t->out);
-	if (!t->o.json && !t->o.count)
+	if (!t->o.json && !t->o.count && !t->o.perfetto)
 		trace_out_header(&t->out);
 	if (!t->o.json && t->o.an.lat.slower_ns)
 		latency_out_slow_header(&t->out);
 	fflush(stdout);
 	t->start_ns = t->out.start_ns = now_ns();
+	err = trace_export_start(&t->exp, &t->out, &t->sc,
+				 t->o.count ? bpf_map__fd(t->skel->maps.counts) : -1,
+				 bpf_map__fd(t->skel->maps.stats), t->start_ns);
+	if (err)
+		return err;
 	t->skel->bss->ready = true;
 	fprintf(stderr, "usdtctl: attached %zu sites of %zu probes in %zu objects in %llu ms\n",
 		sites, probes, objs, (unsigned long long)(now_ns() - t0) / 1000000);
@@ -588,25 +629,6 @@ static int start_trace(struct tracer *t)
 
 /* ---- the run ----------------------------------------------------------------------------- */
 
-static int sum_percpu(int map_fd, __u32 key, __u64 *sum)
-{
-	int ncpu = libbpf_num_possible_cpus();
-	__u64 *vals;
-	int err;
-
-	*sum = 0;
-	if (ncpu < 0)
-		return ncpu;
-	vals = calloc(ncpu, sizeof(*vals));
-	if (!vals)
-		return -ENOMEM;
-	err = bpf_map_lookup_elem(map_fd, &key, vals) ? -errno : 0;
-	for (int i = 0; !err && i < ncpu; i++)
-		*sum += vals[i];
-	free(vals);
-	return err;
-}
-
 /* Running totals per probe id (counts must hold out.probe_cnt); returns their sum. */
 static __u64 read_counts(struct tracer *t, __u64 *counts)
 {
@@ -614,7 +636,7 @@ static __u64 read_counts(struct tracer *t, __u64 *counts)
 	__u64 total = 0;
 
 	for (__u32 id = 0; id < t->out.probe_cnt; id++) {
-		if (sum_percpu(fd, id, &counts[id]))
+		if (percpu_sum(fd, id, &counts[id]))
 			counts[id] = 0;
 		total += counts[id];
 	}
@@ -675,6 +697,7 @@ static int poll_timeout(struct tracer *t, __u64 now, __u64 deadline, __u64 next_
 {
 	__u64 until = deadline;
 	long ms;
+	int http;
 
 	if (next_tick && (!until || next_tick < until))
 		until = next_tick;
@@ -686,12 +709,15 @@ static int poll_timeout(struct tracer *t, __u64 now, __u64 deadline, __u64 next_
 	/* events below the wakeup threshold are picked up by polling */
 	if (t->rb && (ms < 0 || ms > TRACE_POLL_MS))
 		ms = TRACE_POLL_MS;
+	http = trace_export_timeout_ms(&t->exp);
+	if (http >= 0 && (ms < 0 || ms > http))
+		ms = http;
 	return ms;
 }
 
 static int run_loop(struct tracer *t, __u64 *counts, int *ticks)
 {
-	struct epoll_event ev = {.events = EPOLLIN}, evs[2];
+	struct epoll_event ev = {.events = EPOLLIN}, evs[3];
 	__u64 deadline = 0, next_tick = 0, step = t->o.interval_s * 1e9;
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 
@@ -705,19 +731,24 @@ static int run_loop(struct tracer *t, __u64 *counts, int *ticks)
 		ev.data.u32 = 2;
 		epoll_ctl(ep, EPOLL_CTL_ADD, t->pidfd, &ev);
 	}
+	if (trace_export_fd(&t->exp) >= 0) {
+		ev.data.u32 = 3;
+		epoll_ctl(ep, EPOLL_CTL_ADD, trace_export_fd(&t->exp), &ev);
+	}
 	if (t->o.duration_s)
 		deadline = t->start_ns + (__u64)(t->o.duration_s * 1e9);
 	if (step)
 		next_tick = t->start_ns + step;
 	while (!exiting && !t->stop) {
 		__u64 now = now_ns();
-		int n = epoll_wait(ep, evs, 2, poll_timeout(t, now, deadline, next_tick));
+		int n = epoll_wait(ep, evs, 3, poll_timeout(t, now, deadline, next_tick));
 		bool gone = false;
 
 		for (int i = 0; i < n; i++)
 			gone |= evs[i].data.u32 == 2;
 		if (t->rb && ring_buffer__consume(t->rb) < 0 && !t->stop)
 			break;
+		trace_export_work(&t->exp);
 		if (fflush(stdout) || ferror(stdout))
 			break; /* a closed pipe: nothing more can be shown */
 		if (gone || !target_alive(t))
@@ -727,6 +758,7 @@ static int run_loop(struct tracer *t, __u64 *counts, int *ticks)
 			break;
 		if (next_tick && now >= next_tick) {
 			report(t, counts, ++*ticks, false);
+			trace_export_counts(&t->exp, counts, now);
 			fflush(stdout);
 			next_tick += step;
 		}
@@ -743,6 +775,7 @@ static int finish_trace(struct tracer *t, __u64 *counts, int ticks)
 	struct trace_summary s = {0};
 	int fd = bpf_map__fd(t->skel->maps.stats);
 	__u64 bad = 0, dropped = 0, no_value = 0, no_stack = 0;
+	int err;
 
 	/* -c: the command ends with the trace, not untraced after it */
 	if (t->child.pid > 0)
@@ -763,17 +796,19 @@ static int finish_trace(struct tracer *t, __u64 *counts, int ticks)
 	if (t->o.count) {
 		s.events = read_counts(t, counts);
 		report(t, counts, ticks ? ticks + 1 : 0, true);
+		trace_export_counts(&t->exp, counts, now_ns());
 	} else {
 		s.events = t->events;
 	}
-	sum_percpu(fd, TRACE_STAT_LOST, &s.lost);
-	sum_percpu(fd, TRACE_STAT_BAD_ID, &bad);
-	sum_percpu(fd, TRACE_STAT_DROPPED, &dropped);
-	sum_percpu(fd, TRACE_STAT_NO_VALUE, &no_value);
-	sum_percpu(fd, TRACE_STAT_NO_STACK, &no_stack);
+	percpu_sum(fd, TRACE_STAT_LOST, &s.lost);
+	percpu_sum(fd, TRACE_STAT_BAD_ID, &bad);
+	percpu_sum(fd, TRACE_STAT_DROPPED, &dropped);
+	percpu_sum(fd, TRACE_STAT_NO_VALUE, &no_value);
+	percpu_sum(fd, TRACE_STAT_NO_STACK, &no_stack);
 	if (t->o.an.latency)
 		latency_report(&t->out, bpf_map__fd(t->skel->maps.lat_open), fd);
 	trace_out_summary(&t->out, &s);
+	err = trace_export_close(&t->exp);
 	if (dropped)
 		cli_warn("%llu hits were not aggregated: more than %u keys (raise --max-keys)",
 			 (unsigned long long)dropped, t->o.an.agg.max_keys);
@@ -790,7 +825,7 @@ static int finish_trace(struct tracer *t, __u64 *counts, int ticks)
 	if (bad || t->out.malformed)
 		cli_warn("%llu hits of unknown probes, %llu malformed events",
 			 (unsigned long long)bad, (unsigned long long)t->out.malformed);
-	return 0;
+	return err;
 }
 
 static void tracer_free(struct tracer *t)
@@ -803,6 +838,7 @@ static void tracer_free(struct tracer *t)
 		trace_child_finish(&t->child, &status);
 	if (t->pidfd >= 0)
 		close(t->pidfd);
+	trace_export_free(&t->exp);
 	ring_buffer__free(t->rb);
 	symbolizer_free(t->out.sym);
 	usdt_manager__free(t->man);
@@ -838,7 +874,9 @@ static int trace_run(struct tracer *t)
 		if (t->pidfd < 0 && errno == ESRCH)
 			return cli_error(EXIT_RUNTIME, "process %d: no such process", t->o.pid);
 	}
-	err = trace_scan_patterns(&t->sc, t->o.probes, t->o.probe_cnt);
+	err = trace_export_open(&t->exp, t->o.prometheus, t->o.perfetto);
+	if (!err)
+		err = trace_scan_patterns(&t->sc, t->o.probes, t->o.probe_cnt);
 	if (!err)
 		err = trace_scan_objects(&t->sc);
 	if (!err)

@@ -213,9 +213,9 @@ static void put_args(struct trace_out *o, const struct trace_probe_desc *d,
 	}
 }
 
-/* Strings must lie inside the record: the lengths come from BPF, but check anyway. */
-static bool event_valid(const struct trace_out *o, const struct trace_event *e, size_t size)
+bool trace_event_valid(const struct trace_out *o, const void *data, size_t size)
 {
+	const struct trace_event *e = data;
 	__u32 total = 0;
 
 	if (size < sizeof(*e) || e->probe_id >= o->probe_cnt || e->arg_cnt > USDT_MAX_ARGS ||
@@ -291,7 +291,7 @@ void trace_out_event(struct trace_out *o, const void *data, size_t size)
 {
 	const struct trace_event *e = data;
 
-	if (!event_valid(o, e, size)) {
+	if (!trace_event_valid(o, e, size)) {
 		o->malformed++;
 		return;
 	}

@@ -50,6 +50,11 @@ void trace_desc_free(struct trace_probe_desc *d);
 void trace_out_prepare(struct trace_out *o);
 /* Text mode: the column header line. */
 void trace_out_header(struct trace_out *o);
+/*
+ * Whether a ring buffer record parses: its probe id is known, its strings lie inside it (the
+ * lengths come from BPF, but check anyway).
+ */
+bool trace_event_valid(const struct trace_out *o, const void *data, size_t size);
 /* Prints one ring buffer record; counts it in o->malformed when it does not parse. */
 void trace_out_event(struct trace_out *o, const void *data, size_t size);
 

@@ -20,6 +20,8 @@ struct trace_opts {
 	double interval_s;
 	double duration_s;
 	unsigned long long max_events;
+	const char *prometheus; /* --prometheus ADDR */
+	const char *perfetto;	/* --perfetto FILE */
 	const char *target;
 	char **probes;
 	int probe_cnt;

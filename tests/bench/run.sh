@@ -14,11 +14,13 @@
 #      nop,nop10 site, traced and untraced
 #   6. in-kernel analysis per hit: usdtctl trace --count --by (a string key), --hist, latency
 #      vs the empty program and bpftrace doing the same one-liners
+#   7. exporters: a Prometheus scrape of 10,000 probes' counts (time, bytes); --perfetto
+#      against --json at the full event rate (events/s, bytes per event)
 #
 # Usage: tests/bench/run.sh [-B BUILD_DIR] [-r REPS] [-s SECTIONS] [-o OUT.md] [-u FILE.md]
 #   -B  build directory (default: build); configured and built here
 #   -r  repetitions of each measurement (default 5); medians are reported
-#   -s  comma-separated sections to run (default: attach,list,hit,trace,probe,analysis)
+#   -s  comma-separated sections to run (default: attach,list,hit,trace,probe,analysis,export)
 #   -o  also write the markdown to OUT.md
 #   -u  replace in FILE.md only the sections run, keeping the rest
 #       (tests/bench/run.sh -s probe -u docs/benchmarks.md)
@@ -26,7 +28,7 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
-build=$top/build reps=5 out= update= sections=attach,list,hit,trace,probe,analysis
+build=$top/build reps=5 out= update= sections=attach,list,hit,trace,probe,analysis,export
 while getopts "B:r:s:o:u:" opt; do
 	case $opt in
 	B) build=$(realpath -m "$OPTARG") ;;
@@ -45,6 +47,7 @@ ub=$bench/usdt_bench
 s50k=$bench/bench_sites_50000
 s400k=$bench/bench_sites_400000
 s_legacy=$bench/bench_sites_500 # one probe, 500 sites: libbpf detaches ~0.07 s per site here
+s10k_probes=$bench/bench_sites_10000 # 10,000 probes of one site each
 target=$bench/bench_target
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -326,15 +329,17 @@ bench_hit() {
 
 # ---- 4. usdtctl trace throughput -------------------------------------------------------------
 # trace_once OUTPUT RATE THREADS: one usdtctl trace -c run of 2 s; appends to $tmp/trace.runs
-#   fired/s events lost missed target-CPU-ns/hit usdtctl-CPU-ns/event
+#   fired/s events lost missed target-CPU-ns/hit usdtctl-CPU-ns/event output-bytes/event
 # or "failed: MESSAGE". The target reports its CPU time; usdtctl's is /usr/bin/time's total
 # (which includes the target, its waited-for child) minus the target's.
 trace_once() {
-	local output=$1 rate=$2 threads=$3 secs=2 flags=() fired elapsed tcpu events lost total
+	local output=$1 rate=$2 threads=$3 secs=2 flags=() fired elapsed tcpu events lost total bytes
 	case $output in
 	count) flags=(--count) ;;
 	json) flags=(--json) ;;
+	perfetto) flags=(--perfetto "$tmp/trace.pftrace") ;;
 	esac
+	rm -f "$tmp/trace.pftrace"
 	timeout 60 /usr/bin/time -f 'time: %U %S' -o "$tmp/trace.time" "$usdtctl" trace \
 		"${flags[@]}" -c "$target rate $rate $secs $threads" bench:hit \
 		>"$tmp/trace.out" 2>"$tmp/trace.err" || true
@@ -349,11 +354,12 @@ trace_once() {
 			>>"$tmp/trace.runs"
 		return 0
 	fi
+	bytes=$(stat -c %s "$tmp/trace.pftrace" 2>/dev/null || stat -c %s "$tmp/trace.out")
 	awk -v f="$fired" -v t="$elapsed" -v tc="$tcpu" -v e="$events" -v l="$lost" \
-		-v all="$total" 'BEGIN {
+		-v all="$total" -v b="$bytes" 'BEGIN {
 		m = f - e - l
-		printf "%.0f %d %d %d %.0f %.0f\n", f / t, e, l, (m > 0 ? m : 0), tc * 1e9 / f,
-			(all - tc) * 1e9 / (e > 0 ? e : 1)
+		printf "%.0f %d %d %d %.0f %.0f %.1f\n", f / t, e, l, (m > 0 ? m : 0), tc * 1e9 / f,
+			(all - tc) * 1e9 / (e > 0 ? e : 1), b / (e > 0 ? e : 1)
 	}' >>"$tmp/trace.runs"
 }
 
@@ -546,12 +552,85 @@ bench_analysis() {
 	md ""
 }
 
+# ---- 7. exporters ----------------------------------------------------------------------------------
+# scrape_times URL N: N scrapes one after another; "median-seconds bytes" of them
+scrape_times() {
+	/usr/bin/python3 - "$1" "$2" <<'EOF'
+import statistics, sys, time, urllib.request
+times, size = [], 0
+for _ in range(int(sys.argv[2])):
+	t0 = time.perf_counter()
+	with urllib.request.urlopen(sys.argv[1], timeout=10) as r:
+		size = len(r.read())
+	times.append(time.perf_counter() - t0)
+print(statistics.median(times), size)
+EOF
+}
+
+# export_row OUTPUT THREADS: the median (by fired/s) of up to 3 runs at the full event rate
+export_row() {
+	local output=$1 threads=$2 runs=$((reps < 3 ? reps : 3)) i
+	: >"$tmp/trace.runs"
+	for ((i = 0; i < runs; i++)); do
+		trace_once "$output" 0 "$threads"
+	done
+	if grep -q '^failed' "$tmp/trace.runs"; then
+		md "| $output | $threads | $(grep -m1 '^failed' "$tmp/trace.runs") | | | | | |"
+		return 0
+	fi
+	sort -n -k1,1 "$tmp/trace.runs" | awk -v o="$output" -v th="$threads" '
+	{ row[NR] = $0; if ($3 + $4 > 0) bad++ }
+	END {
+		split(row[int((NR + 1) / 2)], v, " ")
+		printf "| %s | %d | %d | %d | %s | %d ns | %s | %.1f |\n", o, th, v[1], v[2],
+			bad ? sprintf("in %d/%d runs", bad, NR) : "none", v[6],
+			(v[6] > 0 ? sprintf("%.0f", 1e9 / v[6]) : "-"), v[7]
+	}' >>"$tmp/report.md"
+}
+
+bench_export() {
+	local url secs bytes pid probes output threads scrapes=$((reps * 4))
+	log "export: a scrape of 10,000 probes, --perfetto against --json"
+	md "## 7. Exporters"
+	md ""
+	"$usdtctl" trace --count --prometheus 127.0.0.1:0 "$s10k_probes" 'bench:*' \
+		>/dev/null 2>"$tmp/serve.err" &
+	pid=$!
+	for _ in $(seq 100); do
+		grep -q '^usdtctl: attached' "$tmp/serve.err" && break
+		sleep 0.1
+	done
+	url=$(sed -n 's|^usdtctl: serving metrics on \(http://.*\)$|\1|p' "$tmp/serve.err")
+	read -r secs bytes < <(scrape_times "$url" "$scrapes")
+	kill -INT "$pid"
+	wait "$pid" || true
+	probes=$(sed -n 's/^usdtctl: attached [0-9]* sites of \([0-9]*\) probes.*/\1/p' "$tmp/serve.err")
+	md "A scrape of \`usdtctl trace --count --prometheus\` serving $probes probes (the 10,000"
+	md "generated ones and bench_target's own): $(ms "$secs") (median of $scrapes scrapes one after"
+	md "another, HTTP included), $bytes bytes, $(awk -v b="$bytes" -v n="$probes" \
+		'BEGIN { printf "%.0f", b / n }') bytes per probe row; each scrape reads every probe's"
+	md "per-CPU count from BPF."
+	md ""
+	md "\`usdtctl trace [--json|--perfetto FILE] -c 'bench_target rate 0 2 THREADS' bench:hit\`,"
+	md "as fast as the target can hit the probe; the median (by fired/s) of" \
+		"$((reps < 3 ? reps : 3)) runs; bytes per event of the output."
+	md ""
+	md "| output | threads | fired/s | events | lost or missed | usdtctl CPU/event | usdtctl events/s per core | bytes/event |"
+	md "| --- | --- | --- | --- | --- | --- | --- | --- |"
+	for output in json perfetto; do
+		for threads in 1 "$(nproc)"; do
+			export_row "$output" "$threads"
+		done
+	done
+	md ""
+}
+
 setup
 : >"$tmp/report.md"
 md "# libusdt benchmarks"
 md ""
 machine
-for section in attach list hit trace probe analysis; do
+for section in attach list hit trace probe analysis export; do
 	[[ ",$sections," == *",$section,"* ]] && "bench_$section"
 done
 md "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."

@@ -1,0 +1,271 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# The exporters: --prometheus scraped by a real Prometheus server (its query API must show the
+# fixture's hits, and the prom_rows fixture's by-key rows and histograms as it recorded them),
+# 50 scrapes at once, scrapes while the counts change, silent and malformed
+# clients, a busy or bad address; --perfetto files decoded with protoc against
+# tests/perfetto/perfetto_subset.proto and checked by tests/perfetto/check_trace.py (tracks
+# described first, slices balanced and nested per track) against the fixtures' own record.
+# Everything listens on 127.0.0.1 (or ::1) only, under a timeout, and is killed in teardown.
+
+bats_require_minimum_version 1.5.0
+load helpers
+
+TOOL=$BATS_TEST_DIRNAME/prom_tool.py
+CHECK_TRACE=$SRC_DIR/tests/perfetto/check_trace.py
+STR_TYPES=('trace:text(str,int)' 'trace:long(str)' 'trace:exact(str)' 'trace:null(str,int)'
+	'trace:counted(strn,int)')
+
+need_root() {
+	if [ "$(id -u)" -ne 0 ]; then
+		[ -n "${CI:-}" ] && { echo "exporters.bats needs root, and CI is set" >&2; return 1; }
+		skip "needs root"
+	fi
+}
+
+# need_cmd CMD: the tool a test talks to is installed (scripts/deps installs it)
+need_cmd() {
+	command -v "$1" >/dev/null && return 0
+	[ -n "${CI:-}" ] && { echo "$1 is missing, and CI is set (scripts/deps installs it)" >&2; return 1; }
+	skip "$1 is missing"
+}
+
+setup() {
+	[ -x "$USDTCTL" ] || { echo "no usdtctl at $USDTCTL" >&2; return 1; }
+	TT=$FIXTURES/trace_target
+}
+
+# free_port: a TCP port of 127.0.0.1 nobody listens on right now
+free_port() {
+	"$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# serve ARGS...: `usdtctl trace --count --prometheus 127.0.0.1:0 ARGS` in the background (60 s
+# at most); sets URL, PORT, TRACE_PID, ERR once it serves and has attached
+serve() {
+	start_bg 60 "$USDTCTL" trace --count --prometheus 127.0.0.1:0 "$@"
+	TRACE_PID=$BG_PID ERR=$BG_OUT
+	wait_output "$ERR" '^usdtctl: attached [0-9]+ sites' 10
+	URL=$(sed -n 's|^usdtctl: serving metrics on \(http://127\.0\.0\.1:[0-9]*/metrics\)$|\1|p' "$ERR")
+	PORT=${URL##*:} PORT=${PORT%%/*}
+	[ -n "$URL" ]
+}
+
+# stop_trace: SIGINT to usdtctl, which must exit 0 within 5 s
+stop_trace() {
+	local i
+	kill -INT "$TRACE_PID"
+	for ((i = 0; i < 50; i++)); do
+		kill -0 "$TRACE_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	! kill -0 "$TRACE_PID" 2>/dev/null
+	wait "$TRACE_PID"
+}
+
+@test "--prometheus: a real Prometheus stores the fixtures' hits, lost events, sites, and the engine's rows" {
+	need_root
+	need_cmd prometheus
+	local fired=$BATS_TEST_TMPDIR/fired pport want rows record prom
+	local cfg=$BATS_TEST_TMPDIR/prometheus.yml
+	serve "$TT" 'trace:*'
+	"$TT" 3 >"$fired"
+	"$TT" ticks 1000
+	# the fixture's record: a hit per "fire" line, and the 1,000 ticks
+	want=$(sed -n 's/^fire trace:\([a-z]*\) .*/\1/p' "$fired" |
+		jq -Rnc '[inputs] | group_by(.) | map({(.[0]): length}) | add | .tick += 1000')
+	[ "$(jq -r .tick <<<"$want")" -eq 1003 ]
+	[ "$(jq length <<<"$want")" -eq 7 ]
+	# the writer with rows as the analysis engine will feed it: by-key labels that need
+	# escaping, histograms of values and latencies (prom_rows prints its address and record)
+	start_bg 60 "$FIXTURES/prom_rows" 60
+	record=$BG_OUT
+	wait_output "$record" '^\{' 10
+	rows=$(sed -n 's/^serving //p' "$record")
+	pport=$(free_port)
+	cat >"$cfg" <<-EOF
+		global:
+		  scrape_interval: 1s
+		  scrape_timeout: 1s
+		scrape_configs:
+		  - job_name: usdtctl
+		    static_configs:
+		      - targets: ['127.0.0.1:$PORT']
+		  - job_name: rows
+		    static_configs:
+		      - targets: ['$rows']
+	EOF
+	start_bg 60 prometheus --config.file="$cfg" --web.listen-address="127.0.0.1:$pport" \
+		--storage.tsdb.path="$BATS_TEST_TMPDIR/tsdb" --log.level=warn
+	prom=http://127.0.0.1:$pport
+	timeout 40 "$TOOL" wait "$prom" 'usdt_probe_hits_total{job="usdtctl"}' "$want" 30
+	timeout 20 "$TOOL" wait "$prom" 'usdt_attached_sites{job="usdtctl"}' '{"": 7}' 10
+	timeout 20 "$TOOL" wait "$prom" 'usdt_events_lost_total{job="usdtctl"}' '{"": 0}' 10
+	timeout 20 "$TOOL" wait "$prom" 'up{job="usdtctl"}' '{"": 1}' 10
+	stop_trace
+	grep -q '^trace:tick *1003$' "$ERR"
+	# what Prometheus parsed from the engine-shaped rows equals prom_rows's record
+	want=$(grep '^{' "$record")
+	timeout 20 "$TOOL" wait "$prom" 'usdt_probe_hits_total{job="rows"}' "$(jq -c .hits <<<"$want")" 10 comm
+	timeout 20 "$TOOL" wait "$prom" 'usdt_latency_seconds_count{job="rows"}' \
+		"$(jq -c '{"app:done": .latency_count}' <<<"$want")" 10 end
+	timeout 20 "$TOOL" wait "$prom" 'usdt_latency_seconds_sum{job="rows"}' \
+		"$(jq -c '{"app:done": .latency_sum}' <<<"$want")" 10 end
+	timeout 20 "$TOOL" wait "$prom" 'usdt_latency_seconds_bucket{job="rows",le="+Inf"}' \
+		"$(jq -c '{"app:done": .latency_count}' <<<"$want")" 10 end
+	timeout 20 "$TOOL" wait "$prom" 'usdt_probe_value_count{job="rows"}' \
+		"$(jq -c '{size: .value_count}' <<<"$want")" 10
+	timeout 20 "$TOOL" wait "$prom" 'usdt_probe_value_sum{job="rows"}' \
+		"$(jq -c '{size: .value_sum}' <<<"$want")" 10
+	timeout 20 "$TOOL" wait "$prom" 'usdt_probe_value_bucket{job="rows",le="7"}' \
+		"$(jq -c '{size: .value_le_7}' <<<"$want")" 10
+	timeout 20 "$TOOL" wait "$prom" 'usdt_keys_dropped_total{job="rows"}' \
+		"$(jq -c '{"": .keys_dropped}' <<<"$want")" 10
+}
+
+@test "--prometheus: 50 concurrent scrapes, and scrapes while the counts change" {
+	need_root
+	local seen
+	serve "$TT" 'trace:tick'
+	run timeout 60 "$TOOL" concurrent "$URL" 50
+	[ "$status" -eq 0 ]
+	[ "$output" = "50 scrapes, one format" ]
+	# the fixture hits the probe while scrapes read the map: each scrape is well-formed and
+	# the count never goes back; the count moved under the scrapes
+	start_bg 30 "$TT" ticks 400000
+	seen=$(timeout 20 "$TOOL" changing "$URL" 2)
+	[ "$seen" -ge 3 ]
+	run timeout 60 "$TOOL" concurrent "$URL" 50
+	[ "$status" -eq 0 ]
+	stop_trace
+}
+
+@test "--prometheus: silent and half-sent clients stall neither other scrapes nor the trace" {
+	need_root
+	serve "$TT" 'trace:tick'
+	"$TT" ticks 10
+	run timeout 30 "$TOOL" idle 127.0.0.1 "$PORT"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# the trace went on meanwhile, and ends on SIGINT at once
+	"$TT" ticks 5
+	stop_trace
+	grep -q '^trace:tick *15$' "$ERR"
+}
+
+@test "--prometheus: an address in use is one line and exit 1; a bad address or no --count, exit 2" {
+	local port bad
+	port=$(free_port)
+	start_bg 30 "$PY" "$TOOL" listen 127.0.0.1 "$port"
+	wait_output "$BG_OUT" '^listening$' 10
+	run --separate-stderr timeout 10 "$USDTCTL" trace --count --prometheus "127.0.0.1:$port" "$TT" 'trace:tick'
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[ "$stderr" = "usdtctl: --prometheus 127.0.0.1:$port: cannot listen: Address already in use" ]
+	# IPv6, in brackets
+	start_bg 30 "$PY" "$TOOL" listen ::1 "$port"
+	wait_output "$BG_OUT" '^listening$' 10
+	run --separate-stderr timeout 10 "$USDTCTL" trace --count --prometheus "[::1]:$port" "$TT" 'trace:tick'
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "usdtctl: --prometheus [::1]:$port: cannot listen: Address already in use" ]
+	for bad in 9464 127.0.0.1 '[::1' '[::1]9464' '::1:9464' '127.0.0.1:http' '127.0.0.1:' \
+		127.0.0.1:65536; do
+		run --separate-stderr timeout 10 "$USDTCTL" trace --count --prometheus "$bad" "$TT" 'trace:tick'
+		[ "$status" -eq 2 ]
+		[ "$stderr" = "usdtctl: trace: --prometheus '$bad': not HOST:PORT, [IPV6]:PORT or :PORT" ]
+	done
+	run --separate-stderr "$USDTCTL" trace --prometheus 127.0.0.1:0 "$TT" 'trace:tick'
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "usdtctl: trace: --prometheus needs --count (per probe)" ]
+	run --separate-stderr "$USDTCTL" trace --count --prometheus 127.0.0.1:0 --perfetto x "$TT" 'trace:tick'
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "usdtctl: trace: --prometheus and --perfetto exclude each other" ]
+}
+
+@test "--perfetto: each hit an instant on its thread's track, names and arguments as the fixture fired them" {
+	need_root
+	need_cmd protoc
+	local pf=$BATS_TEST_TMPDIR/t.pftrace fired=$BATS_TEST_TMPDIR/fired ev=$BATS_TEST_TMPDIR/ev
+	run --separate-stderr timeout 60 "$USDTCTL" trace --perfetto "$pf" -c "$TT 2 >$fired" \
+		'trace:tick' 'trace:numbers' "${STR_TYPES[@]}"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ] # the hits go to the file, not to stdout
+	"$CHECK_TRACE" "$pf" >"$ev"
+	# a cut string: the text notation's "xxx"... is the annotation's "xxx..."
+	diff <(sed -n 's/^fire //p' "$fired" | sed -E 's/"\.\.\.( |$)/..."\1/g') \
+		<(jq -r .text "$ev")
+	[ "$(wc -l <"$ev")" -eq 14 ]
+	# every hit an instant on the command's one thread, its track named after it
+	jq -se 'all(.type == "instant" and .pid == .tid and .thread == "trace_target"
+		and .process == "trace_target" and .category == "trace")' "$ev"
+	[ "$(jq -s 'map(.pid) | unique | length' "$ev")" -eq 1 ]
+	# signed and unsigned 64-bit extremes as numbers
+	jq -se 'map(select(.name == "trace:numbers")) | .[0].args.arg6 == -9223372036854775808
+		and .[0].args.arg7 == 18446744073709551615' "$ev"
+}
+
+@test "--perfetto --count -i: counts as counter tracks, adding up to the hits" {
+	need_root
+	need_cmd protoc
+	local pf=$BATS_TEST_TMPDIR/c.pftrace ev=$BATS_TEST_TMPDIR/ev
+	start_bg 60 "$USDTCTL" trace --count -i 0.2 --perfetto "$pf" "$TT" 'trace:tick' 'trace:text'
+	TRACE_PID=$BG_PID
+	wait_output "$BG_OUT" '^usdtctl: attached' 10
+	"$TT" ticks 300
+	sleep 0.5
+	"$TT" ticks 200
+	sleep 0.5
+	stop_trace
+	"$CHECK_TRACE" "$pf" >"$ev"
+	jq -se 'all(.type == "counter")' "$ev"
+	[ "$(jq -rs 'map(.counter) | unique | join(" ")' "$ev")" = "trace:text trace:tick" ]
+	[ "$(jq -s 'map(select(.counter == "trace:tick") | .value) | add' "$ev")" -eq 500 ]
+	[ "$(jq -s 'map(select(.counter == "trace:text") | .value) | add' "$ev")" -eq 0 ]
+	# zero at the start, then one value per interval
+	[ "$(jq -s 'map(select(.counter == "trace:tick")) | .[0].value' "$ev")" -eq 0 ]
+	[ "$(jq -s 'map(select(.counter == "trace:tick")) | length' "$ev")" -ge 5 ]
+}
+
+@test "Perfetto writer: nested slices on two threads, every kind of annotation, a counter track" {
+	need_cmd protoc
+	local pf=$BATS_TEST_TMPDIR/w.pftrace want=$BATS_TEST_TMPDIR/want
+	"$FIXTURES/perfetto_writer" "$pf" >"$want"
+	[ "$(wc -l <"$want")" -eq 11 ]
+	diff "$want" <("$CHECK_TRACE" "$pf" | jq -r '"\(.type) \(if .counter then .counter
+		else "\(.process)/\(.thread)" end) \(.depth) \(.text // .name // .value)"')
+	# and the checker is no rubber stamp: a cut file fails
+	head -c -3 "$pf" >"$pf.cut"
+	run "$CHECK_TRACE" "$pf.cut"
+	[ "$status" -eq 1 ]
+}
+
+@test "--perfetto: a file that cannot be created is one line and exit 1" {
+	run --separate-stderr timeout 10 "$USDTCTL" trace --perfetto /nonexistent/t.pftrace "$TT" 'trace:tick'
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "usdtctl: --perfetto /nonexistent/t.pftrace: No such file or directory" ]
+}
+
+@test "docs: the scrape configuration, the systemd unit and a scrape pass promtool's and systemd's checks" {
+	need_root
+	need_cmd promtool
+	need_cmd systemd-analyze
+	local unit=$BATS_TEST_TMPDIR/usdtctl-exporter.service
+	promtool check config "$SRC_DIR/docs/prometheus-scrape.yml"
+	# the unit as shipped, but running this build's usdtctl
+	sed "s|/usr/local/sbin/usdtctl|$USDTCTL|" "$SRC_DIR/docs/usdtctl-exporter.service" >"$unit"
+	run timeout 30 systemd-analyze verify --man=no "$unit"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	# promtool lints the exposition: names, HELP, TYPE, counters ending in _total
+	serve "$TT" 'trace:*'
+	"$TT" 1 >/dev/null
+	"$PY" -c 'import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())' \
+		"$URL" >"$BATS_TEST_TMPDIR/body"
+	grep -q '^usdt_probe_hits_total{provider="trace",name="tick"} 1$' "$BATS_TEST_TMPDIR/body"
+	run promtool check metrics <"$BATS_TEST_TMPDIR/body"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	stop_trace
+}
