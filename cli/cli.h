@@ -74,8 +74,6 @@ void cli_hold_lib_warnings(const char *internal, const char *shown);
 void cli_release_lib_warnings(bool show);
 
 /* ---- text for terminals (cli/escape.c) ----------------------------------------------------- */
-/* Length of the well-formed UTF-8 sequence at s (at most n bytes), or 0 when there is none. */
-size_t cli_utf8_len(const unsigned char *s, size_t n);
 /*
  * Writes n bytes of a string that a file or a process chose, escaped for a terminal: \n, \t,
  * other C0 controls and DEL as \xHH, C1 controls (U+0080-U+009F) as \u00HH, bytes that are not

@@ -5,28 +5,9 @@
  * the cursor, retitle the window or forge a line.
  */
 #include "cli.h"
+#include "utf8.h"
 
 #include <string.h>
-
-size_t cli_utf8_len(const unsigned char *s, size_t n)
-{
-	size_t len = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : 2;
-	unsigned int cp;
-
-	if (s[0] < 0xc2 || s[0] > 0xf4 || len > n)
-		return 0;
-	cp = s[0] & (0x7f >> len);
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	/* overlong forms, UTF-16 surrogates, past U+10FFFF */
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
 
 /* Writes n bytes to out (NULL: counts them only); returns n. */
 static size_t put(FILE *out, const char *s, size_t n)
@@ -57,7 +38,7 @@ size_t cli_escape(FILE *out, const char *str, size_t n, bool quoted)
 			if (out)
 				putc_unlocked(c, out);
 			w++;
-		} else if (!(len = cli_utf8_len(s + i, n - i))) {
+		} else if (!(len = utf8_len(s + i, n - i))) {
 			/* not UTF-8: a lone byte, which an 8-bit terminal may take for C1 */
 			w += put(out, (char[]){'\\', 'x', hex[c >> 4], hex[c & 15]}, 4);
 		} else if (c == 0xc2 && s[i + 1] < 0xa0) {

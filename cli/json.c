@@ -85,7 +85,7 @@ void json_escape(FILE *out, const char *str, size_t n)
 			putc_unlocked(hex[c & 15], out);
 		} else if (c < 0x80) {
 			putc_unlocked(c, out);
-		} else if ((len = cli_utf8_len(s + i, n - i))) {
+		} else if ((len = utf8_len(s + i, n - i))) {
 			fwrite(s + i, 1, len, out); /* text stays text */
 			i += len - 1;
 		} else {
