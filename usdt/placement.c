@@ -10,7 +10,9 @@
 
 #include <elf.h>
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -25,14 +27,13 @@ static const unsigned char nop5_site[] = {
 
 enum usdt_site_shape usdti_site_shape(const struct usdti_elf *ef, __u64 file_offset)
 {
-	size_t size;
-	const char *raw;
+	unsigned char buf[sizeof(nop5_site)];
 
-	if (ef->machine != EM_X86_64 || ef->elf_class != ELFCLASS64)
+	if (ef->machine != EM_X86_64 || ef->elf_class != ELFCLASS64 || file_offset > INT64_MAX)
 		return USDT_SITE_NOP;
-	raw = elf_rawfile(ef->elf, &size);
-	if (!raw || file_offset > size || size - file_offset < sizeof(nop5_site) ||
-	    memcmp(raw + file_offset, nop5_site, sizeof(nop5_site)))
+	/* the site's bytes alone: the file is read with pread, never mapped or read whole */
+	if (pread(ef->fd, buf, sizeof(buf), (off_t)file_offset) != (ssize_t)sizeof(buf) ||
+	    memcmp(buf, nop5_site, sizeof(buf)))
 		return USDT_SITE_NOP;
 	return USDT_SITE_NOP5;
 }
