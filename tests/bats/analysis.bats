@@ -12,12 +12,6 @@ load helpers
 
 PROBE='an:req(str,int)'
 
-need_root() {
-	if [ "$(id -u)" -ne 0 ]; then
-		[ -n "${CI:-}" ] && { echo "analysis.bats needs root, and CI is set" >&2; return 1; }
-		skip "needs root"
-	fi
-}
 
 setup() {
 	[ -x "$USDTCTL" ] || { echo "no usdtctl at $USDTCTL" >&2; return 1; }

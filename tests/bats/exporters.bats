@@ -16,19 +16,7 @@ CHECK_TRACE=$SRC_DIR/tests/perfetto/check_trace.py
 STR_TYPES=('trace:text(str,int)' 'trace:long(str)' 'trace:exact(str)' 'trace:null(str,int)'
 	'trace:counted(strn,int)')
 
-need_root() {
-	if [ "$(id -u)" -ne 0 ]; then
-		[ -n "${CI:-}" ] && { echo "exporters.bats needs root, and CI is set" >&2; return 1; }
-		skip "needs root"
-	fi
-}
 
-# need_cmd CMD: the tool a test talks to is installed (scripts/deps installs it)
-need_cmd() {
-	command -v "$1" >/dev/null && return 0
-	[ -n "${CI:-}" ] && { echo "$1 is missing, and CI is set (scripts/deps installs it)" >&2; return 1; }
-	skip "$1 is missing"
-}
 
 setup() {
 	[ -x "$USDTCTL" ] || { echo "no usdtctl at $USDTCTL" >&2; return 1; }

@@ -159,12 +159,6 @@ complete_line() {
 
 # ---- global options anywhere, usage errors alike ---------------------------------------------
 
-need_root() {
-	if [ "$(id -u)" -ne 0 ]; then
-		[ -n "${CI:-}" ] && { echo "this test needs root, and CI is set" >&2; return 1; }
-		skip "needs root"
-	fi
-}
 
 @test "global options after the command mean what they mean before it" {
 	local before probes

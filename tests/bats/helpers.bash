@@ -14,6 +14,24 @@ LIBDIR=/usr/lib/x86_64-linux-gnu
 
 BG_PIDS=()
 
+# need WHAT: the test cannot run here: skipped, or under CI a failure (CI must not skip)
+need() {
+	[ -z "${CI:-}" ] || { echo "$BATS_TEST_FILENAME: needs $1, and CI is set" >&2; return 1; }
+	skip "needs $1"
+}
+
+need_root() {
+	[ "$(id -u)" -eq 0 ] || need root
+}
+
+# need_cmd CMD...: the tools a test runs (scripts/deps installs them)
+need_cmd() {
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null || need "$c" || return
+	done
+}
+
 # start_bg SECONDS CMD [ARGS...]: runs CMD in the background with its output in
 # $BATS_TEST_TMPDIR/bg.N.out, killed after SECONDS at the latest and in teardown by stop_bg.
 # Its stdin is a FIFO that stays open (a line written to $BG_IN reaches it), so programs that

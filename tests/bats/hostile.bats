@@ -11,22 +11,7 @@ load helpers
 
 bats_require_minimum_version 1.5.0
 
-need_root() {
-	if [ "$(id -u)" -ne 0 ]; then
-		[ -n "${CI:-}" ] && { echo "this test needs root, and CI is set" >&2; return 1; }
-		skip "needs root"
-	fi
-}
 
-# need_cmd CMD...: the tools a test drives; missing ones fail under CI.
-need_cmd() {
-	local c
-	for c in "$@"; do
-		command -v "$c" >/dev/null && continue
-		[ -n "${CI:-}" ] && { echo "this test needs $c, and CI is set" >&2; return 1; }
-		skip "needs $c"
-	done
-}
 
 setup() {
 	[ -x "$USDTCTL" ] || { echo "no usdtctl at $USDTCTL" >&2; return 1; }

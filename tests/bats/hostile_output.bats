@@ -84,12 +84,6 @@ EOF_C
 	gcc -O2 -o "$BATS_FILE_TMPDIR/busy" "$BATS_FILE_TMPDIR/busy.c"
 }
 
-need_root() {
-	if [ "$(id -u)" -ne 0 ]; then
-		[ -n "${CI:-}" ] && { echo "hostile_output.bats needs root, and CI is set" >&2; return 1; }
-		skip "needs root"
-	fi
-}
 
 setup() {
 	[ -x "$USDTCTL" ] || { echo "no usdtctl at $USDTCTL" >&2; return 1; }

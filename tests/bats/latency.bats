@@ -14,12 +14,6 @@ load helpers
 START='lt:start(int,str)'
 END=lt:done
 
-need_root() {
-	if [ "$(id -u)" -ne 0 ]; then
-		[ -n "${CI:-}" ] && { echo "latency.bats needs root, and CI is set" >&2; return 1; }
-		skip "needs root"
-	fi
-}
 
 setup() {
 	[ -x "$USDTCTL" ] || { echo "no usdtctl at $USDTCTL" >&2; return 1; }

@@ -7,15 +7,7 @@
 bats_require_minimum_version 1.5.0
 load helpers
 
-# a missing tool or kernel feature skips, and fails under CI
-need() {
-	[ -z "${CI:-}" ] || { echo "probe_header.bats: $1 missing, and CI is set" >&2; return 1; }
-	skip "$1 missing"
-}
 
-need_root() {
-	[ "$(id -u)" -eq 0 ] || need root
-}
 
 need_optimized() {
 	"$USDTCTL" features --json | jq -e '.uprobe_syscall == true' >/dev/null ||

@@ -8,12 +8,6 @@
 bats_require_minimum_version 1.5.0
 load helpers
 
-need_root() {
-	if [ "$(id -u)" -ne 0 ]; then
-		[ -n "${CI:-}" ] && { echo "stack.bats needs root, and CI is set" >&2; return 1; }
-		skip "needs root"
-	fi
-}
 
 setup() {
 	[ -x "$USDTCTL" ] || { echo "no usdtctl at $USDTCTL" >&2; return 1; }
