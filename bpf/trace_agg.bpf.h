@@ -34,13 +34,6 @@ struct agg_scratch {
 	char spill[8];
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct agg_scratch);
-} agg_scratch SEC(".maps");
-
 static __always_inline __u32 log2_u64(__u64 v)
 {
 	__u32 r = 0;
@@ -163,12 +156,13 @@ static __always_inline void agg_add(const struct agg_key *k, __s64 v, __s64 slot
 
 static __always_inline void agg_hit(const struct trace_event *e, const struct trace_probe_cfg *cfg)
 {
-	__u32 zero = 0;
-	struct agg_scratch *sc = bpf_map_lookup_elem(&agg_scratch, &zero);
+	/*
+	 * On the stack, not in a map: hardened usercopy checks a string read's destination, and a
+	 * stack one passes at once where a map value goes through the heap-object checks
+	 */
+	struct agg_scratch sc;
 	__s64 v = 0;
 
-	if (!sc)
-		return;
 	if (agg.value != AGG_VALUE_NONE) {
 		if (agg.value_arg >= USDT_MAX_ARGS || agg.value_arg >= e->arg_cnt ||
 		    (e->err_mask & (1 << agg.value_arg))) {
@@ -177,8 +171,8 @@ static __always_inline void agg_hit(const struct trace_event *e, const struct tr
 		}
 		v = e->args[agg.value_arg];
 	}
-	agg_build_key(&sc->k, e, cfg);
-	agg_add(&sc->k, v, v);
+	agg_build_key(&sc.k, e, cfg);
+	agg_add(&sc.k, v, v);
 }
 
 #endif /* USDTCTL_TRACE_AGG_BPF_H */
