@@ -77,7 +77,13 @@ static __always_inline __u32 agg_slot(__s64 v)
 static __always_inline void agg_build_key(struct agg_key *k, const struct trace_event *e,
 					  const struct trace_probe_cfg *cfg)
 {
-	__builtin_memset(k, 0, sizeof(*k));
+	__builtin_memset(k, 0, AGG_KEY_HDR_SIZE);
+	/* only the key's bytes: the map hashes key_size, the verifier drops the stores past it */
+	for (int i = 0; i < AGG_DATA_MAX / 8; i++) {
+		if (i * 8 >= agg.key_size - AGG_KEY_HDR_SIZE)
+			break;
+		((__u64 *)k->data)[i] = 0;
+	}
 	k->probe_id = e->probe_id;
 	k->gen = gen;
 	for (int i = 0; i < AGG_MAX_BY && i < agg.by_cnt; i++) {
