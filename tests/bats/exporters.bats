@@ -44,6 +44,12 @@ serve_cmd() {
 	[ -n "$URL" ]
 }
 
+# scrape: the body of one scrape of $URL on stdout
+scrape() {
+	"$PY" -c 'import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())' \
+		"$URL"
+}
+
 # stop_trace: SIGINT to usdtctl, which must exit 0 within 5 s
 stop_trace() {
 	local i
@@ -167,8 +173,7 @@ prometheus_for() {
 	serve_cmd trace --hist arg1 --by arg0 --prometheus 127.0.0.1:0 "$FIXTURES/analysis_target" \
 		'an:req(str,int)'
 	"$FIXTURES/analysis_target" 2 3 >"$fires"
-	"$PY" -c 'import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())' \
-		"$URL" >"$body"
+	scrape >"$body"
 	stop_trace
 	# each name's buckets, cumulative, as le bounds 0, 1, 3, ... (negatives in le="0"),
 	# its _count, and its _sum wrapping at 64 bits, from the record
@@ -198,8 +203,7 @@ prometheus_for() {
 	# --stats: no buckets but +Inf, the exposition format's minimum
 	serve_cmd trace --stats arg1 --prometheus 127.0.0.1:0 "$FIXTURES/analysis_target" 'an:req(str,int)'
 	"$FIXTURES/analysis_target" 1 1 >"$fires"
-	"$PY" -c 'import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())' \
-		"$URL" >"$body"
+	scrape >"$body"
 	stop_trace
 	[ "$(grep -c '^usdt_probe_value_bucket' "$body")" -eq 1 ]
 	grep -q "^usdt_probe_value_bucket{provider=\"an\",name=\"req\",le=\"+Inf\"} $(grep -c '^req' "$fires")\$" "$body"
@@ -208,8 +212,7 @@ prometheus_for() {
 	serve_cmd trace --count --by arg1 --max-keys 5 --prometheus 127.0.0.1:0 \
 		"$FIXTURES/analysis_target" 'an:req(str,int)'
 	"$FIXTURES/analysis_target" 3 4 >"$fires"
-	"$PY" -c 'import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())' \
-		"$URL" >"$body"
+	scrape >"$body"
 	stop_trace
 	[ "$(grep -c '^usdt_probe_hits_total{' "$body")" -eq 5 ]
 	[ "$(awk '/^usdt_probe_hits_total\{/ { s += $2 } /^usdt_keys_dropped_total / { s += $2 } END { print s }' "$body")" \
@@ -322,6 +325,14 @@ pair_slices() {
 				| .open[$t] |= .[:-1] end) | .out[]'
 }
 
+# within_record PAIRS SLICES: every pair latency_target recorded has a slice of its name on its
+# thread lasting between its inner and outer times
+within_record() {
+	jq -se --slurpfile sl "$2" -R 'split("\n") | map(select(startswith("pair")) | split("\t"))
+		| all(. as $p | $sl | any(.arg1 == $p[1] and .tid == ($p[2] | tonumber)
+			and .dur >= ($p[4] | tonumber) and .dur <= ($p[5] | tonumber)))' "$1"
+}
+
 @test "--perfetto on latency: each pair a slice on its thread, nested, START's arguments, durations as recorded" {
 	need_root
 	need_cmd protoc
@@ -337,9 +348,15 @@ pair_slices() {
 	jq -se 'all(.name == "lt:start" and .depth == (.arg1[1:] | tonumber) - 1
 		and .process == "latency_target" and .thread == "latency_target")' "$sl"
 	[ "$(jq -s 'map(.arg0) | sort | join(" ")' "$sl")" = '"1000 1001 1002 1003 1004"' ]
-	jq -se --slurpfile sl "$sl" -R 'split("\n") | map(select(startswith("pair")) | split("\t"))
-		| all(. as $p | $sl | any(.arg1 == $p[1] and .tid == ($p[2] | tonumber)
-			and .dur >= ($p[4] | tonumber) and .dur <= ($p[5] | tonumber)))' "$pairs"
+	within_record "$pairs" "$sl"
+	# siblings inside a pair: written after it ends, each in its place, in time order
+	run --separate-stderr timeout 60 "$USDTCTL" latency --by arg1 --perfetto "$pf" \
+		-c "$FIXTURES/latency_target tree 3 >$pairs" 'lt:start(int,str)' lt:done
+	[ "$status" -eq 0 ]
+	pair_slices "$pf" >"$sl"
+	[ "$(jq -r '"\(.arg1)@\(.depth)"' "$sl" | xargs)" = "q1@1 q2@1 q3@1 req@0" ]
+	[ "$(grep -c '^pair' "$pairs")" -eq 4 ]
+	within_record "$pairs" "$sl"
 	# several threads: every pair on its own thread's track, as many per name and thread as
 	# recorded, each within the slowest and fastest record of its name on that thread
 	run --separate-stderr timeout 60 "$USDTCTL" latency --by arg1 --perfetto "$pf" \
@@ -421,8 +438,7 @@ pair_slices() {
 	# promtool lints the exposition: names, HELP, TYPE, counters ending in _total
 	serve "$TT" 'trace:*'
 	"$TT" 1 >/dev/null
-	"$PY" -c 'import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())' \
-		"$URL" >"$BATS_TEST_TMPDIR/body"
+	scrape >"$BATS_TEST_TMPDIR/body"
 	grep -q '^usdt_probe_hits_total{provider="trace",name="tick"} 1$' "$BATS_TEST_TMPDIR/body"
 	run promtool check metrics <"$BATS_TEST_TMPDIR/body"
 	echo "$output"
