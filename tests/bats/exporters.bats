@@ -140,17 +140,21 @@ prometheus_for() {
 @test "--prometheus on the engine: a real Prometheus stores hits per key and latency histograms as the fixtures recorded them" {
 	need_root
 	need_cmd prometheus
-	local fires=$BATS_TEST_TMPDIR/fires pairs=$BATS_TEST_TMPDIR/pairs want agg lat
+	local fires=$BATS_TEST_TMPDIR/fires pairs=$BATS_TEST_TMPDIR/pairs want agg lat txt
 	serve_cmd trace --count --by arg0 --prometheus 127.0.0.1:0 "$FIXTURES/analysis_target" \
 		'an:req(str,int)'
 	agg=127.0.0.1:$PORT
 	serve_cmd latency --by arg1 --prometheus 127.0.0.1:0 "$FIXTURES/latency_target" \
 		'lt:start(int,str)' lt:done
 	lat=127.0.0.1:$PORT
+	# a key with a double quote and a newline, which the label value escapes
+	serve_cmd trace --count --by arg0 --prometheus 127.0.0.1:0 "$TT" 'trace:text(str,int)'
+	txt=127.0.0.1:$PORT
+	"$TT" 2 >/dev/null
 	"$FIXTURES/analysis_target" 3 2 >"$fires"
 	"$FIXTURES/latency_target" pairs 2 3 >"$pairs"
 	"$FIXTURES/latency_target" recurse 3 >>"$pairs"
-	prometheus_for agg="$agg" lat="$lat"
+	prometheus_for agg="$agg" lat="$lat" txt="$txt"
 	# hits per name as recorded, a name past 64 bytes cut as the key keeps it; the empty
 	# name is the series without an arg0 label
 	want=$(awk -F'\t' '$1 == "req" { print $3 }' "$fires" |
@@ -159,6 +163,7 @@ prometheus_for() {
 	[ "$(jq length <<<"$want")" -eq 9 ]
 	timeout 40 "$TOOL" wait "$PROM" 'usdt_probe_hits_total{job="agg"}' "$want" 30 arg0
 	timeout 20 "$TOOL" wait "$PROM" 'usdt_keys_dropped_total{job="agg"}' '{"": 0}' 10
+	timeout 20 "$TOOL" wait "$PROM" 'usdt_probe_hits_total{job="txt"}' '{"say \"hi\"\n": 2}' 10 arg0
 	timeout 40 "$TOOL" latency "$PROM" '{job="lat"}' "$pairs" 30
 	# START and END hits per probe beside the histograms
 	want=$(awk -F'\t' '$1 == "pair"' "$pairs" | wc -l)
