@@ -482,23 +482,31 @@ import re, sys
 END = re.compile(r"(?m)^Load average at the end:.*\n?")
 
 def sections(text):
-	parts = re.split(r"(?m)^(?=## \d+\. )", text)
+	# every "## " heading starts a part; the numbered ones are the run's sections, the others
+	# (the summary, "Reading the tables") stay where they are
+	parts = re.split(r"(?m)^(?=## )", text)
 	return parts[0], parts[1:]
+
+def number(sec):
+	m = re.match(r"## (\d+)\. ", sec)
+	return m.group(1) if m else None
 
 path, report = sys.argv[1], open(sys.argv[2]).read()
 head, old = sections(open(path).read())
 for sec in sections(report)[1]:
 	sec = END.sub("", sec)
-	num = sec.split(".", 1)[0]
-	same = [i for i, s in enumerate(old) if s.split(".", 1)[0] == num]
+	num = number(sec)
+	same = [i for i, s in enumerate(old) if number(s) == num]
+	numbered = [i for i, s in enumerate(old) if number(s)]
 	if same:
 		tail = END.search(old[same[0]])
 		old[same[0]] = sec + (tail.group(0) if tail else "")
-	elif old and END.search(old[-1]):
-		cut = END.search(old[-1]).start()
-		old[-1] = old[-1][:cut] + sec + old[-1][cut:]
+	elif numbered and END.search(old[numbered[-1]]):
+		last = numbered[-1]
+		cut = END.search(old[last]).start()
+		old[last] = old[last][:cut] + sec + old[last][cut:]
 	else:
-		old.append(sec)
+		old.insert(numbered[-1] + 1 if numbered else len(old), sec)
 open(path, "w").write(head + "".join(old))
 EOF
 }
