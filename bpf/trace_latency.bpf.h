@@ -57,7 +57,7 @@ static __always_inline void lat_start(const struct trace_event *e,
 	f->probe_id = e->probe_id;
 	f->arg_cnt = e->arg_cnt;
 	f->err_mask = e->err_mask;
-	if (lat.slower_ns) /* a slow pair shows them */
+	if (lat.send_pairs) /* a pair sent shows them */
 		__builtin_memcpy(f->args, e->args, sizeof(f->args));
 	agg_build_key(&f->key, e, cfg);
 	/* last: the pair's time leaves out the key's string read */
