@@ -73,11 +73,12 @@ static __always_inline int usdt_arg_cnt(void *ctx)
 #define __USDT_REG_CASE(n)                                                                  \
 	case (n)*8:                                                                         \
 		asm volatile("%0 = *(u64 *)(%1 + %2)" : "=r"(*val) : "r"(ctx), "i"((n)*8)); \
-		return 0
+		break
 
 static __always_inline int __usdt_reg(void *ctx, __s16 off, __u64 *val)
 {
-	switch (off) {
+	/* %ah..%dh are a byte into their register: the register, shifted down to that byte */
+	switch (off & ~7) {
 		__USDT_REG_CASE(0);
 		__USDT_REG_CASE(1);
 		__USDT_REG_CASE(2);
@@ -102,6 +103,8 @@ static __always_inline int __usdt_reg(void *ctx, __s16 off, __u64 *val)
 	default:
 		return -__USDT_EINVAL;
 	}
+	*val >>= (off & 7) * 8;
+	return 0;
 }
 #else
 static __always_inline int __usdt_reg(void *ctx, __s16 off, __u64 *val)
