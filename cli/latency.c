@@ -106,7 +106,9 @@ void latency_out_slow(struct trace_out *o, const struct analysis *a, const void 
 		fprintf(o->f, "\",\"duration_ns\":%llu,\"args\":[",
 			(unsigned long long)s->duration_ns);
 		trace_out_args(o, &ev.e);
-		fputs("]}\n", o->f);
+		fputc(']', o->f);
+		trace_out_truncated(o, &ev.e);
+		fputs("}\n", o->f);
 		return;
 	}
 	rel = s->time_ns > o->start_ns ? s->time_ns - o->start_ns : 0;
@@ -290,13 +292,13 @@ static int parse_seconds(const char *s, double *v)
 static int parse_options(int argc, char **argv, struct trace_opts *o)
 {
 	static const struct option opts[] = {
-		{"pid", required_argument, NULL, 'p'},
 		{"command", required_argument, NULL, 'c'},
 		{"pair", required_argument, NULL, OPT_PAIR},
 		{"by", required_argument, NULL, OPT_BY},
 		{"hist", no_argument, NULL, OPT_LAT_HIST},
 		{"stats", no_argument, NULL, OPT_LAT_STATS},
 		{"slower", required_argument, NULL, OPT_SLOWER},
+		TRACER_LONGOPTS,
 		{"filter", required_argument, NULL, OPT_FILTER},
 		{"top", required_argument, NULL, OPT_TOP},
 		{"max-keys", required_argument, NULL, OPT_MAX_KEYS},
@@ -310,13 +312,9 @@ static int parse_options(int argc, char **argv, struct trace_opts *o)
 	int c, err;
 
 	optind = 0;
-	while ((c = cli_getopt(argc, argv, ":p:c:i:d:h" CLI_GLOBAL_SHORTOPTS, opts, "latency")) !=
-	       -1) {
+	while ((c = cli_getopt(argc, argv, ":" TRACER_SHORTOPTS "c:i:d:h" CLI_GLOBAL_SHORTOPTS,
+			       opts, "latency")) != -1) {
 		switch (c) {
-		case 'p':
-			if (cli_parse_pid(optarg, &o->pid))
-				return cli_error(EXIT_USAGE, "latency: bad pid '%s'", optarg);
-			break;
 		case 'c':
 			o->cmd = optarg;
 			break;
@@ -354,7 +352,7 @@ static int parse_options(int argc, char **argv, struct trace_opts *o)
 		case '?': /* reported */
 			return EXIT_USAGE;
 		default:
-			err = analysis_option(a, c, optarg);
+			err = tracer_option(o, c, optarg);
 			if (err)
 				return err;
 		}

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "list_searched.h"
 #include "target.h"
 #include "usdt.h"
 
@@ -19,6 +20,9 @@ struct list_ctx {
 	bool json;
 	const char *pattern; /* glob over provider:name, NULL = every probe */
 	bool optimized;	     /* the kernel has optimized uprobes: where sites are probed */
+	bool needed;	     /* listing the libraries a TARGET loads: no -v note per file */
+	size_t shown;	     /* probes listed, in all files */
+	struct list_searched searched;
 	int status;
 };
 
@@ -422,7 +426,8 @@ static void print_file(struct list_ctx *lc, const struct usdt_file *file, const 
 			text_probe(lc, file, path, g, grp, &w);
 		shown++;
 	}
-	if (lc->verbose && !shown) {
+	lc->shown += shown;
+	if (lc->verbose && !shown && !lc->needed) {
 		if (!g->group_cnt)
 			cli_note("%s: no USDT probes", path);
 		else
@@ -440,6 +445,8 @@ static int list_file(const char *open_path, const char *path, void *ctx)
 	struct grouping g;
 	int err;
 
+	if (!list_searched_add(&lc->searched, open_path, path, lc->needed))
+		return 0; /* a library of two TARGETs, or a TARGET another one loads */
 	/* with -p, open_path is /proc/self/fd/N: messages name the file as the process does */
 	cli_hold_lib_warnings(open_path, path);
 	file = usdt_file__open(open_path, &opts);
@@ -575,8 +582,16 @@ static int list_pid(struct list_ctx *lc, const struct list_args *a)
 	return lc->status;
 }
 
+static int list_library(const char *path, void *ctx)
+{
+	return list_file(path, path, ctx);
+}
+
+/* Each TARGET, then the libraries it loads, as trace -c attaches to them. */
 static int list_targets(struct list_ctx *lc, const struct list_args *a)
 {
+	struct usdt_needed_opts nopts = {.sz = sizeof(nopts),
+					 .library_path = getenv("LD_LIBRARY_PATH")};
 	char path[PATH_MAX];
 
 	for (size_t i = 0; i < a->target_cnt; i++) {
@@ -586,6 +601,10 @@ static int list_targets(struct list_ctx *lc, const struct list_args *a)
 			continue;
 		}
 		list_file(path, path, lc);
+		lc->needed = true;
+		/* unreadable: list_file said so */
+		usdt_needed_objects(path, &nopts, list_library, lc);
+		lc->needed = false;
 	}
 	return lc->status;
 }
@@ -678,6 +697,9 @@ int do_list(int argc, char **argv)
 	lc.pattern = a.pattern;
 	if (!err)
 		err = a.pid ? list_pid(&lc, &a) : list_targets(&lc, &a);
+	if (!err && !lc.shown)
+		list_searched_note(&lc.searched, lc.pattern, a.pid);
+	list_searched_free(&lc.searched);
 	free(a.targets);
 	free(a.spec_path);
 	free(a.spec_glob);

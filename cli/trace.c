@@ -230,7 +230,6 @@ enum {
 static int parse_options(int argc, char **argv, struct trace_opts *o)
 {
 	static const struct option opts[] = {
-		{"pid", required_argument, NULL, 'p'},
 		{"command", required_argument, NULL, 'c'},
 		{"count", no_argument, NULL, 'C'},
 		{"interval", required_argument, NULL, 'i'},
@@ -239,6 +238,7 @@ static int parse_options(int argc, char **argv, struct trace_opts *o)
 		{"prometheus", required_argument, NULL, OPT_PROMETHEUS},
 		{"perfetto", required_argument, NULL, OPT_PERFETTO},
 		{"help", no_argument, NULL, 'h'},
+		TRACER_LONGOPTS,
 		ANALYSIS_LONGOPTS,
 		CLI_GLOBAL_LONGOPTS,
 		{0},
@@ -247,13 +247,9 @@ static int parse_options(int argc, char **argv, struct trace_opts *o)
 	int c, err;
 
 	optind = 0;
-	while ((c = cli_getopt(argc, argv, ":p:c:i:d:n:h" CLI_GLOBAL_SHORTOPTS, opts, "trace")) !=
-	       -1) {
+	while ((c = cli_getopt(argc, argv, ":" TRACER_SHORTOPTS "c:i:d:n:h" CLI_GLOBAL_SHORTOPTS,
+			       opts, "trace")) != -1) {
 		switch (c) {
-		case 'p':
-			if (cli_parse_pid(optarg, &o->pid))
-				return cli_error(EXIT_USAGE, "trace: bad pid '%s'", optarg);
-			break;
 		case 'c':
 			o->cmd = optarg;
 			break;
@@ -286,13 +282,15 @@ static int parse_options(int argc, char **argv, struct trace_opts *o)
 		case '?': /* reported */
 			return EXIT_USAGE;
 		default:
-			err = analysis_option(&o->an, c, optarg);
+			err = tracer_option(o, c, optarg);
 			if (err)
 				return err;
 		}
 	}
 	if (o->pid && o->cmd)
 		return cli_error(EXIT_USAGE, "trace: -p and -c exclude each other");
+	if (o->output && o->perfetto)
+		return cli_error(EXIT_USAGE, "trace: -o and --perfetto exclude each other");
 	err = analysis_check(&o->an, o->interval_s);
 	if (err)
 		return err;
@@ -354,6 +352,7 @@ static int load_bpf(struct tracer *t)
 	s = t->skel = trace__open();
 	if (!s)
 		return bpf_failure("opening the tracer", errno);
+	s->rodata->str_max = t->out.str_max;
 	err = analysis_configure(&t->o.an, s);
 	if (!err)
 		err = bpf_map__set_max_entries(s->maps.counts, probes);
@@ -605,7 +604,7 @@ static int start_trace(struct tracer *t)
 		trace_out_header(&t->out);
 	if (!t->o.json && t->o.an.lat.slower_ns)
 		latency_out_slow_header(&t->out);
-	fflush(stdout);
+	fflush(t->out.f);
 	t->start_ns = t->out.start_ns = now_ns();
 	err = trace_export_start(&t->exp, &t->out, &t->sc,
 				 t->o.count ? bpf_map__fd(t->skel->maps.counts) : -1,
@@ -749,8 +748,8 @@ static int run_loop(struct tracer *t, __u64 *counts, int *ticks)
 		if (t->rb && ring_buffer__consume(t->rb) < 0 && !t->stop)
 			break;
 		trace_export_work(&t->exp);
-		if (fflush(stdout) || ferror(stdout))
-			break; /* a closed pipe: nothing more can be shown */
+		if (fflush(t->out.f) || ferror(t->out.f))
+			break; /* a closed pipe or a full disk: nothing more can be shown */
 		if (gone || !target_alive(t))
 			break;
 		now = now_ns();
@@ -759,7 +758,7 @@ static int run_loop(struct tracer *t, __u64 *counts, int *ticks)
 		if (next_tick && now >= next_tick) {
 			report(t, counts, ++*ticks, false);
 			trace_export_counts(&t->exp, counts, now);
-			fflush(stdout);
+			fflush(t->out.f);
 			next_tick += step;
 		}
 		if (t->o.count && t->o.max_events && read_counts(t, counts) >= t->o.max_events)
@@ -910,12 +909,19 @@ int tracer_main(const struct trace_opts *o)
 
 	libbpf_set_print(libbpf_print);
 	install_signals();
-	setvbuf(stdout, NULL, _IOFBF, STDOUT_BUF);
 	t.out.f = stdout;
+	/* -o: the trace in a file of its own, -c's command keeps stdout */
+	if (o->output && !(t.out.f = fopen(o->output, "we")))
+		return cli_error(EXIT_RUNTIME, "-o %s: %s", o->output, strerror(errno));
+	setvbuf(t.out.f, NULL, _IOFBF, STDOUT_BUF);
 	t.out.json = t.o.json;
+	t.out.str_max = o->str_max ? o->str_max : TRACE_STR_MAX;
 	err = trace_run(&t);
 	tracer_free(&t);
-	fflush(stdout);
+	if ((fflush(t.out.f) || ferror(t.out.f)) && o->output && !err)
+		err = cli_error(EXIT_RUNTIME, "-o %s: %s", o->output, strerror(errno));
+	if (t.out.f != stdout)
+		fclose(t.out.f);
 	return err;
 }
 

@@ -175,13 +175,18 @@ static const char *const arg_names[USDT_MAX_ARGS] = {
 	"arg0", "arg1", "arg2", "arg3", "arg4",	 "arg5",
 	"arg6", "arg7", "arg8", "arg9", "arg10", "arg11",
 };
+/* beside a string cut at --strlen bytes, as JSON's args_truncated: the string is not edited */
+static const char *const cut_names[USDT_MAX_ARGS] = {
+	"arg0_truncated", "arg1_truncated", "arg2_truncated",  "arg3_truncated",
+	"arg4_truncated", "arg5_truncated", "arg6_truncated",  "arg7_truncated",
+	"arg8_truncated", "arg9_truncated", "arg10_truncated", "arg11_truncated",
+};
 
 void trace_export_event(struct trace_export *x, struct trace_out *out, const void *data,
 			size_t size)
 {
-	/* a cut string ends in "...", as in the text and JSON lines */
-	char comm[TRACE_COMM_LEN + 1], cut[USDT_MAX_ARGS][TRACE_STR_MAX + 3];
-	struct perfetto_arg args[USDT_MAX_ARGS];
+	struct perfetto_arg args[2 * USDT_MAX_ARGS];
+	char comm[TRACE_COMM_LEN + 1];
 	const struct trace_event *e = data;
 	const struct trace_probe_desc *d;
 	size_t n = 0, pos = 0;
@@ -204,13 +209,12 @@ void trace_export_event(struct trace_export *x, struct trace_out *out, const voi
 			a->kind = PERFETTO_ARG_STR;
 			a->str.s = e->data + pos;
 			a->str.len = e->args[i];
-			if (e->trunc_mask & bit) {
-				memcpy(cut[i], a->str.s, a->str.len);
-				memcpy(cut[i] + a->str.len, "...", 3);
-				a->str.s = cut[i];
-				a->str.len += 3;
-			}
 			pos += e->args[i];
+			if (e->trunc_mask & bit) {
+				n++;
+				args[n] = (struct perfetto_arg){
+					.name = cut_names[i], .kind = PERFETTO_ARG_UINT, .u = 1};
+			}
 		} else if (d->fmt[i] == FMT_SIGNED) {
 			a->kind = PERFETTO_ARG_INT;
 			a->i = (__s64)e->args[i];

@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "catalog.h"
+#include "suggest.h"
 #include "usdt.h"
 
 /* One PROBE argument. */
@@ -22,6 +23,7 @@ struct pattern {
 	struct arg_types types;
 	bool has_types;
 	bool matched;
+	struct suggest near; /* the probes closest to it, while it matches none */
 };
 
 /* One object file to attach to. */
@@ -65,7 +67,10 @@ struct trace_scan {
 
 /* Parses the PROBE arguments (type lists, usdt: specs). */
 int trace_scan_patterns(struct trace_scan *t, char **probes, int cnt);
-/* Finds the object files: TARGET, -p's mappings, -c's program and libraries, usdt:PATHs. */
+/*
+ * Finds the object files: TARGET (a program with the libraries it loads), -p's mappings, -c's
+ * program and libraries, usdt:PATHs.
+ */
 int trace_scan_objects(struct trace_scan *t);
 /* Reads their notes: the matching sites and probes, and each object's globs. */
 int trace_scan_sites(struct trace_scan *t);
