@@ -176,11 +176,11 @@ static int add_libraries(struct trace_scan *t, const char *exe)
 
 	if (err == -ENOMEM)
 		return cli_error(EXIT_RUNTIME, "out of memory");
-	if (err) {
+	/* not an ELF file: the scan says so, naming it */
+	if (err && err != -ENOENT && err != -ENOEXEC)
 		cli_warn("%s: cannot list the libraries it loads (%s): tracing the file only", exe,
 			 strerror(-err));
-		err = 0;
-	}
+	err = 0;
 	for (size_t i = 0; i < lib_cnt; i++) {
 		/* a library that is not there is the program's problem, not the trace's */
 		if (!err)
