@@ -36,6 +36,7 @@
 #include "trace_cmd.h"
 #include "trace_export.h"
 #include "trace_output.h"
+#include "trace_pids.h"
 #include "trace_scan.h"
 #include "tracer.h"
 #include "usdt.h"
@@ -56,8 +57,9 @@ struct tracer {
 	struct trace_out out;
 	struct trace_child child;
 	struct trace_export exp;
+	struct trace_pids pids; /* -p: the trace ends when the last one exits */
 	int pidfd;
-	pid_t watch_pid; /* -p or -c: the trace ends when it exits */
+	pid_t watch_pid; /* -c: the trace ends when it exits */
 	__u64 events;
 	__u64 start_ns;
 	__u32 gen; /* aggregates with -i: the interval hits count in */
@@ -378,20 +380,18 @@ static int load_bpf(struct tracer *t)
 }
 
 /*
- * -p: has the process the pidfd (opened before its maps were read) refers to exited? Then its
- * pid may name another process now, which the links must not trace.
+ * -p: has a process whose pidfd was opened before its maps were read exited? Then its pid may
+ * name another process now, which the links must not trace.
  */
 static bool pid_gone(const struct tracer *t)
 {
-	struct pollfd p = {.fd = t->pidfd, .events = POLLIN};
-
-	return t->o.pid && t->pidfd >= 0 && poll(&p, 1, 0) == 1;
+	return trace_pids_gone(&t->pids) != 0;
 }
 
 static int gone_error(const struct tracer *t)
 {
 	return cli_error(EXIT_RUNTIME, "process %d exited before its probes were attached",
-			 t->o.pid);
+			 trace_pids_gone(&t->pids));
 }
 
 static int attach_object(struct tracer *t, struct object *o, pid_t pid)
@@ -435,7 +435,8 @@ static int attach_all(struct tracer *t, pid_t pid, size_t *objs, size_t *sites)
 
 		if (!o->glob_cnt)
 			continue;
-		err = attach_object(t, o, pid);
+		/* -p: each process's files are objects of their own */
+		err = attach_object(t, o, o->pid ? o->pid : pid);
 		if (err)
 			return err;
 		(*objs)++;
@@ -562,8 +563,8 @@ static int stack_setup(struct tracer *t)
 			free(libs[k]);
 		free(libs);
 	}
-	if (t->o.pid)
-		cli_pid_objects(t->o.pid, NULL, 0, NULL, add_sym_file, s);
+	for (size_t i = 0; i < t->o.pid_cnt; i++)
+		cli_pid_objects(t->o.pids[i], NULL, 0, NULL, add_sym_file, s);
 	return 0;
 }
 
@@ -620,7 +621,7 @@ static int start_trace(struct tracer *t)
 			return cli_error(EXIT_RUNTIME, "-c: cannot start '%s': %s", t->o.cmd,
 					 strerror(-err));
 	}
-	t->watch_pid = pid > 0 ? pid : 0;
+	t->watch_pid = t->child.pid > 0 ? t->child.pid : 0;
 	if (t->watch_pid && t->pidfd < 0)
 		t->pidfd = syscall(SYS_pidfd_open, t->watch_pid, 0);
 	return 0;
@@ -678,6 +679,8 @@ static void report(struct tracer *t, __u64 *counts, int interval, bool last)
 
 static bool target_alive(struct tracer *t)
 {
+	if (t->pids.cnt)
+		return trace_pids_alive(&t->pids);
 	if (!t->watch_pid)
 		return true;
 	if (t->pidfd >= 0)
@@ -701,7 +704,8 @@ static int poll_timeout(struct tracer *t, __u64 now, __u64 deadline, __u64 next_
 	if (next_tick && (!until || next_tick < until))
 		until = next_tick;
 	ms = until ? (long)((until > now ? until - now : 0) / 1000000) + 1 : -1;
-	if (t->watch_pid && t->pidfd < 0 && (ms < 0 || ms > NO_PIDFD_POLL))
+	if (((t->watch_pid && t->pidfd < 0) || trace_pids_polled(&t->pids)) &&
+	    (ms < 0 || ms > NO_PIDFD_POLL))
 		ms = NO_PIDFD_POLL;
 	if (t->o.count && t->o.max_events && (ms < 0 || ms > COUNT_N_POLL))
 		ms = COUNT_N_POLL;
@@ -730,6 +734,7 @@ static int run_loop(struct tracer *t, __u64 *counts, int *ticks)
 		ev.data.u32 = 2;
 		epoll_ctl(ep, EPOLL_CTL_ADD, t->pidfd, &ev);
 	}
+	trace_pids_watch(&t->pids, ep);
 	if (trace_export_fd(&t->exp) >= 0) {
 		ev.data.u32 = 3;
 		epoll_ctl(ep, EPOLL_CTL_ADD, trace_export_fd(&t->exp), &ev);
@@ -743,8 +748,10 @@ static int run_loop(struct tracer *t, __u64 *counts, int *ticks)
 		int n = epoll_wait(ep, evs, 3, poll_timeout(t, now, deadline, next_tick));
 		bool gone = false;
 
-		for (int i = 0; i < n; i++)
+		for (int i = 0; i < n; i++) {
 			gone |= evs[i].data.u32 == 2;
+			trace_pids_exited(&t->pids, ep, evs[i].data.u32);
+		}
 		if (t->rb && ring_buffer__consume(t->rb) < 0 && !t->stop)
 			break;
 		trace_export_work(&t->exp);
@@ -837,6 +844,7 @@ static void tracer_free(struct tracer *t)
 		trace_child_finish(&t->child, &status);
 	if (t->pidfd >= 0)
 		close(t->pidfd);
+	trace_pids_close(&t->pids);
 	trace_export_free(&t->exp);
 	ring_buffer__free(t->rb);
 	symbolizer_free(t->out.sym);
@@ -865,14 +873,14 @@ static int trace_run(struct tracer *t)
 	int err, ticks = 0;
 
 	t->sc.pid = t->o.pid;
+	t->sc.pids = t->o.pids;
+	t->sc.pid_cnt = t->o.pid_cnt;
 	t->sc.cmd = t->o.cmd;
 	t->sc.target = t->o.target;
-	/* before its maps are read: the process, not whichever one gets its pid later */
-	if (t->o.pid) {
-		t->pidfd = syscall(SYS_pidfd_open, t->o.pid, 0);
-		if (t->pidfd < 0 && errno == ESRCH)
-			return cli_error(EXIT_RUNTIME, "process %d: no such process", t->o.pid);
-	}
+	/* before their maps are read: the processes, not whichever ones get their pids later */
+	err = trace_pids_open(&t->pids, t->o.pids, t->o.pid_cnt);
+	if (err)
+		return cli_error(EXIT_RUNTIME, "process %d: no such process", -err);
 	err = trace_export_open(&t->exp, t->o.prometheus, t->o.perfetto);
 	if (!err)
 		err = trace_scan_patterns(&t->sc, t->o.probes, t->o.probe_cnt);

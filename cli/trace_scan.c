@@ -64,11 +64,12 @@ int trace_scan_patterns(struct trace_scan *t, char **probes, int cnt)
 /* ---- objects ----------------------------------------------------------------------------- */
 
 /*
- * The object for path (the same file once), with pattern pat applying (-1: the general ones).
- * fd (or -1) is path's descriptor: a new object keeps it, otherwise it is closed.
+ * The object for path (the same file once, per process with -p: pid), with pattern pat
+ * applying (-1: the general ones). fd (or -1) is path's descriptor: a new object keeps it,
+ * otherwise it is closed.
  */
 static int add_object(struct trace_scan *t, const char *path, const char *shown, int pat,
-		      bool named, int fd)
+		      bool named, int fd, pid_t pid)
 {
 	struct object *o = NULL, *n;
 	struct stat st;
@@ -79,7 +80,8 @@ static int add_object(struct trace_scan *t, const char *path, const char *shown,
 		goto out;
 	}
 	for (size_t i = 0; i < t->obj_cnt && !o; i++) {
-		if (t->objs[i].dev == st.st_dev && t->objs[i].ino == st.st_ino)
+		if (t->objs[i].dev == st.st_dev && t->objs[i].ino == st.st_ino &&
+		    t->objs[i].pid == pid)
 			o = &t->objs[i];
 	}
 	if (!o) {
@@ -95,6 +97,7 @@ static int add_object(struct trace_scan *t, const char *path, const char *shown,
 		fd = -1;
 		o->dev = st.st_dev;
 		o->ino = st.st_ino;
+		o->pid = pid;
 		o->path = strdup(path);
 		o->shown = strdup(shown);
 		o->pats = calloc(t->pat_cnt, sizeof(*o->pats));
@@ -118,6 +121,7 @@ out:
 struct pid_add {
 	struct trace_scan *t;
 	int pat;
+	pid_t pid;
 };
 
 static int pid_object_cb(const char *open_path, const char *path, void *ctx)
@@ -130,27 +134,37 @@ static int pid_object_cb(const char *open_path, const char *path, void *ctx)
 	if (fd < 0)
 		return -errno; /* out of descriptors: not an object to leave out silently */
 	snprintf(kept, sizeof(kept), "/proc/self/fd/%d", fd);
-	err = add_object(pa->t, kept, path, pa->pat, false, fd);
+	err = add_object(pa->t, kept, path, pa->pat, false, fd, pa->pid);
 	/* a mapping that vanished meanwhile is no error */
 	return err == -ENOENT ? 0 : err;
 }
 
-/* -p: the process's objects, or those the filter (TARGET, usdt:PATH) selects. */
-static int add_pid_objects(struct trace_scan *t, const char *filter, int pat)
+/* -p: one process's objects, or those the filter (TARGET, usdt:PATH) selects. */
+static int add_objects_of(struct trace_scan *t, pid_t pid, const char *filter, int pat)
 {
-	struct pid_add pa = {t, pat};
+	struct pid_add pa = {t, pat, pid};
 	bool matched = false;
 	int err;
 
-	err = cli_pid_objects(t->pid, filter ? &filter : NULL, filter ? 1 : 0, &matched,
-			      pid_object_cb, &pa);
+	err = cli_pid_objects(pid, filter ? &filter : NULL, filter ? 1 : 0, &matched, pid_object_cb,
+			      &pa);
 	if (err == -ESRCH)
-		return cli_error(EXIT_RUNTIME, "process %d: no such process", t->pid);
+		return cli_error(EXIT_RUNTIME, "process %d: no such process", pid);
 	if (err)
-		return cli_error(EXIT_RUNTIME, "process %d: %s", t->pid, cli_file_strerror(err));
+		return cli_error(EXIT_RUNTIME, "process %d: %s", pid, cli_file_strerror(err));
 	if (filter && !matched)
-		return cli_error(EXIT_RUNTIME, "process %d does not map %s", t->pid, filter);
+		return cli_error(EXIT_RUNTIME, "process %d does not map %s", pid, filter);
 	return 0;
+}
+
+/* -p, each one. */
+static int add_pid_objects(struct trace_scan *t, const char *filter, int pat)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < t->pid_cnt && !err; i++)
+		err = add_objects_of(t, t->pids[i], filter, pat);
+	return err;
 }
 
 static int add_file(struct trace_scan *t, const char *name, int pat)
@@ -159,7 +173,7 @@ static int add_file(struct trace_scan *t, const char *name, int pat)
 	int err = cli_resolve_target(name, path, sizeof(path));
 
 	if (!err)
-		err = add_object(t, path, path, pat, true, -1);
+		err = add_object(t, path, path, pat, true, -1, 0);
 	if (err == -ENOMEM)
 		return cli_error(EXIT_RUNTIME, "out of memory");
 	if (err)
@@ -184,8 +198,8 @@ static int add_libraries(struct trace_scan *t, const char *exe)
 	for (size_t i = 0; i < lib_cnt; i++) {
 		/* a library that is not there is the program's problem, not the trace's */
 		if (!err)
-			err = add_object(t, libs[i], libs[i], -1, false, -1) == -ENOMEM ? -ENOMEM
-											: 0;
+			err = add_object(t, libs[i], libs[i], -1, false, -1, 0) == -ENOMEM ? -ENOMEM
+											   : 0;
 		free(libs[i]);
 	}
 	free(libs);
@@ -431,6 +445,11 @@ int trace_scan_check(const struct trace_scan *t)
 			snprintf(near, sizeof(near), "see 'usdtctl list -p %d'", t->pid);
 		else if (!near[0])
 			snprintf(near, sizeof(near), "see 'usdtctl list'");
+		if (t->pid_cnt > 1)
+			return cli_error(
+				EXIT_RUNTIME,
+				"no probe matches '%s' in processes %d and %zu more (%s); %s",
+				t->pats[i].glob, t->pid, t->pid_cnt - 1, files, near);
 		if (t->pid)
 			return cli_error(EXIT_RUNTIME,
 					 "no probe matches '%s' in process %d (%s); %s",

@@ -32,6 +32,7 @@ struct object {
 	char *shown; /* as the process sees it, for messages */
 	int fd;	     /* -p: the file the process maps, open until the link is gone; or -1 */
 	bool named;  /* TARGET, usdt:PATH or -c's program: must be readable */
+	pid_t pid;   /* -p: the process it is traced in (an object per process and file) */
 	dev_t dev;
 	ino_t ino;
 	bool *pats; /* the patterns that apply to it */
@@ -52,7 +53,9 @@ struct found_probe {
 
 struct trace_scan {
 	/* inputs */
-	pid_t pid;	    /* -p */
+	pid_t pid;	   /* -p: the first one */
+	const pid_t *pids; /* every -p */
+	size_t pid_cnt;
 	const char *cmd;    /* -c */
 	const char *target; /* TARGET */
 	/* results */

@@ -237,3 +237,68 @@ copy_needed() {
 	[ "$status" -eq 2 ]
 	[ "$stderr" = "usdtctl: latency: bad --strlen '2000' (1 to 1024 bytes)" ]
 }
+
+# two_waiting: two lib_linked fixtures waiting for rounds on stdin: A, AIN, AOUT, B, BIN, BOUT
+two_waiting() {
+	start_bg 60 "$FIXTURES/lib_linked" wait
+	A=$BG_PID AIN=$BG_IN AOUT=$BG_OUT
+	start_bg 60 "$FIXTURES/lib_linked" wait
+	B=$BG_PID BIN=$BG_IN BOUT=$BG_OUT
+	wait_output "$AOUT" '^pid ' 10
+	wait_output "$BOUT" '^pid ' 10
+}
+
+@test "several -p: each process traced, the trace ends when the last one exits" {
+	need_root
+	local out=$BATS_TEST_TMPDIR/out err=$BATS_TEST_TMPDIR/err tpid i
+	two_waiting
+	timeout 60 "$USDTCTL" trace --json -p "$A" -p "$B" 'testlib:call(int,str)' >"$out" 2>"$err" 3>&- &
+	tpid=$!
+	BG_PIDS+=("$tpid")
+	# each process's program and library: four objects
+	wait_output "$err" '^usdtctl: attached 4 sites of 4 probes in 4 objects' 10
+	echo >"$AIN"
+	echo >"$BIN"
+	echo >"$BIN"
+	wait_output "$AOUT" 'fire testlib:call 0 lib' 10
+	wait_output "$BOUT" 'fire testlib:call 1 lib' 10
+	# A gone: B is still traced
+	kill "$A"
+	sleep 0.5
+	kill -0 "$tpid"
+	echo >"$BIN"
+	wait_output "$BOUT" 'fire testlib:call 2 lib' 10
+	# B gone: the trace ends by itself
+	kill "$B"
+	for ((i = 0; i < 100; i++)); do kill -0 "$tpid" 2>/dev/null || break; sleep 0.1; done
+	wait "$tpid"
+	[ "$(jq -r --argjson pid "$A" 'select(.pid == $pid) |
+		"fire testlib:call \(.args[0]) \(.args[1])"' "$out")" = "$(grep '^fire' "$AOUT")" ]
+	[ "$(jq -r --argjson pid "$B" 'select(.pid == $pid) |
+		"fire testlib:call \(.args[0]) \(.args[1])"' "$out")" = "$(grep '^fire' "$BOUT")" ]
+	[ "$(grep -c '^fire' "$BOUT")" -eq 6 ]
+	tail -1 "$out" | jq -e '.summary.events == 8'
+}
+
+@test "several -p on latency: pairs of both processes" {
+	need_root
+	local out=$BATS_TEST_TMPDIR/out err=$BATS_TEST_TMPDIR/err tpid
+	two_waiting
+	timeout 60 "$USDTCTL" latency --json --by pid -p "$A" -p "$B" 'testlib:call' 'testlib:guarded' \
+		>"$out" 2>"$err" 3>&- &
+	tpid=$!
+	BG_PIDS+=("$tpid")
+	wait_output "$err" '^usdtctl: attached' 10
+	echo >"$AIN"
+	echo >"$BIN"
+	wait_output "$AOUT" 'fire testlib:call 0 lib' 10
+	wait_output "$BOUT" 'fire testlib:call 0 lib' 10
+	kill "$A" "$B"
+	wait "$tpid"
+	[ "$(jq -c 'select(.count) | .by.pid' "$out" | sort -n | xargs)" = \
+		"$(printf '%s\n' "$A" "$B" | sort -n | xargs)" ]
+	# a pid given twice is one process
+	run --separate-stderr timeout 10 "$USDTCTL" trace -d 0.2 -p "$$" -p "$$" 'nosuch:x'
+	[ "$status" -eq 1 ]
+	[[ $stderr == "usdtctl: no probe matches 'nosuch:x' in process $$ ("* ]]
+}
