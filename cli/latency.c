@@ -181,7 +181,7 @@ void latency_report(struct trace_out *o, int open_fd, int stats_fd)
 static void do_help(FILE *out)
 {
 	fprintf(out,
-		"Usage: usdtctl latency [-p PID | -c CMD] [--json] [--pair tid|pid|argN]\n"
+		"Usage: usdtctl latency [-p PID... | -c CMD] [--json] [-o FILE] [--pair tid|pid|argN]\n"
 		"                       [--by KEYS] [--hist | --stats] [--slower DURATION]\n"
 		"                       [--filter EXPR] [--top N] [--max-keys N] [-i SECONDS]\n"
 		"                       [-d SECONDS] [TARGET] START END\n"
@@ -200,8 +200,9 @@ static void do_help(FILE *out)
 		"and {\"summary\": {...}}.\n"
 		"\n"
 		"Options:\n"
-		"  -p, --pid PID         pairs in process PID only\n"
+		"  -p, --pid PID         pairs in process PID only (-p again: more processes)\n"
 		"  -c, --command CMD     run CMD with the probes attached; ends when CMD exits\n"
+		"  -o, --output FILE     write the rows and slow pairs to FILE instead of stdout\n"
 		"      --pair KEY        what matches an END to a START: tid (default), pid, argN\n"
 		"      --by KEYS         one row per START probe and key, from START's hit: a comma\n"
 		"                        list of probe, argN (a string by its contents), pid, tid, comm\n"

@@ -95,11 +95,11 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 static void do_help(FILE *out)
 {
 	fprintf(out,
-		"Usage: usdtctl trace [-p PID | -c CMD] [--json] [--filter EXPR]\n"
+		"Usage: usdtctl trace [-p PID... | -c CMD] [--json] [-o FILE] [--filter EXPR]\n"
 		"                     [--count | --stats ARG | --hist ARG | --lhist ARG,MIN,MAX,STEP]\n"
 		"                     [--by KEYS] [--top N] [--max-keys N] [--stack] [--folded]\n"
 		"                     [-i SECONDS] [--prometheus ADDR | --perfetto FILE]\n"
-		"                     [-d SECONDS] [-n EVENTS] [TARGET] PROBE...\n"
+		"                     [--strlen N] [-d SECONDS] [-n EVENTS] [TARGET] PROBE...\n"
 		"\n"
 		"Attaches to every site of the matching probes (one link per object file) and\n"
 		"prints each hit: time (s since the start), pid, tid, command, provider:name and\n"
@@ -107,17 +107,22 @@ static void do_help(FILE *out)
 		"the traced process exits, or at -d / -n, then prints a summary on stderr.\n"
 		"With --json, JSON Lines: {\"time_ns\", \"pid\", \"tid\", \"comm\", \"provider\",\n"
 		"\"name\", \"args\": [...]} per hit (time_ns: CLOCK_MONOTONIC; an unreadable\n"
-		"argument is null), then {\"summary\": {\"events\", \"lost\", \"duration_ns\"}}.\n"
+		"argument is null; \"args_truncated\": [N, ...] when string arguments were cut at\n"
+		"--strlen bytes: their indexes in args), then {\"summary\": {\"events\", \"lost\",\n"
+		"\"duration_ns\"}}.\n"
 		"With --legacy-attach, one perf_event uprobe per site (slow to detach).\n"
 		"\n"
 		"Options:\n"
-		"  -p, --pid PID         trace process PID only; its objects hold the probes, or\n"
-		"                        the TARGET among them; ends when PID exits\n"
+		"  -p, --pid PID         trace process PID only (-p again: more processes); its\n"
+		"                        objects hold the probes, or the TARGET among them; ends\n"
+		"                        when the last one exits\n"
 		"  -c, --command CMD     run CMD (as /bin/sh -c 'exec CMD') with the probes\n"
 		"                        attached before its first instruction, in its executable\n"
 		"                        and the libraries it links (and TARGET, e.g. a library it\n"
 		"                        dlopens); ends when CMD exits. usdtctl exits 0 and reports\n"
 		"                        CMD's status, as bpftrace does\n"
+		"  -o, --output FILE     write the trace (hits, counts, aggregates, the JSON\n"
+		"                        summary) to FILE instead of stdout, which -c's CMD keeps\n"
 		"      --filter EXPR     only the hits for which EXPR holds, decided in BPF (see\n"
 		"                        Filters below)\n"
 		"      --count           count hits per provider:name (in BPF) and print the totals\n"
@@ -140,30 +145,33 @@ static void do_help(FILE *out)
 		"                        text format, read from the BPF maps at each scrape\n"
 		"      --perfetto FILE   write the hits (with --count: the counts of each\n"
 		"                        interval) to FILE as a Perfetto trace instead of lines\n"
+		"      --strlen N        keep N bytes of a string argument (default %d, at most %d)\n"
 		"  -d, --duration SECS   stop after SECS seconds\n"
 		"  -n, --events EVENTS   stop after EVENTS hits (with --count: at least EVENTS)\n"
 		"  -h, --help            this help\n"
 		"\n",
-		AGG_DEF_KEYS);
+		AGG_DEF_KEYS, TRACE_STR_MAX, TRACE_STRLEN_MAX);
 	cli_global_help(out, "trace");
 	fprintf(out,
 		"\n"
 		"PROBE and TARGET:\n"
 		"  PROBE is a glob over provider:name (a provider alone matches all its probes),\n"
-		"  or usdt:PATH:provider:name. Without -p or -c, probes are traced system-wide in\n"
-		"  TARGET, a file or a program or library name. Every hit is printed unless the\n"
-		"  ring buffer overflows; lost hits are counted and reported.\n"
+		"  or usdt:PATH:provider:name; DTrace's spelling query-start matches query__start.\n"
+		"  Without -p or -c, probes are traced system-wide in TARGET, a file or a program\n"
+		"  or library name, and in the libraries it loads (as 'usdtctl list' shows them).\n"
+		"  A PROBE that matches nothing is an error naming the closest probes. Every hit\n"
+		"  is printed unless the ring buffer overflows; lost hits are counted and reported.\n"
 		"\n"
 		"Argument types:\n"
 		"  A PROBE may end with a type list: 'python:function__entry(str,str,int)'.\n"
 		"  int (the default): the number, by its size and sign; hex: a number printed in\n"
 		"  hex; str: a pointer to a NUL-terminated string; strn: a pointer to a string\n"
-		"  whose length is the next argument. Strings are read up to %d bytes; a longer\n"
-		"  one ends in \"...\". Without a type list, the catalog of well-known probes\n"
-		"  (Python, Ruby, PHP, PostgreSQL, Java HotSpot, libstdc++, Node.js) gives the\n"
-		"  types; one entry a line, as in 'python:function__entry(str,str,int)'.\n"
-		"  Catalog files, first match wins ($USDTCTL_CATALOG: ':'-separated files):\n",
-		TRACE_STR_MAX);
+		"  whose length is the next argument. Strings are read up to --strlen bytes and\n"
+		"  printed in quotes, control bytes escaped; a longer one is cut, \"...\" after the\n"
+		"  quotes (args_truncated in JSON). Without a type list, the catalog of well-known\n"
+		"  probes (Python, Ruby, PHP, PostgreSQL, Java HotSpot, libstdc++, Node.js) gives\n"
+		"  the types; one entry a line, as in 'python:function__entry(str,str,int)'.\n"
+		"  Catalog files, first match wins ($USDTCTL_CATALOG: ':'-separated files):\n");
 	catalog_print_paths(out, "    ");
 	fprintf(out,
 		"\n"
@@ -239,6 +247,7 @@ static int parse_options(int argc, char **argv, struct trace_opts *o)
 		{"events", required_argument, NULL, 'n'},
 		{"prometheus", required_argument, NULL, OPT_PROMETHEUS},
 		{"perfetto", required_argument, NULL, OPT_PERFETTO},
+		{"strlen", required_argument, NULL, OPT_STRLEN},
 		{"help", no_argument, NULL, 'h'},
 		TRACER_LONGOPTS,
 		ANALYSIS_LONGOPTS,

@@ -21,8 +21,7 @@ enum {
 /* clang-format off */
 #define TRACER_LONGOPTS							\
 	{"pid", required_argument, NULL, 'p'},				\
-	{"output", required_argument, NULL, 'o'},			\
-	{"strlen", required_argument, NULL, OPT_STRLEN}
+	{"output", required_argument, NULL, 'o'}
 /* clang-format on */
 #define TRACER_SHORTOPTS "p:o:"
 
@@ -47,8 +46,8 @@ struct trace_opts {
 };
 
 /*
- * -p (each one traced), -o, --strlen, and the analysis options after them: 0, or a usage
- * error's exit code (reported).
+ * -p (each one traced), -o, trace's --strlen, and the analysis options after them: 0, or a
+ * usage error's exit code (reported).
  */
 int tracer_option(struct trace_opts *o, int opt, const char *arg);
 

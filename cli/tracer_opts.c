@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* The options trace and latency share beyond the analysis ones: -p (repeatable), -o, --strlen. */
+/* The options of trace and latency beyond the analysis ones: -p (repeatable), -o, --strlen. */
 #include <errno.h>
 #include <stdlib.h>
 #include <linux/types.h>

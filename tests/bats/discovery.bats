@@ -233,9 +233,6 @@ copy_needed() {
 		[ "$stderr" = "usdtctl: trace: bad --strlen '$bad' (1 to 1024 bytes)" ]
 		[ -z "$output" ]
 	done
-	run --separate-stderr "$USDTCTL" latency --strlen 2000 "$FIXTURES/strlen_target" 'strlen:s' 'strlen:s'
-	[ "$status" -eq 2 ]
-	[ "$stderr" = "usdtctl: latency: bad --strlen '2000' (1 to 1024 bytes)" ]
 }
 
 # two_waiting: two lib_linked fixtures waiting for rounds on stdin: A, AIN, AOUT, B, BIN, BOUT
