@@ -28,10 +28,13 @@
 
 #define LD_SO_CACHE    "/etc/ld.so.cache"
 #define CACHE_MAGIC    "glibc-ld.so.cache1.1"
-#define CACHE_HDR_SZ   48   /* magic, nlibs, len_strings, flags, extension offset, unused */
-#define CACHE_ENT_SZ   24   /* flags, key, value, osversion, hwcap */
-#define FLAG_LIBC6     3    /* FLAG_ELF_LIBC6, in the low byte of an entry's flags */
-#define OBJECTS_MAX    4096 /* a hostile chain of libraries stops here */
+#define CACHE_HDR_SZ   48 /* magic, nlibs, len_strings, flags, extension offset, unused */
+#define CACHE_ENT_SZ   24 /* flags, key, value, osversion, hwcap */
+#define FLAG_LIBC6     3  /* FLAG_ELF_LIBC6, in the low byte of an entry's flags */
+/* a hostile file's lists stop here: the loader has no such limits, real programs stay far below */
+#define OBJECTS_MAX    4096 /* objects in the closure */
+#define NEEDED_MAX     1024 /* DT_NEEDED entries of one object */
+#define DIRS_MAX       256  /* directories of one RPATH, RUNPATH or LD_LIBRARY_PATH */
 #define CACHE_SIZE_MAX (64u << 20)
 
 struct needed_obj {
@@ -95,8 +98,10 @@ static int add_needed(struct needed_obj *o, char *name)
 {
 	char **n;
 
-	if (!name)
-		return 0; /* a name outside DT_STRTAB: nothing the loader could load either */
+	if (!name || o->needed_cnt >= NEEDED_MAX) {
+		free(name); /* outside DT_STRTAB: nothing the loader could load either */
+		return 0;
+	}
 	n = realloc(o->needed, (o->needed_cnt + 1) * sizeof(*n));
 	if (!n) {
 		free(name);
@@ -285,8 +290,9 @@ static int search(struct needed_walk *w, const char *dirs, size_t from, const ch
 {
 	char origin[PATH_MAX], path[PATH_MAX];
 	bool have_origin = false;
+	size_t n = 0;
 
-	for (const char *s = dirs; s && *s;) {
+	for (const char *s = dirs; s && *s && n++ < DIRS_MAX;) {
 		const char *end = strchr(s, ':') ?: s + strlen(s);
 		int err;
 
