@@ -387,11 +387,15 @@ all(.sites[];
 	[[ ${lines[0]} == "Usage: usdtctl list [-v] [--json] [-p PID] [TARGET...] [PATTERN]" ]]
 	[[ $output == *"--verbose"* && $output == *"--json"* && $output == *"--pid PID"* ]]
 	[[ $output == *"TARGET and PATTERN"* ]]
-	[ "$(echo "$output" | sed -n '/^Examples:/,/^$/p' | grep -c '^  usdtctl list ')" -eq 3 ]
+	[ "$(echo "$output" | sed -n '/^Examples:/,/^$/p' | grep -c '^  usdtctl list ')" -eq 4 ]
 	# the examples work
 	run "$USDTCTL" list -v libstdc++.so.6 'libstdcxx:*throw'
 	[ "$status" -eq 0 ]
 	[ "$(echo "$output" | grep -c '^/')" -eq 2 ]
+	need_cmd ruby
+	run --separate-stderr "$USDTCTL" list ruby
+	[ "$status" -eq 0 ]
+	[[ ${lines[0]} == */libruby-*"  ruby:"* ]]
 }
 
 # Speed is measured in tests/bench; this checks the grouping of many sites is right.
