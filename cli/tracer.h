@@ -15,7 +15,7 @@
 
 /* getopt values of the options below (past the analysis ones) */
 enum {
-	OPT_STRLEN = 0x280,
+	OPT_STRLEN = 0x2c0, /* past the exporters' (0x280...) */
 };
 
 /* clang-format off */
