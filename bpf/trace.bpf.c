@@ -17,6 +17,8 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 const volatile __u8 mode = TRACE_MODE_EVENTS; /* enum trace_mode */
+/* --strlen: bytes kept of a string argument in events, at most TRACE_STRLEN_MAX */
+const volatile __u32 str_max = TRACE_STR_MAX;
 /* set by usdtctl once every link is attached and probe_cfg is filled: the trace starts */
 bool ready;
 
@@ -67,9 +69,9 @@ static __always_inline __u32 read_strings(struct trace_event *e, const struct tr
 
 		if (!((cfg->str_mask | cfg->strn_mask) & bit) || (e->err_mask & bit))
 			continue;
-		if (pos > TRACE_DATA_MAX - (TRACE_STR_MAX + 2))
+		if (str_max > TRACE_STRLEN_MAX || pos > TRACE_DATA_MAX - (str_max + 2))
 			break;
-		n = read_str(e->data + pos, e, cfg, i, TRACE_STR_MAX, &cut);
+		n = read_str(e->data + pos, e, cfg, i, str_max, &cut);
 		if (n < 0) {
 			e->err_mask |= bit;
 			continue;

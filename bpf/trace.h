@@ -10,10 +10,14 @@
 #define USDT_MAX_ARGS 12
 #endif
 
-/* Bytes kept of one string argument; longer strings are cut and flagged as truncated. */
+/*
+ * Bytes kept of one string argument by default (--strlen sets it, up to TRACE_STRLEN_MAX);
+ * longer strings are cut and flagged as truncated. Filters compare this many bytes.
+ */
 #define TRACE_STR_MAX	   128
+#define TRACE_STRLEN_MAX   1024
 /* Room for the strings of one event: every argument a full string fits. */
-#define TRACE_DATA_MAX	   2048
+#define TRACE_DATA_MAX	   16384 /* a per-CPU map value holds 32 KiB at most */
 #define TRACE_COMM_LEN	   16
 /*
  * Events do not wake the reader one by one (each wakeup costs the traced thread an irq_work):
@@ -42,7 +46,7 @@ struct trace_event {
 	__u16 arg_cnt;
 	__u16 err_mask;	  /* bit n: argument n could not be read */
 	__u16 str_mask;	  /* bit n: argument n is a string in data */
-	__u16 trunc_mask; /* bit n: that string was cut at TRACE_STR_MAX bytes */
+	__u16 trunc_mask; /* bit n: that string was cut at --strlen bytes */
 	__u32 data_len;
 	char comm[TRACE_COMM_LEN];
 	__s32 stack_id; /* --stack: its user stack in the "stacks" map, or < 0 */
@@ -59,8 +63,8 @@ _Static_assert(sizeof(struct trace_event) == 56 + 8 * USDT_MAX_ARGS, "trace_even
  */
 #define STACK_DEPTH	32
 #define STACK_EVENT_MAX 4096 /* distinct stacks kept for events */
-/* a string is read with TRACE_STR_MAX + 2 bytes: one more char than kept tells truncation */
-_Static_assert(USDT_MAX_ARGS *(TRACE_STR_MAX + 2) <= TRACE_DATA_MAX, "string room");
+/* a string is read with --strlen + 2 bytes: one more char than kept tells truncation */
+_Static_assert(USDT_MAX_ARGS *(TRACE_STRLEN_MAX + 2) <= TRACE_DATA_MAX, "string room");
 _Static_assert((TRACE_DATA_MAX & (TRACE_DATA_MAX - 1)) == 0, "TRACE_DATA_MAX power of two");
 
 /* What the tracer does with a hit that passes the filter. */

@@ -339,7 +339,7 @@ static void put_part(const struct agg_out *o, struct json *j, FILE *f, const str
 	const struct agg_by *by = &c->by[i];
 	const struct agg_key *k = &r->key;
 	__u64 v;
-	char s[AGG_STR_MAX + 4];
+	char s[AGG_STR_MAX];
 	size_t n;
 
 	memcpy(&v, k->data + by->off, sizeof(v));
@@ -367,18 +367,22 @@ static void put_part(const struct agg_out *o, struct json *j, FILE *f, const str
 		n = by->part == AGG_PART_COMM ? strnlen(src, TRACE_COMM_LEN)
 					      : (v < AGG_STR_MAX ? v : AGG_STR_MAX);
 		memcpy(s, src, n);
-		if (by->part == AGG_PART_ARG && k->trunc) {
-			memcpy(s + n, "...", 3);
-			n += 3;
-		}
+		/*
+		 * a cut string is not edited: by_truncated in JSON, "..." after the quotes; a label
+		 * has nowhere beside it, and must differ from the uncut string's
+		 */
 		if (j) {
 			json_strn(j, s, n);
 		} else if (raw) {
 			fwrite(s, 1, n, f);
+			if (by->part == AGG_PART_ARG && k->trunc)
+				fputs("...", f);
 		} else {
 			fputc('"', f);
 			json_escape(f, s, n);
 			fputc('"', f);
+			if (by->part == AGG_PART_ARG && k->trunc)
+				fputs("...", f);
 		}
 		return;
 	}
@@ -393,6 +397,25 @@ static void put_part(const struct agg_out *o, struct json *j, FILE *f, const str
 		json_uint(j, v);
 	} else {
 		fprintf(f, "%llu", (unsigned long long)v);
+	}
+}
+
+/* "by_truncated": ["argN"] when the string key was cut at AGG_STR_MAX bytes. */
+static void put_truncated(const struct agg_cfg *c, const struct agg_row *r, struct json *j)
+{
+	char name[8];
+
+	if (!r->key.trunc)
+		return;
+	for (int i = 0; i < c->by_cnt; i++) {
+		if (c->by[i].part != AGG_PART_ARG || !is_str(r->d, c->by[i].arg) ||
+		    (r->key.err_mask & (1 << i)))
+			continue;
+		json_key(j, "by_truncated");
+		json_arr_open(j);
+		json_str(j, agg_part_name(&c->by[i], name, sizeof(name)));
+		json_arr_close(j);
+		return; /* a key holds one string */
 	}
 }
 
@@ -422,6 +445,7 @@ static void print_json(const struct agg_out *o, const struct agg_row *r, int int
 		put_part(o, &j, NULL, r, i, false);
 	}
 	json_obj_close(&j);
+	put_truncated(c, r, &j);
 	json_key(&j, "count");
 	json_uint(&j, r->count);
 	if (o->end) {

@@ -101,7 +101,9 @@ void latency_out_slow(struct trace_out *o, const struct analysis *a, const void 
 		fprintf(o->f, "\",\"duration_ns\":%llu,\"args\":[",
 			(unsigned long long)s->duration_ns);
 		trace_out_args(o, &ev.e);
-		fputs("]}\n", o->f);
+		fputc(']', o->f);
+		trace_out_truncated(o, &ev.e);
+		fputs("}\n", o->f);
 		return;
 	}
 	rel = s->time_ns > o->start_ns ? s->time_ns - o->start_ns : 0;
@@ -174,7 +176,7 @@ void latency_report(struct trace_out *o, int open_fd, int stats_fd)
 static void do_help(FILE *out)
 {
 	fprintf(out,
-		"Usage: usdtctl latency [-p PID | -c CMD] [--json] [--pair tid|pid|argN]\n"
+		"Usage: usdtctl latency [-p PID... | -c CMD] [--json] [-o FILE] [--pair tid|pid|argN]\n"
 		"                       [--by KEYS] [--hist | --stats] [--slower DURATION]\n"
 		"                       [--filter EXPR] [--top N] [--max-keys N] [-i SECONDS]\n"
 		"                       [--prometheus ADDR | --perfetto FILE]\n"
@@ -194,8 +196,9 @@ static void do_help(FILE *out)
 		"and {\"summary\": {...}}.\n"
 		"\n"
 		"Options:\n"
-		"  -p, --pid PID         pairs in process PID only\n"
+		"  -p, --pid PID         pairs in process PID only (-p again: more processes)\n"
 		"  -c, --command CMD     run CMD with the probes attached; ends when CMD exits\n"
+		"  -o, --output FILE     write the rows and slow pairs to FILE instead of stdout\n"
 		"      --pair KEY        what matches an END to a START: tid (default), pid, argN\n"
 		"      --by KEYS         one row per START probe and key, from START's hit: a comma\n"
 		"                        list of probe, argN (a string by its contents), pid, tid, comm\n"
@@ -293,13 +296,13 @@ static int parse_seconds(const char *s, double *v)
 static int parse_options(int argc, char **argv, struct trace_opts *o)
 {
 	static const struct option opts[] = {
-		{"pid", required_argument, NULL, 'p'},
 		{"command", required_argument, NULL, 'c'},
 		{"pair", required_argument, NULL, OPT_PAIR},
 		{"by", required_argument, NULL, OPT_BY},
 		{"hist", no_argument, NULL, OPT_LAT_HIST},
 		{"stats", no_argument, NULL, OPT_LAT_STATS},
 		{"slower", required_argument, NULL, OPT_SLOWER},
+		TRACER_LONGOPTS,
 		{"filter", required_argument, NULL, OPT_FILTER},
 		{"top", required_argument, NULL, OPT_TOP},
 		{"max-keys", required_argument, NULL, OPT_MAX_KEYS},
@@ -314,13 +317,9 @@ static int parse_options(int argc, char **argv, struct trace_opts *o)
 	int c, err;
 
 	optind = 0;
-	while ((c = cli_getopt(argc, argv, ":p:c:i:d:h" CLI_GLOBAL_SHORTOPTS, opts, "latency")) !=
-	       -1) {
+	while ((c = cli_getopt(argc, argv, ":" TRACER_SHORTOPTS "c:i:d:h" CLI_GLOBAL_SHORTOPTS,
+			       opts, "latency")) != -1) {
 		switch (c) {
-		case 'p':
-			if (cli_parse_pid(optarg, &o->pid))
-				return cli_error(EXIT_USAGE, "latency: bad pid '%s'", optarg);
-			break;
 		case 'c':
 			o->cmd = optarg;
 			break;
@@ -361,7 +360,7 @@ static int parse_options(int argc, char **argv, struct trace_opts *o)
 		default:
 			err = trace_export_option(o, c, optarg);
 			if (err > 0)
-				err = analysis_option(a, c, optarg);
+				err = tracer_option(o, c, optarg);
 			if (err)
 				return err;
 		}

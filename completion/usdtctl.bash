@@ -7,8 +7,8 @@ _usdtctl_global_opts="-j --json -v --verbose --legacy-attach"
 _usdtctl_main_opts="-h --help -V --version"
 _usdtctl_commands="list trace latency features help"
 _usdtctl_list_opts="-p --pid -h --help"
-_usdtctl_trace_opts="-p --pid -c --command --filter --count --stats --hist --lhist --by --top --max-keys --stack --folded -i --interval --prometheus --perfetto -d --duration -n --events -h --help"
-_usdtctl_latency_opts="-p --pid -c --command --pair --by --hist --stats --slower --filter --top --max-keys -i --interval --prometheus --perfetto -d --duration -h --help"
+_usdtctl_trace_opts="-p --pid -c --command -o --output --strlen --filter --count --stats --hist --lhist --by --top --max-keys --stack --folded -i --interval --prometheus --perfetto -d --duration -n --events -h --help"
+_usdtctl_latency_opts="-p --pid -c --command -o --output --pair --by --hist --stats --slower --filter --top --max-keys -i --interval --prometheus --perfetto -d --duration -h --help"
 _usdtctl_features_opts="-h --help"
 
 # The probe names (provider:name) of the files and the process already on the command line.
@@ -70,10 +70,10 @@ _usdtctl() {
 		mapfile -t COMPREPLY < <(compgen -c -- "$cur")
 		return 0
 		;;
-	-i | --interval | -d | --duration | -n | --events | --filter | --top | --max-keys | --slower | --prometheus)
+	-i | --interval | -d | --duration | -n | --events | --filter | --top | --max-keys | --slower | --prometheus | --strlen)
 		return 0
 		;;
-	--perfetto)
+	--perfetto | -o | --output)
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return 0
 		;;

@@ -176,9 +176,10 @@ squeeze() {
 	tr -s ' '
 }
 
-# usdtctl_sites ARGS...: `usdtctl list --json ARGS` flattened like readelf_sites.
+# usdtctl_sites FILE ARGS...: `usdtctl list --json FILE ARGS` flattened like readelf_sites, FILE's
+# own probes only (not those of the libraries it loads, listed after them).
 usdtctl_sites() {
-	"$USDTCTL" list --json "$@" | jq -c '. as $p | .sites[] |
+	"$USDTCTL" list --json "$@" | jq -c --arg f "$1" 'select(.path == $f) | . as $p | .sites[] |
 		{provider: $p.provider, name: $p.name, address, file_offset, semaphore,
 		 semaphore_offset, args}' | jq -cS .
 }
