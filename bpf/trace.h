@@ -26,8 +26,11 @@
 struct trace_probe_cfg {
 	__u16 str_mask;	 /* bit n: argument n points to a NUL-terminated user string */
 	__u16 strn_mask; /* bit n: argument n points to a string whose length is argument n+1 */
-	__u16 role;	 /* usdtctl latency: LAT_START, LAT_END */
+	__u16 role;	 /* usdtctl latency: LAT_START, LAT_END; or TRACE_ROLE_QUIET */
 };
+
+/* A probe attached only to raise its semaphore (the runtime catalog's needs): hits ignored. */
+#define TRACE_ROLE_QUIET 4
 
 /*
  * One event in the ring buffer: the header, then data_len bytes of string data. A string

@@ -30,6 +30,7 @@
 #include "latency.h"
 #include "symbolize.h"
 #include "percpu.h"
+#include "runtime_needs.h"
 #include "target.h"
 #include "trace.h"
 #include "trace.skel.h"
@@ -49,6 +50,7 @@
 struct tracer {
 	struct trace_opts o;
 	struct trace_scan sc;
+	struct needs_probes np; /* with those attached for their semaphores only */
 	struct catalog *cat;
 	struct trace *skel;
 	struct usdt_manager *man;
@@ -354,6 +356,7 @@ static int load_bpf(struct tracer *t)
 	s = t->skel = trace__open();
 	if (!s)
 		return bpf_failure("opening the tracer", errno);
+	s->rodata->quiet_probes = t->np.all != NULL;
 	err = analysis_configure(&t->o.an, s);
 	if (!err)
 		err = bpf_map__set_max_entries(s->maps.counts, probes);
@@ -476,6 +479,10 @@ static int setup_probe(struct tracer *t, __u32 id, const struct usdt_probe_info 
 		cfg.role = latency_role(&t->sc, f);
 		if (cfg.role == (LAT_START | LAT_END))
 			return -EINVAL;
+	}
+	if (f && runtime_needs_quiet(&t->sc, &t->np, f)) {
+		cfg.role = TRACE_ROLE_QUIET;
+		d->quiet = true;
 	}
 	err = bpf_map__update_elem(t->skel->maps.probe_cfg, &id, sizeof(id), &cfg, sizeof(cfg), 0);
 	return err;
@@ -847,6 +854,7 @@ static void tracer_free(struct tracer *t)
 		trace_desc_free(&t->out.probes[i]);
 	free(t->out.probes);
 	trace_scan_free(&t->sc);
+	runtime_needs_free(&t->np);
 	catalog_free(t->cat);
 }
 
@@ -883,6 +891,8 @@ static int trace_run(struct tracer *t)
 		err = trace_scan_sites(&t->sc);
 	if (!err)
 		err = trace_scan_check(&t->sc);
+	if (!err)
+		err = runtime_needs_scan(&t->sc, t->o.probes, t->o.probe_cnt, t->o.cmd, &t->np);
 	if (err)
 		return err;
 	t->cat = catalog_load();
