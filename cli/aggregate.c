@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include "aggregate.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stddef.h>
@@ -148,12 +149,14 @@ __u16 agg_arg_mask(const struct agg_opts *a, bool value)
 
 void agg_layout(struct agg_cfg *c)
 {
-	__u32 off = 0;
-	bool comm = false, arg = false;
+	__u32 off = 0, strs = 0;
+	bool comm = false;
 
 	for (int i = 0; i < c->by_cnt; i++) {
 		comm |= c->by[i].part == AGG_PART_COMM;
-		arg |= c->by[i].part == AGG_PART_ARG;
+		c->by[i].str = AGG_NO_STR;
+		if (c->by[i].part == AGG_PART_ARG && strs < AGG_KEY_STRS)
+			c->by[i].str = strs++;
 		if (c->by[i].part != AGG_PART_COMM) {
 			c->by[i].off = off;
 			off += sizeof(__u64);
@@ -161,9 +164,9 @@ void agg_layout(struct agg_cfg *c)
 	}
 	c->comm_off = off;
 	off += comm ? TRACE_COMM_LEN : 0;
-	/* room for a string only when an argument could be one: types are known later */
+	/* room for strings only as arguments could be ones: types are known later */
 	c->str_off = off;
-	off += arg ? AGG_STR_MAX : 0;
+	off += strs * AGG_STR_MAX;
 	c->key_size = AGG_KEY_HDR_SIZE + off;
 }
 
@@ -192,13 +195,18 @@ int agg_check_types(const struct agg_opts *a, bool value, const char *cmd,
 		if (value && a->cfg.value != AGG_VALUE_NONE && is_str(d, a->cfg.value_arg))
 			return cli_error(EXIT_USAGE, "%s: arg%d of %s:%s is a string, not a number",
 					 cmd, a->cfg.value_arg, d->provider, d->name);
-		for (int i = 0; i < a->cfg.by_cnt; i++)
-			strs += a->cfg.by[i].part == AGG_PART_ARG && is_str(d, a->cfg.by[i].arg);
-		if (strs > 1)
-			return cli_error(
-				EXIT_USAGE,
-				"%s: --by: %s:%s has %d string keys; a key holds one string", cmd,
-				d->provider, d->name, strs);
+		for (int i = 0; i < a->cfg.by_cnt; i++) {
+			const struct agg_by *by = &a->cfg.by[i];
+
+			if (by->part == AGG_PART_ARG && is_str(d, by->arg) && by->str == AGG_NO_STR)
+				strs = AGG_KEY_STRS + 1;
+		}
+		if (strs > AGG_KEY_STRS)
+			return cli_error(EXIT_USAGE,
+					 "%s: --by: arg%d of %s:%s is a string; a key holds %d, "
+					 "the first %d argN keys",
+					 cmd, a->cfg.by[a->cfg.by_cnt - 1].arg, d->provider,
+					 d->name, AGG_KEY_STRS, AGG_KEY_STRS);
 	}
 	return 0;
 }
@@ -365,12 +373,14 @@ static void put_part(const struct agg_out *o, struct json *j, FILE *f, const str
 		return;
 	}
 	if (by->part == AGG_PART_COMM || (by->part == AGG_PART_ARG && is_str(r->d, by->arg))) {
-		const char *src = k->data + (by->part == AGG_PART_COMM ? c->comm_off : c->str_off);
+		const char *src = k->data + (by->part == AGG_PART_COMM
+						     ? c->comm_off
+						     : c->str_off + by->str * AGG_STR_MAX);
 
 		n = by->part == AGG_PART_COMM ? strnlen(src, TRACE_COMM_LEN)
 					      : (v < AGG_STR_MAX ? v : AGG_STR_MAX);
 		memcpy(s, src, n);
-		if (by->part == AGG_PART_ARG && k->trunc) {
+		if (by->part == AGG_PART_ARG && (k->trunc & (1 << i))) {
 			memcpy(s + n, "...", 3);
 			n += 3;
 		}
@@ -397,6 +407,44 @@ static void put_part(const struct agg_out *o, struct json *j, FILE *f, const str
 	}
 }
 
+/* The parts of r's key joined as agg_opts.label asks, malloc'ed (unescaped); NULL: no memory. */
+static char *label_text(const struct agg_out *o, const struct row *r, size_t *len)
+{
+	const struct agg_cfg *c = &o->opts->cfg;
+	char *buf = NULL;
+	FILE *m = open_memstream(&buf, len);
+	bool any = false;
+
+	if (!m)
+		return NULL;
+	for (int i = 0; i < c->by_cnt; i++) {
+		const struct agg_by *by = &c->by[i];
+		const char *sep = o->opts->sep[i] ? o->opts->sep[i] : "";
+		__u64 v;
+
+		memcpy(&v, r->key.data + by->off, sizeof(v));
+		if (by->part == AGG_PART_ARG && is_str(r->d, by->arg) && by->str != AGG_NO_STR &&
+		    !(r->key.err_mask & (1 << i))) {
+			if (!v)
+				continue; /* an empty part: no separator either */
+			fputs(any ? sep : "", m);
+			fwrite(r->key.data + c->str_off + by->str * AGG_STR_MAX, 1,
+			       v < AGG_STR_MAX ? v : AGG_STR_MAX, m);
+			if (r->key.trunc & (1 << i))
+				fputs("...", m);
+		} else {
+			fputs(any ? sep : "", m);
+			put_part(o, NULL, m, r, i);
+		}
+		any = true;
+	}
+	if (fclose(m)) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
 static void print_json(const struct agg_out *o, const struct row *r, int interval)
 {
 	const struct agg_cfg *c = &o->opts->cfg;
@@ -416,6 +464,17 @@ static void print_json(const struct agg_out *o, const struct row *r, int interva
 		json_kstr(&j, "provider", r->d->provider);
 		json_kstr(&j, "name", r->d->name);
 	}
+	if (o->opts->label) {
+		size_t len = 0;
+		char *text = label_text(o, r, &len);
+
+		json_key(&j, o->opts->label);
+		if (text)
+			json_strn(&j, text, len);
+		else
+			json_null(&j);
+		free(text);
+	}
 	json_key(&j, "by");
 	json_obj_open(&j);
 	for (int i = 0; i < c->by_cnt; i++) {
@@ -426,6 +485,8 @@ static void print_json(const struct agg_out *o, const struct row *r, int interva
 	json_key(&j, "count");
 	json_uint(&j, r->count);
 	if (o->end) {
+		if (o->opts->label)
+			json_kint(&j, "total_ns", r->sum);
 		json_kint(&j, "avg_ns", r->count ? r->sum / (__s64)r->count : 0);
 		json_kint(&j, "min_ns", r->min);
 		json_kint(&j, "max_ns", r->max);
@@ -450,6 +511,18 @@ static void print_key_text(const struct agg_out *o, const struct row *r, bool hi
 	const struct agg_cfg *c = &o->opts->cfg;
 	char name[8];
 
+	if (o->opts->label) {
+		size_t len = 0;
+		char *text = label_text(o, r, &len);
+
+		cli_escape(o->f, text ? text : "?", text ? len : 1, false);
+		free(text);
+		if (hist)
+			fprintf(o->f, ": count %llu, avg %lld ns, total %lld ns; in us:\n",
+				(unsigned long long)r->count, (long long)(r->sum / (__s64)r->count),
+				(long long)r->sum);
+		return;
+	}
 	fprintf(o->f, "%s:%s", r->d->provider, r->d->name);
 	if (o->end)
 		fprintf(o->f, " -> %s", o->end);
@@ -541,7 +614,7 @@ static void print_text(const struct agg_out *o, const struct row *rows, size_t n
 {
 	const struct agg_cfg *c = &o->opts->cfg;
 	bool hist = c->value == AGG_VALUE_LOG2 || c->value == AGG_VALUE_LINEAR;
-	char **keys = NULL;
+	char **keys = NULL, head[32];
 	size_t width = 3;
 
 	if (interval)
@@ -564,7 +637,12 @@ static void print_text(const struct agg_out *o, const struct row *rows, size_t n
 		if (keys[i] && strlen(keys[i]) > width)
 			width = strlen(keys[i]);
 	}
-	fprintf(o->f, "%-*s %12s", (int)width, "KEY", "COUNT");
+	snprintf(head, sizeof(head), "%s", o->opts->label ? o->opts->label : "KEY");
+	for (char *p = head; *p; p++)
+		*p = toupper((unsigned char)*p);
+	fprintf(o->f, "%-*s %12s", (int)width, head, "COUNT");
+	if (o->end && o->opts->label)
+		fprintf(o->f, " %14s", "TOTAL(ns)");
 	if (o->end)
 		fprintf(o->f, " %14s %14s %14s", "AVG(ns)", "MIN(ns)", "MAX(ns)");
 	else if (c->value == AGG_VALUE_STATS)
@@ -576,6 +654,8 @@ static void print_text(const struct agg_out *o, const struct row *rows, size_t n
 		fprintf(o->f, "%-*s %12llu", (int)width, keys[i] ? keys[i] : "?",
 			(unsigned long long)r->count);
 		free(keys[i]);
+		if (o->end && o->opts->label)
+			fprintf(o->f, " %14lld", (long long)r->sum);
 		if (o->end)
 			fprintf(o->f, " %14lld %14lld %14lld",
 				(long long)(r->sum / (__s64)r->count), (long long)r->min,

@@ -20,6 +20,13 @@ struct agg_opts {
 	bool by_set;
 	unsigned long top; /* --top: rows printed, 0 for all */
 	__u32 max_keys;
+	/*
+	 * The runtime commands: the --by parts shown as one text, each after its separator (shown
+	 * only between two non-empty parts): "app.py:f" for a file and a function. label names
+	 * it: the text column's header (upper case) and a JSON key beside "by". NULL: not so.
+	 */
+	const char *label;
+	const char *sep[AGG_MAX_BY];
 };
 
 /*

@@ -72,14 +72,23 @@ static void slow_event(const struct analysis *a, const struct trace_probe_desc *
 
 		memcpy(&len, f->key.data + c->by[i].off, sizeof(len));
 		if (c->by[i].part != AGG_PART_ARG || !(strs & (1 << n)) ||
-		    (f->key.err_mask & (1 << i)) || len > AGG_STR_MAX)
+		    c->by[i].str == AGG_NO_STR || (f->key.err_mask & (1 << i)) || len > AGG_STR_MAX)
 			continue;
 		e->err_mask &= ~(1 << n);
 		e->str_mask |= 1 << n;
-		e->trunc_mask |= f->key.trunc ? 1 << n : 0;
+		e->trunc_mask |= f->key.trunc & (1 << i) ? 1 << n : 0;
 		e->args[n] = len;
-		memcpy(e->data, f->key.data + c->str_off, len);
-		e->data_len = len;
+	}
+	/* the strings in data by argument order, as the tracer sends them */
+	for (int n = 0; n < USDT_MAX_ARGS; n++) {
+		for (int i = 0; (e->str_mask & (1 << n)) && i < c->by_cnt; i++) {
+			if (c->by[i].part != AGG_PART_ARG || c->by[i].arg != n)
+				continue;
+			memcpy(e->data + e->data_len,
+			       f->key.data + c->str_off + c->by[i].str * AGG_STR_MAX, e->args[n]);
+			e->data_len += e->args[n];
+			break;
+		}
 	}
 }
 
@@ -88,7 +97,7 @@ void latency_out_slow(struct trace_out *o, const struct analysis *a, const void 
 	const struct lat_slow *s = data;
 	struct {
 		struct trace_event e;
-		char data[AGG_STR_MAX];
+		char data[AGG_KEY_STRS * AGG_STR_MAX];
 	} ev;
 	const struct trace_probe_desc *d;
 	__u64 rel;

@@ -205,6 +205,7 @@ static int parse_line(struct runtimes *r, char *line, const char **why)
 		says += 6;
 		while (isspace((unsigned char)*says))
 			says++;
+		says[strcspn(says, "\r\n")] = '\0';
 	}
 	for (char *t = strtok_r(line, " \t\r\n", &save); t; t = strtok_r(NULL, " \t\r\n", &save)) {
 		if (n == MAX_WORDS - 2) {
