@@ -427,13 +427,13 @@ static char *label_text(const struct agg_out *o, const struct row *r, size_t *le
 		    !(r->key.err_mask & (1 << i))) {
 			if (!v)
 				continue; /* an empty part: no separator either */
-			fputs(any ? sep : "", m);
+			fputs(any || !i ? sep : "", m);
 			fwrite(r->key.data + c->str_off + by->str * AGG_STR_MAX, 1,
 			       v < AGG_STR_MAX ? v : AGG_STR_MAX, m);
 			if (r->key.trunc & (1 << i))
 				fputs("...", m);
 		} else {
-			fputs(any ? sep : "", m);
+			fputs(any || !i ? sep : "", m);
 			put_part(o, NULL, m, r, i);
 		}
 		any = true;

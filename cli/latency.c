@@ -245,8 +245,7 @@ static void do_help(FILE *out)
 		(int)sizeof(struct lat_stack), LAT_MAX_OPEN);
 }
 
-/* "10ms", "500us", "1.5s", "200ns"; a bare number is milliseconds. */
-static int parse_duration(const char *s, __u64 *ns)
+int latency_parse_duration(const char *s, __u64 *ns)
 {
 	static const struct {
 		const char *unit;
@@ -285,15 +284,6 @@ static int parse_pair(const char *s, struct lat_cfg *lat)
 	lat->pair = LAT_PAIR_ARG;
 	lat->pair_arg = n;
 	return 0;
-}
-
-static int parse_seconds(const char *s, double *v)
-{
-	char *end;
-
-	errno = 0;
-	*v = strtod(s, &end);
-	return errno || end == s || *end || !isfinite(*v) || *v <= 0 ? -EINVAL : 0;
 }
 
 static int parse_options(int argc, char **argv, struct trace_opts *o)
@@ -345,7 +335,7 @@ static int parse_options(int argc, char **argv, struct trace_opts *o)
 			a->agg.cfg.slots = c == OPT_LAT_HIST ? AGG_LOG2_SLOTS : 0;
 			break;
 		case OPT_SLOWER:
-			if (parse_duration(optarg, &a->lat.slower_ns))
+			if (latency_parse_duration(optarg, &a->lat.slower_ns))
 				return cli_error(
 					EXIT_USAGE,
 					"latency: bad --slower '%s' (as 10ms, 500us, 1.5s)",
@@ -353,7 +343,7 @@ static int parse_options(int argc, char **argv, struct trace_opts *o)
 			break;
 		case 'i':
 		case 'd':
-			if (parse_seconds(optarg, c == 'i' ? &o->interval_s : &o->duration_s))
+			if (cli_parse_seconds(optarg, c == 'i' ? &o->interval_s : &o->duration_s))
 				return cli_error(EXIT_USAGE, "latency: bad %s '%s'",
 						 c == 'i' ? "interval" : "duration", optarg);
 			break;

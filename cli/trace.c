@@ -214,15 +214,6 @@ static void do_help(FILE *out)
 		"(no probe matched, no privilege, ...), 2 usage error.\n");
 }
 
-static int parse_seconds(const char *s, double *v)
-{
-	char *end;
-
-	errno = 0;
-	*v = strtod(s, &end);
-	return errno || end == s || *end || !isfinite(*v) || *v <= 0 ? -EINVAL : 0;
-}
-
 /* past the analysis options' getopt values (0x200...) */
 enum {
 	OPT_PROMETHEUS = 0x300,
@@ -263,11 +254,11 @@ static int parse_options(int argc, char **argv, struct trace_opts *o)
 			o->an.count = true;
 			break;
 		case 'i':
-			if (parse_seconds(optarg, &o->interval_s))
+			if (cli_parse_seconds(optarg, &o->interval_s))
 				return cli_error(EXIT_USAGE, "trace: bad interval '%s'", optarg);
 			break;
 		case 'd':
-			if (parse_seconds(optarg, &o->duration_s))
+			if (cli_parse_seconds(optarg, &o->duration_s))
 				return cli_error(EXIT_USAGE, "trace: bad duration '%s'", optarg);
 			break;
 		case 'n':
@@ -526,6 +517,10 @@ static int on_event(void *ctx, void *data, size_t size)
 		latency_out_slow(&t->out, &t->o.an, data, size);
 	else if (t->exp.pf)
 		trace_export_event(&t->exp, &t->out, data, size);
+	else if (t->o.on_event && trace_event_valid(&t->out, data, size))
+		t->o.on_event(t->o.event_ctx, &t->out, data);
+	else if (t->o.on_event)
+		t->out.malformed++;
 	else
 		trace_out_event(&t->out, data, size);
 	/* -n reached, or a closed pipe: nothing more can be shown */
@@ -608,7 +603,7 @@ static int start_trace(struct tracer *t)
 			return bpf_failure("opening the ring buffer", errno);
 	}
 	trace_out_prepare(&t->out);
-	if (!t->o.json && !t->o.count && !t->o.perfetto)
+	if (!t->o.json && !t->o.count && !t->o.perfetto && !t->o.on_event)
 		trace_out_header(&t->out);
 	if (!t->o.json && t->o.an.lat.slower_ns)
 		latency_out_slow_header(&t->out);

@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include "analysis.h"
+#include "trace_output.h"
 
 struct trace_opts {
 	pid_t pid;
@@ -25,6 +26,9 @@ struct trace_opts {
 	const char *target;
 	char **probes;
 	int probe_cnt;
+	/* events: handed to on_event (checked to parse) instead of printed; no header line */
+	void (*on_event)(void *ctx, struct trace_out *out, const struct trace_event *e);
+	void *event_ctx;
 };
 
 /* Runs one trace; returns the exit code (errors reported). */
