@@ -79,7 +79,7 @@ same_calls() {
 	jq -se 'map(select(.function)) | map(.function) == ["Foo::f"]' "$OUT"
 }
 
-@test "OpenJDK 17: calls, threads and objnew of one program, as it records them" {
+@test "OpenJDK 17: calls, threads, objnew and gc of one program, as it records them" {
 	need_root
 	need_cmd javac java
 	javac -d "$BATS_TEST_TMPDIR" "$D/Runtimes.java"
@@ -97,6 +97,10 @@ same_calls() {
 	jq -se --slurpfile rec "$REC" 'map(select(.type == "Runtimes$Blob"))[0] as $r |
 		$r.count == $rec[0].objects["Runtimes$Blob"] and $r.min > 0 and $r.min == $r.max and
 		$r.sum == $r.count * $r.min' "$OUT"
+	# every collection since the start, as the JVM counts them
+	rt gc 120 -c "$java >$REC"
+	jq -se --slurpfile rec "$REC" 'map(select(.duration_ns)) |
+		length == $rec[0].gcs and all(.duration_ns > 0)' "$OUT"
 }
 
 @test "flow: CPython entries and returns in order, with their depths, as the script records" {
@@ -126,12 +130,15 @@ same_calls() {
 		all(.duration_ns > 0)' "$OUT"
 }
 
-@test "objnew: Ruby objects per class, as the script records them" {
+@test "objnew and gc: Ruby objects per class and every collection, as the script records them" {
 	need_root
 	need_cmd ruby
 	rt objnew 60 -c "ruby $D/calls.rb >$REC"
 	jq -se --slurpfile rec "$REC" '$rec[0].objects as $want |
 		map(select(.type == "Foo" or .type == "Bar") | {(.type): .count}) | add == $want' "$OUT"
+	# each collection marks once: GC.count's collections since the start
+	rt gc 60 -c "ruby $D/calls.rb >$REC"
+	jq -se --slurpfile rec "$REC" 'map(select(.duration_ns)) | length == $rec[0].gcs' "$OUT"
 }
 
 @test "queries: PostgreSQL 15 latency histogram, and --slower the slow queries with their text" {

@@ -1,5 +1,9 @@
-// usdtctl calls, threads and objnew for HotSpot: Runtimes.f 7 times, Runtimes.g 3 times, three
-// named threads, 13 Blob objects; prints its record as JSON.
+// usdtctl calls, threads, objnew and gc for HotSpot: Runtimes.f 7 times, Runtimes.g 3 times,
+// three named threads, 13 Blob objects, two System.gc(); prints its record as JSON, with the
+// collections the JVM counted.
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+
 public class Runtimes {
 	static class Blob {
 		long a, b, c;
@@ -25,7 +29,12 @@ public class Runtimes {
 		Object[] keep = new Object[13];
 		for (int i = 0; i < keep.length; i++)
 			keep[i] = new Blob();
-		System.out.println("{\"calls\":{\"Runtimes.f\":" + nf + ",\"Runtimes.g\":" + ng +
+		System.gc();
+		System.gc();
+		long gcs = 0;
+		for (GarbageCollectorMXBean b : ManagementFactory.getGarbageCollectorMXBeans())
+			gcs += b.getCollectionCount();
+		System.out.println("{\"gcs\":" + gcs + ",\"calls\":{\"Runtimes.f\":" + nf + ",\"Runtimes.g\":" + ng +
 				   "},\"threads\":[" + names + "],\"objects\":{\"Runtimes$Blob\":" +
 				   keep.length + "},\"sum\":" + s + "}");
 	}

@@ -1,5 +1,6 @@
-# usdtctl calls and objnew for Ruby: Foo#f 7 times, Foo#g 3 times, 9 Foo and 4 Bar objects,
-# with a TracePoint on (Ruby fires method__entry only then); prints its record as JSON
+# usdtctl calls, objnew and gc for Ruby: Foo#f 7 times, Foo#g 3 times, 9 Foo and 4 Bar
+# objects, 3 GC.start, with a TracePoint on (Ruby fires method__entry only then); prints its
+# record as JSON, with the collections Ruby counted since it started
 require 'json'
 
 class Foo
@@ -19,4 +20,5 @@ objects['Foo'] += 1
 keep = []
 8.times { keep << Foo.new; objects['Foo'] += 1 }
 4.times { keep << Bar.new; objects['Bar'] += 1 }
-puts JSON.generate({ 'calls' => calls, 'objects' => objects })
+3.times { GC.start }
+puts JSON.generate({ 'calls' => calls, 'objects' => objects, 'gcs' => GC.count })
