@@ -190,7 +190,6 @@ int agg_check_types(const struct agg_opts *a, bool value, const char *cmd,
 {
 	for (size_t p = 0; p < probe_cnt; p++) {
 		const struct trace_probe_desc *d = &probes[p];
-		int strs = 0;
 
 		if (value && a->cfg.value != AGG_VALUE_NONE && is_str(d, a->cfg.value_arg))
 			return cli_error(EXIT_USAGE, "%s: arg%d of %s:%s is a string, not a number",
@@ -199,14 +198,12 @@ int agg_check_types(const struct agg_opts *a, bool value, const char *cmd,
 			const struct agg_by *by = &a->cfg.by[i];
 
 			if (by->part == AGG_PART_ARG && is_str(d, by->arg) && by->str == AGG_NO_STR)
-				strs = AGG_KEY_STRS + 1;
+				return cli_error(EXIT_USAGE,
+						 "%s: --by: arg%d of %s:%s is a string; a key holds "
+						 "%d, those of its first %d argN keys",
+						 cmd, by->arg, d->provider, d->name, AGG_KEY_STRS,
+						 AGG_KEY_STRS);
 		}
-		if (strs > AGG_KEY_STRS)
-			return cli_error(EXIT_USAGE,
-					 "%s: --by: arg%d of %s:%s is a string; a key holds %d, "
-					 "the first %d argN keys",
-					 cmd, a->cfg.by[a->cfg.by_cnt - 1].arg, d->provider,
-					 d->name, AGG_KEY_STRS, AGG_KEY_STRS);
 	}
 	return 0;
 }

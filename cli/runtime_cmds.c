@@ -244,10 +244,10 @@ static void do_help(struct rt_cmd_run *r, FILE *out)
 	char names[256];
 
 	fprintf(out,
-		"Usage: usdtctl %s [-p PID | -c CMD] [--json] [--filter EXPR]%s%s\n"
-		"       %*s %s[-d SECONDS] [RUNTIME]\n\n%s",
-		c->name, c->flags & CF_LATENCY ? " [--latency]" : "",
-		c->flags & CF_SLOWER ? " [--slower DURATION]" : "", (int)strlen(c->name), "",
+		"Usage: usdtctl %s [-p PID | -c CMD] [--json] [--filter EXPR]\n"
+		"       %*s %s%s%s[-d SECONDS] [RUNTIME]\n\n%s\n",
+		c->name, (int)strlen(c->name), "", c->flags & CF_LATENCY ? "[--latency] " : "",
+		c->flags & CF_SLOWER ? "[--slower DURATION] " : "",
 		agg ? "[--top N] [-i SECONDS] " : "", c->help);
 	fprintf(out,
 		"The probes are the %s probes the runtime catalog gives RUNTIME; without RUNTIME,\n"

@@ -209,7 +209,7 @@ same_calls() {
 	grep -qx "usdtctl: ruby:method__entry: they fire only while a TracePoint is enabled in the program: TracePoint.new(:call, :return) {}.enable" <<<"$stderr"
 }
 
-@test "the examples of --help and the man page that run python3 show the calls of app.py" {
+@test "the examples of --help, the man page and the README that run python3 show the calls of app.py" {
 	need_root
 	need_cmd "$PYTHON_SDT"
 	cp "$D/calls.py" "$BATS_TEST_TMPDIR/app.py"
@@ -223,6 +223,9 @@ same_calls() {
 	[ "$(grep -c 'function__return .*app.py" "g"' <<<"$output")" -eq 3 ]
 	run --separate-stderr env PATH=/usr/bin:/bin timeout 60 "$USDTCTL" calls -c 'python3 app.py'
 	grep -qE "app.py:f +7$" <<<"$output"
+	run --separate-stderr env PATH=/usr/bin:/bin timeout 60 "$USDTCTL" calls --latency \
+		-c 'python3 app.py'
+	grep -qE "app.py:f +7 +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+$" <<<"$output"
 	run --separate-stderr env PATH=/usr/bin:/bin timeout 60 "$USDTCTL" flow -c 'python3 app.py'
 	grep -qE " -> .*app.py:g$" <<<"$output"
 	run --separate-stderr env PATH=/usr/bin:/bin timeout 60 "$USDTCTL" gc -c 'python3 app.py'
