@@ -13,16 +13,11 @@ setup() {
 	[ -x "$USDTCTL" ] || { echo "no usdtctl at $USDTCTL" >&2; return 1; }
 	D=$BATS_TEST_DIRNAME/runtimes
 	OUT=$BATS_TEST_TMPDIR/out REC=$BATS_TEST_TMPDIR/rec ERR=$BATS_TEST_TMPDIR/err
-	PGDIR=
 }
 
 teardown() {
 	stop_bg
-	if [ -n "$PGDIR" ]; then
-		runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$PGDIR/data" \
-			-m immediate -w stop >/dev/null 2>&1 || true
-		rm -rf "$PGDIR"
-	fi
+	pg_stop
 }
 
 # rt CMD SECONDS ARGS...: usdtctl CMD --json ARGS under a timeout; output in $OUT, $ERR
@@ -143,39 +138,25 @@ same_calls() {
 
 @test "queries: PostgreSQL 15 latency histogram, and --slower the slow queries with their text" {
 	need_root
-	local bin=/usr/lib/postgresql/15/bin port=$((56000 + $$ % 1000)) pid i
-	[ -x "$bin/postgres" ] || need "PostgreSQL 15"
-	PGDIR=$(mktemp -d /tmp/usdtctl-pg.XXXXXX)
-	chown postgres "$PGDIR"
-	timeout 120 runuser -u postgres -- "$bin/initdb" -D "$PGDIR/data" -A trust -U postgres \
-		--no-sync >"$PGDIR/initdb.log" 2>&1
-	timeout 60 runuser -u postgres -- "$bin/pg_ctl" -D "$PGDIR/data" -w -l "$PGDIR/log" \
-		-o "-c listen_addresses=127.0.0.1 -p $port -k $PGDIR" start >/dev/null
-	psql() {
-		timeout 30 runuser -u postgres -- "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres \
-			-d postgres -Atq -c "$1" >/dev/null
-	}
-	# queries ARGS...: usdtctl queries over the server's 3 slow and 5 quick queries
+	local i tag="/* usdtctl-$$-$BATS_TEST_NUMBER */"
+	pg_start
+	# queries ARGS...: usdtctl queries (system-wide) over the server's 3 slow and 5 quick
+	# queries; other servers on the machine may run queries too: --filter keeps this test's
 	queries() {
-		"$USDTCTL" queries --json "$@" postgresql >"$OUT" 2>"$ERR" 3>&- &
-		pid=$!
-		BG_PIDS+=("$pid")
-		(sleep 60 && kill -KILL "$pid") >/dev/null 2>&1 3>&- &
-		BG_PIDS+=("$!")
-		wait_output "$ERR" '^usdtctl: attached ' 20
-		for i in 1 2 3; do psql 'SELECT pg_sleep(0.05)'; done
-		for i in 1 2 3 4 5; do psql 'SELECT 1'; done
-		kill -INT "$pid"
-		wait "$pid"
+		usdtctl_bg 60 "$OUT" "$ERR" queries --json --filter "arg0 == \"$tag *\"" "$@" \
+			postgresql
+		for i in 1 2 3; do pg_query "$tag SELECT pg_sleep(0.05)"; done
+		for i in 1 2 3 4 5; do pg_query "$tag SELECT 1"; done
+		usdtctl_stop
 	}
 	queries
 	jq -se 'map(select(.start == "postgresql:query__start"))[0] |
 		.count == 8 and ([.hist[].count] | add) == 8 and .max_ns >= 50000000' "$OUT"
 	queries --slower 40ms
-	jq -se 'map(select(.duration_ns)) | length == 3 and
-		all(.args[0] == "SELECT pg_sleep(0.05)" and .duration_ns >= 50000000)' "$OUT"
-	jq -se 'map(select(.query) | {(.query): .count}) | add ==
-		{"SELECT pg_sleep(0.05)": 3, "SELECT 1": 5}' "$OUT"
+	jq -se --arg tag "$tag" 'map(select(.duration_ns)) | length == 3 and
+		all(.args[0] == $tag + " SELECT pg_sleep(0.05)" and .duration_ns >= 50000000)' "$OUT"
+	jq -se --arg tag "$tag" 'map(select(.query) | {(.query): .count}) | add ==
+		{($tag + " SELECT pg_sleep(0.05)"): 3, ($tag + " SELECT 1"): 5}' "$OUT"
 }
 
 @test "trace: a probe that needs something says so; CPython's line semaphore raised with -c and -p" {
