@@ -58,6 +58,14 @@ same_calls() {
 	same_calls function
 	jq -se 'map(select(.function // "" | endswith("calls.py:f")))[0] |
 		.total_ns >= .count * .min_ns and .total_ns <= .count * .max_ns and .min_ns > 0' "$OUT"
+	# a file name longer than a key's string: cut and marked, the function beside it whole
+	local long=$BATS_TEST_TMPDIR/a-directory-name-long-enough-to-push-the-path-past-64-bytes
+	mkdir -p "$long"
+	cp "$D/calls.py" "$long/"
+	rt calls 60 -c "$PYTHON_SDT $long/calls.py >$REC"
+	jq -se --arg cut "${long:0:64}..." 'map(select(.by.arg0 == $cut) | {(.by.arg1): .count}) |
+		add == {"f": 7, "g": 3, "<module>": 1}' "$OUT"
+	jq -se --arg cut "${long:0:64}...:f" 'map(select(.function == $cut)) | length == 1' "$OUT"
 }
 
 @test "calls: Ruby 3.1 class.method, PHP 8.2 class::function, each as the script records" {
