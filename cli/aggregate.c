@@ -19,14 +19,6 @@
 #include "cli.h"
 #include "histogram.h"
 
-struct row {
-	const struct trace_probe_desc *d;
-	struct agg_key key;
-	__u64 count;
-	__s64 sum, min, max;
-	__u64 *slot;
-};
-
 /* ---- options ------------------------------------------------------------------------------ */
 
 /* "argN" into *n; false when s is not one. */
@@ -198,11 +190,12 @@ int agg_check_types(const struct agg_opts *a, bool value, const char *cmd,
 			const struct agg_by *by = &a->cfg.by[i];
 
 			if (by->part == AGG_PART_ARG && is_str(d, by->arg) && by->str == AGG_NO_STR)
-				return cli_error(EXIT_USAGE,
-						 "%s: --by: arg%d of %s:%s is a string; a key holds "
-						 "%d, those of its first %d argN keys",
-						 cmd, by->arg, d->provider, d->name, AGG_KEY_STRS,
-						 AGG_KEY_STRS);
+				return cli_error(
+					EXIT_USAGE,
+					"%s: --by: arg%d of %s:%s is a string; a key holds "
+					"%d, those of its first %d argN keys",
+					cmd, by->arg, d->provider, d->name, AGG_KEY_STRS,
+					AGG_KEY_STRS);
 		}
 	}
 	return 0;
@@ -215,7 +208,7 @@ int agg_check_types(const struct agg_opts *a, bool value, const char *cmd,
 
 static int row_key_cmp(const void *x, const void *y)
 {
-	const struct row *a = x, *b = y;
+	const struct agg_row *a = x, *b = y;
 	int c = strcmp(a->d->provider, b->d->provider);
 
 	if (!c)
@@ -228,7 +221,7 @@ static int row_key_cmp(const void *x, const void *y)
 /* Largest first (by count, or by sum when *by_sum), then by name and key. */
 static int row_cmp(const void *x, const void *y, void *by_sum)
 {
-	const struct row *a = x, *b = y;
+	const struct agg_row *a = x, *b = y;
 
 	if (*(bool *)by_sum && a->sum != b->sum)
 		return a->sum < b->sum ? 1 : -1;
@@ -238,7 +231,7 @@ static int row_cmp(const void *x, const void *y, void *by_sum)
 }
 
 /* Sums the per-CPU values of one key into r. */
-static void merge_cpus(struct row *r, const char *vals, int ncpu, size_t stride, __u32 slots)
+static void merge_cpus(struct agg_row *r, const char *vals, int ncpu, size_t stride, __u32 slots)
 {
 	for (int c = 0; c < ncpu; c++) {
 		const struct agg_val *v = (const void *)(vals + c * stride);
@@ -257,7 +250,7 @@ static void merge_cpus(struct row *r, const char *vals, int ncpu, size_t stride,
 }
 
 /* Adds row b into a (the same provider:name and key). */
-static void merge_rows(struct row *a, const struct row *b, __u32 slots)
+static void merge_rows(struct agg_row *a, const struct agg_row *b, __u32 slots)
 {
 	if (!b->count)
 		return;
@@ -272,14 +265,14 @@ static void merge_rows(struct row *a, const struct row *b, __u32 slots)
 }
 
 /* The keys to print, read (and with delete, removed) from the map into rows. */
-static int read_rows(const struct agg_out *o, int fd, __u32 gen, bool delete, struct row **out,
+static int read_rows(const struct agg_out *o, int fd, __u32 gen, bool delete, struct agg_row **out,
 		     size_t *cnt)
 {
 	__u32 slots = o->opts->cfg.slots, vsz = agg_value_size(o->opts);
 	int ncpu = libbpf_num_possible_cpus();
 	size_t stride = (vsz + 7) & ~7ul, n = 0, cap = 0;
 	struct agg_key k, next;
-	struct row *rows = NULL;
+	struct agg_row *rows = NULL;
 	char *vals;
 	int err = 0;
 
@@ -291,7 +284,7 @@ static int read_rows(const struct agg_out *o, int fd, __u32 gen, bool delete, st
 	memset(&k, 0, sizeof(k));
 	memset(&next, 0, sizeof(next));
 	for (void *prev = NULL; !bpf_map_get_next_key(fd, prev, &next); prev = &k) {
-		struct row *r;
+		struct agg_row *r;
 
 		k = next;
 		if (delete &&k.gen >= gen)
@@ -299,7 +292,8 @@ static int read_rows(const struct agg_out *o, int fd, __u32 gen, bool delete, st
 		if (k.probe_id >= o->probe_cnt || bpf_map_lookup_elem(fd, &k, vals))
 			continue;
 		if (n == cap) {
-			struct row *nr = realloc(rows, (cap = cap ? 2 * cap : 64) * sizeof(*nr));
+			struct agg_row *nr =
+				realloc(rows, (cap = cap ? 2 * cap : 64) * sizeof(*nr));
 
 			if (!nr) {
 				err = -ENOMEM;
@@ -340,8 +334,7 @@ static const char *part_name(const struct agg_by *by, char *buf, size_t sz)
 	return buf;
 }
 
-/* Key part i of r as text (json false) or as a JSON value. */
-static void put_part(const struct agg_out *o, struct json *j, FILE *f, const struct row *r, int i)
+void agg_put_part(const struct agg_out *o, struct json *j, FILE *f, const struct agg_row *r, int i)
 {
 	const struct agg_cfg *c = &o->opts->cfg;
 	const struct agg_by *by = &c->by[i];
@@ -370,9 +363,9 @@ static void put_part(const struct agg_out *o, struct json *j, FILE *f, const str
 		return;
 	}
 	if (by->part == AGG_PART_COMM || (by->part == AGG_PART_ARG && is_str(r->d, by->arg))) {
-		const char *src = k->data + (by->part == AGG_PART_COMM
-						     ? c->comm_off
-						     : c->str_off + by->str * AGG_STR_MAX);
+		const char *src =
+			k->data + (by->part == AGG_PART_COMM ? c->comm_off
+							     : c->str_off + by->str * AGG_STR_MAX);
 
 		n = by->part == AGG_PART_COMM ? strnlen(src, TRACE_COMM_LEN)
 					      : (v < AGG_STR_MAX ? v : AGG_STR_MAX);
@@ -405,7 +398,7 @@ static void put_part(const struct agg_out *o, struct json *j, FILE *f, const str
 }
 
 /* The parts of r's key joined as agg_opts.label asks, malloc'ed (unescaped); NULL: no memory. */
-static char *label_text(const struct agg_out *o, const struct row *r, size_t *len)
+static char *label_text(const struct agg_out *o, const struct agg_row *r, size_t *len)
 {
 	const struct agg_cfg *c = &o->opts->cfg;
 	char *buf = NULL;
@@ -431,7 +424,7 @@ static char *label_text(const struct agg_out *o, const struct row *r, size_t *le
 				fputs("...", m);
 		} else {
 			fputs(any || !i ? sep : "", m);
-			put_part(o, NULL, m, r, i);
+			agg_put_part(o, NULL, m, r, i);
 		}
 		any = true;
 	}
@@ -442,7 +435,7 @@ static char *label_text(const struct agg_out *o, const struct row *r, size_t *le
 	return buf;
 }
 
-static void print_json(const struct agg_out *o, const struct row *r, int interval)
+static void print_json(const struct agg_out *o, const struct agg_row *r, int interval)
 {
 	const struct agg_cfg *c = &o->opts->cfg;
 	char name[8];
@@ -476,7 +469,7 @@ static void print_json(const struct agg_out *o, const struct row *r, int interva
 	json_obj_open(&j);
 	for (int i = 0; i < c->by_cnt; i++) {
 		json_key(&j, part_name(&c->by[i], name, sizeof(name)));
-		put_part(o, &j, NULL, r, i);
+		agg_put_part(o, &j, NULL, r, i);
 	}
 	json_obj_close(&j);
 	json_key(&j, "count");
@@ -503,7 +496,7 @@ static void print_json(const struct agg_out *o, const struct row *r, int interva
 }
 
 /* Text: the key of row r, "provider:name" then "argN=value ..." (column widths aside). */
-static void print_key_text(const struct agg_out *o, const struct row *r, bool hist)
+static void print_key_text(const struct agg_out *o, const struct agg_row *r, bool hist)
 {
 	const struct agg_cfg *c = &o->opts->cfg;
 	char name[8];
@@ -525,7 +518,7 @@ static void print_key_text(const struct agg_out *o, const struct row *r, bool hi
 		fprintf(o->f, " -> %s", o->end);
 	for (int i = 0; i < c->by_cnt; i++) {
 		fprintf(o->f, " %s=", part_name(&c->by[i], name, sizeof(name)));
-		put_part(o, NULL, o->f, r, i);
+		agg_put_part(o, NULL, o->f, r, i);
 	}
 	if (hist && o->end)
 		fprintf(o->f, ": count %llu, avg %lld ns, min %lld ns, max %lld ns; in us:\n",
@@ -536,7 +529,7 @@ static void print_key_text(const struct agg_out *o, const struct row *r, bool hi
 }
 
 /* The key of row r as print_key_text() writes it, malloc'ed; NULL when out of memory. */
-static char *key_text(const struct agg_out *o, const struct row *r)
+static char *key_text(const struct agg_out *o, const struct agg_row *r)
 {
 	struct agg_out mo = *o;
 	char *buf = NULL;
@@ -567,7 +560,7 @@ static int folded_cmp(const void *a, const void *b)
  * --folded: "key=value;...;outermost;...;innermost;provider:name COUNT", one line per stack
  * (rows whose frames read the same are merged), as flamegraph.pl, inferno and speedscope read.
  */
-static void print_folded(const struct agg_out *o, const struct row *rows, size_t n)
+static void print_folded(const struct agg_out *o, const struct agg_row *rows, size_t n)
 {
 	const struct agg_cfg *c = &o->opts->cfg;
 	struct folded *lines = calloc(n ? n : 1, sizeof(*lines));
@@ -581,10 +574,10 @@ static void print_folded(const struct agg_out *o, const struct row *rows, size_t
 			break;
 		for (int i = 0; i < c->by_cnt; i++) {
 			if (c->by[i].part == AGG_PART_STACK) {
-				put_part(o, NULL, m, &rows[r], i);
+				agg_put_part(o, NULL, m, &rows[r], i);
 			} else {
 				fprintf(m, "%s=", part_name(&c->by[i], name, sizeof(name)));
-				put_part(o, NULL, m, &rows[r], i);
+				agg_put_part(o, NULL, m, &rows[r], i);
 			}
 			fputc(';', m);
 		}
@@ -607,7 +600,7 @@ static void print_folded(const struct agg_out *o, const struct row *rows, size_t
 	free(lines);
 }
 
-static void print_text(const struct agg_out *o, const struct row *rows, size_t n, int interval)
+static void print_text(const struct agg_out *o, const struct agg_row *rows, size_t n, int interval)
 {
 	const struct agg_cfg *c = &o->opts->cfg;
 	bool hist = c->value == AGG_VALUE_LOG2 || c->value == AGG_VALUE_LINEAR;
@@ -646,7 +639,7 @@ static void print_text(const struct agg_out *o, const struct row *rows, size_t n
 		fprintf(o->f, " %14s %14s %14s %14s", "SUM", "MIN", "MAX", "AVG");
 	fputc('\n', o->f);
 	for (size_t i = 0; keys && i < n; i++) {
-		const struct row *r = &rows[i];
+		const struct agg_row *r = &rows[i];
 
 		fprintf(o->f, "%-*s %12llu", (int)width, keys[i] ? keys[i] : "?",
 			(unsigned long long)r->count);
@@ -668,7 +661,7 @@ static void print_text(const struct agg_out *o, const struct row *rows, size_t n
 
 long long agg_print(const struct agg_out *o, int fd, __u32 gen, int interval, bool last)
 {
-	struct row *rows = NULL;
+	struct agg_row *rows = NULL;
 	size_t cnt = 0, n = 0, shown;
 	long long hits = 0;
 	bool by_sum;
@@ -690,7 +683,9 @@ long long agg_print(const struct agg_out *o, int fd, __u32 gen, int interval, bo
 	shown = o->opts->top && o->opts->top < n ? o->opts->top : n;
 	for (size_t i = 0; i < n; i++)
 		hits += rows[i].count;
-	if (o->json) {
+	if (o->opts->pivot.cnt) {
+		agg_pivot_print(o, rows, n, interval);
+	} else if (o->json) {
 		for (size_t i = 0; i < shown; i++)
 			print_json(o, &rows[i], interval);
 	} else {

@@ -27,6 +27,16 @@ struct agg_opts {
 	 */
 	const char *label;
 	const char *sep[AGG_MAX_BY];
+	/*
+	 * usdtctl stat: one row per key (the --by parts), a column per probe name, the counts of
+	 * each over per_s seconds (text: per second). cnt 0: not so.
+	 */
+	struct agg_pivot {
+		const char *const *names;  /* the probe (name) of each column */
+		const char *const *titles; /* text header and JSON key of each */
+		int cnt;
+		double per_s;
+	} pivot;
 };
 
 /*
@@ -78,5 +88,20 @@ struct agg_out {
  * plain total, else the last interval's number). Returns the hits the rows count, or -errno.
  */
 long long agg_print(const struct agg_out *o, int fd, __u32 gen, int interval, bool last);
+
+/* One row of the agg map, its CPUs (and objects) merged. */
+struct agg_row {
+	const struct trace_probe_desc *d;
+	struct agg_key key;
+	__u64 count;
+	__s64 sum, min, max;
+	__u64 *slot;
+};
+
+struct json;
+/* Key part i of r as text (j NULL: to f) or as a JSON value. */
+void agg_put_part(const struct agg_out *o, struct json *j, FILE *f, const struct agg_row *r, int i);
+/* agg_opts.pivot: the rows as a table (cli/aggregate_pivot.c). */
+void agg_pivot_print(const struct agg_out *o, const struct agg_row *rows, size_t n, int interval);
 
 #endif /* USDTCTL_AGGREGATE_H */

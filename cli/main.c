@@ -27,6 +27,7 @@ static const struct cli_cmd cmds[] = {
 	{"objnew", do_runtime_cmd, "a runtime's allocations per type"},
 	{"threads", do_runtime_cmd, "a runtime's thread starts and stops"},
 	{"queries", do_runtime_cmd, "PostgreSQL query latency (--slower: each slow query)"},
+	{"stat", do_runtime_cmd, "a runtime's calls, GCs, objects, ... per second and process"},
 	{0},
 };
 

@@ -28,10 +28,26 @@ enum {
 
 /* What a command takes beyond -p, -c, -d, --filter: */
 enum {
-	CF_AGG = 1,	/* -i, --top: it aggregates */
-	CF_LATENCY = 2, /* --latency */
-	CF_SLOWER = 4,	/* --slower */
+	CF_TOP = 1,	 /* --top */
+	CF_INTERVAL = 2, /* -i */
+	CF_LATENCY = 4,	 /* --latency */
+	CF_SLOWER = 8,	 /* --slower */
+	CF_AGG = CF_TOP | CF_INTERVAL,
 };
+
+/* usdtctl stat's role: every role of its columns */
+#define RT_STAT RT_ROLE_CNT
+
+/* stat's columns: the first probe of each role, per second */
+static const struct {
+	enum rt_role role;
+	const char *title;
+} stat_cols[] = {
+	{RT_CALL, "calls"},	      {RT_GC, "gcs"},	      {RT_ALLOC, "objects"},
+	{RT_CLASSLOAD, "classloads"}, {RT_THREAD, "threads"}, {RT_EXCEPTION, "exceptions"},
+};
+
+#define STAT_COLS (sizeof(stat_cols) / sizeof(stat_cols[0]))
 
 struct rt_cmd_run;
 
@@ -51,7 +67,8 @@ struct rt_cmd_run {
 	const struct rt_role_entry *role;
 	struct trace_opts o;
 	char target[PATH_MAX];
-	char *probes[2];
+	char *probes[STAT_COLS];
+	const char *col_names[STAT_COLS], *col_titles[STAT_COLS];
 	bool latency;
 	__u64 slower_ns;
 	const char *filter, *top;
@@ -180,6 +197,29 @@ static int setup_threads(struct rt_cmd_run *r)
 	return events(r, NULL);
 }
 
+static int setup_stat(struct rt_cmd_run *r)
+{
+	struct agg_pivot *p = &r->o.an.agg.pivot;
+	int n = 0, err;
+
+	for (size_t i = 0; i < STAT_COLS; i++) {
+		const struct rt_role_entry *e = &r->rt->role[stat_cols[i].role];
+
+		if (!e->set)
+			continue;
+		r->probes[n] = e->probe[0];
+		r->col_names[n] = strchr(e->probe[0], ':') + 1;
+		r->col_titles[n++] = stat_cols[i].title;
+	}
+	r->o.probe_cnt = n;
+	r->o.an.count = true;
+	if (!r->o.interval_s)
+		r->o.interval_s = 1;
+	*p = (struct agg_pivot){r->col_names, r->col_titles, n, r->o.interval_s};
+	err = analysis_option(&r->o.an, OPT_BY, "pid,comm");
+	return err ? err : common(r);
+}
+
 static const struct rt_cmd cmds[] = {
 	{"calls", RT_CALL, CF_AGG | CF_LATENCY, setup_calls,
 	 "Counts the calls of each function (file:function for Python, class.method for\n"
@@ -221,10 +261,35 @@ static const struct rt_cmd cmds[] = {
 	 "total, average, min and max per query text.\n",
 	 "  usdtctl queries postgresql -d 10\n"
 	 "  usdtctl queries -p 1234 --slower 10ms\n"},
+	{"stat", RT_STAT, CF_INTERVAL, setup_stat,
+	 "Per process and interval (-i, 1 s by default), the calls, garbage collections,\n"
+	 "objects allocated, classes loaded, threads started and exceptions thrown per\n"
+	 "second, counted in BPF, as bcc's ustat; a column for each role the runtime\n"
+	 "catalog gives the runtime (the entry, begin or start probe of each). With --json:\n"
+	 "{\"pid\", \"comm\", \"calls\", \"gcs\", ..., \"interval_ms\"} per process and\n"
+	 "interval, with the counts.\n",
+	 "  usdtctl stat -c 'python3 app.py'\n"
+	 "  usdtctl stat -i 5 java\n"},
 	{0},
 };
 
 /* ---- options and the runtime ---------------------------------------------------------------- */
+
+/* Whether the catalog gives rt the probes of the command's role (stat: of any column). */
+static bool has_role(const struct runtime *rt, enum rt_role role)
+{
+	for (size_t i = 0; role == RT_STAT && i < STAT_COLS; i++) {
+		if (rt->role[stat_cols[i].role].set)
+			return true;
+	}
+	return role != RT_STAT && rt->role[role].set;
+}
+
+static const char *role_word(enum rt_role role)
+{
+	return role == RT_STAT ? "call, gc, alloc, classload, thread or exception"
+			       : rt_role_name(role);
+}
 
 static void runtime_names(const struct rt_cmd_run *r, char *buf, size_t sz)
 {
@@ -232,7 +297,7 @@ static void runtime_names(const struct rt_cmd_run *r, char *buf, size_t sz)
 
 	buf[0] = '\0';
 	for (size_t i = 0; i < r->cat.cnt && n < sz; i++) {
-		if (r->cat.rt[i].role[r->cmd->role].set)
+		if (has_role(&r->cat.rt[i], r->cmd->role))
 			n += snprintf(buf + n, sz - n, "%s%s", n ? ", " : "", r->cat.rt[i].name);
 	}
 }
@@ -240,15 +305,15 @@ static void runtime_names(const struct rt_cmd_run *r, char *buf, size_t sz)
 static void do_help(struct rt_cmd_run *r, FILE *out)
 {
 	const struct rt_cmd *c = r->cmd;
-	bool agg = c->flags & CF_AGG;
 	char names[256];
 
 	fprintf(out,
 		"Usage: usdtctl %s [-p PID | -c CMD] [--json] [--filter EXPR]\n"
-		"       %*s %s%s%s[-d SECONDS] [RUNTIME]\n\n%s\n",
+		"       %*s %s%s%s%s[-d SECONDS] [RUNTIME]\n\n%s\n",
 		c->name, (int)strlen(c->name), "", c->flags & CF_LATENCY ? "[--latency] " : "",
 		c->flags & CF_SLOWER ? "[--slower DURATION] " : "",
-		agg ? "[--top N] [-i SECONDS] " : "", c->help);
+		c->flags & CF_TOP ? "[--top N] " : "",
+		c->flags & CF_INTERVAL ? "[-i SECONDS] " : "", c->help);
 	fprintf(out,
 		"The probes are the %s probes the runtime catalog gives RUNTIME; without RUNTIME,\n"
 		"-p and -c find it by the program. Probes that need something before they fire\n"
@@ -260,15 +325,16 @@ static void do_help(struct rt_cmd_run *r, FILE *out)
 		"  -c, --command CMD     run CMD with the probes attached, as 'usdtctl trace -c'\n"
 		"      --filter EXPR     only the hits for which EXPR holds (argN of the probes;\n"
 		"                        see 'usdtctl trace --help', Filters)\n",
-		rt_role_name(c->role));
+		role_word(c->role));
 	if (c->flags & CF_LATENCY)
 		fprintf(out, "      --latency         the inclusive time per function as well\n");
 	if (c->flags & CF_SLOWER)
 		fprintf(out,
 			"      --slower DURATION each query slower than DURATION (10ms, 500us, 1.5s)\n");
-	if (agg)
-		fprintf(out, "      --top N           print only the N largest rows\n"
-			     "  -i, --interval SECS   print each SECS interval's rows\n");
+	if (c->flags & CF_TOP)
+		fprintf(out, "      --top N           print only the N largest rows\n");
+	if (c->flags & CF_INTERVAL)
+		fprintf(out, "  -i, --interval SECS   print each SECS interval's rows\n");
 	fprintf(out, "  -d, --duration SECS   stop after SECS seconds\n"
 		     "  -h, --help            this help\n"
 		     "\n");
@@ -276,9 +342,10 @@ static void do_help(struct rt_cmd_run *r, FILE *out)
 	runtime_names(r, names, sizeof(names));
 	fprintf(out,
 		"\n"
-		"Runtimes with %s probes: %s. Runtime catalog files, the first entry of a\n"
-		"runtime and role wins ($USDTCTL_RUNTIMES: ':'-separated files):\n",
-		rt_role_name(c->role), names[0] ? names : "none");
+		"Runtimes with %s probes: %s.\n"
+		"Runtime catalog files, the first entry of a runtime and role wins\n"
+		"($USDTCTL_RUNTIMES: ':'-separated files):\n",
+		role_word(c->role), names[0] ? names : "none");
 	runtimes_print_paths(out, "    ");
 	fprintf(out,
 		"\n"
@@ -314,15 +381,15 @@ static int parse_options(struct rt_cmd_run *r, int argc, char **argv)
 		int v = all[i].val;
 
 		if ((v == OPT_RT_LATENCY && !(f & CF_LATENCY)) ||
-		    (v == OPT_RT_SLOWER && !(f & CF_SLOWER)) ||
-		    ((v == OPT_TOP || v == 'i') && !(f & CF_AGG)))
+		    (v == OPT_RT_SLOWER && !(f & CF_SLOWER)) || (v == OPT_TOP && !(f & CF_TOP)) ||
+		    (v == 'i' && !(f & CF_INTERVAL)))
 			continue;
 		opts[n++] = all[i];
 	}
 	optind = 0;
 	while ((c = cli_getopt(argc, argv,
-			       f & CF_AGG ? ":p:c:i:d:h" CLI_GLOBAL_SHORTOPTS
-					  : ":p:c:d:h" CLI_GLOBAL_SHORTOPTS,
+			       f & CF_INTERVAL ? ":p:c:i:d:h" CLI_GLOBAL_SHORTOPTS
+					       : ":p:c:d:h" CLI_GLOBAL_SHORTOPTS,
 			       opts, name)) != -1) {
 		switch (c) {
 		case 'p':
@@ -405,13 +472,13 @@ static int pick_runtime(struct rt_cmd_run *r, const char *arg)
 		return cli_error(EXIT_USAGE,
 				 "%s: '%s' is no runtime of the runtime catalog; name one (%s)",
 				 name, exe, names);
-	r->role = &r->rt->role[r->cmd->role];
-	if (!r->role->set)
+	r->role = r->cmd->role == RT_STAT ? NULL : &r->rt->role[r->cmd->role];
+	if (!has_role(r->rt, r->cmd->role))
 		return cli_error(
 			EXIT_RUNTIME,
 			"%s: the runtime catalog gives %s no %s probes (runtimes with them: "
 			"%s); see 'usdtctl %s --help'",
-			name, r->rt->name, rt_role_name(r->cmd->role), names, name);
+			name, r->rt->name, role_word(r->cmd->role), names, name);
 	if (runtime_library(r->rt, r->target, sizeof(r->target)))
 		return cli_error(
 			EXIT_RUNTIME,

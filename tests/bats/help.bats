@@ -66,7 +66,7 @@ check_opts() {
 	# one text, printed from one table, in every command's --help
 	local main c
 	main=$(help_section "Global options")
-	for c in list trace latency features calls flow gc objnew threads queries; do
+	for c in list trace latency features calls flow gc objnew threads queries stat; do
 		[ "$("$USDTCTL" $c --help | grep -c "^Global options, before or after '$c':$")" -eq 1 ]
 		same_set "usdtctl --help" "$main" "usdtctl $c --help" "$(help_section "Global options" $c)"
 	done
@@ -90,7 +90,7 @@ check_opts() {
 
 @test "the runtime commands' options: --help, man page and completion agree" {
 	local c
-	for c in calls flow gc objnew threads queries; do
+	for c in calls flow gc objnew threads queries stat; do
 		check_opts "Options:" $c "$c options" _usdtctl_${c}_opts
 	done
 }
@@ -213,7 +213,7 @@ usage_error() {
 
 @test "unknown options and missing arguments: one line of one shape from every command, exit 2" {
 	local c see lsee="see 'usdtctl list --help'"
-	for c in list trace latency features calls flow gc objnew threads queries; do
+	for c in list trace latency features calls flow gc objnew threads queries stat; do
 		see="see 'usdtctl $c --help'"
 		usage_error "usdtctl: $c: unknown option '--bogus'; $see" $c --bogus
 		usage_error "usdtctl: $c: unknown option '-x'; $see" $c -x

@@ -144,6 +144,19 @@ same_calls() {
 	jq -se --slurpfile rec "$REC" 'map(select(.duration_ns)) | length == $rec[0].gcs' "$OUT"
 }
 
+@test "stat: per process, CPython's collections since its start and its calls, counted in BPF" {
+	need_root
+	need_cmd "$PYTHON_SDT"
+	rt stat 60 -i 1 -c "$PYTHON_SDT $D/stat.py >$REC"
+	# one line per process and interval; the intervals add up to the record
+	jq -se --slurpfile rec "$REC" 'map(select(.pid)) | length >= 1 and
+		(map(.gcs) | add) == $rec[0].gcs and (map(.calls) | add) >= $rec[0].f and
+		all(.comm == "python3.11" and .interval_ms == 1000)' "$OUT"
+	timeout 60 "$USDTCTL" stat -c "$PYTHON_SDT $D/stat.py >/dev/null" >"$OUT" 2>/dev/null
+	grep -qE '^PID +COMM +CALLS/s GCS/s$' "$OUT"
+	grep -qE '^[0-9]+ +python3.11 +[0-9]+\.[0-9] +[0-9]+\.[0-9]$' "$OUT"
+}
+
 @test "queries: PostgreSQL 15 latency histogram, and --slower the slow queries with their text" {
 	need_root
 	local i tag="/* usdtctl-$$-$BATS_TEST_NUMBER */"
