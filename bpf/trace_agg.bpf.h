@@ -118,7 +118,7 @@ static __always_inline void agg_build_key(struct agg_key *k, const struct trace_
 				k->err_mask |= 1 << i;
 			else
 				v = len;
-			/* the char read past a cut string lands in the next room: zero, as before */
+			/* the char read past a cut string lands in the next room: zeroed */
 			if (cut) {
 				k->trunc |= 1 << i;
 				k->data[soff + AGG_STR_MAX] = 0;
