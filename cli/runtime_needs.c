@@ -35,22 +35,34 @@ static bool found_probe(const struct trace_scan *sc, const char *pattern)
 	return false;
 }
 
-static int add_extra(char ***extra, int *cnt, const char *pattern)
+/*
+ * The probe to raise, in f's object: as it is where TARGET, -p or -c name the objects, else
+ * (only usdt:PATH patterns) as usdt:PATH:probe.
+ */
+static int add_extra(const struct trace_scan *sc, const struct found_probe *f, char ***extra,
+		     int *cnt, const char *probe)
 {
-	char **n;
+	char **n, *pattern;
 
+	if (sc->target || sc->pid || sc->cmd)
+		pattern = strdup(probe);
+	else if (asprintf(&pattern, "usdt:%s:%s", sc->objs[f->obj].path, probe) < 0)
+		pattern = NULL;
+	if (!pattern)
+		return -ENOMEM;
 	for (int i = 0; i < *cnt; i++) {
-		if (!strcmp((*extra)[i], pattern))
+		if (!strcmp((*extra)[i], pattern)) {
+			free(pattern);
 			return 0;
+		}
 	}
 	n = realloc(*extra, (*cnt + 1) * sizeof(*n));
-	if (!n)
+	if (!n) {
+		free(pattern);
 		return -ENOMEM;
+	}
 	*extra = n;
-	n[*cnt] = strdup(pattern);
-	if (!n[*cnt])
-		return -ENOMEM;
-	++*cnt;
+	n[(*cnt)++] = pattern;
 	return 0;
 }
 
@@ -103,7 +115,7 @@ static int needs(const struct trace_scan *sc, const char *cmd, char ***extra, in
 				"%s fires only while %s's semaphore is raised: usdtctl attaches %s "
 				"as well and ignores its hits (the program slows down at each)",
 				label, need->value, need->value);
-			if (add_extra(extra, extra_cnt, need->value))
+			if (add_extra(sc, f, extra, extra_cnt, need->value))
 				err = cli_error(EXIT_RUNTIME, "out of memory");
 			break;
 		case RT_NEED_ENV:

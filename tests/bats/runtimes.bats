@@ -201,6 +201,11 @@ same_calls() {
 		python:function__entry
 	[ "$status" -eq 0 ]
 	[ "$(jq -s 'map(select(.args[1] == "tick")) | length' <<<"$output")" -eq 3 ]
+	# system-wide, the file named by usdt:PATH alone: python:line raised in that file
+	run --separate-stderr timeout 30 "$USDTCTL" trace --json -n 3 --filter 'arg1 == "tick"' \
+		"usdt:$PYTHON_SDT:python:function__entry"
+	[ "$status" -eq 0 ]
+	[ "$(jq -s 'map(select(.args[1] == "tick")) | length' <<<"$output")" -eq 3 ]
 	# PHP without -c: what to do; a variable the user set is left alone
 	run --separate-stderr timeout 30 "$USDTCTL" trace -d 0.1 /usr/bin/php8.2 php:function__entry
 	grep -qx "usdtctl: php:function__entry fires only with USE_ZEND_DTRACE=1 in the program's environment: start it so" <<<"$stderr"
