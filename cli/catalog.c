@@ -184,7 +184,7 @@ FILE *catalog_open(const char *path)
 	f = why ? NULL : fdopen(fd, "r");
 	if (!f) {
 		if (why)
-			cli_warn("%s: %s; file skipped", path, why);
+			cli_warn("%s: %s; catalog skipped", path, why);
 		close(fd);
 	}
 	return f;
