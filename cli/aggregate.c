@@ -324,7 +324,7 @@ static int read_rows(const struct agg_out *o, int fd, __u32 gen, bool delete, st
 
 /* ---- printing ----------------------------------------------------------------------------- */
 
-static const char *part_name(const struct agg_by *by, char *buf, size_t sz)
+const char *agg_part_name(const struct agg_by *by, char *buf, size_t sz)
 {
 	static const char *const names[] = {"", "pid", "tid", "comm", "stack"};
 
@@ -334,7 +334,12 @@ static const char *part_name(const struct agg_by *by, char *buf, size_t sz)
 	return buf;
 }
 
-void agg_put_part(const struct agg_out *o, struct json *j, FILE *f, const struct agg_row *r, int i)
+/*
+ * Key part i of r as a JSON value (j), or as text into f: quoted and escaped, or with raw the
+ * bytes as they are (an exporter escapes them in its own format).
+ */
+static void put_part(const struct agg_out *o, struct json *j, FILE *f, const struct agg_row *r,
+		     int i, bool raw)
 {
 	const struct agg_cfg *c = &o->opts->cfg;
 	const struct agg_by *by = &c->by[i];
@@ -376,6 +381,8 @@ void agg_put_part(const struct agg_out *o, struct json *j, FILE *f, const struct
 		}
 		if (j) {
 			json_strn(j, s, n);
+		} else if (raw) {
+			fwrite(s, 1, n, f);
 		} else {
 			fputc('"', f);
 			json_escape(f, s, n);
@@ -397,7 +404,10 @@ void agg_put_part(const struct agg_out *o, struct json *j, FILE *f, const struct
 	}
 }
 
-/* The parts of r's key joined as agg_opts.label asks, malloc'ed (unescaped); NULL: no memory. */
+/*
+ * The parts of r's key joined as agg_opts.label asks, malloc'ed (bytes as they are): an empty
+ * string part is left out with its separator. NULL when out of memory.
+ */
 static char *label_text(const struct agg_out *o, const struct agg_row *r, size_t *len)
 {
 	const struct agg_cfg *c = &o->opts->cfg;
@@ -413,19 +423,11 @@ static char *label_text(const struct agg_out *o, const struct agg_row *r, size_t
 		__u64 v;
 
 		memcpy(&v, r->key.data + by->off, sizeof(v));
-		if (by->part == AGG_PART_ARG && is_str(r->d, by->arg) && by->str != AGG_NO_STR &&
-		    !(r->key.err_mask & (1 << i))) {
-			if (!v)
-				continue; /* an empty part: no separator either */
-			fputs(any || !i ? sep : "", m);
-			fwrite(r->key.data + c->str_off + by->str * AGG_STR_MAX, 1,
-			       v < AGG_STR_MAX ? v : AGG_STR_MAX, m);
-			if (r->key.trunc & (1 << i))
-				fputs("...", m);
-		} else {
-			fputs(any || !i ? sep : "", m);
-			agg_put_part(o, NULL, m, r, i);
-		}
+		if (by->part == AGG_PART_ARG && is_str(r->d, by->arg) &&
+		    !(r->key.err_mask & (1 << i)) && !v)
+			continue;
+		fputs(any || !i ? sep : "", m);
+		put_part(o, NULL, m, r, i, true);
 		any = true;
 	}
 	if (fclose(m)) {
@@ -468,8 +470,8 @@ static void print_json(const struct agg_out *o, const struct agg_row *r, int int
 	json_key(&j, "by");
 	json_obj_open(&j);
 	for (int i = 0; i < c->by_cnt; i++) {
-		json_key(&j, part_name(&c->by[i], name, sizeof(name)));
-		agg_put_part(o, &j, NULL, r, i);
+		json_key(&j, agg_part_name(&c->by[i], name, sizeof(name)));
+		put_part(o, &j, NULL, r, i, false);
 	}
 	json_obj_close(&j);
 	json_key(&j, "count");
@@ -517,8 +519,8 @@ static void print_key_text(const struct agg_out *o, const struct agg_row *r, boo
 	if (o->end)
 		fprintf(o->f, " -> %s", o->end);
 	for (int i = 0; i < c->by_cnt; i++) {
-		fprintf(o->f, " %s=", part_name(&c->by[i], name, sizeof(name)));
-		agg_put_part(o, NULL, o->f, r, i);
+		fprintf(o->f, " %s=", agg_part_name(&c->by[i], name, sizeof(name)));
+		put_part(o, NULL, o->f, r, i, false);
 	}
 	if (hist && o->end)
 		fprintf(o->f, ": count %llu, avg %lld ns, min %lld ns, max %lld ns; in us:\n",
@@ -574,10 +576,10 @@ static void print_folded(const struct agg_out *o, const struct agg_row *rows, si
 			break;
 		for (int i = 0; i < c->by_cnt; i++) {
 			if (c->by[i].part == AGG_PART_STACK) {
-				agg_put_part(o, NULL, m, &rows[r], i);
+				put_part(o, NULL, m, &rows[r], i, false);
 			} else {
-				fprintf(m, "%s=", part_name(&c->by[i], name, sizeof(name)));
-				agg_put_part(o, NULL, m, &rows[r], i);
+				fprintf(m, "%s=", agg_part_name(&c->by[i], name, sizeof(name)));
+				put_part(o, NULL, m, &rows[r], i, false);
 			}
 			fputc(';', m);
 		}
@@ -659,25 +661,50 @@ static void print_text(const struct agg_out *o, const struct agg_row *rows, size
 	free(keys);
 }
 
+int agg_read(const struct agg_out *o, int fd, __u32 gen, bool delete, struct agg_row **rows,
+	     size_t *cnt)
+{
+	struct agg_row *r = NULL;
+	size_t n = 0, all = 0;
+	int err;
+
+	err = read_rows(o, fd, gen, delete, &r, &all);
+	/* one row per provider:name and key, whichever objects its probe ids live in */
+	qsort(r, all, sizeof(*r), row_key_cmp);
+	for (size_t i = 0; i < all; i++) {
+		if (n && row_key_cmp(&r[n - 1], &r[i]) == 0) {
+			merge_rows(&r[n - 1], &r[i], o->opts->cfg.slots);
+			free(r[i].slot);
+		} else {
+			r[n++] = r[i];
+		}
+	}
+	*rows = r;
+	*cnt = n;
+	return err;
+}
+
+void agg_rows_free(struct agg_row *rows, size_t cnt)
+{
+	for (size_t i = 0; i < cnt; i++)
+		free(rows[i].slot);
+	free(rows);
+}
+
+void agg_part_label(const struct agg_out *o, const struct agg_row *r, int i, FILE *f)
+{
+	put_part(o, NULL, f, r, i, true);
+}
+
 long long agg_print(const struct agg_out *o, int fd, __u32 gen, int interval, bool last)
 {
 	struct agg_row *rows = NULL;
-	size_t cnt = 0, n = 0, shown;
+	size_t n = 0, shown;
 	long long hits = 0;
 	bool by_sum;
 	int err;
 
-	err = read_rows(o, fd, gen, !last, &rows, &cnt);
-	/* one row per provider:name and key, whichever objects its probe ids live in */
-	qsort(rows, cnt, sizeof(*rows), row_key_cmp);
-	for (size_t i = 0; i < cnt; i++) {
-		if (n && row_key_cmp(&rows[n - 1], &rows[i]) == 0) {
-			merge_rows(&rows[n - 1], &rows[i], o->opts->cfg.slots);
-			free(rows[i].slot);
-		} else {
-			rows[n++] = rows[i];
-		}
-	}
+	err = agg_read(o, fd, gen, !last, &rows, &n);
 	by_sum = o->opts->cfg.value == AGG_VALUE_STATS && !o->end;
 	qsort_r(rows, n, sizeof(*rows), row_cmp, &by_sum);
 	shown = o->opts->top && o->opts->top < n ? o->opts->top : n;
@@ -691,8 +718,6 @@ long long agg_print(const struct agg_out *o, int fd, __u32 gen, int interval, bo
 	} else {
 		print_text(o, rows, shown, interval);
 	}
-	for (size_t i = 0; i < n; i++)
-		free(rows[i].slot);
-	free(rows);
+	agg_rows_free(rows, n);
 	return err ? err : hits;
 }

@@ -61,7 +61,7 @@ __u32 agg_value_size(const struct agg_opts *a);
 
 /*
  * Checks the keys (and the value argument) against each probe's argument types: a value must
- * be an integer, a key holds at most one string. Returns 0 or a usage error's exit code.
+ * be an integer, a key holds at most two strings. Returns 0 or a usage error's exit code.
  */
 int agg_check_types(const struct agg_opts *a, bool value, const char *cmd,
 		    const struct trace_probe_desc *probes, size_t probe_cnt);
@@ -82,25 +82,34 @@ struct agg_out {
 	bool folded; /* --folded: "frame;frame;... count" lines */
 };
 
+/* One key's values, its CPUs (and probe ids of one provider:name) merged. */
+struct agg_row {
+	const struct trace_probe_desc *d;
+	struct agg_key key;
+	__u64 count;
+	__s64 sum, min, max;
+	__u64 *slot; /* opts->cfg.slots buckets */
+};
+
+/*
+ * The rows of the agg map (fd), one per provider:name and key, in name and key order: those of
+ * intervals before gen with delete (deleting them), else all. 0 or -errno (the rows read so
+ * far are in *rows then). Free them with agg_rows_free().
+ */
+int agg_read(const struct agg_out *o, int fd, __u32 gen, bool delete, struct agg_row **rows,
+	     size_t *cnt);
+void agg_rows_free(struct agg_row *rows, size_t cnt);
+/* The name of a --by part: "argN", "pid", "tid", "comm", "stack" (buf holds argN). */
+const char *agg_part_name(const struct agg_by *by, char *buf, size_t sz);
+/* Key part i of r as bare text into f: numbers as text prints them, strings as their bytes. */
+void agg_part_label(const struct agg_out *o, const struct agg_row *r, int i, FILE *f);
+
 /*
  * Reads the agg map (fd) and prints its rows: the keys of intervals before gen when
  * interval > 0 (deleting them: each is printed once), all keys at the end (interval 0 for a
  * plain total, else the last interval's number). Returns the hits the rows count, or -errno.
  */
 long long agg_print(const struct agg_out *o, int fd, __u32 gen, int interval, bool last);
-
-/* One row of the agg map, its CPUs (and objects) merged. */
-struct agg_row {
-	const struct trace_probe_desc *d;
-	struct agg_key key;
-	__u64 count;
-	__s64 sum, min, max;
-	__u64 *slot;
-};
-
-struct json;
-/* Key part i of r as text (j NULL: to f) or as a JSON value. */
-void agg_put_part(const struct agg_out *o, struct json *j, FILE *f, const struct agg_row *r, int i);
 /* agg_opts.pivot: the rows as a table (cli/aggregate_pivot.c). */
 void agg_pivot_print(const struct agg_out *o, const struct agg_row *rows, size_t n, int interval);
 

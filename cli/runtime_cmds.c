@@ -117,6 +117,7 @@ static int paired(struct rt_cmd_run *r, const char *label, bool stats)
 	a->end = r->probes[1] = r->role->probe[1];
 	a->lat.pair = LAT_PAIR_TID;
 	a->lat.slower_ns = r->slower_ns;
+	a->lat.send_pairs = r->slower_ns != 0;
 	r->o.probe_cnt = 2;
 	r->o.count = true;
 	if (stats) {
