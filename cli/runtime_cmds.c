@@ -19,6 +19,7 @@
 #include "runtimes.h"
 #include "target.h"
 #include "trace_cmd.h"
+#include "trace_export.h"
 #include "tracer.h"
 
 enum {
@@ -32,6 +33,8 @@ enum {
 	CF_INTERVAL = 2, /* -i */
 	CF_LATENCY = 4,	 /* --latency */
 	CF_SLOWER = 8,	 /* --slower */
+	CF_PROMETHEUS = 16,
+	CF_PERFETTO = 32, /* latency's pairs as slices */
 	CF_AGG = CF_TOP | CF_INTERVAL,
 };
 
@@ -222,7 +225,7 @@ static int setup_stat(struct rt_cmd_run *r)
 }
 
 static const struct rt_cmd cmds[] = {
-	{"calls", RT_CALL, CF_AGG | CF_LATENCY, setup_calls,
+	{"calls", RT_CALL, CF_AGG | CF_LATENCY | CF_PROMETHEUS | CF_PERFETTO, setup_calls,
 	 "Counts the calls of each function (file:function for Python, class.method for\n"
 	 "Ruby and Java, class::function for PHP) in BPF, as bcc's ucalls. With --latency,\n"
 	 "the time from each entry to its return on the same thread, per function: count,\n"
@@ -245,7 +248,7 @@ static const struct rt_cmd cmds[] = {
 	 "\"end\": [...]} per collection.\n",
 	 "  usdtctl gc -c 'python3 app.py'\n"
 	 "  usdtctl gc -p 1234 -d 60\n"},
-	{"objnew", RT_ALLOC, CF_AGG, setup_objnew,
+	{"objnew", RT_ALLOC, CF_AGG | CF_PROMETHEUS, setup_objnew,
 	 "Counts the objects allocated per type in BPF, with their bytes (SUM) where the\n"
 	 "runtime gives a size (HotSpot), as bcc's uobjnew.\n",
 	 "  usdtctl objnew -c 'ruby app.rb'\n"
@@ -255,7 +258,7 @@ static const struct rt_cmd cmds[] = {
 	 "gives them (HotSpot: name, Java id, native id, daemon), as bcc's uthreads, in\n"
 	 "the lines of 'usdtctl trace'.\n",
 	 "  usdtctl threads -c 'java Main'\n"},
-	{"queries", RT_QUERY, CF_AGG | CF_SLOWER, setup_queries,
+	{"queries", RT_QUERY, CF_AGG | CF_SLOWER | CF_PROMETHEUS | CF_PERFETTO, setup_queries,
 	 "The time of each query from its start to its end in the server process, as a\n"
 	 "histogram in microseconds (bcc's dbstat). With --slower DURATION, each query\n"
 	 "slower than DURATION as it ends, with its text (bcc's dbslower), then count,\n"
@@ -306,15 +309,20 @@ static void runtime_names(const struct rt_cmd_run *r, char *buf, size_t sz)
 static void do_help(struct rt_cmd_run *r, FILE *out)
 {
 	const struct rt_cmd *c = r->cmd;
+	int w = (int)strlen(c->name);
 	char names[256];
 
 	fprintf(out,
 		"Usage: usdtctl %s [-p PID | -c CMD] [--json] [--filter EXPR]\n"
-		"       %*s %s%s%s%s[-d SECONDS] [RUNTIME]\n\n%s\n",
-		c->name, (int)strlen(c->name), "", c->flags & CF_LATENCY ? "[--latency] " : "",
+		"       %*s %s%s%s%s[-d SECONDS] [RUNTIME]\n",
+		c->name, w, "", c->flags & CF_LATENCY ? "[--latency] " : "",
 		c->flags & CF_SLOWER ? "[--slower DURATION] " : "",
 		c->flags & CF_TOP ? "[--top N] " : "",
-		c->flags & CF_INTERVAL ? "[-i SECONDS] " : "", c->help);
+		c->flags & CF_INTERVAL ? "[-i SECONDS] " : "");
+	if (c->flags & CF_PROMETHEUS)
+		fprintf(out, "       %*s [--prometheus ADDR%s]\n", w, "",
+			c->flags & CF_PERFETTO ? " | --perfetto FILE" : "");
+	fprintf(out, "\n%s\n", c->help);
 	fprintf(out,
 		"The probes are the %s probes the runtime catalog gives RUNTIME; without RUNTIME,\n"
 		"-p and -c find it by the program. Probes that need something before they fire\n"
@@ -336,6 +344,15 @@ static void do_help(struct rt_cmd_run *r, FILE *out)
 		fprintf(out, "      --top N           print only the N largest rows\n");
 	if (c->flags & CF_INTERVAL)
 		fprintf(out, "  -i, --interval SECS   print each SECS interval's rows\n");
+	if (c->flags & CF_PROMETHEUS)
+		fprintf(out,
+			"      --prometheus ADDR serve the rows on http://ADDR/metrics, as 'usdtctl\n"
+			"                        trace --help' says (not with -i)\n");
+	if (c->flags & CF_PERFETTO)
+		fprintf(out,
+			"      --perfetto FILE   %s: each pair a slice in a Perfetto trace,\n"
+			"                        as 'usdtctl latency' writes them\n",
+			c->flags & CF_LATENCY ? "with --latency" : "the queries");
 	fprintf(out, "  -d, --duration SECS   stop after SECS seconds\n"
 		     "  -h, --help            this help\n"
 		     "\n");
@@ -368,6 +385,7 @@ static int parse_options(struct rt_cmd_run *r, int argc, char **argv)
 		{"top", required_argument, NULL, OPT_TOP},
 		{"interval", required_argument, NULL, 'i'},
 		{"duration", required_argument, NULL, 'd'},
+		EXPORT_LONGOPTS,
 		{"help", no_argument, NULL, 'h'},
 		CLI_GLOBAL_LONGOPTS,
 	};
@@ -383,7 +401,9 @@ static int parse_options(struct rt_cmd_run *r, int argc, char **argv)
 
 		if ((v == OPT_RT_LATENCY && !(f & CF_LATENCY)) ||
 		    (v == OPT_RT_SLOWER && !(f & CF_SLOWER)) || (v == OPT_TOP && !(f & CF_TOP)) ||
-		    (v == 'i' && !(f & CF_INTERVAL)))
+		    (v == 'i' && !(f & CF_INTERVAL)) ||
+		    (v == OPT_PROMETHEUS && !(f & CF_PROMETHEUS)) ||
+		    (v == OPT_PERFETTO && !(f & CF_PERFETTO)))
 			continue;
 		opts[n++] = all[i];
 	}
@@ -425,6 +445,10 @@ static int parse_options(struct rt_cmd_run *r, int argc, char **argv)
 		case 'h':
 			do_help(r, stdout);
 			return -1;
+		case OPT_PROMETHEUS:
+		case OPT_PERFETTO:
+			trace_export_option(&r->o, c, optarg);
+			break;
 		default: /* reported */
 			return EXIT_USAGE;
 		}
@@ -507,6 +531,9 @@ static int run(const struct rt_cmd *cmd, int argc, char **argv)
 		err = analysis_check(&r.o.an, r.o.interval_s);
 	if (!err) {
 		r.o.count = r.o.count || r.o.an.count || analysis_aggregates(&r.o.an);
+		err = trace_export_check(&r.o);
+	}
+	if (!err) {
 		r.o.probes = r.probes;
 		err = tracer_main(&r.o);
 	}

@@ -11,12 +11,12 @@ _usdtctl_trace_opts="-p --pid -c --command --filter --count --stats --hist --lhi
 _usdtctl_latency_opts="-p --pid -c --command --pair --by --hist --stats --slower --filter --top --max-keys -i --interval --prometheus --perfetto -d --duration -h --help"
 _usdtctl_features_opts="-h --help"
 # the runtime commands; their RUNTIME comes from the runtime catalog
-_usdtctl_calls_opts="-p --pid -c --command --filter --latency --top -i --interval -d --duration -h --help"
+_usdtctl_calls_opts="-p --pid -c --command --filter --latency --top -i --interval --prometheus --perfetto -d --duration -h --help"
 _usdtctl_flow_opts="-p --pid -c --command --filter -d --duration -h --help"
 _usdtctl_gc_opts="$_usdtctl_flow_opts"
-_usdtctl_objnew_opts="-p --pid -c --command --filter --top -i --interval -d --duration -h --help"
+_usdtctl_objnew_opts="-p --pid -c --command --filter --top -i --interval --prometheus -d --duration -h --help"
 _usdtctl_threads_opts="$_usdtctl_flow_opts"
-_usdtctl_queries_opts="-p --pid -c --command --filter --slower --top -i --interval -d --duration -h --help"
+_usdtctl_queries_opts="-p --pid -c --command --filter --slower --top -i --interval --prometheus --perfetto -d --duration -h --help"
 _usdtctl_stat_opts="-p --pid -c --command --filter -i --interval -d --duration -h --help"
 
 # The probe names (provider:name) of the files and the process already on the command line.

@@ -106,6 +106,29 @@ same_calls() {
 		length == $rec[0].gcs and all(.duration_ns > 0)' "$OUT"
 }
 
+@test "the exporters: calls --latency --perfetto draws each call as a slice; calls --prometheus serves the rows" {
+	need_root
+	need_cmd "$PYTHON_SDT" protoc curl
+	local pf=$BATS_TEST_TMPDIR/calls.pftrace url
+	rt calls 60 --latency --perfetto "$pf" -c "$PYTHON_SDT $D/calls.py >$REC"
+	"$SRC_DIR/tests/perfetto/check_trace.py" "$pf" >"$OUT"
+	jq -se --arg file "$D/calls.py" --slurpfile rec "$REC" '
+		map(select(.type == "slice_begin" and .args.arg0 == $file)) |
+		(map(select(.args.arg1 == "f")) | length) == $rec[0].f and
+		(map(select(.args.arg1 == "g")) | length) == $rec[0].g and
+		all(.name == "python:function__entry")' "$OUT"
+	# a running interpreter's calls of tick, as a scrape sees them
+	start_bg 60 "$PYTHON_SDT" "$D/loop.py"
+	wait_output "$BG_OUT" ready 20
+	usdtctl_bg 60 "$OUT" "$ERR" calls --prometheus 127.0.0.1:0 -p "$BG_PID"
+	url=$(sed -n 's/^usdtctl: serving metrics on \(http:[^ ]*\)$/\1/p' "$ERR")
+	sleep 0.5
+	curl -sf --max-time 10 "$url" >"$BATS_TEST_TMPDIR/metrics"
+	usdtctl_stop
+	grep -qE "^usdt_probe_hits_total\{provider=\"python\",name=\"function__entry\",arg0=\"$D/loop.py\",arg1=\"tick\"\} [1-9][0-9]*$" \
+		"$BATS_TEST_TMPDIR/metrics"
+}
+
 @test "flow: CPython entries and returns in order, with their depths, as the script records" {
 	need_root
 	need_cmd "$PYTHON_SDT"
