@@ -21,6 +21,8 @@ const volatile __u8 mode = TRACE_MODE_EVENTS; /* enum trace_mode */
 const volatile __u32 str_max = TRACE_STR_MAX;
 /* set by usdtctl once every link is attached and probe_cfg is filled: the trace starts */
 bool ready;
+/* some probes are attached for their semaphores only: every hit looks up its probe's role */
+const volatile bool quiet_probes;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -109,11 +111,13 @@ int usdtctl_trace(struct pt_regs *ctx)
 	/* one lookup of the site's spec for the probe id and every argument */
 	spec = __usdt_spec(ctx);
 	id = spec ? spec->probe_id : USDT_NO_PROBE;
-	if (mode == TRACE_MODE_COUNT && !filter.cnt) {
+	if (mode == TRACE_MODE_COUNT && !filter.cnt && !quiet_probes) {
 		count_hit(id);
 		return 0;
 	}
 	cfg = bpf_map_lookup_elem(&probe_cfg, &id);
+	if (quiet_probes && cfg && (cfg->role & TRACE_ROLE_QUIET))
+		return 0;
 	if (mode == TRACE_MODE_EVENTS && !filter.cnt &&
 	    (!cfg || !(cfg->str_mask | cfg->strn_mask))) {
 		/* no strings, no filter: build the event in place */

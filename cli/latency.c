@@ -70,14 +70,23 @@ void latency_pair_event(const struct analysis *a, const struct trace_probe_desc 
 
 		memcpy(&len, f->key.data + c->by[i].off, sizeof(len));
 		if (c->by[i].part != AGG_PART_ARG || !(strs & (1 << n)) ||
-		    (f->key.err_mask & (1 << i)) || len > AGG_STR_MAX)
+		    c->by[i].str == AGG_NO_STR || (f->key.err_mask & (1 << i)) || len > AGG_STR_MAX)
 			continue;
 		e->err_mask &= ~(1 << n);
 		e->str_mask |= 1 << n;
-		e->trunc_mask |= f->key.trunc ? 1 << n : 0;
+		e->trunc_mask |= f->key.trunc & (1 << i) ? 1 << n : 0;
 		e->args[n] = len;
-		memcpy(e->data, f->key.data + c->str_off, len);
-		e->data_len = len;
+	}
+	/* the strings in data by argument order, as the tracer sends them */
+	for (int n = 0; n < USDT_MAX_ARGS; n++) {
+		for (int i = 0; (e->str_mask & (1 << n)) && i < c->by_cnt; i++) {
+			if (c->by[i].part != AGG_PART_ARG || c->by[i].arg != n)
+				continue;
+			memcpy(e->data + e->data_len,
+			       f->key.data + c->str_off + c->by[i].str * AGG_STR_MAX, e->args[n]);
+			e->data_len += e->args[n];
+			break;
+		}
 	}
 }
 
@@ -242,8 +251,7 @@ static void do_help(FILE *out)
 		(int)sizeof(struct lat_stack), LAT_MAX_OPEN);
 }
 
-/* "10ms", "500us", "1.5s", "200ns"; a bare number is milliseconds. */
-static int parse_duration(const char *s, __u64 *ns)
+int latency_parse_duration(const char *s, __u64 *ns)
 {
 	static const struct {
 		const char *unit;
@@ -282,15 +290,6 @@ static int parse_pair(const char *s, struct lat_cfg *lat)
 	lat->pair = LAT_PAIR_ARG;
 	lat->pair_arg = n;
 	return 0;
-}
-
-static int parse_seconds(const char *s, double *v)
-{
-	char *end;
-
-	errno = 0;
-	*v = strtod(s, &end);
-	return errno || end == s || *end || !isfinite(*v) || *v <= 0 ? -EINVAL : 0;
 }
 
 static int parse_options(int argc, char **argv, struct trace_opts *o)
@@ -339,7 +338,7 @@ static int parse_options(int argc, char **argv, struct trace_opts *o)
 			a->agg.cfg.slots = c == OPT_LAT_HIST ? AGG_LOG2_SLOTS : 0;
 			break;
 		case OPT_SLOWER:
-			if (parse_duration(optarg, &a->lat.slower_ns))
+			if (latency_parse_duration(optarg, &a->lat.slower_ns))
 				return cli_error(
 					EXIT_USAGE,
 					"latency: bad --slower '%s' (as 10ms, 500us, 1.5s)",
@@ -348,7 +347,7 @@ static int parse_options(int argc, char **argv, struct trace_opts *o)
 			break;
 		case 'i':
 		case 'd':
-			if (parse_seconds(optarg, c == 'i' ? &o->interval_s : &o->duration_s))
+			if (cli_parse_seconds(optarg, c == 'i' ? &o->interval_s : &o->duration_s))
 				return cli_error(EXIT_USAGE, "latency: bad %s '%s'",
 						 c == 'i' ? "interval" : "duration", optarg);
 			break;

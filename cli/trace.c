@@ -29,6 +29,7 @@
 #include "latency.h"
 #include "symbolize.h"
 #include "percpu.h"
+#include "runtime_needs.h"
 #include "target.h"
 #include "trace.h"
 #include "trace.skel.h"
@@ -49,6 +50,7 @@
 struct tracer {
 	struct trace_opts o;
 	struct trace_scan sc;
+	struct needs_probes np; /* with those attached for their semaphores only */
 	struct catalog *cat;
 	struct trace *skel;
 	struct usdt_manager *man;
@@ -177,6 +179,13 @@ static void do_help(FILE *out)
 	catalog_print_paths(out, "    ");
 	fprintf(out,
 		"\n"
+		"Silent probes:\n"
+		"  Some probes fire only when the program asks for them: CPython 3.11's\n"
+		"  function__entry, PHP's and HotSpot's method probes, Ruby's method__entry. The\n"
+		"  runtime catalog ($USDTCTL_RUNTIMES, see 'usdtctl calls --help') says what each\n"
+		"  needs; usdtctl says it on stderr, and provides what it can: it attaches\n"
+		"  python:line too (its hits ignored) and sets the variables a -c command needs.\n"
+		"\n"
 		"Filters:\n"
 		"  Comparisons of argN (from 0), pid, tid, uid, comm or cgroup with a value, joined\n"
 		"  by &&, || and !, in parentheses as needed: 'arg1 > 100 && comm == \"post*\"'.\n"
@@ -190,10 +199,10 @@ static void do_help(FILE *out)
 		"Aggregates:\n"
 		"  Kept in a BPF hash per key (probe and --by keys), printed at the end and with -i\n"
 		"  at each interval, largest first. A string key holds its first %d bytes; a key\n"
-		"  holds one string argument. Sums wrap at 64 bits. Memory, as the kernel counts it:\n"
-		"  --max-keys x (K + 72 + CPUs x (32 + 8 x buckets)) bytes, K the key's size: 16, 8\n"
-		"  per --by key, 16 more with comm and 64 with argN (at most 128); --hist has 65\n"
-		"  buckets.\n"
+		"  holds two string arguments, its first two argN. Sums wrap at 64 bits. Memory, as\n"
+		"  the kernel counts it: --max-keys x (K + 72 + CPUs x (32 + 8 x buckets)) bytes, K\n"
+		"  the key's size: 16, 8 per --by key, 16 more with comm and 64 for each of the first\n"
+		"  two argN (at most 192); --hist has 65 buckets.\n"
 		"\n"
 		"Stacks:\n"
 		"  Walked in BPF by frame pointers, up to %d frames, kept as (build id, file offset)\n"
@@ -222,15 +231,6 @@ static void do_help(FILE *out)
 		"\n"
 		"Exit status: 0 success (also when the trace is interrupted), 1 runtime failure\n"
 		"(no probe matched, no privilege, ...), 2 usage error.\n");
-}
-
-static int parse_seconds(const char *s, double *v)
-{
-	char *end;
-
-	errno = 0;
-	*v = strtod(s, &end);
-	return errno || end == s || *end || !isfinite(*v) || *v <= 0 ? -EINVAL : 0;
 }
 
 static int parse_options(int argc, char **argv, struct trace_opts *o)
@@ -263,11 +263,11 @@ static int parse_options(int argc, char **argv, struct trace_opts *o)
 			o->an.count = true;
 			break;
 		case 'i':
-			if (parse_seconds(optarg, &o->interval_s))
+			if (cli_parse_seconds(optarg, &o->interval_s))
 				return cli_error(EXIT_USAGE, "trace: bad interval '%s'", optarg);
 			break;
 		case 'd':
-			if (parse_seconds(optarg, &o->duration_s))
+			if (cli_parse_seconds(optarg, &o->duration_s))
 				return cli_error(EXIT_USAGE, "trace: bad duration '%s'", optarg);
 			break;
 		case 'n':
@@ -343,6 +343,7 @@ static int load_bpf(struct tracer *t)
 	if (!s)
 		return bpf_failure("opening the tracer", errno);
 	s->rodata->str_max = t->out.str_max;
+	s->rodata->quiet_probes = t->np.all != NULL;
 	err = analysis_configure(&t->o.an, s);
 	if (!err)
 		err = bpf_map__set_max_entries(s->maps.counts, probes);
@@ -465,6 +466,10 @@ static int setup_probe(struct tracer *t, __u32 id, const struct usdt_probe_info 
 		if (cfg.role == (LAT_START | LAT_END))
 			return -EINVAL;
 	}
+	if (f && runtime_needs_quiet(&t->sc, &t->np, f)) {
+		cfg.role = TRACE_ROLE_QUIET;
+		d->quiet = true;
+	}
 	err = bpf_map__update_elem(t->skel->maps.probe_cfg, &id, sizeof(id), &cfg, sizeof(cfg), 0);
 	return err;
 }
@@ -507,6 +512,10 @@ static int on_event(void *ctx, void *data, size_t size)
 		trace_export_record(&t->exp, &t->out, data, size);
 	else if (t->o.an.latency)
 		latency_out_slow(&t->out, &t->o.an, data, size);
+	else if (t->o.on_event && trace_event_valid(&t->out, data, size))
+		t->o.on_event(t->o.event_ctx, &t->out, data);
+	else if (t->o.on_event)
+		t->out.malformed++;
 	else
 		trace_out_event(&t->out, data, size);
 	/* -n reached, or a closed pipe: nothing more can be shown */
@@ -589,7 +598,7 @@ static int start_trace(struct tracer *t)
 			return bpf_failure("opening the ring buffer", errno);
 	}
 	trace_out_prepare(&t->out);
-	if (!t->o.json && !t->o.count && !t->o.perfetto)
+	if (!t->o.json && !t->o.count && !t->o.perfetto && !t->o.on_event)
 		trace_out_header(&t->out);
 	if (!t->o.json && !t->o.perfetto && t->o.an.lat.send_pairs)
 		latency_out_slow_header(&t->out);
@@ -847,6 +856,7 @@ static void tracer_free(struct tracer *t)
 		trace_desc_free(&t->out.probes[i]);
 	free(t->out.probes);
 	trace_scan_free(&t->sc);
+	runtime_needs_free(&t->np);
 	catalog_free(t->cat);
 }
 
@@ -883,6 +893,8 @@ static int trace_run(struct tracer *t)
 		err = trace_scan_sites(&t->sc);
 	if (!err)
 		err = trace_scan_check(&t->sc);
+	if (!err)
+		err = runtime_needs_scan(&t->sc, t->o.probes, t->o.probe_cnt, t->o.cmd, &t->np);
 	if (err)
 		return err;
 	t->cat = catalog_load();

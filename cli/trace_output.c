@@ -370,6 +370,8 @@ void trace_out_counts(struct trace_out *o, const __u64 *counts, int interval)
 	if (!o->json)
 		fprintf(o->f, "%-*s %s\n", o->label_width, "PROBE", "COUNT");
 	for (size_t r = 0; r < n; r++) {
+		if (rows[r].d->quiet)
+			continue;
 		if (o->json) {
 			struct json j;
 

@@ -28,6 +28,7 @@ struct trace_probe_desc {
 	struct arg_types types;
 	unsigned char fmt[USDT_MAX_ARGS]; /* enum arg_fmt */
 	__u64 shown;			  /* --count: the total at the last report */
+	bool quiet;			  /* attached for its semaphore: not shown */
 };
 
 struct trace_out {

@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include "analysis.h"
+#include "trace_output.h"
 
 #define TRACE_PIDS_MAX 64 /* -p given this many times at most */
 
@@ -43,6 +44,9 @@ struct trace_opts {
 	const char *target;
 	char **probes;
 	int probe_cnt;
+	/* events: handed to on_event (checked to parse) instead of printed; no header line */
+	void (*on_event)(void *ctx, struct trace_out *out, const struct trace_event *e);
+	void *event_ctx;
 };
 
 /*

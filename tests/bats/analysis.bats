@@ -128,8 +128,8 @@ usage_error() {
 		trace --filter 'arg1 == "x"' -c "$FX" "$PROBE"
 	usage_error "usdtctl: trace: arg0 of an:req is a string, not a number" \
 		trace --stats arg0 -c "$FX" "$PROBE"
-	usage_error "usdtctl: trace: --by: an:req has 2 string keys; a key holds one string" \
-		trace --count --by arg0,arg1 -c "$FX" 'an:req(str,str)'
+	usage_error "usdtctl: trace: --by: arg0 of an:req is a string; a key holds 2, those of its first 2 argN keys" \
+		trace --count --by arg0,arg1,arg0 -c "$FX" 'an:req(str,str)'
 }
 
 @test "aggregate options: bad values and combinations are usage errors" {
