@@ -413,10 +413,13 @@ static int parse_options(struct rt_cmd_run *r, int argc, char **argv)
 					       : ":p:c:d:h" CLI_GLOBAL_SHORTOPTS,
 			       opts, name)) != -1) {
 		switch (c) {
-		case 'p':
-			if (cli_parse_pid(optarg, &r->o.pid))
-				return cli_error(EXIT_USAGE, "%s: bad pid '%s'", name, optarg);
+		case 'p': {
+			int err = tracer_option(&r->o, c, optarg);
+
+			if (err)
+				return err;
 			break;
+		}
 		case 'c':
 			r->o.cmd = optarg;
 			break;

@@ -134,7 +134,13 @@ static int needs(const struct trace_scan *sc, const char *cmd, char ***extra, in
 static int rescan(struct trace_scan *sc, char **probes, int cnt, char **extra, int extra_cnt,
 		  struct needs_probes *np)
 {
-	struct trace_scan again = {.pid = sc->pid, .cmd = sc->cmd, .target = sc->target};
+	struct trace_scan again = {
+		.pid = sc->pid,
+		.pids = sc->pids,
+		.pid_cnt = sc->pid_cnt,
+		.cmd = sc->cmd,
+		.target = sc->target,
+	};
 	int err;
 
 	np->all = calloc(cnt + extra_cnt, sizeof(*np->all));
