@@ -26,6 +26,7 @@
 
 #include "analysis.h"
 #include "catalog.h"
+#include "cgroup.h"
 #include "cli.h"
 #include "latency.h"
 #include "symbolize.h"
@@ -35,6 +36,7 @@
 #include "trace.skel.h"
 #include "trace_cmd.h"
 #include "trace_export.h"
+#include "trace_follow.h"
 #include "trace_output.h"
 #include "trace_scan.h"
 #include "tracer.h"
@@ -45,6 +47,9 @@
 #define NO_PIDFD_POLL 200   /* ms between kill(pid, 0) checks without pidfd_open */
 #define COUNT_N_POLL  100   /* ms between total checks for --count -n */
 #define AGG_SETTLE_US 10000 /* -i: hits that read the old interval are done after this */
+/* following processes: room for the probes and argument specs of the files they map later */
+#define FOLLOW_PROBES 4096
+#define FOLLOW_SPECS  8192
 
 struct tracer {
 	struct trace_opts o;
@@ -56,6 +61,10 @@ struct tracer {
 	struct trace_out out;
 	struct trace_child child;
 	struct trace_export exp;
+	struct follower *fol; /* -c, -p --follow, system-wide */
+	size_t probe_cap;     /* probe ids the maps hold */
+	__u64 cgroup_id;      /* --cgroup, resolved; 0: none */
+	__u32 cgroup_level;
 	int pidfd;
 	pid_t watch_pid; /* -p or -c: the trace ends when it exits */
 	__u64 events;
@@ -225,6 +234,7 @@ static int parse_seconds(const char *s, double *v)
 enum {
 	OPT_PROMETHEUS = 0x300,
 	OPT_PERFETTO,
+	OPT_CGROUP,
 };
 
 static int parse_options(int argc, char **argv, struct trace_opts *o)
@@ -232,6 +242,8 @@ static int parse_options(int argc, char **argv, struct trace_opts *o)
 	static const struct option opts[] = {
 		{"pid", required_argument, NULL, 'p'},
 		{"command", required_argument, NULL, 'c'},
+		{"follow", no_argument, NULL, 'f'},
+		{"cgroup", required_argument, NULL, OPT_CGROUP},
 		{"count", no_argument, NULL, 'C'},
 		{"interval", required_argument, NULL, 'i'},
 		{"duration", required_argument, NULL, 'd'},
@@ -247,7 +259,7 @@ static int parse_options(int argc, char **argv, struct trace_opts *o)
 	int c, err;
 
 	optind = 0;
-	while ((c = cli_getopt(argc, argv, ":p:c:i:d:n:h" CLI_GLOBAL_SHORTOPTS, opts, "trace")) !=
+	while ((c = cli_getopt(argc, argv, ":p:c:fi:d:n:h" CLI_GLOBAL_SHORTOPTS, opts, "trace")) !=
 	       -1) {
 		switch (c) {
 		case 'p':
@@ -256,6 +268,12 @@ static int parse_options(int argc, char **argv, struct trace_opts *o)
 			break;
 		case 'c':
 			o->cmd = optarg;
+			break;
+		case 'f':
+			o->follow = true;
+			break;
+		case OPT_CGROUP:
+			o->cgroup = optarg;
 			break;
 		case 'C':
 			o->an.count = true;
@@ -293,6 +311,8 @@ static int parse_options(int argc, char **argv, struct trace_opts *o)
 	}
 	if (o->pid && o->cmd)
 		return cli_error(EXIT_USAGE, "trace: -p and -c exclude each other");
+	if (o->follow && !o->pid)
+		return cli_error(EXIT_USAGE, "trace: --follow needs -p PID (-c always follows)");
 	err = analysis_check(&o->an, o->interval_s);
 	if (err)
 		return err;
@@ -344,21 +364,37 @@ static int bpf_failure(const char *what, int err)
 			 strerror(err));
 }
 
+/* Which processes the program keeps: the followed ones, those of --cgroup. */
+static int set_scope(struct tracer *t, struct trace *s)
+{
+	s->rodata->cgroup_id = t->cgroup_id;
+	s->rodata->cgroup_level = t->cgroup_level;
+	s->rodata->follow_only = t->fol && (t->o.cmd || t->o.pid);
+	return t->fol ? bpf_map__reuse_fd(s->maps.followed, follower_followed_fd(t->fol)) : 0;
+}
+
 static int load_bpf(struct tracer *t)
 {
-	struct usdt_manager_opts mopts = {.sz = sizeof(mopts), .max_specs = t->sc.site_cnt};
-	size_t probes = t->sc.found_cnt ? t->sc.found_cnt : 1;
+	struct usdt_manager_opts mopts = {
+		.sz = sizeof(mopts),
+		.max_specs = t->sc.site_cnt + (t->fol ? FOLLOW_SPECS : 0),
+	};
 	struct trace *s;
 	int err;
 
+	t->probe_cap = t->sc.found_cnt + (t->fol ? FOLLOW_PROBES : 0);
+	if (!t->probe_cap)
+		t->probe_cap = 1;
 	s = t->skel = trace__open();
 	if (!s)
 		return bpf_failure("opening the tracer", errno);
-	err = analysis_configure(&t->o.an, s);
+	err = set_scope(t, s);
 	if (!err)
-		err = bpf_map__set_max_entries(s->maps.counts, probes);
+		err = analysis_configure(&t->o.an, s);
 	if (!err)
-		err = bpf_map__set_max_entries(s->maps.probe_cfg, probes);
+		err = bpf_map__set_max_entries(s->maps.counts, t->probe_cap);
+	if (!err)
+		err = bpf_map__set_max_entries(s->maps.probe_cfg, t->probe_cap);
 	/* --count sends no events: the smallest ring buffer there is */
 	if (!err)
 		err = bpf_map__set_max_entries(s->maps.events, t->o.count && !t->o.an.lat.slower_ns
@@ -481,22 +517,26 @@ static int setup_probe(struct tracer *t, __u32 id, const struct usdt_probe_info 
 	return err;
 }
 
+/* The probes attached since the last call (all, the first time). */
 static int setup_probes(struct tracer *t, size_t *cnt)
 {
+	struct trace_probe_desc *d;
 	struct usdt_probe_info info;
-	__u32 n = 0;
+	__u32 n = t->out.probe_cnt;
 	int err;
 
 	/* probe ids are dense from 0, one per (object, provider, name) attached */
 	while (usdt_manager__probe_info(t->man, n, &info) == 0)
 		n++;
-	if (n > t->sc.found_cnt)
+	if (n > t->sc.found_cnt || n > t->probe_cap)
 		return cli_error(EXIT_RUNTIME, "internal: %u probes attached, %zu expected", n,
 				 t->sc.found_cnt);
-	t->out.probes = calloc(n ? n : 1, sizeof(*t->out.probes));
-	if (!t->out.probes)
+	d = realloc(t->out.probes, (n ? n : 1) * sizeof(*d));
+	if (!d)
 		return cli_error(EXIT_RUNTIME, "out of memory");
-	for (__u32 id = 0; id < n; id++) {
+	t->out.probes = d;
+	memset(d + t->out.probe_cnt, 0, (n - t->out.probe_cnt) * sizeof(*d));
+	for (__u32 id = t->out.probe_cnt; id < n; id++) {
 		usdt_manager__probe_info(t->man, id, &info);
 		err = setup_probe(t, id, &info);
 		t->out.probe_cnt = id + 1;
@@ -568,6 +608,59 @@ static int stack_setup(struct tracer *t)
 	return 0;
 }
 
+/* A file a followed process maps, not seen before: its matching probes are attached. */
+static int follow_arm(void *ctx, const char *open_path, const char *path)
+{
+	struct tracer *t = ctx;
+	size_t oi, probes;
+	int err = trace_scan_add_mapped(&t->sc, open_path, path, &oi);
+
+	if (err || oi == SIZE_MAX)
+		return err;
+	if (t->sc.found_cnt > t->probe_cap) {
+		cli_warn("%s: not traced: more than %zu probes", path, t->probe_cap);
+		return 0;
+	}
+	/* a file that fails is reported, the others are still traced */
+	if (attach_object(t, &t->sc.objs[oi], -1))
+		return 0;
+	if (cli_env.verbose)
+		fprintf(stderr, "usdtctl: attached %zu sites in %s\n",
+			usdt_link__site_cnt(t->sc.objs[oi].link), path);
+	if (t->out.sym)
+		symbolizer_add(t->out.sym, t->sc.objs[oi].path);
+	return setup_probes(t, &probes);
+}
+
+/*
+ * Following: the command's process (before it execs), -p's process, or every process, and
+ * the files they map now.
+ */
+static int start_follow(struct tracer *t, size_t *objs, size_t *sites)
+{
+	int err = follower_start(t->fol);
+
+	if (!err && t->o.cmd)
+		err = follower_add(t->fol, t->child.pid);
+	else if (!err && t->o.pid)
+		err = follower_add(t->fol, t->o.pid);
+	if (err < 0)
+		return cli_error(EXIT_RUNTIME, "following %d: %s",
+				 t->o.pid ? t->o.pid : t->child.pid, strerror(-err));
+	if (!err && t->o.pid)
+		err = follower_scan(t->fol, t->o.pid);
+	else if (!err && !t->o.cmd)
+		follower_scan_all(t->fol);
+	*objs = *sites = 0;
+	for (size_t i = 0; i < t->sc.obj_cnt; i++) {
+		if (t->sc.objs[i].link) {
+			(*objs)++;
+			*sites += usdt_link__site_cnt(t->sc.objs[i].link);
+		}
+	}
+	return err;
+}
+
 /* Attaches everything, configures the probes, and starts the trace (and the command). */
 static int start_trace(struct tracer *t)
 {
@@ -584,11 +677,15 @@ static int start_trace(struct tracer *t)
 		pid = t->child.pid;
 	}
 	t0 = now_ns();
-	err = attach_all(t, pid, &objs, &sites);
+	/* following: one link per file, the program keeps the followed processes' hits */
+	err = attach_all(t, t->fol ? -1 : pid, &objs, &sites);
 	if (!err && pid_gone(t))
 		err = gone_error(t);
 	if (!err)
 		err = setup_probes(t, &probes);
+	if (!err && t->fol)
+		err = start_follow(t, &objs, &sites);
+	probes = t->out.probe_cnt;
 	if (!err)
 		err = analysis_check_probes(&t->o.an, t->out.probes, t->out.probe_cnt);
 	if (!err && t->o.an.stack)
@@ -717,7 +814,7 @@ static int poll_timeout(struct tracer *t, __u64 now, __u64 deadline, __u64 next_
 
 static int run_loop(struct tracer *t, __u64 *counts, int *ticks)
 {
-	struct epoll_event ev = {.events = EPOLLIN}, evs[3];
+	struct epoll_event ev = {.events = EPOLLIN}, evs[4];
 	__u64 deadline = 0, next_tick = 0, step = t->o.interval_s * 1e9;
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 
@@ -735,13 +832,17 @@ static int run_loop(struct tracer *t, __u64 *counts, int *ticks)
 		ev.data.u32 = 3;
 		epoll_ctl(ep, EPOLL_CTL_ADD, trace_export_fd(&t->exp), &ev);
 	}
+	if (t->fol) {
+		ev.data.u32 = 4;
+		epoll_ctl(ep, EPOLL_CTL_ADD, follower_fd(t->fol), &ev);
+	}
 	if (t->o.duration_s)
 		deadline = t->start_ns + (__u64)(t->o.duration_s * 1e9);
 	if (step)
 		next_tick = t->start_ns + step;
 	while (!exiting && !t->stop) {
 		__u64 now = now_ns();
-		int n = epoll_wait(ep, evs, 3, poll_timeout(t, now, deadline, next_tick));
+		int n = epoll_wait(ep, evs, 4, poll_timeout(t, now, deadline, next_tick));
 		bool gone = false;
 
 		for (int i = 0; i < n; i++)
@@ -749,6 +850,8 @@ static int run_loop(struct tracer *t, __u64 *counts, int *ticks)
 		if (t->rb && ring_buffer__consume(t->rb) < 0 && !t->stop)
 			break;
 		trace_export_work(&t->exp);
+		if (t->fol && follower_work(t->fol))
+			break; /* out of memory, reported */
 		if (fflush(stdout) || ferror(stdout))
 			break; /* a closed pipe: nothing more can be shown */
 		if (gone || !target_alive(t))
@@ -777,6 +880,9 @@ static int finish_trace(struct tracer *t, __u64 *counts, int ticks)
 	__u64 bad = 0, dropped = 0, no_value = 0, no_stack = 0;
 	int err;
 
+	/* nothing is stopped or armed from here on */
+	follower_free(t->fol);
+	t->fol = NULL;
 	/* -c: the command ends with the trace, not untraced after it */
 	if (t->child.pid > 0)
 		s.have_status = trace_child_finish(&t->child, &s.status) == 0;
@@ -832,6 +938,7 @@ static void tracer_free(struct tracer *t)
 {
 	int status;
 
+	follower_free(t->fol);
 	for (size_t i = 0; i < t->sc.obj_cnt; i++)
 		usdt_link__destroy(t->sc.objs[i].link);
 	if (t->child.pid > 0)
@@ -860,6 +967,33 @@ static void install_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/*
+ * -c, -p --follow, and no TARGET, -p or -c (every process): following processes as they fork,
+ * exec and dlopen.
+ */
+static int trace_follow_open(struct tracer *t)
+{
+	struct follow_opts fo = {.arm = follow_arm, .ctx = t};
+	bool general = false;
+
+	if (t->o.cgroup && cgroup_resolve(t->o.cgroup, &t->cgroup_id, &t->cgroup_level))
+		return cli_error(
+			EXIT_USAGE,
+			"trace: --cgroup '%s': not a cgroup v2 directory (under " CGROUP_ROOT
+			" unless absolute) or id",
+			t->o.cgroup);
+	fo.cgroup_id = t->cgroup_id;
+	fo.cgroup_level = t->cgroup_level;
+	for (int i = 0; i < t->o.probe_cnt; i++)
+		general |= !cli_is_usdt_spec(t->o.probes[i]);
+	fo.all = !t->o.cmd && !t->o.pid && !t->o.target;
+	if (!t->o.cmd && !t->o.follow && !(fo.all && general))
+		return 0;
+	t->sc.follow = true;
+	t->fol = follower_new(&fo);
+	return t->fol ? 0 : EXIT_RUNTIME;
+}
+
 static int trace_run(struct tracer *t)
 {
 	__u64 *counts;
@@ -868,6 +1002,9 @@ static int trace_run(struct tracer *t)
 	t->sc.pid = t->o.pid;
 	t->sc.cmd = t->o.cmd;
 	t->sc.target = t->o.target;
+	err = trace_follow_open(t);
+	if (err)
+		return err;
 	/* before its maps are read: the process, not whichever one gets its pid later */
 	if (t->o.pid) {
 		t->pidfd = syscall(SYS_pidfd_open, t->o.pid, 0);
@@ -893,7 +1030,7 @@ static int trace_run(struct tracer *t)
 		err = start_trace(t);
 	if (err)
 		return err;
-	counts = calloc(t->out.probe_cnt ? t->out.probe_cnt : 1, sizeof(*counts));
+	counts = calloc(t->probe_cap, sizeof(*counts));
 	if (!counts)
 		return cli_error(EXIT_RUNTIME, "out of memory");
 	err = run_loop(t, counts, &ticks);

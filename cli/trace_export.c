@@ -27,7 +27,7 @@ static int collect(void *ctx, FILE *body)
 	__u64 v, sites = 0;
 
 	memset(x->row_sum, 0, x->row_cnt * sizeof(*x->row_sum));
-	for (size_t id = 0; id < x->out->probe_cnt; id++) {
+	for (size_t id = 0; id < x->probe_cnt; id++) {
 		if (percpu_sum(x->counts_fd, id, &v) == 0)
 			x->row_sum[x->row_of[id]] += v;
 	}
@@ -89,7 +89,7 @@ static int id_name_cmp(const void *a, const void *b, void *out)
 /* Rows: the probe ids grouped by provider:name, in name order. */
 static int make_rows(struct trace_export *x)
 {
-	size_t n = x->out->probe_cnt, *ids = calloc(n ? n : 1, sizeof(*ids));
+	size_t n = x->probe_cnt, *ids = calloc(n ? n : 1, sizeof(*ids));
 
 	x->row_of = calloc(n ? n : 1, sizeof(*x->row_of));
 	x->row_probe = calloc(n ? n : 1, sizeof(*x->row_probe));
@@ -116,10 +116,10 @@ static int make_rows(struct trace_export *x)
 /* --perfetto: "provider:name" per probe id, the events' names. */
 static int make_labels(struct trace_export *x)
 {
-	x->labels = calloc(x->out->probe_cnt ? x->out->probe_cnt : 1, sizeof(*x->labels));
+	x->labels = calloc(x->probe_cnt ? x->probe_cnt : 1, sizeof(*x->labels));
 	if (!x->labels)
 		return -ENOMEM;
-	for (size_t i = 0; i < x->out->probe_cnt; i++) {
+	for (size_t i = 0; i < x->probe_cnt; i++) {
 		const struct trace_probe_desc *d = &x->out->probes[i];
 
 		if (asprintf(&x->labels[i], "%s:%s", d->provider, d->name) < 0) {
@@ -136,6 +136,7 @@ int trace_export_start(struct trace_export *x, const struct trace_out *out,
 	int err;
 
 	x->out = out;
+	x->probe_cnt = out->probe_cnt;
 	x->sc = sc;
 	x->counts_fd = counts_fd;
 	x->stats_fd = stats_fd;
@@ -185,6 +186,8 @@ void trace_export_event(struct trace_export *x, struct trace_out *out, const voi
 	const struct trace_event *e = data;
 	const struct trace_probe_desc *d;
 	size_t n = 0, pos = 0;
+	char buf[2 * TRACE_STR_MAX];
+	const char *label = buf;
 	__u64 track;
 
 	if (!trace_event_valid(out, data, size)) {
@@ -192,6 +195,11 @@ void trace_export_event(struct trace_export *x, struct trace_out *out, const voi
 		return;
 	}
 	d = &out->probes[e->probe_id];
+	/* a probe armed after the start (following processes) has no label made yet */
+	if (e->probe_id < x->probe_cnt)
+		label = x->labels[e->probe_id];
+	else
+		snprintf(buf, sizeof(buf), "%s:%s", d->provider, d->name);
 	for (int i = 0; i < e->arg_cnt; i++) {
 		struct perfetto_arg *a = &args[n];
 		__u16 bit = 1 << i;
@@ -223,8 +231,7 @@ void trace_export_event(struct trace_export *x, struct trace_out *out, const voi
 	memcpy(comm, e->comm, TRACE_COMM_LEN);
 	comm[TRACE_COMM_LEN] = '\0';
 	track = perfetto_thread_track(x->pf, e->pid, e->tid, comm);
-	perfetto_event(x->pf, PERFETTO_INSTANT, e->time_ns, track, d->provider,
-		       x->labels[e->probe_id], args, n);
+	perfetto_event(x->pf, PERFETTO_INSTANT, e->time_ns, track, d->provider, label, args, n);
 }
 
 void trace_export_counts(struct trace_export *x, const __u64 *counts, __u64 ts_ns)
@@ -232,7 +239,7 @@ void trace_export_counts(struct trace_export *x, const __u64 *counts, __u64 ts_n
 	if (!x->pf)
 		return;
 	memset(x->row_sum, 0, x->row_cnt * sizeof(*x->row_sum));
-	for (size_t id = 0; id < x->out->probe_cnt; id++)
+	for (size_t id = 0; id < x->probe_cnt; id++)
 		x->row_sum[x->row_of[id]] += counts[id];
 	for (size_t r = 0; r < x->row_cnt; r++) {
 		perfetto_counter(x->pf, ts_ns, x->counter_track[r],
@@ -260,7 +267,7 @@ int trace_export_close(struct trace_export *x)
 void trace_export_free(struct trace_export *x)
 {
 	trace_export_close(x);
-	for (size_t i = 0; x->labels && i < x->out->probe_cnt; i++)
+	for (size_t i = 0; x->labels && i < x->probe_cnt; i++)
 		free(x->labels[i]);
 	free(x->labels);
 	free(x->row_of);

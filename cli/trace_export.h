@@ -19,6 +19,7 @@ struct trace_export {
 	const char *pf_path;
 	/* what a scrape reads, from trace_export_start() on */
 	const struct trace_out *out;
+	size_t probe_cnt; /* probes set up at the start: the rows (armed later: events only) */
 	const struct trace_scan *sc;
 	int counts_fd;
 	int stats_fd;

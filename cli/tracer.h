@@ -14,6 +14,8 @@
 struct trace_opts {
 	pid_t pid;
 	const char *cmd;
+	bool follow;	    /* -p --follow: and what it forks and execs from then on */
+	const char *cgroup; /* --cgroup PATH|ID */
 	bool json;
 	bool count; /* no events: counts per probe (--count), aggregates or latency */
 	struct analysis an;
