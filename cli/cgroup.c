@@ -10,6 +10,7 @@
 #include <ftw.h>
 #include <stdbool.h>
 #include <limits.h>
+#include <mntent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,26 +59,44 @@ static int walk_cb(const char *path, const struct stat *st, int type, struct FTW
 	return 1;
 }
 
+/* Where cgroup v2 is mounted: CGROUP_ROOT, or /sys/fs/cgroup/unified on a hybrid system. */
+static void cgroup2_root(char *buf, size_t sz)
+{
+	FILE *f = setmntent("/proc/self/mounts", "re");
+	struct mntent *m;
+
+	snprintf(buf, sz, "%s", CGROUP_ROOT);
+	while (f && (m = getmntent(f))) {
+		if (!strcmp(m->mnt_type, "cgroup2")) {
+			snprintf(buf, sz, "%s", m->mnt_dir);
+			break;
+		}
+	}
+	if (f)
+		endmntent(f);
+}
+
 int cgroup_resolve(const char *arg, __u64 *id, __u32 *level)
 {
-	char path[PATH_MAX], *end;
+	char path[PATH_MAX], root[PATH_MAX], *end;
 	unsigned long long v;
 	struct stat st;
 	int n;
 
+	cgroup2_root(root, sizeof(root));
 	errno = 0;
 	v = strtoull(arg, &end, 10);
 	if (!errno && end != arg && !*end && arg[0] != '-') {
 		/* an id: where in the tree it is gives its level */
 		walk_id = v;
-		if (nftw(CGROUP_ROOT, walk_cb, WALK_FDS, FTW_PHYS | FTW_MOUNT) != 1)
+		if (nftw(root, walk_cb, WALK_FDS, FTW_PHYS | FTW_MOUNT) != 1)
 			return -ENOENT;
 		*id = v;
 		*level = walk_level;
 		return 0;
 	}
 	n = arg[0] == '/' ? snprintf(path, sizeof(path), "%s", arg)
-			  : snprintf(path, sizeof(path), CGROUP_ROOT "/%s", arg);
+			  : snprintf(path, sizeof(path), "%s/%s", root, arg);
 	if (n >= (int)sizeof(path) || !is_cgroup2(path, &st))
 		return -ENOENT;
 	*id = st.st_ino;

@@ -8,7 +8,8 @@
 #define CGROUP_ROOT "/sys/fs/cgroup"
 
 /*
- * arg is a cgroup v2 directory (under CGROUP_ROOT unless absolute) or its id (the directory's
+ * arg is a cgroup v2 directory (under cgroup v2's mount, CGROUP_ROOT or, on a hybrid system,
+ * CGROUP_ROOT/unified, unless absolute) or its id (the directory's
  * inode number). Sets *id and *level, its depth below the root (the root is level 0, as
  * bpf_get_current_ancestor_cgroup_id() counts). Returns 0 or -ENOENT (no such cgroup v2).
  */

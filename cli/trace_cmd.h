@@ -28,7 +28,7 @@ struct trace_child {
 	int go_fd; /* writing one byte lets the child exec */
 };
 
-/* Forks a child that waits for trace_child_start() and then runs "exec CMD" with /bin/sh. */
+/* Forks a child that waits for trace_child_start() and then runs CMD with /bin/sh -c. */
 int trace_child_spawn(struct trace_child *c, const char *cmd);
 /* Lets the child exec. */
 int trace_child_start(struct trace_child *c);

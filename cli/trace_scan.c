@@ -175,6 +175,9 @@ static int add_cmd_objects(struct trace_scan *t)
 	size_t lib_cnt;
 	int err = trace_cmd_executable(t->cmd, exe, sizeof(exe));
 
+	/* followed, the command's programs are found as they run: the shell reports the rest */
+	if (err && t->follow)
+		return 0;
 	if (err)
 		return cli_error(EXIT_RUNTIME, "-c '%s': cannot find the program it runs: %s",
 				 t->cmd, err == -EINVAL ? "no command" : strerror(-err));

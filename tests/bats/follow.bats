@@ -1,0 +1,154 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# usdtctl trace following processes: -c through a shim that execs the real program, VAR=value
+# and env, a forking server's workers, a dlopened library, java's dlopened libjvm; -p --follow;
+# --cgroup; every process (no TARGET). Each compares every event, from the first, with the
+# fixture's own record ("fire PROVIDER:NAME ARGS" lines, or java's -Xlog:class+load).
+
+bats_require_minimum_version 1.5.0
+load helpers
+
+setup() {
+	need_root
+	[ -x "$USDTCTL" ] || { echo "no usdtctl at $USDTCTL" >&2; return 1; }
+	FS=$FIXTURES/fork_server
+	SHIM=$BATS_TEST_TMPDIR/shim
+}
+
+# shim PROG: a script that execs PROG with its arguments, as pyenv's shims do
+make_shim() {
+	printf '#!/bin/sh\nexec %s "$@"\n' "$1" >"$SHIM"
+	chmod +x "$SHIM"
+}
+
+# fired FILE: the fixture's "fire" lines as "provider:name a b ..."
+fired() {
+	sed -n 's/^fire //p' "$1"
+}
+
+# end_round: what start_bg started is stopped, its FIFO names free for the next round
+end_round() {
+	stop_bg || true
+	rm -f "$BATS_TEST_TMPDIR"/bg.*
+}
+
+# events: usdtctl's JSON events as "provider:name a b ..."
+events() {
+	jq -r 'select(.name) | "\(.provider):\(.name) \(.args | map(tostring) | join(" "))"'
+}
+
+@test "-c through a shim script that execs the program: its dlopened library's probes from the first hit" {
+	make_shim "$FIXTURES/lib_dlopen"
+	run --separate-stderr timeout 30 "$USDTCTL" trace --json -c "$SHIM 3 >$BATS_TEST_TMPDIR/fired" 'testlib:*'
+	[ "$status" -eq 0 ]
+	# the string argument is a pointer: printed as a number, compared by the integers
+	got=$(events <<<"$output" | awk '{print $1, $2}')
+	want=$(fired "$BATS_TEST_TMPDIR/fired" | awk '{print $1, $2}')
+	[ -n "$want" ]
+	[ "$got" = "$want" ]
+}
+
+@test "-c 'VAR=value cmd' and -c 'env VAR=value cmd' run and are traced" {
+	local how
+	for how in "FOLLOW_VAR=1" "env FOLLOW_VAR=1"; do
+		run --separate-stderr timeout 30 "$USDTCTL" trace --json \
+			-c "$how $FS 2 >$BATS_TEST_TMPDIR/fired" 'server:*'
+		[ "$status" -eq 0 ]
+		[ "$(jq -r 'select(.summary) | .summary.exit_status' <<<"$output")" = 0 ]
+		[ "$(events <<<"$output")" = "$(fired "$BATS_TEST_TMPDIR/fired")" ]
+	done
+}
+
+@test "-c: a forking server's workers fire the probes, through a shim" {
+	make_shim "$FS"
+	run --separate-stderr timeout 30 "$USDTCTL" trace --json -c "$SHIM 5 >$BATS_TEST_TMPDIR/fired" 'server:*'
+	[ "$status" -eq 0 ]
+	[ "$(fired "$BATS_TEST_TMPDIR/fired" | wc -l)" -eq 6 ]
+	[ "$(events <<<"$output")" = "$(fired "$BATS_TEST_TMPDIR/fired")" ]
+	# each worker's event comes from the worker's own pid
+	[ "$(jq -r 'select(.name == "work") | "\(.pid)"' <<<"$output")" = \
+		"$(jq -r 'select(.name == "work") | "\(.args[1])"' <<<"$output")" ]
+}
+
+@test "-p PID --follow adds the processes PID forks; without it, PID alone" {
+	local follow
+	for follow in -f ""; do
+		start_bg 30 "$FS" wait 4
+		wait_output "$BG_OUT" '^pid ' 10
+		"$USDTCTL" trace --json -p "$BG_PID" $follow 'server:*' >"$BATS_TEST_TMPDIR/t.out" \
+			2>"$BATS_TEST_TMPDIR/t.err" &
+		BG_PIDS+=("$!")
+		wait_output "$BATS_TEST_TMPDIR/t.err" '^usdtctl: attached' 10
+		echo go >"$BG_IN"
+		wait_output "$BG_OUT" '^fire server:done' 10
+		wait_output "$BATS_TEST_TMPDIR/t.err" 'events' 10
+		if [ -n "$follow" ]; then
+			[ "$(events <"$BATS_TEST_TMPDIR/t.out")" = "$(fired "$BG_OUT")" ]
+		else
+			[ "$(events <"$BATS_TEST_TMPDIR/t.out")" = "$(fired "$BG_OUT" | grep done)" ]
+		fi
+		end_round
+	done
+}
+
+@test "-c 'java App': hotspot:class__loaded in the dlopened libjvm, every class from the first" {
+	local java=/usr/lib/jvm/java-17-openjdk-amd64/bin
+	[ -x "$java/javac" ] || need openjdk-17-jdk-headless
+	cp "$SRC_DIR/tests/java/App.java" "$BATS_TEST_TMPDIR/"
+	timeout 60 "$java/javac" -d "$BATS_TEST_TMPDIR" "$BATS_TEST_TMPDIR/App.java"
+	run --separate-stderr timeout 60 "$USDTCTL" trace --json -c \
+		"$java/java -Xlog:class+load:file=$BATS_TEST_TMPDIR/cl.log -cp $BATS_TEST_TMPDIR App >/dev/null" \
+		'hotspot:class__loaded'
+	[ "$status" -eq 0 ]
+	got=$(jq -r 'select(.name) | .args[0]' <<<"$output" | tr / . | sed 's/+0x/.0x/')
+	want=$(sed -n 's/.*\[class,load\] \([^ ]*\) source.*/\1/p' "$BATS_TEST_TMPDIR/cl.log" | tr / .)
+	[ "$(wc -l <<<"$want")" -gt 100 ]
+	[ "$(head -1 <<<"$got")" = java.lang.Object ]
+	[ "$got" = "$want" ]
+}
+
+@test "--cgroup PATH and ID: only the processes of that cgroup v2 and below" {
+	local root cg arg
+	root=$(awk '$3 == "cgroup2" {print $2; exit}' /proc/mounts)
+	[ -n "$root" ] || need "cgroup v2"
+	cg=$root/usdtctl-follow-$$
+	mkdir -p "$cg/sub"
+	for arg in "${cg#"$root"/}" "$(stat -c %i "$cg")"; do
+		start_bg 30 sh -c "echo \$\$ >$cg/sub/cgroup.procs && exec $FS wait 2"
+		local inside=$BG_PID inside_out=$BG_OUT inside_in=$BG_IN
+		start_bg 30 "$FS" wait 2
+		wait_output "$inside_out" '^pid ' 10
+		wait_output "$BG_OUT" '^pid ' 10
+		"$USDTCTL" trace --json --cgroup "$arg" "$FS" 'server:*' \
+			>"$BATS_TEST_TMPDIR/t.out" 2>"$BATS_TEST_TMPDIR/t.err" &
+		local tr=$!
+		BG_PIDS+=("$tr")
+		wait_output "$BATS_TEST_TMPDIR/t.err" '^usdtctl: attached' 10
+		echo go >"$inside_in"
+		echo go >"$BG_IN"
+		wait_output "$inside_out" '^fire server:done' 10
+		wait_output "$BG_OUT" '^fire server:done' 10
+		kill -INT "$tr"
+		wait_output "$BATS_TEST_TMPDIR/t.err" 'events' 10
+		[ "$(events <"$BATS_TEST_TMPDIR/t.out")" = "$(fired "$inside_out")" ]
+		[ "$(jq -r 'select(.name == "done") | .pid' <"$BATS_TEST_TMPDIR/t.out")" = "$inside" ]
+		end_round
+	done
+	rmdir "$cg/sub" "$cg"
+}
+
+@test "no TARGET: a process started after the trace is ready, and one with its own copy in its own mount namespace" {
+	need_cmd unshare
+	"$USDTCTL" trace --json 'server:*' >"$BATS_TEST_TMPDIR/t.out" 2>"$BATS_TEST_TMPDIR/t.err" &
+	local tr=$!
+	BG_PIDS+=("$tr")
+	wait_output "$BATS_TEST_TMPDIR/t.err" '^usdtctl: attached' 30
+	timeout 20 "$FS" 2 >"$BATS_TEST_TMPDIR/fired"
+	# a new inode: a copy of the program in a private tmpfs of its own mount namespace
+	timeout 20 unshare -m sh -c "mount -t tmpfs none /mnt && cp $FS /mnt/fs && /mnt/fs 3" \
+		>>"$BATS_TEST_TMPDIR/fired"
+	sleep 0.5
+	kill -INT "$tr"
+	wait_output "$BATS_TEST_TMPDIR/t.err" 'events' 10
+	[ "$(events <"$BATS_TEST_TMPDIR/t.out")" = "$(fired "$BATS_TEST_TMPDIR/fired")" ]
+}
