@@ -11,16 +11,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "list.h"
 #include "target.h"
 #include "usdt.h"
 
-struct list_ctx {
-	bool verbose;
-	bool json;
-	const char *pattern; /* glob over provider:name, NULL = every probe */
-	bool optimized;	     /* the kernel has optimized uprobes: where sites are probed */
-	int status;
-};
+/* no TARGET: the pids shown on a probe's line, the rest counted */
+#define PIDS_SHOWN 8
 
 /* Sites of one file grouped by provider:name: groups in order of first appearance. */
 struct grouping {
@@ -254,6 +250,13 @@ static void json_probe(const struct list_ctx *lc, const struct usdt_file *file, 
 	json_kstr(&j, "arch", usdt_file__arch(file));
 	json_kstr(&j, "provider", first->provider);
 	json_kstr(&j, "name", first->name);
+	if (lc->pids) {
+		json_key(&j, "pids");
+		json_arr_open(&j);
+		for (size_t i = 0; i < lc->pid_cnt; i++)
+			json_int(&j, lc->pids[i]);
+		json_arr_close(&j);
+	}
 	json_key(&j, "sites");
 	json_arr_open(&j);
 	for (size_t k = 0; k < group_size(g, grp); k++)
@@ -367,8 +370,13 @@ static void text_probe(const struct list_ctx *lc, const struct usdt_file *file, 
 	cli_escape(stdout, path, strlen(path), false);
 	fputs("  ", stdout);
 	len = put_label(stdout, first);
-	printf("%*s  sites=%-*zu  %-9s  %s\n", len < w->probe ? (int)(w->probe - len) : 0, "",
+	printf("%*s  sites=%-*zu  %-9s  %s", len < w->probe ? (int)(w->probe - len) : 0, "",
 	       w->sites, n, sema ? "semaphore" : "-", args);
+	for (k = 0; k < lc->pid_cnt && k < PIDS_SHOWN; k++)
+		printf("%s%d", k ? "," : "  pids=", (int)lc->pids[k]);
+	if (lc->pid_cnt > PIDS_SHOWN)
+		printf(",+%zu", lc->pid_cnt - PIDS_SHOWN);
+	putchar('\n');
 	for (k = 0; lc->verbose && k < n; k++)
 		text_site(group_site(file, g, grp, k), k, lc->optimized);
 }
@@ -596,7 +604,9 @@ static int do_help(FILE *out)
 		"Usage: usdtctl list [-v] [--json] [-p PID] [TARGET...] [PATTERN]\n"
 		"\n"
 		"Lists the USDT probes of ELF files, or of every object a process maps: one line\n"
-		"per probe and file with its site count, semaphore and argument count. With -v,\n"
+		"per probe and file with its site count, semaphore and argument count. With no\n"
+		"TARGET and no -p, of every object every running process maps, each file once,\n"
+		"with the pids that map it (pids=, the first %d; \"pids\" in JSON). With -v,\n"
 		"every site as well: address, file offset, semaphore, where trace probes it (the\n"
 		"nop5 of a <usdt/probe.h> site where the kernel has optimized uprobes, else the\n"
 		"nop), raw arguments and each argument in words. With --json, JSON Lines: one\n"
@@ -606,7 +616,8 @@ static int do_help(FILE *out)
 		"  -p, --pid PID    the files PID maps (shown by its own paths, containers too);\n"
 		"                   TARGETs then select among them\n"
 		"  -h, --help       this help\n"
-		"\n");
+		"\n",
+		PIDS_SHOWN);
 	cli_global_help(out, "list");
 	fprintf(out,
 		"\n"
@@ -625,6 +636,7 @@ static int do_help(FILE *out)
 		"  usdtctl list /usr/bin/python3.11\n"
 		"  usdtctl list -v libstdc++.so.6 'libstdcxx:*throw'\n"
 		"  usdtctl list -p 1234 'python:function__*' --json\n"
+		"  usdtctl list 'hotspot:*'\n"
 		"\n"
 		"Exit status: 0 success (also when nothing has probes), 1 runtime failure,\n"
 		"2 usage error.\n");
@@ -673,10 +685,10 @@ int do_list(int argc, char **argv)
 	/* where trace would probe each site: only -v and --json say */
 	lc.optimized = (lc.verbose || lc.json) && usdt_feature_probe(USDT_FEAT_UPROBE_SYSCALL) > 0;
 	err = classify(argc - optind, argv + optind, &a);
-	if (!err && !a.target_cnt && !a.pid)
-		err = cli_error(EXIT_USAGE, "list: no TARGET; see 'usdtctl list --help'");
 	lc.pattern = a.pattern;
-	if (!err)
+	if (!err && !a.target_cnt && !a.pid)
+		err = list_all(&lc, list_file);
+	else if (!err)
 		err = a.pid ? list_pid(&lc, &a) : list_targets(&lc, &a);
 	free(a.targets);
 	free(a.spec_path);

@@ -889,6 +889,8 @@ static int finish_trace(struct tracer *t, __u64 *counts, int ticks)
 	int err;
 
 	/* nothing is stopped or armed from here on */
+	if (t->fol)
+		trace_scan_warn_unmatched(&t->sc);
 	follower_free(t->fol);
 	t->fol = NULL;
 	/* -c: the command ends with the trace, not untraced after it */

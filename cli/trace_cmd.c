@@ -38,8 +38,7 @@ static bool is_assignment(const char *w)
 	return true;
 }
 
-/* The command word of cmd into word: as the shell expands it, or the first plain word. */
-static int command_word(const char *cmd, char *word, size_t sz)
+int trace_cmd_word(const char *cmd, char *word, size_t sz)
 {
 	const char *found = NULL;
 	char *copy, *save = NULL;
@@ -102,7 +101,7 @@ static int script_interpreter(const char *path, char *buf, size_t sz)
 int trace_cmd_executable(const char *cmd, char *buf, size_t buf_sz)
 {
 	char word[PATH_MAX], path[PATH_MAX];
-	int err = command_word(cmd, word, sizeof(word));
+	int err = trace_cmd_word(cmd, word, sizeof(word));
 
 	if (err)
 		return err;

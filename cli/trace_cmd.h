@@ -9,6 +9,9 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/* The command word of cmd into buf: as the shell expands it, or the first plain word. */
+int trace_cmd_word(const char *cmd, char *buf, size_t sz);
+
 /*
  * The executable CMD will run: its first word (after VAR=value words) looked up in PATH;
  * for a "#!" script, its interpreter. Writes an absolute path into buf.

@@ -175,8 +175,12 @@ static int add_cmd_objects(struct trace_scan *t)
 	size_t lib_cnt;
 	int err = trace_cmd_executable(t->cmd, exe, sizeof(exe));
 
-	/* followed, the command's programs are found as they run: the shell reports the rest */
-	if (err && t->follow)
+	/*
+	 * Followed, the programs are found as they run: a shell builtin or function first ("cd
+	 * DIR && app") is no error; a path that is not there still is.
+	 */
+	if (err && t->follow &&
+	    !(trace_cmd_word(t->cmd, exe, sizeof(exe)) == 0 && strchr(exe, '/')))
 		return 0;
 	if (err)
 		return cli_error(EXIT_RUNTIME, "-c '%s': cannot find the program it runs: %s",
@@ -441,6 +445,16 @@ int trace_scan_check(const struct trace_scan *t)
 				 t->pats[i].glob, files);
 	}
 	return 0;
+}
+
+void trace_scan_warn_unmatched(const struct trace_scan *t)
+{
+	for (size_t i = 0; i < t->pat_cnt; i++) {
+		if (!t->pats[i].matched)
+			cli_warn(
+				"no probe matched '%s' in the processes followed; see 'usdtctl list'",
+				t->pats[i].glob);
+	}
 }
 
 static bool found_is(const struct trace_scan *t, const struct found_probe *f, const char *path,

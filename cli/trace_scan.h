@@ -79,6 +79,8 @@ int trace_scan_add_mapped(struct trace_scan *t, const char *open_path, const cha
 			  size_t *oi);
 /* Fails, naming the pattern and the files, when a pattern matched nothing. */
 int trace_scan_check(const struct trace_scan *t);
+/* Following: a warning for each pattern that matched nothing in what was seen. */
+void trace_scan_warn_unmatched(const struct trace_scan *t);
 /*
  * The probe the scan found in path (an object's path) with that provider and name. Probes are
  * found in the order usdt_attach() numbers them, so found[hint = probe id] is tried first.

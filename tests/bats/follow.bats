@@ -152,3 +152,45 @@ events() {
 	wait_output "$BATS_TEST_TMPDIR/t.err" 'events' 10
 	[ "$(events <"$BATS_TEST_TMPDIR/t.out")" = "$(fired "$BATS_TEST_TMPDIR/fired")" ]
 }
+
+@test "usdtctl killed while a followed process is stopped for it: the guard continues the process" {
+	local go=$BATS_TEST_TMPDIR/go fired=$BATS_TEST_TMPDIR/fired pid state i
+	mkfifo "$go"
+	"$USDTCTL" trace -c "cat $go >/dev/null; $FS 2 >$fired" 'server:*' \
+		>"$BATS_TEST_TMPDIR/t.out" 2>"$BATS_TEST_TMPDIR/t.err" &
+	local tr=$!
+	BG_PIDS+=("$tr")
+	wait_output "$BATS_TEST_TMPDIR/t.err" '^usdtctl: attached' 10
+	# usdtctl cannot answer: the new program stays stopped at its exec
+	kill -STOP "$tr"
+	echo go >"$go"
+	for ((i = 0; i < 50; i++)); do
+		pid=$(pgrep -f "^$FS 2" || true)
+		state=$([ -n "$pid" ] && awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || true)
+		[ "$state" = T ] && break
+		sleep 0.1
+	done
+	[ "$state" = T ]
+	kill -KILL "$tr"
+	for ((i = 0; i < 50; i++)); do
+		grep -q '^fire server:done' "$fired" 2>/dev/null && break
+		sleep 0.1
+	done
+	# it ran to its end, untraced
+	grep -q '^fire server:done 2$' "$fired"
+}
+
+@test "list with no TARGET: every process's objects, each file once, with the pids that map it" {
+	start_bg 30 "$FS" wait 1
+	local a=$BG_PID a_out=$BG_OUT
+	start_bg 30 "$FS" wait 1
+	wait_output "$a_out" '^pid ' 10
+	wait_output "$BG_OUT" '^pid ' 10
+	run --separate-stderr timeout 60 "$USDTCTL" list --json 'server:*'
+	[ "$status" -eq 0 ]
+	# the fixture's file once per probe, its probes as listing the file itself shows them
+	[ "$(jq -c 'select(.path == "'"$FS"'") | del(.pids)' <<<"$output")" = \
+		"$(timeout 10 "$USDTCTL" list --json "$FS" 'server:*')" ]
+	[ "$(jq -r 'select(.path == "'"$FS"'") | .pids | sort | map(tostring) | join(" ")' <<<"$output" | sort -u)" = \
+		"$(printf '%s\n' "$a" "$BG_PID" | sort -n | tr '\n' ' ' | sed 's/ $//')" ]
+}
