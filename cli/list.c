@@ -452,6 +452,8 @@ static int list_file(const char *open_path, const char *path, void *ctx)
 	cli_hold_lib_warnings(open_path, path);
 	file = usdt_file__open(open_path, &opts);
 	cli_release_lib_warnings(true);
+	if (!file && lc->skip_unreadable && errno != ENOMEM)
+		return 0;
 	if (!file) {
 		err = errno;
 		fflush(stdout);

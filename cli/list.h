@@ -17,6 +17,7 @@ struct list_ctx {
 	int status;
 	const pid_t *pids; /* no TARGET: the processes that map the file listed */
 	size_t pid_cnt;
+	bool skip_unreadable; /* no TARGET: a mapped file that is no ELF is none of the user's */
 };
 
 /*

@@ -144,6 +144,7 @@ int list_all(struct list_ctx *lc, cli_object_fn list_file)
 	struct all_walk w = {.lc = lc, .list_file = list_file};
 	int err = each_process(&w, gather_cb);
 
+	lc->skip_unreadable = true;
 	if (!err)
 		err = each_process(&w, list_cb);
 	fflush(stdout);

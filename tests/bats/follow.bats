@@ -194,3 +194,19 @@ events() {
 	[ "$(jq -r 'select(.path == "'"$FS"'") | .pids | sort | map(tostring) | join(" ")' <<<"$output" | sort -u)" = \
 		"$(printf '%s\n' "$a" "$BG_PID" | sort -n | tr '\n' ' ' | sed 's/ $//')" ]
 }
+
+@test "an i386 process from the 64-bit usdtctl: every argument shape and strings, as the fixture announces" {
+	local f=$FIXTURES/usdt_args32 out=$BATS_TEST_TMPDIR/fixture.out
+	[ -x "$f" ] || need "gcc-multilib (usdt_args32)"
+	[ "$(od -An -tx1 -j4 -N1 "$f" | tr -d ' ')" = 01 ] # ELFCLASS32
+	printf 'fire\nlib\nquit\n' >"$BATS_TEST_TMPDIR/cmds"
+	run --separate-stderr timeout 30 "$USDTCTL" trace --json -c "$f <$BATS_TEST_TMPDIR/cmds >$out" 'args*:*'
+	[ "$status" -eq 0 ]
+	[ "$(grep -c '^expect' "$out")" -ge 18 ]
+	"$PY" "$SRC_DIR/tests/bats/expect_oracle.py" "$out" <(echo "$output")
+	# 32-bit pointers read as strings
+	run --separate-stderr timeout 30 "$USDTCTL" trace --json -c "$f <$BATS_TEST_TMPDIR/cmds >/dev/null" \
+		'argslib:call(int,str)'
+	[ "$(jq -c 'select(.name) | .args' <<<"$output")" = \
+		"[$(sed -n 's|^expect argslib:call 2 \(-*[0-9]*\)/.*|\1|p' "$out"),\"lib\"]" ]
+}
