@@ -210,3 +210,29 @@ events() {
 	[ "$(jq -c 'select(.name) | .args' <<<"$output")" = \
 		"[$(sed -n 's|^expect argslib:call 2 \(-*[0-9]*\)/.*|\1|p' "$out"),\"lib\"]" ]
 }
+
+@test "a binary replaced with mv while its process runs: traced through map_files, -p and -p --follow" {
+	local bin=$BATS_TEST_TMPDIR/server follow
+	for follow in "" -f; do
+		cp "$FS" "$bin"
+		start_bg 30 "$bin" wait 2
+		wait_output "$BG_OUT" '^pid ' 10
+		# an upgrade: a new file renamed over the path; the process keeps the old inode
+		cp /bin/true "$bin.new"
+		mv "$bin.new" "$bin"
+		grep -q "$bin (deleted)" "/proc/$BG_PID/maps"
+		"$USDTCTL" trace --json -p "$BG_PID" $follow 'server:*' >"$BATS_TEST_TMPDIR/t.out" \
+			2>"$BATS_TEST_TMPDIR/t.err" &
+		BG_PIDS+=("$!")
+		wait_output "$BATS_TEST_TMPDIR/t.err" '^usdtctl: attached 2 sites' 10
+		echo go >"$BG_IN"
+		wait_output "$BG_OUT" '^fire server:done' 10
+		wait_output "$BATS_TEST_TMPDIR/t.err" 'events' 10
+		if [ -n "$follow" ]; then
+			[ "$(events <"$BATS_TEST_TMPDIR/t.out")" = "$(fired "$BG_OUT")" ]
+		else
+			[ "$(events <"$BATS_TEST_TMPDIR/t.out")" = "$(fired "$BG_OUT" | grep done)" ]
+		fi
+		end_round
+	done
+}
