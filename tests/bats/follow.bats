@@ -26,10 +26,29 @@ fired() {
 	sed -n 's/^fire //p' "$1"
 }
 
-# end_round: what start_bg started is stopped, its FIFO names free for the next round
+# end_round: what start_bg started is stopped, its files gone: a background usdtctl of the next
+# round truncates t.err only once it runs, and must not be taken for ready by the last's line
 end_round() {
 	stop_bg || true
-	rm -f "$BATS_TEST_TMPDIR"/bg.*
+	rm -f "$BATS_TEST_TMPDIR"/bg.* "$BATS_TEST_TMPDIR/t.out" "$BATS_TEST_TMPDIR/t.err"
+}
+
+# trace_server [-f]: usdtctl trace -p of the fork_server start_bg started (waiting for its
+# line), which then forks its workers: with -f every event it announced, without it the
+# parent's only
+trace_server() {
+	"$USDTCTL" trace --json -p "$BG_PID" $1 'server:*' >"$BATS_TEST_TMPDIR/t.out" \
+		2>"$BATS_TEST_TMPDIR/t.err" &
+	BG_PIDS+=("$!")
+	wait_output "$BATS_TEST_TMPDIR/t.err" '^usdtctl: attached 2 sites' 10
+	echo go >"$BG_IN"
+	wait_output "$BG_OUT" '^fire server:done' 10
+	wait_output "$BATS_TEST_TMPDIR/t.err" 'events' 10
+	if [ -n "$1" ]; then
+		[ "$(events <"$BATS_TEST_TMPDIR/t.out")" = "$(fired "$BG_OUT")" ]
+	else
+		[ "$(events <"$BATS_TEST_TMPDIR/t.out")" = "$(fired "$BG_OUT" | grep done)" ]
+	fi
 }
 
 # events: usdtctl's JSON events as "provider:name a b ..."
@@ -75,18 +94,7 @@ events() {
 	for follow in -f ""; do
 		start_bg 30 "$FS" wait 4
 		wait_output "$BG_OUT" '^pid ' 10
-		"$USDTCTL" trace --json -p "$BG_PID" $follow 'server:*' >"$BATS_TEST_TMPDIR/t.out" \
-			2>"$BATS_TEST_TMPDIR/t.err" &
-		BG_PIDS+=("$!")
-		wait_output "$BATS_TEST_TMPDIR/t.err" '^usdtctl: attached' 10
-		echo go >"$BG_IN"
-		wait_output "$BG_OUT" '^fire server:done' 10
-		wait_output "$BATS_TEST_TMPDIR/t.err" 'events' 10
-		if [ -n "$follow" ]; then
-			[ "$(events <"$BATS_TEST_TMPDIR/t.out")" = "$(fired "$BG_OUT")" ]
-		else
-			[ "$(events <"$BATS_TEST_TMPDIR/t.out")" = "$(fired "$BG_OUT" | grep done)" ]
-		fi
+		trace_server "$follow"
 		end_round
 	done
 }
@@ -221,18 +229,7 @@ events() {
 		cp /bin/true "$bin.new"
 		mv "$bin.new" "$bin"
 		grep -q "$bin (deleted)" "/proc/$BG_PID/maps"
-		"$USDTCTL" trace --json -p "$BG_PID" $follow 'server:*' >"$BATS_TEST_TMPDIR/t.out" \
-			2>"$BATS_TEST_TMPDIR/t.err" &
-		BG_PIDS+=("$!")
-		wait_output "$BATS_TEST_TMPDIR/t.err" '^usdtctl: attached 2 sites' 10
-		echo go >"$BG_IN"
-		wait_output "$BG_OUT" '^fire server:done' 10
-		wait_output "$BATS_TEST_TMPDIR/t.err" 'events' 10
-		if [ -n "$follow" ]; then
-			[ "$(events <"$BATS_TEST_TMPDIR/t.out")" = "$(fired "$BG_OUT")" ]
-		else
-			[ "$(events <"$BATS_TEST_TMPDIR/t.out")" = "$(fired "$BG_OUT" | grep done)" ]
-		fi
+		trace_server "$follow"
 		end_round
 	done
 }
