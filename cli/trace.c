@@ -999,9 +999,20 @@ static int trace_follow_open(struct tracer *t)
 	fo.all = !t->o.cmd && !t->o.pid && !t->o.target;
 	if (!t->o.cmd && !t->o.follow && !(fo.all && general))
 		return 0;
-	t->sc.follow = true;
 	t->fol = follower_new(&fo);
-	return t->fol ? 0 : EXIT_RUNTIME;
+	if (!t->fol && t->o.cmd) {
+		cli_warn("cannot follow the command's processes (%s; Linux 6.7+ needed): tracing "
+			 "the program it runs and its libraries only",
+			 strerror(errno));
+		return 0;
+	}
+	if (!t->fol)
+		return cli_error(EXIT_RUNTIME,
+				 "cannot follow processes: %s (Linux 6.7+ with BTF needed; "
+				 "USDTCTL_DEBUG=1 shows libbpf's log)",
+				 strerror(errno));
+	t->sc.follow = true;
+	return 0;
 }
 
 static int trace_run(struct tracer *t)

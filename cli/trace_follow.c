@@ -57,15 +57,13 @@ struct follower *follower_new(const struct follow_opts *o)
 	struct follower *f = calloc(1, sizeof(*f));
 	int err;
 
-	if (!f) {
-		cli_error(EXIT_RUNTIME, "out of memory");
+	if (!f)
 		return NULL;
-	}
 	f->o = *o;
 	f->guard_fd = -1;
 	f->skel = follow__open();
 	if (!f->skel) {
-		cli_error(EXIT_RUNTIME, "opening the follower: %s", strerror(errno));
+		err = -errno;
 		goto fail;
 	}
 	f->skel->rodata->follow_only = !o->all;
@@ -76,16 +74,12 @@ struct follower *follower_new(const struct follow_opts *o)
 	err = usdt_program_prepare(f->skel->progs.follow_r_brk, USDT_MODE_AUTO);
 	if (!err)
 		err = follow__load(f->skel);
-	if (err) {
-		cli_error(EXIT_RUNTIME,
-			  "loading the follower: %s (it needs BTF, tp_btf and fentry: Linux 5.5+; "
-			  "USDTCTL_DEBUG=1 shows libbpf's log)",
-			  strerror(-err));
+	if (err)
 		goto fail;
-	}
 	return f;
 fail:
 	follower_free(f);
+	errno = -err;
 	return NULL;
 }
 
@@ -263,6 +257,9 @@ static int on_stop(void *ctx, void *data, size_t size)
 	if (size < sizeof(*e))
 		return 0;
 	pid = e->pid;
+	if (cli_env.verbose)
+		fprintf(stderr, "usdtctl: process %u stopped at its %s: attaching its new files\n",
+			pid, e->why == FOLLOW_EXEC ? "exec" : "loader's r_brk");
 	follower_scan(f, pid);
 	kill(pid, SIGCONT);
 	bpf_map_delete_elem(bpf_map__fd(f->skel->maps.stopped), &pid);

@@ -26,7 +26,10 @@ struct follow_opts {
 	void *ctx;
 };
 
-/* Loads the follower's BPF program; returns NULL with an error reported. */
+/*
+ * Loads the follower's BPF program; NULL with errno set when it cannot (the kernel lacks BTF,
+ * tp_btf or the VMA iterator kfuncs of Linux 6.7).
+ */
 struct follower *follower_new(const struct follow_opts *o);
 /* The map of followed tgids, which the tracer's program shares. */
 int follower_followed_fd(const struct follower *f);
