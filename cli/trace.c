@@ -1000,6 +1000,8 @@ static int trace_follow_open(struct tracer *t)
 	if (!t->o.cmd && !t->o.follow && !(fo.all && general))
 		return 0;
 	t->fol = follower_new(&fo);
+	if (!t->fol && (errno == EPERM || errno == EACCES))
+		return bpf_failure("following processes", errno);
 	if (!t->fol && t->o.cmd) {
 		cli_warn("cannot follow the command's processes (%s; Linux 6.7+ needed): tracing "
 			 "the program it runs and its libraries only",
