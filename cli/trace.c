@@ -26,7 +26,6 @@
 
 #include "analysis.h"
 #include "catalog.h"
-#include "cgroup.h"
 #include "cli.h"
 #include "latency.h"
 #include "symbolize.h"
@@ -626,25 +625,11 @@ static int follow_arm(void *ctx, const char *open_path, const char *path)
 	return setup_probes(t, &probes);
 }
 
-/*
- * Following: the command's process (before it execs), -p's process, or every process, and
- * the files they map now.
- */
+/* Following: what the processes map now is attached as well; the objects attached in all. */
 static int start_follow(struct tracer *t, size_t *objs, size_t *sites)
 {
-	int err = follower_start(t->fol);
+	int err = follower_begin(t->fol, &t->o, t->child.pid);
 
-	if (!err && t->o.cmd)
-		err = follower_add(t->fol, t->child.pid);
-	else if (!err && t->o.pid)
-		err = follower_add(t->fol, t->o.pid);
-	if (err < 0)
-		return cli_error(EXIT_RUNTIME, "following %d: %s",
-				 t->o.pid ? t->o.pid : t->child.pid, strerror(-err));
-	if (!err && t->o.pid)
-		err = follower_scan(t->fol, t->o.pid);
-	else if (!err && !t->o.cmd)
-		follower_scan_all(t->fol);
 	*objs = *sites = 0;
 	for (size_t i = 0; i < t->sc.obj_cnt; i++) {
 		if (t->sc.objs[i].link) {
@@ -968,44 +953,16 @@ static void install_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-/*
- * -c, -p --follow, and no TARGET, -p or -c (every process): following processes as they fork,
- * exec and dlopen.
- */
+/* -c, -p --follow, every process: the follower, and --cgroup. */
 static int trace_follow_open(struct tracer *t)
 {
 	struct follow_opts fo = {.arm = follow_arm, .ctx = t};
-	bool general = false;
+	int err = follower_for(&t->o, &fo, &t->fol);
 
-	if (t->o.cgroup && cgroup_resolve(t->o.cgroup, &t->cgroup_id, &t->cgroup_level))
-		return cli_error(
-			EXIT_USAGE,
-			"trace: --cgroup '%s': not a cgroup v2 directory (under " CGROUP_ROOT
-			" unless absolute) or id",
-			t->o.cgroup);
-	fo.cgroup_id = t->cgroup_id;
-	fo.cgroup_level = t->cgroup_level;
-	for (int i = 0; i < t->o.probe_cnt; i++)
-		general |= !cli_is_usdt_spec(t->o.probes[i]);
-	fo.all = !t->o.cmd && !t->o.pid && !t->o.target;
-	if (!t->o.cmd && !t->o.follow && !(fo.all && general))
-		return 0;
-	t->fol = follower_new(&fo);
-	if (!t->fol && (errno == EPERM || errno == EACCES))
-		return bpf_failure("following processes", errno);
-	if (!t->fol && t->o.cmd) {
-		cli_warn("cannot follow the command's processes (%s; Linux 6.7+ needed): tracing "
-			 "the program it runs and its libraries only",
-			 strerror(errno));
-		return 0;
-	}
-	if (!t->fol)
-		return cli_error(EXIT_RUNTIME,
-				 "cannot follow processes: %s (Linux 6.7+ with BTF needed; "
-				 "USDTCTL_DEBUG=1 shows libbpf's log)",
-				 strerror(errno));
-	t->sc.follow = true;
-	return 0;
+	t->cgroup_id = fo.cgroup_id;
+	t->cgroup_level = fo.cgroup_level;
+	t->sc.follow = t->fol != NULL;
+	return err;
 }
 
 static int trace_run(struct tracer *t)

@@ -29,6 +29,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "cgroup.h"
 #include "cli.h"
 #include "follow.h"
 #include "follow.skel.h"
@@ -289,6 +290,59 @@ int follower_fd(const struct follower *f)
 int follower_work(struct follower *f)
 {
 	ring_buffer__consume(f->rb);
+	return f->err;
+}
+
+int follower_for(const struct trace_opts *o, struct follow_opts *fo, struct follower **f)
+{
+	bool general = false;
+
+	*f = NULL;
+	if (o->cgroup && cgroup_resolve(o->cgroup, &fo->cgroup_id, &fo->cgroup_level))
+		return cli_error(
+			EXIT_USAGE,
+			"trace: --cgroup '%s': not a cgroup v2 directory (under " CGROUP_ROOT
+			" unless absolute) or id",
+			o->cgroup);
+	for (int i = 0; i < o->probe_cnt; i++)
+		general |= !cli_is_usdt_spec(o->probes[i]);
+	fo->all = !o->cmd && !o->pid && !o->target;
+	if (!o->cmd && !o->follow && !(fo->all && general))
+		return 0;
+	*f = follower_new(fo);
+	if (*f)
+		return 0;
+	if (errno == EPERM || errno == EACCES)
+		return cli_error(EXIT_RUNTIME,
+				 "following processes: %s: needs root or CAP_BPF+CAP_PERFMON",
+				 strerror(errno));
+	if (o->cmd) {
+		cli_warn("cannot follow the command's processes (%s; Linux 6.7+ needed): tracing "
+			 "the program it runs and its libraries only",
+			 strerror(errno));
+		return 0;
+	}
+	return cli_error(EXIT_RUNTIME,
+			 "cannot follow processes: %s (Linux 6.7+ with BTF needed; USDTCTL_DEBUG=1 "
+			 "shows libbpf's log)",
+			 strerror(errno));
+}
+
+int follower_begin(struct follower *f, const struct trace_opts *o, pid_t child)
+{
+	pid_t pid = o->cmd ? child : o->pid;
+	int err = follower_start(f);
+
+	if (err)
+		return err;
+	err = pid ? follower_add(f, pid) : 0;
+	if (err)
+		return cli_error(EXIT_RUNTIME, "following process %d: %s", (int)pid,
+				 strerror(-err));
+	if (o->pid)
+		return follower_scan(f, o->pid);
+	if (!o->cmd)
+		follower_scan_all(f);
 	return f->err;
 }
 

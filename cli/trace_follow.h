@@ -13,6 +13,8 @@
 #include <sys/types.h>
 #include <linux/types.h>
 
+#include "tracer.h"
+
 struct follower;
 
 /* A file a process maps (open_path: /proc/self/fd/N, path: the process's name for it). */
@@ -33,7 +35,20 @@ struct follow_opts {
 struct follower *follower_new(const struct follow_opts *o);
 /* The map of followed tgids, which the tracer's program shares. */
 int follower_followed_fd(const struct follower *f);
-/* Attaches the fork/exec/exit/mmap hooks and starts the guard. 0 or an exit code. */
+/*
+ * What a trace with options o follows: -c's command and its descendants, -p --follow's
+ * process and its, or every process (no TARGET, -p or -c, and a PROBE that names no file).
+ * Resolves --cgroup into fo's cgroup fields and sets fo->all; *f is NULL when nothing is
+ * followed, or, with -c, when the kernel cannot (a warning: -c then traces the program it
+ * runs and its libraries, as before). 0 or an exit code (reported).
+ */
+int follower_for(const struct trace_opts *o, struct follow_opts *fo, struct follower **f);
+/*
+ * Starts following (the hooks, the guard): child (-c's process, before it execs) or -p's
+ * process, whose files are armed now, or every running process's. 0 or an exit code.
+ */
+int follower_begin(struct follower *f, const struct trace_opts *o, pid_t child);
+/* Attaches the fork/exec/exit hooks and starts the guard. 0 or an exit code. */
 int follower_start(struct follower *f);
 /* Follows pid and the processes it forks from now on. */
 int follower_add(struct follower *f, pid_t pid);
