@@ -430,7 +430,8 @@ static void print_file(struct list_ctx *lc, const struct usdt_file *file, const 
 			text_probe(lc, file, path, g, grp, &w);
 		shown++;
 	}
-	if (lc->verbose && !shown) {
+	lc->shown += shown;
+	if (lc->verbose && !shown && !lc->needed) {
 		if (!g->group_cnt)
 			cli_note("%s: no USDT probes", path);
 		else
@@ -448,6 +449,8 @@ static int list_file(const char *open_path, const char *path, void *ctx)
 	struct grouping g;
 	int err;
 
+	if (!list_searched_add(&lc->searched, open_path, path, lc->needed))
+		return 0; /* a library of two TARGETs, or a TARGET another one loads */
 	/* with -p, open_path is /proc/self/fd/N: messages name the file as the process does */
 	cli_hold_lib_warnings(open_path, path);
 	file = usdt_file__open(open_path, &opts);
@@ -585,8 +588,16 @@ static int list_pid(struct list_ctx *lc, const struct list_args *a)
 	return lc->status;
 }
 
+static int list_library(const char *path, void *ctx)
+{
+	return list_file(path, path, ctx);
+}
+
+/* Each TARGET, then the libraries it loads, as trace -c attaches to them. */
 static int list_targets(struct list_ctx *lc, const struct list_args *a)
 {
+	struct usdt_needed_opts nopts = {.sz = sizeof(nopts),
+					 .library_path = getenv("LD_LIBRARY_PATH")};
 	char path[PATH_MAX];
 
 	for (size_t i = 0; i < a->target_cnt; i++) {
@@ -596,6 +607,10 @@ static int list_targets(struct list_ctx *lc, const struct list_args *a)
 			continue;
 		}
 		list_file(path, path, lc);
+		lc->needed = true;
+		/* unreadable: list_file said so */
+		usdt_needed_objects(path, &nopts, list_library, lc);
+		lc->needed = false;
 	}
 	return lc->status;
 }
@@ -606,12 +621,15 @@ static int do_help(FILE *out)
 		"Usage: usdtctl list [-v] [--json] [-p PID] [TARGET...] [PATTERN]\n"
 		"\n"
 		"Lists the USDT probes of ELF files, or of every object a process maps: one line\n"
-		"per probe and file with its site count, semaphore and argument count. With no\n"
-		"TARGET and no -p, of every object every running process maps, each file once,\n"
-		"with the pids that map it (pids=, the first %d; \"pids\" in JSON). With -v,\n"
-		"every site as well: address, file offset, semaphore, where trace probes it (the\n"
-		"nop5 of a <usdt/probe.h> site where the kernel has optimized uprobes, else the\n"
-		"nop), raw arguments and each argument in words. With --json, JSON Lines: one\n"
+		"per probe and file with its site count, semaphore and argument count. A TARGET's\n"
+		"probes come first, then those of the libraries it loads (DT_NEEDED, found as\n"
+		"the dynamic loader finds them, without running anything): what 'usdtctl trace\n"
+		"-c' attaches to. With no TARGET and no -p, of every object every running process\n"
+		"maps, each file once, with the pids that map it (pids=, the first %d; \"pids\" in\n"
+		"JSON). When nothing is listed, one line on stderr says what was searched. With\n"
+		"-v, every site as well: address, file offset, semaphore, where trace probes it\n"
+		"(the nop5 of a <usdt/probe.h> site where the kernel has optimized uprobes, else\n"
+		"the nop), raw arguments and each argument in words. With --json, JSON Lines: one\n"
 		"object per probe and file, with every site.\n"
 		"\n"
 		"Options:\n"
@@ -631,10 +649,12 @@ static int do_help(FILE *out)
 		"  (* ? [) and is no TARGET, or when it is a provider name (letters, digits, _)\n"
 		"  that is no TARGET and follows one or -p.\n"
 		"  PATTERN is a glob over provider:name; a provider alone matches all its probes\n"
-		"  (write PROVIDER:* when the provider is also a program name).\n"
+		"  (write PROVIDER:* when the provider is also a program name); DTrace's spelling\n"
+		"  query-start matches query__start.\n"
 		"  usdt:PATH:provider:name (or usdt:PATH:name) names its TARGET as well.\n"
 		"\n"
 		"Examples:\n"
+		"  usdtctl list ruby\n"
 		"  usdtctl list /usr/bin/python3.11\n"
 		"  usdtctl list -v libstdc++.so.6 'libstdcxx:*throw'\n"
 		"  usdtctl list -p 1234 'python:function__*' --json\n"
@@ -692,6 +712,9 @@ int do_list(int argc, char **argv)
 		err = list_all(&lc, list_file);
 	else if (!err)
 		err = a.pid ? list_pid(&lc, &a) : list_targets(&lc, &a);
+	if (!err && !lc.shown)
+		list_searched_note(&lc.searched, lc.pattern, a.pid);
+	list_searched_free(&lc.searched);
 	free(a.targets);
 	free(a.spec_path);
 	free(a.spec_glob);

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "list_searched.h"
 #include "target.h"
 
 struct list_ctx {
@@ -14,6 +15,9 @@ struct list_ctx {
 	bool json;
 	const char *pattern; /* glob over provider:name, NULL = every probe */
 	bool optimized;	     /* the kernel has optimized uprobes: where sites are probed */
+	bool needed;	     /* listing the libraries a TARGET loads: no -v note per file */
+	size_t shown;	     /* probes listed, in all files */
+	struct list_searched searched;
 	int status;
 	const pid_t *pids; /* no TARGET: the processes that map the file listed */
 	size_t pid_cnt;

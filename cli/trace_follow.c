@@ -330,20 +330,22 @@ int follower_for(const struct trace_opts *o, struct follow_opts *fo, struct foll
 
 int follower_begin(struct follower *f, const struct trace_opts *o, pid_t child)
 {
-	pid_t pid = o->cmd ? child : o->pid;
+	const pid_t *pids = o->cmd ? &child : o->pids;
+	size_t cnt = o->cmd ? 1 : o->pid_cnt;
 	int err = follower_start(f);
 
-	if (err)
-		return err;
-	err = pid ? follower_add(f, pid) : 0;
-	if (err)
-		return cli_error(EXIT_RUNTIME, "following process %d: %s", (int)pid,
-				 strerror(-err));
-	if (o->pid)
-		return follower_scan(f, o->pid);
-	if (!o->cmd)
+	for (size_t i = 0; !err && i < cnt; i++) {
+		err = follower_add(f, pids[i]);
+		if (err)
+			return cli_error(EXIT_RUNTIME, "following process %d: %s", (int)pids[i],
+					 strerror(-err));
+		/* -p: what it maps now; -c's process has not exec'ed yet */
+		if (!o->cmd)
+			err = follower_scan(f, pids[i]);
+	}
+	if (!err && !cnt)
 		follower_scan_all(f);
-	return f->err;
+	return err ? err : f->err;
 }
 
 void follower_free(struct follower *f)

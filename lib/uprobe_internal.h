@@ -28,6 +28,9 @@ int usdti_pattern_offsets(const char *path, const char *pattern, unsigned long *
  */
 int usdti_syms_offsets(const char *path, const char **syms, size_t cnt, unsigned long **offsets);
 
+/* The multiarch library directories of this host, "/lib/T:/usr/lib/T", into buf; or NULL. */
+const char *usdti_multiarch_dirs(char *buf, size_t buf_sz);
+
 /*
  * BPF_LINK_CREATE for attach_type BPF_TRACE_UPROBE_MULTI or _SESSION with the raw kernel
  * fields (pid 0 = every process). Returns the link fd or -errno.
