@@ -11,20 +11,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "list_searched.h"
+#include "list.h"
 #include "target.h"
 #include "usdt.h"
 
-struct list_ctx {
-	bool verbose;
-	bool json;
-	const char *pattern; /* glob over provider:name, NULL = every probe */
-	bool optimized;	     /* the kernel has optimized uprobes: where sites are probed */
-	bool needed;	     /* listing the libraries a TARGET loads: no -v note per file */
-	size_t shown;	     /* probes listed, in all files */
-	struct list_searched searched;
-	int status;
-};
+/* no TARGET: the pids shown on a probe's line, the rest counted */
+#define PIDS_SHOWN 8
 
 /* Sites of one file grouped by provider:name: groups in order of first appearance. */
 struct grouping {
@@ -258,6 +250,13 @@ static void json_probe(const struct list_ctx *lc, const struct usdt_file *file, 
 	json_kstr(&j, "arch", usdt_file__arch(file));
 	json_kstr(&j, "provider", first->provider);
 	json_kstr(&j, "name", first->name);
+	if (lc->pids) {
+		json_key(&j, "pids");
+		json_arr_open(&j);
+		for (size_t i = 0; i < lc->pid_cnt; i++)
+			json_int(&j, lc->pids[i]);
+		json_arr_close(&j);
+	}
 	json_key(&j, "sites");
 	json_arr_open(&j);
 	for (size_t k = 0; k < group_size(g, grp); k++)
@@ -371,8 +370,13 @@ static void text_probe(const struct list_ctx *lc, const struct usdt_file *file, 
 	cli_escape(stdout, path, strlen(path), false);
 	fputs("  ", stdout);
 	len = put_label(stdout, first);
-	printf("%*s  sites=%-*zu  %-9s  %s\n", len < w->probe ? (int)(w->probe - len) : 0, "",
+	printf("%*s  sites=%-*zu  %-9s  %s", len < w->probe ? (int)(w->probe - len) : 0, "",
 	       w->sites, n, sema ? "semaphore" : "-", args);
+	for (k = 0; k < lc->pid_cnt && k < PIDS_SHOWN; k++)
+		printf("%s%d", k ? "," : "  pids=", (int)lc->pids[k]);
+	if (lc->pid_cnt > PIDS_SHOWN)
+		printf(",+%zu", lc->pid_cnt - PIDS_SHOWN);
+	putchar('\n');
 	for (k = 0; lc->verbose && k < n; k++)
 		text_site(group_site(file, g, grp, k), k, lc->optimized);
 }
@@ -451,6 +455,8 @@ static int list_file(const char *open_path, const char *path, void *ctx)
 	cli_hold_lib_warnings(open_path, path);
 	file = usdt_file__open(open_path, &opts);
 	cli_release_lib_warnings(true);
+	if (!file && lc->skip_unreadable && errno != ENOMEM)
+		return 0;
 	if (!file) {
 		err = errno;
 		fflush(stdout);
@@ -618,17 +624,20 @@ static int do_help(FILE *out)
 		"per probe and file with its site count, semaphore and argument count. A TARGET's\n"
 		"probes come first, then those of the libraries it loads (DT_NEEDED, found as\n"
 		"the dynamic loader finds them, without running anything): what 'usdtctl trace\n"
-		"-c' attaches to. When nothing is listed, one line on stderr says what was\n"
-		"searched. With -v, every site as well: address, file offset, semaphore, where\n"
-		"trace probes it (the nop5 of a <usdt/probe.h> site where the kernel has\n"
-		"optimized uprobes, else the nop), raw arguments and each argument in words.\n"
-		"With --json, JSON Lines: one object per probe and file, with every site.\n"
+		"-c' attaches to. With no TARGET and no -p, of every object every running process\n"
+		"maps, each file once, with the pids that map it (pids=, the first %d; \"pids\" in\n"
+		"JSON). When nothing is listed, one line on stderr says what was searched. With\n"
+		"-v, every site as well: address, file offset, semaphore, where trace probes it\n"
+		"(the nop5 of a <usdt/probe.h> site where the kernel has optimized uprobes, else\n"
+		"the nop), raw arguments and each argument in words. With --json, JSON Lines: one\n"
+		"object per probe and file, with every site.\n"
 		"\n"
 		"Options:\n"
 		"  -p, --pid PID    the files PID maps (shown by its own paths, containers too);\n"
 		"                   TARGETs then select among them\n"
 		"  -h, --help       this help\n"
-		"\n");
+		"\n",
+		PIDS_SHOWN);
 	cli_global_help(out, "list");
 	fprintf(out,
 		"\n"
@@ -649,6 +658,7 @@ static int do_help(FILE *out)
 		"  usdtctl list /usr/bin/python3.11\n"
 		"  usdtctl list -v libstdc++.so.6 'libstdcxx:*throw'\n"
 		"  usdtctl list -p 1234 'python:function__*' --json\n"
+		"  usdtctl list 'hotspot:*'\n"
 		"\n"
 		"Exit status: 0 success (also when nothing has probes), 1 runtime failure,\n"
 		"2 usage error.\n");
@@ -697,10 +707,10 @@ int do_list(int argc, char **argv)
 	/* where trace would probe each site: only -v and --json say */
 	lc.optimized = (lc.verbose || lc.json) && usdt_feature_probe(USDT_FEAT_UPROBE_SYSCALL) > 0;
 	err = classify(argc - optind, argv + optind, &a);
-	if (!err && !a.target_cnt && !a.pid)
-		err = cli_error(EXIT_USAGE, "list: no TARGET; see 'usdtctl list --help'");
 	lc.pattern = a.pattern;
-	if (!err)
+	if (!err && !a.target_cnt && !a.pid)
+		err = list_all(&lc, list_file);
+	else if (!err)
 		err = a.pid ? list_pid(&lc, &a) : list_targets(&lc, &a);
 	if (!err && !lc.shown)
 		list_searched_note(&lc.searched, lc.pattern, a.pid);

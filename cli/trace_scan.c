@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,6 +213,13 @@ static int add_cmd_objects(struct trace_scan *t)
 	char exe[PATH_MAX];
 	int err = trace_cmd_executable(t->cmd, exe, sizeof(exe));
 
+	/*
+	 * Followed, the programs are found as they run: a shell builtin or function first ("cd
+	 * DIR && app") is no error; a path that is not there still is.
+	 */
+	if (err && t->follow &&
+	    !(trace_cmd_word(t->cmd, exe, sizeof(exe)) == 0 && strchr(exe, '/')))
+		return 0;
 	if (err)
 		return cli_error(EXIT_RUNTIME, "-c '%s': cannot find the program it runs: %s",
 				 t->cmd, err == -EINVAL ? "no command" : strerror(-err));
@@ -247,9 +255,9 @@ int trace_scan_objects(struct trace_scan *t)
 		return err;
 	if (t->target)
 		err = t->pid ? add_pid_objects(t, t->target, -1) : add_target(t);
-	else if (t->pid)
+	else if (t->pid && !t->follow)
 		err = add_pid_objects(t, NULL, -1);
-	else if (!t->cmd)
+	else if (!t->cmd && !t->follow)
 		return cli_error(EXIT_USAGE,
 				 "trace: no TARGET for '%s': give a file, -p PID, "
 				 "-c CMD or usdt:PATH:provider:name",
@@ -367,39 +375,75 @@ static void drop_fd(struct object *o)
 	o->fd = -1;
 }
 
-int trace_scan_sites(struct trace_scan *t)
+/* The matching sites of object oi; 0, or an exit code (reported). */
+static int scan_object(struct trace_scan *t, size_t oi)
 {
 	struct usdt_file_opts fopts = {.sz = sizeof(fopts), .parse_args = true};
+	struct object *o = &t->objs[oi];
+	struct usdt_file *f;
+	int err = 0;
 
-	for (size_t oi = 0; oi < t->obj_cnt; oi++) {
-		struct object *o = &t->objs[oi];
-		struct usdt_file *f;
-		int err = 0;
-
-		cli_hold_lib_warnings(o->path, o->shown);
-		f = usdt_file__open(o->path, &fopts);
-		cli_release_lib_warnings(true);
-		if (!f) {
-			err = errno;
-			drop_fd(o);
-			if (err == ENOMEM)
-				return cli_error(EXIT_RUNTIME, "out of memory");
-			/* one found through -p or ld.so may not be an ELF file we can read */
-			if (o->named)
-				return cli_error(EXIT_RUNTIME, "%s: %s", o->shown,
-						 cli_file_strerror(err));
-			continue;
-		}
-		for (size_t i = 0; i < usdt_file__site_cnt(f) && !err; i++)
-			err = scan_site(t, oi, usdt_file__site(f, i),
-					i ? usdt_file__site(f, i - 1) : NULL);
-		usdt_file__close(f);
-		/* -p: only the objects to attach keep their descriptor (a process maps hundreds) */
-		if (!o->glob_cnt)
-			drop_fd(o);
-		if (err)
+	cli_hold_lib_warnings(o->path, o->shown);
+	f = usdt_file__open(o->path, &fopts);
+	cli_release_lib_warnings(true);
+	if (!f) {
+		err = errno;
+		drop_fd(o);
+		if (err == ENOMEM)
 			return cli_error(EXIT_RUNTIME, "out of memory");
+		/* one found through -p or ld.so may not be an ELF file we can read */
+		if (o->named)
+			return cli_error(EXIT_RUNTIME, "%s: %s", o->shown, cli_file_strerror(err));
+		return 0;
 	}
+	for (size_t i = 0; i < usdt_file__site_cnt(f) && !err; i++)
+		err = scan_site(t, oi, usdt_file__site(f, i), i ? usdt_file__site(f, i - 1) : NULL);
+	usdt_file__close(f);
+	/* -p: only the objects to attach keep their descriptor (a process maps hundreds) */
+	if (!o->glob_cnt)
+		drop_fd(o);
+	return err ? cli_error(EXIT_RUNTIME, "out of memory") : 0;
+}
+
+int trace_scan_sites(struct trace_scan *t)
+{
+	int err = 0;
+
+	for (size_t oi = 0; oi < t->obj_cnt && !err; oi++)
+		err = scan_object(t, oi);
+	return err;
+}
+
+static void object_free(struct object *o)
+{
+	free(o->path);
+	free(o->shown);
+	free(o->pats);
+	free(o->globs);
+	drop_fd(o);
+}
+
+int trace_scan_add_mapped(struct trace_scan *t, const char *open_path, const char *shown,
+			  size_t *oi)
+{
+	struct pid_add pa = {t, -1, 0};
+	size_t cnt = t->obj_cnt;
+	int err = pid_object_cb(open_path, shown, &pa);
+
+	*oi = SIZE_MAX;
+	if (err)
+		return err == -ENOMEM ? cli_error(EXIT_RUNTIME, "out of memory") : 0;
+	if (t->obj_cnt == cnt)
+		return 0; /* a file seen before */
+	err = scan_object(t, cnt);
+	if (err)
+		return err;
+	if (t->objs[cnt].glob_cnt) {
+		*oi = cnt;
+		return 0;
+	}
+	/* nothing to attach: a followed process maps hundreds of such files */
+	object_free(&t->objs[--t->obj_cnt]);
 	return 0;
 }
 
@@ -437,7 +481,8 @@ int trace_scan_check(const struct trace_scan *t)
 	char files[1024], near[1024];
 
 	for (size_t i = 0; i < t->pat_cnt; i++) {
-		if (t->pats[i].matched)
+		/* following: the processes may map its probes later */
+		if (t->pats[i].matched || (t->follow && !t->pats[i].path))
 			continue;
 		object_list(t, i, files, sizeof(files));
 		suggest_format(&t->pats[i].near, near, sizeof(near));
@@ -458,6 +503,16 @@ int trace_scan_check(const struct trace_scan *t)
 				 files, near);
 	}
 	return 0;
+}
+
+void trace_scan_warn_unmatched(const struct trace_scan *t)
+{
+	for (size_t i = 0; i < t->pat_cnt; i++) {
+		if (!t->pats[i].matched)
+			cli_warn(
+				"no probe matched '%s' in the processes followed; see 'usdtctl list'",
+				t->pats[i].glob);
+	}
 }
 
 static bool found_is(const struct trace_scan *t, const struct found_probe *f, const char *path,
@@ -481,13 +536,8 @@ const struct found_probe *trace_scan_find(const struct trace_scan *t, size_t hin
 
 void trace_scan_free(struct trace_scan *t)
 {
-	for (size_t i = 0; i < t->obj_cnt; i++) {
-		free(t->objs[i].path);
-		free(t->objs[i].shown);
-		free(t->objs[i].pats);
-		free(t->objs[i].globs);
-		drop_fd(&t->objs[i]);
-	}
+	for (size_t i = 0; i < t->obj_cnt; i++)
+		object_free(&t->objs[i]);
 	free(t->objs);
 	for (size_t i = 0; i < t->found_cnt; i++) {
 		free(t->found[i].provider);

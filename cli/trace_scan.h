@@ -58,6 +58,7 @@ struct trace_scan {
 	size_t pid_cnt;
 	const char *cmd;    /* -c */
 	const char *target; /* TARGET */
+	bool follow;	    /* following processes: their objects are added as they map them */
 	/* results */
 	struct pattern *pats;
 	size_t pat_cnt;
@@ -77,8 +78,17 @@ int trace_scan_patterns(struct trace_scan *t, char **probes, int cnt);
 int trace_scan_objects(struct trace_scan *t);
 /* Reads their notes: the matching sites and probes, and each object's globs. */
 int trace_scan_sites(struct trace_scan *t);
+/*
+ * Following processes: the file a process maps at open_path (a /proc/self/fd/N, shown as
+ * path), added and scanned unless seen before. *oi is its index when it has matching sites
+ * (kept, to attach), SIZE_MAX when not (nothing kept). Returns 0 or an exit code (reported).
+ */
+int trace_scan_add_mapped(struct trace_scan *t, const char *open_path, const char *shown,
+			  size_t *oi);
 /* Fails, naming the pattern and the files, when a pattern matched nothing. */
 int trace_scan_check(const struct trace_scan *t);
+/* Following: a warning for each pattern that matched nothing in what was seen. */
+void trace_scan_warn_unmatched(const struct trace_scan *t);
 /*
  * The probe the scan found in path (an object's path) with that provider and name. Probes are
  * found in the order usdt_attach() numbers them, so found[hint = probe id] is tried first.

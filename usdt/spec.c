@@ -61,6 +61,12 @@ int usdti_spec_check_arch(int e_machine, int elf_class, const char *path)
 
 	if (e_machine == HOST_MACHINE && elf_class == HOST_CLASS)
 		return 0;
+	/*
+	 * An i386 process on x86-64 is a compat task: its registers are the low halves of the
+	 * x86-64 pt_regs the BPF side reads (usdt/arg_x86.c places them there).
+	 */
+	if (HOST_MACHINE == EM_X86_64 && e_machine == EM_386 && elf_class == ELFCLASS32)
+		return 0;
 	pr_warn("%s: %s binary, but this host is %s: USDT arguments can only be read from binaries "
 		"of the host's architecture\n",
 		path, arch ? arch : "unknown-architecture", host ? host : "unknown");

@@ -100,7 +100,10 @@ static void mapping_set_free(struct mapping_set *set)
 
 /*
  * "start-end perms offset dev inode   path": true for an executable mapping of a file (not
- * [vdso], anon_inode:..., or a deleted file), with m->path pointing into line.
+ * [vdso] or anon_inode:...), with m->path pointing into line. A file deleted or replaced since
+ * it was mapped (" (deleted)", an upgrade's rename) is still the process's: map_files opens
+ * it, the path without the suffix names it; a path alone would find the new file and fail the
+ * inode check.
  */
 static bool parse_exec_mapping(char *line, struct mapping *m)
 {
@@ -121,7 +124,9 @@ static bool parse_exec_mapping(char *line, struct mapping *m)
 	m->dev = makedev(major, minor);
 	m->ino = ino;
 	len -= path_at;
-	return m->path[0] == '/' && !(len > slen && !strcmp(m->path + len - slen, DELETED_SUFFIX));
+	if (len > slen && !strcmp(m->path + len - slen, DELETED_SUFFIX))
+		m->path[len - slen] = '\0';
+	return m->path[0] == '/';
 }
 
 /* The executable first, then the other files in maps order. */
