@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "target.h"
+#include "uprobe_multi.h"
 #include "usdt.h"
 
 struct list_ctx {

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "uprobe_multi.h"
 #include "usdt.h"
 
 struct cli_env cli_env;

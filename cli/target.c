@@ -15,6 +15,7 @@
 #include <linux/openat2.h>
 
 #include "cli.h"
+#include "uprobe_multi.h"
 #include "usdt.h"
 
 #define USDT_PREFIX "usdt:"

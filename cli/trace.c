@@ -38,6 +38,7 @@
 #include "trace_output.h"
 #include "trace_scan.h"
 #include "tracer.h"
+#include "uprobe_multi.h"
 #include "usdt.h"
 
 #define RINGBUF_SIZE  (16u << 20)

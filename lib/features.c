@@ -10,9 +10,9 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 
-#include "compat.h"
+#include "link_create.h"
 #include "log.h"
-#include "uprobe_internal.h"
+#include "uprobe_multi.h"
 
 static const char *const feature_names[__USDT_FEAT_CNT] = {
 	[USDT_FEAT_UPROBE_MULTI] = "uprobe_multi",

@@ -15,7 +15,9 @@
 #include <linux/perf_event.h>
 #include <bpf/bpf.h>
 
+#include "link_create.h"
 #include "log.h"
+#include "outlive.h"
 #include "uprobe_internal.h"
 
 struct uprobe_pmu {

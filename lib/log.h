@@ -5,7 +5,7 @@
 
 #include <errno.h>
 
-#include "uprobe_multi.h"
+#include "print.h"
 
 void usdti_print(enum usdt_print_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -22,7 +22,7 @@
 #include <unistd.h>
 #include <sys/wait.h>
 
-#include "uprobe_internal.h"
+#include "outlive.h"
 
 /* The helper runs only syscalls: it shares the caller's heap, stack page and errno. */
 #define HELPER_STACK 16384

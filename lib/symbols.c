@@ -16,7 +16,7 @@
 #include "elf_file.h"
 #include "log.h"
 #include "mem.h"
-#include "uprobe_internal.h"
+#include "symbols.h"
 
 static bool is_func(const GElf_Sym *sym)
 {

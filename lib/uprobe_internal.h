@@ -10,33 +10,6 @@
 
 #include "uprobe_multi.h"
 
-/* The kernel's uprobe PMU: its type, its format bits and which features it has. */
-#define UPROBE_PMU_DIR "/sys/bus/event_source/devices/uprobe"
-
-/*
- * File offsets of the functions (STT_FUNC and STT_GNU_IFUNC, .symtab and .dynsym) whose names
- * match the fnmatch() pattern, one per address (aliases attach once), in address order.
- * *offsets is malloc'ed. -ENOENT: nothing matches.
- */
-int usdti_pattern_offsets(const char *path, const char *pattern, unsigned long **offsets,
-			  size_t *cnt);
-
-/*
- * File offsets of cnt exact symbol names, in the order given. A strong definition wins over
- * weak ones; two strong definitions at different addresses are ambiguous (-ESRCH).
- * -ENOENT: a name is missing (each one is named through pr_warn).
- */
-int usdti_syms_offsets(const char *path, const char **syms, size_t cnt, unsigned long **offsets);
-
-/*
- * BPF_LINK_CREATE for attach_type BPF_TRACE_UPROBE_MULTI or _SESSION with the raw kernel
- * fields (pid 0 = every process). Returns the link fd or -errno.
- */
-int usdti_uprobe_multi_link_create(int prog_fd, __u32 attach_type, const char *path,
-				   const unsigned long *offsets,
-				   const unsigned long *ref_ctr_offsets, const __u64 *cookies,
-				   size_t cnt, __u32 flags, pid_t pid);
-
 /* The sites of one attach request, after name resolution and validation. */
 struct usdti_sites {
 	const char *path;
@@ -56,11 +29,5 @@ int usdti_legacy_attach(int prog_fd, const struct usdti_sites *s, int **link_fds
 
 /* Closes what usdti_legacy_attach() created (fds < 0 are skipped) and frees the arrays. */
 void usdti_legacy_detach(int *link_fds, int *perf_fds, size_t cnt);
-
-/*
- * fn(arg) in a helper process that a SIGKILL of the caller does not stop, for the calls that
- * install or remove uprobes (lib/outlive.c). fn may only make syscalls. Returns fn's result.
- */
-int usdti_outlive(int (*fn)(void *arg), void *arg);
 
 #endif /* USDT_UPROBE_INTERNAL_H */

@@ -9,13 +9,14 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
 
-#include "compat.h"
+#include "link_create.h"
 #include "log.h"
 #include "opts.h"
+#include "outlive.h"
+#include "symbols.h"
 #include "uprobe_internal.h"
 
 struct usdt_uprobe_link {
@@ -29,40 +30,9 @@ struct usdt_uprobe_link {
 
 /* ---- the link ------------------------------------------------------------------------------- */
 
-static int link_create(void *attr)
-{
-	int fd = syscall(__NR_bpf, BPF_LINK_CREATE, attr, sizeof(union bpf_attr));
-
-	return fd < 0 ? -errno : fd;
-}
-
 static int close_fd(void *fd)
 {
 	return close(*(int *)fd);
-}
-
-int usdti_uprobe_multi_link_create(int prog_fd, __u32 attach_type, const char *path,
-				   const unsigned long *offsets,
-				   const unsigned long *ref_ctr_offsets, const __u64 *cookies,
-				   size_t cnt, __u32 flags, pid_t pid)
-{
-	struct usdt_link_create_uprobe_multi lc = {
-		.prog_fd = prog_fd,
-		.attach_type = attach_type,
-		.path = (__u64)(unsigned long)path,
-		.offsets = (__u64)(unsigned long)offsets,
-		.ref_ctr_offsets = (__u64)(unsigned long)ref_ctr_offsets,
-		.cookies = (__u64)(unsigned long)cookies,
-		.cnt = cnt,
-		.um_flags = flags,
-		.pid = pid,
-	};
-	union bpf_attr attr;
-
-	memset(&attr, 0, sizeof(attr));
-	memcpy(&attr, &lc, sizeof(lc));
-	/* the kernel installs every uprobe, or rolls them back, in the calling task */
-	return usdti_outlive(link_create, &attr);
 }
 
 static struct usdt_uprobe_link *link_new(enum usdt_attach_mode mode, size_t cnt)

@@ -7,34 +7,19 @@
 #ifndef USDT_UPROBE_MULTI_H
 #define USDT_UPROBE_MULTI_H
 
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/types.h>
 #include <linux/types.h>
 
+#include "print.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 struct bpf_program;
-
-/* ---- logging: the library's only output channel -------------------------------------------- */
-
-enum usdt_print_level {
-	USDT_WARN,
-	USDT_INFO,
-	USDT_DEBUG,
-};
-
-typedef int (*usdt_print_fn_t)(enum usdt_print_level level, const char *fmt, va_list ap);
-
-/*
- * Sets the print callback and returns the previous one. The default prints nothing unless
- * LIBUSDT_LOG_LEVEL is set to warn, info or debug in the environment, then to stderr.
- */
-usdt_print_fn_t usdt_set_print(usdt_print_fn_t fn);
 
 /* ---- kernel features ------------------------------------------------------------------------ */
 

@@ -1,11 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* The architectures whose argument grammar libusdt knows, chosen by the ELF's e_machine. */
 #include <elf.h>
-#include <string.h>
-#include <sys/utsname.h>
 
 #include "arch.h"
-#include "arg.h"
 
 static const struct usdti_arch *const arches[] = {
 	&usdti_arch_x86_64,  &usdti_arch_i386,	&usdti_arch_aarch64,
@@ -31,23 +28,4 @@ const char *usdt_arch_name(int e_machine, int elf_class)
 	const struct usdti_arch *a = usdti_arch_find(e_machine, elf_class);
 
 	return a ? a->name : NULL;
-}
-
-bool usdti_kernel_64bit(void)
-{
-	/* the kernel does not change under a running process: one uname() is enough */
-	static int cached = -1;
-	int k64 = __atomic_load_n(&cached, __ATOMIC_RELAXED);
-	struct utsname u;
-
-	if (k64 >= 0)
-		return k64;
-	if (sizeof(long) == 8)
-		k64 = 1;
-	else
-		/* x86_64, aarch64, ppc64, mips64, s390x; "armv8l" is arm64 under linux32 */
-		k64 = uname(&u) == 0 && (strstr(u.machine, "64") || !strcmp(u.machine, "s390x") ||
-					 !strcmp(u.machine, "armv8l"));
-	__atomic_store_n(&cached, k64, __ATOMIC_RELAXED);
-	return k64;
 }

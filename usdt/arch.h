@@ -40,7 +40,4 @@ extern const struct usdti_arch usdti_arch_ppc;
 
 const struct usdti_arch *usdti_arch_find(int e_machine, int elf_class);
 
-/* The operands of an argument string, split on spaces outside brackets: up to max. */
-int usdti_split_args(const char *args, const char **starts, size_t *lens, int max);
-
 #endif /* USDT_ARCH_H */

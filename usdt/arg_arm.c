@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "arch.h"
-#include "arg.h"
+#include "grammar.h"
 
 /* The names GCC and gas use for r9-r15. */
 static const struct {

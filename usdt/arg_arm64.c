@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "arch.h"
-#include "arg.h"
+#include "grammar.h"
 
 /* struct pt_regs (arch/arm64/include/asm/ptrace.h) starts with user_pt_regs: regs[31], sp, pc */
 #define SP_OFF (31 * 8)

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "arch.h"
-#include "arg.h"
+#include "grammar.h"
 
 /* struct pt_regs (arch/loongarch/include/asm/ptrace.h) starts with regs[32]: rN at N * 8. */
 

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "arch.h"
-#include "arg.h"
+#include "grammar.h"
 
 /*
  * struct pt_regs (arch/powerpc/include/asm/ptrace.h) starts with gpr[32] of unsigned long; a

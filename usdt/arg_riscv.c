@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "arch.h"
-#include "arg.h"
+#include "grammar.h"
 
 /*
  * struct pt_regs (arch/riscv/include/asm/ptrace.h) is epc, then x1..x31 in order: xN sits at

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "arch.h"
-#include "arg.h"
+#include "grammar.h"
 
 /*
  * struct pt_regs (arch/s390/include/asm/ptrace.h) begins like user_pt_regs: args[1], psw_t psw

@@ -10,7 +10,7 @@
 #include <strings.h>
 
 #include "arch.h"
-#include "arg.h"
+#include "grammar.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

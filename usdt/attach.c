@@ -23,6 +23,7 @@
 #include "note.h"
 #include "opts.h"
 #include "spec.h"
+#include "uprobe_multi.h"
 #include "usdt.h"
 
 /*

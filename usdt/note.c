@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arch.h"
+#include "grammar.h"
 #include "hash.h"
 #include "log.h"
 #include "placement.h"

@@ -9,7 +9,12 @@
 #ifndef USDT_USDT_H
 #define USDT_USDT_H
 
-#include "uprobe_multi.h"
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <linux/types.h>
+
+#include "print.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -17,6 +22,7 @@ extern "C" {
 
 struct bpf_object;
 struct bpf_program;
+struct usdt_uprobe_link;
 
 #define USDT_MAX_ARGS 12
 

@@ -16,6 +16,7 @@
 #include <bpf/libbpf.h>
 
 #include "test.h"
+#include "uprobe_multi.h"
 #include "usdt.h"
 #include "usdt_test.skel.h"
 

@@ -23,6 +23,7 @@
 #include "test.h"
 #include "proc.h"
 #include "readelf.h"
+#include "uprobe_multi.h"
 #include "usdt.h"
 #include "usdt_spec.h"
 #include "../bpf/usdt_test.h"

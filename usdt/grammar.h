@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Internal: the pieces of operand syntax the per-arch grammars (arg_<arch>.c) share,
- * implemented in arg.c. Nothing here allocates: text an argument keeps goes into the
- * caller's scratch buffer, handed along as (char **buf, size_t *sz) and consumed from the front.
+ * implemented in grammar.c: the bottom of the argument parser (grammar.c <- arg_<arch>.c <-
+ * arch.c, the table <- arg.c, the dispatcher). Nothing here allocates: text an argument keeps goes
+ * into the caller's scratch buffer, handed along as (char **buf, size_t *sz) and consumed from the
+ * front.
  */
-#ifndef USDT_ARG_H
-#define USDT_ARG_H
+#ifndef USDT_GRAMMAR_H
+#define USDT_GRAMMAR_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -112,4 +114,7 @@ int usdti_parse_paren(const char *p, int flags, struct usdt_arg *arg, usdti_reg_
  */
 bool usdti_kernel_64bit(void);
 
-#endif /* USDT_ARG_H */
+/* The operands of an argument string, split on spaces outside brackets: up to max. */
+int usdti_split_args(const char *args, const char **starts, size_t *lens, int max);
+
+#endif /* USDT_GRAMMAR_H */
