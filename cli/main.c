@@ -210,8 +210,6 @@ static bool set_global(int opt)
 		return true;
 	case CLI_OPT_LEGACY_ATTACH:
 		cli_env.legacy_attach = true;
-		/* libusdt reads it when the tracer is prepared (usdt_program_prepare) */
-		setenv("USDT_LEGACY_ATTACH", "1", 1);
 		return true;
 	}
 	return false;

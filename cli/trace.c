@@ -367,7 +367,8 @@ static int load_bpf(struct tracer *t)
 								       : RINGBUF_SIZE);
 	if (err)
 		return bpf_failure("sizing the tracer's maps", err);
-	err = usdt_program_prepare(s->progs.usdtctl_trace, USDT_MODE_AUTO);
+	err = usdt_program_prepare(s->progs.usdtctl_trace,
+				   cli_env.legacy_attach ? USDT_MODE_LEGACY : USDT_MODE_AUTO);
 	if (err)
 		return bpf_failure("preparing the tracer", err);
 	t->man = usdt_manager__new(s->obj, &mopts);

@@ -113,7 +113,7 @@ int usdt_resolve_binary_path(const char *name, char *buf, size_t buf_sz)
 			return 0;
 		}
 	}
-	pr_warn("'%s' not found in %s\n", name,
-		is_library(name) ? "LD_LIBRARY_PATH or the system library directories" : "PATH");
+	pr_debug("'%s' not found in %s\n", name,
+		 is_library(name) ? "LD_LIBRARY_PATH or the system library directories" : "PATH");
 	return usdti_err(-ENOENT);
 }

@@ -36,26 +36,51 @@ static int require(enum usdt_feature feat, enum usdt_attach_mode mode)
 	return ret;
 }
 
+enum usdt_attach_mode usdt_attach_mode_auto(const char **reason)
+{
+	const char *why;
+	int multi;
+
+	if (legacy_forced()) {
+		why = "forced by USDT_LEGACY_ATTACH";
+	} else {
+		multi = usdt_feature_probe(USDT_FEAT_UPROBE_MULTI);
+		if (multi > 0) {
+			if (reason)
+				*reason = "the kernel has uprobe_multi";
+			return USDT_MODE_MULTI;
+		}
+		why = multi == 0 ? "the kernel lacks uprobe_multi with the pid filter fix"
+				 : "probing the kernel for uprobe_multi failed";
+	}
+	if (reason)
+		*reason = why;
+	return USDT_MODE_LEGACY;
+}
+
 static enum usdt_attach_mode resolve_auto(void)
 {
-	if (legacy_forced()) {
+	const char *why;
+	enum usdt_attach_mode mode = usdt_attach_mode_auto(&why);
+
+	if (mode != USDT_MODE_LEGACY)
+		return mode;
+	if (legacy_forced())
 		pr_info("USDT_LEGACY_ATTACH is set: one perf_event uprobe per site\n");
-		return USDT_MODE_LEGACY;
-	}
-	if (usdt_feature_probe(USDT_FEAT_UPROBE_MULTI) > 0)
-		return USDT_MODE_MULTI;
-	pr_info("no uprobe_multi with the pid filter fix: one perf_event uprobe per site\n");
-	return USDT_MODE_LEGACY;
+	else
+		pr_info("no uprobe_multi with the pid filter fix: one perf_event uprobe per site\n");
+	return mode;
 }
 
 int usdt_program_prepare(struct bpf_program *prog, enum usdt_attach_mode mode)
 {
+	bool auto_mode = mode == USDT_MODE_AUTO;
 	__u32 type;
 	int err = 0;
 
 	if (!prog)
 		return usdti_err(-EINVAL);
-	if (mode == USDT_MODE_AUTO)
+	if (auto_mode)
 		mode = resolve_auto();
 	switch (mode) {
 	case USDT_MODE_MULTI:
@@ -67,6 +92,8 @@ int usdt_program_prepare(struct bpf_program *prog, enum usdt_attach_mode mode)
 		type = USDT_BPF_TRACE_UPROBE_SESSION;
 		break;
 	case USDT_MODE_LEGACY:
+		if (!auto_mode)
+			pr_info("attach mode legacy, as asked: one perf_event uprobe per site\n");
 		type = 0;
 		break;
 	default:

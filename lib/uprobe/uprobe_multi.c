@@ -224,8 +224,11 @@ struct usdt_uprobe_link *usdt_attach_uprobe_multi(const struct bpf_program *prog
 		mode = usdt_program_mode(prog);
 		err = check_mode(mode, r.session);
 	}
-	if (!err)
+	if (!err) {
 		err = usdt_resolve_binary_path(binary_path, path, sizeof(path));
+		if (err)
+			pr_warn("'%s': cannot find the binary: %s\n", binary_path, strerror(-err));
+	}
 	if (err) {
 		errno = -err;
 		return NULL;

@@ -53,6 +53,13 @@ enum usdt_attach_mode {
  */
 int usdt_program_prepare(struct bpf_program *prog, enum usdt_attach_mode mode);
 
+/*
+ * What USDT_MODE_AUTO resolves to here: USDT_MODE_LEGACY when USDT_LEGACY_ATTACH=1 is in the
+ * environment or the kernel lacks uprobe_multi (or probing it failed), else USDT_MODE_MULTI.
+ * *reason, when reason is not NULL, says why in a few words (a static string).
+ */
+enum usdt_attach_mode usdt_attach_mode_auto(const char **reason);
+
 /* The mode a loaded or prepared program attaches with. */
 enum usdt_attach_mode usdt_program_mode(const struct bpf_program *prog);
 
@@ -117,7 +124,8 @@ enum usdt_attach_mode usdt_uprobe_link__mode(const struct usdt_uprobe_link *link
 /*
  * Resolves a bare binary or library name as libbpf does: names containing '/' are taken as
  * they are; "*.so*" through LD_LIBRARY_PATH and the system library directories; others
- * through PATH. Writes an absolute path. Returns 0 or -errno (-ENOENT: not found).
+ * through PATH. Writes an absolute path. Returns 0 or -errno (-ENOENT: not found, which is an
+ * answer, not a warning: the caller says what it means).
  */
 int usdt_resolve_binary_path(const char *name, char *buf, size_t buf_sz);
 
