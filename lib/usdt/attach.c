@@ -22,7 +22,8 @@
 #include "mem.h"
 #include "note.h"
 #include "opts.h"
-#include "spec.h"
+#include "probe_table.h"
+#include "spec_table.h"
 #include "uprobe_multi.h"
 #include "usdt.h"
 

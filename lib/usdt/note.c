@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "grammar.h"
-#include "hash.h"
+#include "hashmap.h"
 #include "log.h"
 #include "placement.h"
 
@@ -33,9 +33,9 @@ struct raw_note {
 };
 
 /* An n-byte (4 or 8) word in the file's byte order: seven per site, so no byte loop. */
-static __u64 read_uint(const struct usdti_notes *c, const unsigned char *p, size_t n)
+static __u64 read_uint(const struct usdti_notes *walk, const unsigned char *p, size_t n)
 {
-	bool swap = c->big_endian != (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__);
+	bool swap = walk->big_endian != (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__);
 	__u32 w;
 	__u64 v;
 
@@ -47,27 +47,27 @@ static __u64 read_uint(const struct usdti_notes *c, const unsigned char *p, size
 	return swap ? __builtin_bswap64(v) : v;
 }
 
-static int malformed(const struct usdti_notes *c, size_t idx, const char *what)
+static int malformed(const struct usdti_notes *walk, size_t idx, const char *what)
 {
-	pr_warn("%s: .note.stapsdt note %zu: %s\n", c->file->path, idx, what);
+	pr_warn("%s: .note.stapsdt note %zu: %s\n", walk->file->path, idx, what);
 	return -ENOEXEC;
 }
 
 /* Decodes the note at *off and advances *off past it; never reads outside the section. */
-static int next_note(const struct usdti_notes *c, size_t *off, size_t idx, struct raw_note *n)
+static int next_note(const struct usdti_notes *walk, size_t *off, size_t idx, struct raw_note *n)
 {
-	const unsigned char *p = c->data + *off;
-	size_t left = c->size - *off;
+	const unsigned char *p = walk->data + *off;
+	size_t left = walk->size - *off;
 	__u64 desc_off, end;
 
 	if (left < NOTE_HDR_SZ)
-		return malformed(c, idx, "truncated note header");
-	n->namesz = read_uint(c, p, 4);
-	n->descsz = read_uint(c, p + 4, 4);
-	n->type = read_uint(c, p + 8, 4);
+		return malformed(walk, idx, "truncated note header");
+	n->namesz = read_uint(walk, p, 4);
+	n->descsz = read_uint(walk, p + 4, 4);
+	n->type = read_uint(walk, p + 8, 4);
 	desc_off = NOTE_HDR_SZ + ALIGN4((__u64)n->namesz);
 	if (desc_off > left || n->descsz > left - desc_off)
-		return malformed(c, idx, "note size past the end of the section");
+		return malformed(walk, idx, "note size past the end of the section");
 	n->name = p + NOTE_HDR_SZ;
 	n->desc = p + desc_off;
 	end = desc_off + ALIGN4((__u64)n->descsz);
@@ -93,11 +93,11 @@ static const char *take_string(const unsigned char **p, const unsigned char *end
 	return s;
 }
 
-static void site_error(struct usdti_notes *c, struct usdt_site *s, const char *why)
+static void site_error(struct usdti_notes *walk, struct usdt_site *s, const char *why)
 {
 	s->error = why;
-	if (!c->quiet)
-		pr_warn("%s: probe %s:%s at 0x%llx: %s\n", c->file->path, s->provider, s->name,
+	if (!walk->quiet)
+		pr_warn("%s: probe %s:%s at 0x%llx: %s\n", walk->file->path, s->provider, s->name,
 			(unsigned long long)s->address, why);
 }
 
@@ -117,33 +117,34 @@ static bool sema_in_file(const struct usdti_elf *ef, __u64 sema, __u64 *off)
 }
 
 /* Addresses (with the prelink compensation) and their file offsets. */
-static void locate_site(struct usdti_notes *c, struct usdt_site *s, const unsigned char *desc)
+static void locate_site(struct usdti_notes *walk, struct usdt_site *s, const unsigned char *desc)
 {
-	const struct usdti_elf *ef = &c->file->ef;
-	__u64 pc = read_uint(c, desc, c->word_sz);
-	__u64 base = read_uint(c, desc + c->word_sz, c->word_sz);
-	__u64 sema = read_uint(c, desc + 2 * c->word_sz, c->word_sz);
-	__u64 mask = c->word_sz == 8 ? ~0ULL : 0xffffffffULL;
+	const struct usdti_elf *ef = &walk->file->ef;
+	__u64 pc = read_uint(walk, desc, walk->word_sz);
+	__u64 base = read_uint(walk, desc + walk->word_sz, walk->word_sz);
+	__u64 sema = read_uint(walk, desc + 2 * walk->word_sz, walk->word_sz);
+	__u64 mask = walk->word_sz == 8 ? ~0ULL : 0xffffffffULL;
 
 	/* prelink moves sections but not the notes' words: shift by how far the base moved */
-	if (c->base_addr && base) {
-		pc = (pc + c->base_addr - base) & mask;
+	if (walk->base_addr && base) {
+		pc = (pc + walk->base_addr - base) & mask;
 		if (sema)
-			sema = (sema + c->base_addr - base) & mask;
+			sema = (sema + walk->base_addr - base) & mask;
 	}
 	s->address = pc;
 	s->sema_address = sema;
 	/* sites come in address order: the last site's segment first */
-	if (usdti_elf_seg_offset(ef, c->pc_seg, pc, &s->file_offset)) {
-		c->pc_seg = usdti_elf_seg_of(ef, pc, true);
-		if (usdti_elf_seg_offset(ef, c->pc_seg, pc, &s->file_offset)) {
-			site_error(c, s, "address outside every executable segment");
+	if (usdti_elf_seg_offset(ef, walk->pc_seg, pc, &s->file_offset)) {
+		walk->pc_seg = usdti_elf_seg_of(ef, pc, true);
+		if (usdti_elf_seg_offset(ef, walk->pc_seg, pc, &s->file_offset)) {
+			site_error(walk, s, "address outside every executable segment");
 			return;
 		}
 	}
 	s->shape = usdti_site_shape(ef, s->file_offset);
 	if (sema && !sema_in_file(ef, sema, &s->sema_offset))
-		site_error(c, s, "semaphore outside the file bytes of every writable data segment");
+		site_error(walk, s,
+			   "semaphore outside the file bytes of every writable data segment");
 }
 
 static void mark_unsupported(struct usdt_arg *a, const char *text, const char *reason)
@@ -157,33 +158,33 @@ static void mark_unsupported(struct usdt_arg *a, const char *text, const char *r
 }
 
 /* Where usdt_arg_parse() works: the operand, then its scratch; grown for long operands. */
-static char *scratch_for(struct usdti_notes *c, size_t len)
+static char *scratch_for(struct usdti_notes *walk, size_t len)
 {
 	/* the parser keeps the operand, a symbol and an "unknown register X" reason at most */
 	size_t need = 4 * (len + 1) + 64;
 
-	if (need > c->scratch_sz) {
-		char *n = realloc(c->scratch, need);
+	if (need > walk->scratch_sz) {
+		char *n = realloc(walk->scratch, need);
 
 		if (!n)
 			return NULL;
-		c->scratch = n;
-		c->scratch_sz = need;
+		walk->scratch = n;
+		walk->scratch_sz = need;
 	}
-	return c->scratch;
+	return walk->scratch;
 }
 
 /* A copy in the arena of s when s lies in the scratch buffer (static strings stay). */
-static int keep(struct usdti_notes *c, const char **s)
+static int keep(struct usdti_notes *walk, const char **s)
 {
-	uintptr_t p = (uintptr_t)*s, lo = (uintptr_t)c->scratch;
+	uintptr_t p = (uintptr_t)*s, lo = (uintptr_t)walk->scratch;
 	size_t len;
 	char *copy;
 
-	if (!*s || p < lo || p >= lo + c->scratch_sz)
+	if (!*s || p < lo || p >= lo + walk->scratch_sz)
 		return 0;
 	len = strlen(*s) + 1;
-	copy = usdti_arena_alloc(&c->file->arena, len);
+	copy = usdti_arena_alloc(&walk->file->arena, len);
 	if (!copy)
 		return -ENOMEM;
 	*s = memcpy(copy, *s, len);
@@ -191,10 +192,10 @@ static int keep(struct usdti_notes *c, const char **s)
 }
 
 /* Parses one operand (len bytes at src) into a, whose strings end up in the file's arena. */
-static int parse_arg(struct usdti_notes *c, const char *src, size_t len, struct usdt_arg *a)
+static int parse_arg(struct usdti_notes *walk, const char *src, size_t len, struct usdt_arg *a)
 {
-	struct usdt_file *f = c->file;
-	char *text = scratch_for(c, len);
+	struct usdt_file *f = walk->file;
+	char *text = scratch_for(walk, len);
 	int err;
 
 	if (!text)
@@ -202,10 +203,10 @@ static int parse_arg(struct usdti_notes *c, const char *src, size_t len, struct 
 	memcpy(text, src, len);
 	text[len] = '\0';
 	err = usdt_arg_parse(f->ef.machine, f->ef.elf_class, text, a, text + len + 1,
-			     c->scratch_sz - len - 1);
+			     walk->scratch_sz - len - 1);
 	if (err)
 		mark_unsupported(a, text, "not a valid argument for this architecture");
-	if (keep(c, &a->text) || keep(c, &a->symbol) || keep(c, &a->reason))
+	if (keep(walk, &a->text) || keep(walk, &a->symbol) || keep(walk, &a->reason))
 		return -ENOMEM;
 	if (a->kind == USDT_ARG_RIP && a->symbol &&
 	    usdti_elf_sym_addr(&f->ef, a->symbol, &a->sym_addr)) {
@@ -216,7 +217,8 @@ static int parse_arg(struct usdti_notes *c, const char *src, size_t len, struct 
 }
 
 /* Parses a site's argument string into a new argv in the file's arena (stable: never moves). */
-static int parse_new_args(struct usdti_notes *c, const struct usdt_site *s, struct args_slot *slot)
+static int parse_new_args(struct usdti_notes *walk, const struct usdt_site *s,
+			  struct usdti_parsed_args *slot)
 {
 	const char *starts[USDT_MAX_ARGS];
 	size_t lens[USDT_MAX_ARGS];
@@ -225,58 +227,20 @@ static int parse_new_args(struct usdti_notes *c, const struct usdt_site *s, stru
 	slot->argv = NULL;
 	slot->arg_cnt = cnt < 0 ? -1 : cnt;
 	if (cnt < 0) {
-		pr_debug("%s: probe %s:%s: cannot split arguments '%s'\n", c->file->path,
+		pr_debug("%s: probe %s:%s: cannot split arguments '%s'\n", walk->file->path,
 			 s->provider, s->name, s->args);
 		return 0;
 	}
 	if (!cnt)
 		return 0;
-	slot->argv = usdti_arena_alloc(&c->file->arena, cnt * sizeof(*slot->argv));
+	slot->argv = usdti_arena_alloc(&walk->file->arena, cnt * sizeof(*slot->argv));
 	if (!slot->argv)
 		return -ENOMEM;
 	for (int i = 0; i < cnt; i++) {
-		err = parse_arg(c, starts[i], lens[i], &slot->argv[i]);
+		err = parse_arg(walk, starts[i], lens[i], &slot->argv[i]);
 		if (err)
 			return err;
 	}
-	return 0;
-}
-
-/* The slot holding args, or the empty one to fill. */
-static struct args_slot *args_slot(const struct usdti_notes *c, const char *args, __u64 hash)
-{
-	size_t mask = c->slot_cap - 1;
-
-	for (size_t i = hash & mask;; i = (i + 1) & mask) {
-		struct args_slot *slot = &c->slots[i];
-
-		if (!slot->args || (slot->hash == hash && strcmp(slot->args, args) == 0))
-			return slot;
-	}
-}
-
-static int grow_slots(struct usdti_notes *c)
-{
-	struct args_slot *old = c->slots;
-	size_t old_cap = c->slot_cap;
-
-	c->slot_cap = old_cap ? old_cap * 2 : 256;
-	c->slots = calloc(c->slot_cap, sizeof(*c->slots));
-	if (!c->slots) {
-		c->slots = old;
-		c->slot_cap = old_cap;
-		return -ENOMEM;
-	}
-	for (size_t i = 0; i < old_cap; i++) {
-		size_t mask = c->slot_cap - 1, j = old[i].hash & mask;
-
-		if (!old[i].args)
-			continue;
-		while (c->slots[j].args) /* the strings are distinct: no need to compare */
-			j = (j + 1) & mask;
-		c->slots[j] = old[i];
-	}
-	free(old);
 	return 0;
 }
 
@@ -284,26 +248,31 @@ static int grow_slots(struct usdti_notes *c)
  * Sites whose argument strings are equal (inlined copies, generated code) share one parse:
  * the same text in the same file parses the same way.
  */
-static int parse_site_args(struct usdti_notes *c, struct usdt_site *s)
+static int parse_site_args(struct usdti_notes *walk, struct usdt_site *s)
 {
-	struct args_slot *slot;
-	__u64 hash;
+	__u64 hash = usdti_hash_str(USDTI_HASH_SEED, s->args);
+	struct usdti_parsed_args *p;
+	size_t pos;
+	__u32 id;
 	int err;
 
-	if (2 * (c->slot_cnt + 1) > c->slot_cap && grow_slots(c))
+	usdti_hashmap_for_each_id(&walk->parsed_index, hash, pos,
+				  id) if (!strcmp(walk->parsed[id].args, s->args)) goto found;
+	id = walk->parsed_cnt;
+	if (usdti_ensure_mem((void **)&walk->parsed, &walk->parsed_cap, sizeof(*walk->parsed),
+			     id + 1, 64))
 		return -ENOMEM;
-	hash = usdti_fnv1a_str(USDTI_FNV_SEED, s->args);
-	slot = args_slot(c, s->args, hash);
-	if (!slot->args) {
-		err = parse_new_args(c, s, slot);
-		if (err)
-			return err;
-		slot->hash = hash;
-		slot->args = s->args;
-		c->slot_cnt++;
-	}
-	s->argv = slot->argv;
-	s->arg_cnt = slot->arg_cnt;
+	err = parse_new_args(walk, s, &walk->parsed[id]);
+	if (!err)
+		err = usdti_hashmap_add(&walk->parsed_index, hash, id);
+	if (err)
+		return err;
+	walk->parsed[id].args = s->args;
+	walk->parsed_cnt++;
+found:
+	p = &walk->parsed[id];
+	s->argv = p->argv;
+	s->arg_cnt = p->arg_cnt;
 	return 0;
 }
 
@@ -317,26 +286,26 @@ static int count_args(const char *args)
 	return cnt < 0 ? -1 : cnt;
 }
 
-int usdti_notes_args(struct usdti_notes *c, struct usdt_site *s, bool parse)
+int usdti_notes_args(struct usdti_notes *walk, struct usdt_site *s, bool parse)
 {
 	int err = 0;
 
 	/* sites of one probe come in runs, with the strings of the run's first site */
-	if (s->args == c->last_args && (c->last_parsed || !parse)) {
-		s->arg_cnt = c->last_arg_cnt;
-		s->argv = parse ? c->last_argv : NULL;
+	if (s->args == walk->last_args && (walk->last_parsed || !parse)) {
+		s->arg_cnt = walk->last_arg_cnt;
+		s->argv = parse ? walk->last_argv : NULL;
 		return 0;
 	}
 	if (parse)
-		err = parse_site_args(c, s);
+		err = parse_site_args(walk, s);
 	else
 		s->arg_cnt = count_args(s->args);
 	if (err)
 		return err;
-	c->last_args = s->args;
-	c->last_arg_cnt = s->arg_cnt;
-	c->last_argv = s->argv;
-	c->last_parsed = parse;
+	walk->last_args = s->args;
+	walk->last_arg_cnt = s->arg_cnt;
+	walk->last_argv = s->argv;
+	walk->last_parsed = parse;
 	return 0;
 }
 
@@ -345,32 +314,32 @@ int usdti_notes_args(struct usdti_notes *c, struct usdt_site *s, bool parse)
  * argument parsing here and the grouping of sites by probe (attach, list) skip comparing
  * and hashing text.
  */
-static void share_strings(const struct usdti_notes *c, struct usdt_site *s)
+static void share_strings(const struct usdti_notes *walk, struct usdt_site *s)
 {
-	if (!c->prev_strs)
+	if (!walk->prev_strs)
 		return;
-	if (!strcmp(s->provider, c->prev.provider))
-		s->provider = c->prev.provider;
-	if (!strcmp(s->name, c->prev.name))
-		s->name = c->prev.name;
-	if (!strcmp(s->args, c->prev.args))
-		s->args = c->prev.args;
+	if (!strcmp(s->provider, walk->prev.provider))
+		s->provider = walk->prev.provider;
+	if (!strcmp(s->name, walk->prev.name))
+		s->name = walk->prev.name;
+	if (!strcmp(s->args, walk->prev.args))
+		s->args = walk->prev.args;
 }
 
 /*
  * The provider, name and argument strings at p (before end) into s. One memcmp when they are
  * byte for byte the previous site's (NULs included, so each string ends where its ends).
  */
-static int take_strings(struct usdti_notes *c, struct usdt_site *s, const unsigned char *p,
+static int take_strings(struct usdti_notes *walk, struct usdt_site *s, const unsigned char *p,
 			const unsigned char *end)
 {
 	const unsigned char *start = p;
 
-	if (c->prev_strs && (size_t)(end - p) >= c->prev_strs_len &&
-	    !memcmp(p, c->prev_strs, c->prev_strs_len)) {
-		s->provider = c->prev.provider;
-		s->name = c->prev.name;
-		s->args = c->prev.args;
+	if (walk->prev_strs && (size_t)(end - p) >= walk->prev_strs_len &&
+	    !memcmp(p, walk->prev_strs, walk->prev_strs_len)) {
+		s->provider = walk->prev.provider;
+		s->name = walk->prev.name;
+		s->args = walk->prev.args;
 		return 0;
 	}
 	s->provider = take_string(&p, end);
@@ -378,16 +347,16 @@ static int take_strings(struct usdti_notes *c, struct usdt_site *s, const unsign
 	s->args = s->name ? take_string(&p, end) : NULL;
 	if (!s->args)
 		return -ENOEXEC;
-	share_strings(c, s);
-	c->prev_strs = start;
-	c->prev_strs_len = p - start;
-	c->prev.provider = s->provider;
-	c->prev.name = s->name;
-	c->prev.args = s->args;
+	share_strings(walk, s);
+	walk->prev_strs = start;
+	walk->prev_strs_len = p - start;
+	walk->prev.provider = s->provider;
+	walk->prev.name = s->name;
+	walk->prev.args = s->args;
 	return 0;
 }
 
-static int read_site(struct usdti_notes *c, const struct raw_note *n, size_t idx,
+static int read_site(struct usdti_notes *walk, const struct raw_note *n, size_t idx,
 		     struct usdt_site *s)
 {
 	s->file_offset = 0;
@@ -396,23 +365,23 @@ static int read_site(struct usdti_notes *c, const struct raw_note *n, size_t idx
 	s->argv = NULL;
 	s->error = NULL;
 	s->shape = USDT_SITE_NOP;
-	if (n->descsz < 3 * c->word_sz + 3)
-		return malformed(c, idx, "description too short");
-	if (take_strings(c, s, n->desc + 3 * c->word_sz, n->desc + n->descsz))
-		return malformed(c, idx, "unterminated provider, name or argument string");
-	locate_site(c, s, n->desc);
+	if (n->descsz < 3 * walk->word_sz + 3)
+		return malformed(walk, idx, "description too short");
+	if (take_strings(walk, s, n->desc + 3 * walk->word_sz, n->desc + n->descsz))
+		return malformed(walk, idx, "unterminated provider, name or argument string");
+	locate_site(walk, s, n->desc);
 	return 1;
 }
 
-int usdti_notes_begin(struct usdti_notes *c, struct usdt_file *file)
+int usdti_notes_begin(struct usdti_notes *walk, struct usdt_file *file)
 {
 	Elf_Scn *scn;
 	Elf_Data *data;
 	GElf_Shdr sh;
 	int err;
 
-	memset(c, 0, sizeof(*c));
-	c->file = file;
+	memset(walk, 0, sizeof(*walk));
+	walk->file = file;
 	scn = usdti_elf_section(&file->ef, ".note.stapsdt", &sh);
 	if (!scn)
 		return 0;
@@ -427,65 +396,67 @@ int usdti_notes_begin(struct usdti_notes *c, struct usdt_file *file)
 		pr_warn("%s: .note.stapsdt lies outside the file\n", file->path);
 		return -ENOEXEC;
 	}
-	c->data = data->d_buf;
-	c->size = data->d_size;
-	c->big_endian = file->ef.data == ELFDATA2MSB;
-	c->word_sz = file->ef.elf_class == ELFCLASS32 ? 4 : 8;
+	walk->data = data->d_buf;
+	walk->size = data->d_size;
+	walk->big_endian = file->ef.data == ELFDATA2MSB;
+	walk->word_sz = file->ef.elf_class == ELFCLASS32 ? 4 : 8;
 	/* a note takes at least its header, name, words and three NULs */
-	c->max_sites = c->size / (NOTE_HDR_SZ + sizeof(STAPSDT_NAME) + 3 * c->word_sz + 3) + 1;
+	walk->max_sites =
+		walk->size / (NOTE_HDR_SZ + sizeof(STAPSDT_NAME) + 3 * walk->word_sz + 3) + 1;
 	if (usdti_elf_section(&file->ef, ".stapsdt.base", &sh))
-		c->base_addr = sh.sh_addr;
+		walk->base_addr = sh.sh_addr;
 	return 0;
 }
 
-int usdti_notes_next(struct usdti_notes *c, struct usdt_site *s)
+int usdti_notes_next(struct usdti_notes *walk, struct usdt_site *s)
 {
-	while (c->off < c->size) {
-		size_t idx = c->idx++;
+	while (walk->off < walk->size) {
+		size_t idx = walk->idx++;
 		struct raw_note n;
 		int err;
 
 		/* the note data is cold after the kernel's attach work: read ahead */
-		__builtin_prefetch((const void *)((uintptr_t)c->data + c->off + 2048));
-		err = next_note(c, &c->off, idx, &n);
+		__builtin_prefetch((const void *)((uintptr_t)walk->data + walk->off + 2048));
+		err = next_note(walk, &walk->off, idx, &n);
 		if (err)
 			return err;
 		if (is_stapsdt(&n))
-			return read_site(c, &n, idx, s);
+			return read_site(walk, &n, idx, s);
 	}
 	return 0;
 }
 
-void usdti_notes_end(struct usdti_notes *c)
+void usdti_notes_end(struct usdti_notes *walk)
 {
-	free(c->scratch);
-	free(c->slots);
+	free(walk->scratch);
+	free(walk->parsed);
+	usdti_hashmap_free(&walk->parsed_index);
 	/* ending an ended walk again frees nothing twice (attach's error paths rely on it) */
-	c->scratch = NULL;
-	c->scratch_sz = 0;
-	c->slots = NULL;
-	c->slot_cap = c->slot_cnt = 0;
+	walk->scratch = NULL;
+	walk->scratch_sz = 0;
+	walk->parsed = NULL;
+	walk->parsed_cap = walk->parsed_cnt = 0;
 }
 
 int usdti_notes_parse(struct usdt_file *file, bool parse_args)
 {
-	struct usdti_notes c;
-	int err = usdti_notes_begin(&c, file);
+	struct usdti_notes walk;
+	int err = usdti_notes_begin(&walk, file);
 
 	/* sized once from the section, never grown by copying */
-	if (!err && c.size && !(file->sites = malloc(c.max_sites * sizeof(*file->sites))))
+	if (!err && walk.size && !(file->sites = malloc(walk.max_sites * sizeof(*file->sites))))
 		err = -ENOMEM;
 	while (!err && file->sites) {
 		struct usdt_site *s = &file->sites[file->site_cnt];
 
 		__builtin_prefetch((const void *)((uintptr_t)(s + 16)), 1);
-		err = usdti_notes_next(&c, s);
+		err = usdti_notes_next(&walk, s);
 		if (err <= 0)
 			break;
-		err = usdti_notes_args(&c, s, parse_args);
+		err = usdti_notes_args(&walk, s, parse_args);
 		if (!err)
 			file->site_cnt++;
 	}
-	usdti_notes_end(&c);
+	usdti_notes_end(&walk);
 	return err;
 }

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "elf_file.h"
+#include "hashmap.h"
 #include "mem.h"
 #include "usdt.h"
 
@@ -25,9 +26,8 @@ struct usdt_file {
 struct usdt_file *usdti_file_open(const char *path);
 
 /* A distinct argument string and its parse, shared by every site with that string. */
-struct args_slot {
-	__u64 hash;
-	const char *args; /* NULL: empty */
+struct usdti_parsed_args {
+	const char *args;
 	struct usdt_arg *argv;
 	int arg_cnt;
 };
@@ -49,9 +49,10 @@ struct usdti_notes {
 	bool quiet;			/* a walk over sites already reported: no warnings */
 	char *scratch;			/* where usdt_arg_parse() works */
 	size_t scratch_sz;
-	struct args_slot *slots; /* distinct argument strings, parsed */
-	size_t slot_cap, slot_cnt;
-	struct usdt_site prev; /* the previous site's strings */
+	struct usdti_parsed_args *parsed; /* distinct argument strings, parsed */
+	size_t parsed_cap, parsed_cnt;
+	struct usdti_hashmap parsed_index; /* their hashes */
+	struct usdt_site prev;		   /* the previous site's strings */
 	const unsigned char *prev_strs;
 	size_t prev_strs_len;
 	const char *last_args; /* the last site given arguments, and what it got */
