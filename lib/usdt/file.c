@@ -46,6 +46,8 @@ struct usdt_file *usdt_file__open(const char *path, const struct usdt_file_opts 
 	if (!file)
 		return NULL;
 	err = usdti_notes_parse(file, opt_parse_args(opts));
+	if (!err && OPTS_GET(opts, group_probes, false))
+		err = usdti_file_group_probes(file);
 	if (err) {
 		usdt_file__close(file);
 		errno = -err;
@@ -61,6 +63,8 @@ void usdt_file__close(struct usdt_file *file)
 		return;
 	usdti_arena_free(file->arena);
 	free(file->sites);
+	free(file->probe_order);
+	free(file->probe_start);
 	usdti_elf_close(&file->ef); /* a no-op after a failed usdti_elf_open() */
 	free(file->path);
 	free(file);

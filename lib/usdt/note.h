@@ -20,7 +20,15 @@ struct usdt_file {
 	struct usdt_site *sites;
 	size_t site_cnt;
 	struct usdti_arena *arena; /* parsed arguments and their text */
+	/* with usdt_file_opts.group_probes: probe p's sites are sites[probe_order[probe_start[p]
+	 * .. probe_start[p + 1])] */
+	__u32 *probe_order;
+	__u32 *probe_start;
+	size_t probe_cnt;
 };
+
+/* Groups file->sites by probe (lib/usdt/probes.c): 0 or -ENOMEM. */
+int usdti_file_group_probes(struct usdt_file *file);
 
 /* The ELF at path, notes not read yet (see usdti_notes_*); NULL with errno set. */
 struct usdt_file *usdti_file_open(const char *path);

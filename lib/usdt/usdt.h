@@ -115,9 +115,11 @@ struct usdt_file_opts {
 	size_t sz;
 	/* parse each site's argument string (list -v, attach); skipping it makes listing faster */
 	bool parse_args;
+	/* group the sites by probe: usdt_file__probe_cnt() and the functions after it */
+	bool group_probes;
 	size_t : 0;
 };
-#define usdt_file_opts__last_field parse_args
+#define usdt_file_opts__last_field group_probes
 
 /*
  * Opens an ELF file and reads its .note.stapsdt notes. A file without notes is not an error
@@ -134,6 +136,16 @@ int usdt_file__class(const struct usdt_file *file);   /* ELFCLASS32 or ELFCLASS6
 size_t usdt_file__site_cnt(const struct usdt_file *file);
 /* Sites in note order. */
 const struct usdt_site *usdt_file__site(const struct usdt_file *file, size_t idx);
+
+/*
+ * The file's probes (its sites grouped by provider:name), when opened with group_probes:
+ * probes in order of first appearance, a probe's sites in note order. 0 probes otherwise.
+ */
+size_t usdt_file__probe_cnt(const struct usdt_file *file);
+/* The number of sites of probe idx (0 with errno ENOENT for no such probe). */
+size_t usdt_file__probe_site_cnt(const struct usdt_file *file, size_t probe);
+/* Site k of probe idx, or NULL with errno ENOENT. */
+const struct usdt_site *usdt_file__probe_site(const struct usdt_file *file, size_t probe, size_t k);
 
 /*
  * Matches "provider:name" against a glob pattern ("python:function__*", "*:*entry", "python"
