@@ -448,11 +448,10 @@ static int attach_all(struct tracer *t, pid_t pid, size_t *objs, size_t *sites)
 }
 
 /* One probe id: names, formats, type list (the PROBE's, or the catalog's), BPF config. */
-static int setup_probe(struct tracer *t, __u32 id, const struct usdt_probe_info *info)
+static int setup_probe(struct tracer *t, __u32 id, const struct usdt_probe_info *info,
+		       const struct found_probe *f)
 {
 	struct trace_probe_desc *d = &t->out.probes[id];
-	const struct found_probe *f =
-		trace_scan_find(&t->sc, id, info->path, info->provider, info->name);
 	const struct pattern *pats = t->sc.pats;
 	struct trace_probe_cfg cfg;
 	int err = trace_desc_init(d, info->provider, info->name);
@@ -483,11 +482,31 @@ static int setup_probe(struct tracer *t, __u32 id, const struct usdt_probe_info 
 	return err;
 }
 
-static int setup_probes(struct tracer *t, size_t *cnt)
+/* What the scan found for each probe id of n that the objects' links hold (NULL: nothing). */
+static void found_of_ids(const struct tracer *t, const struct found_probe **found, __u32 n)
 {
 	struct usdt_probe_info info;
+
+	for (size_t oi = 0; oi < t->sc.obj_cnt; oi++) {
+		size_t cnt = 0;
+		const __u32 *ids = t->sc.objs[oi].link
+					   ? usdt_link__probe_ids(t->sc.objs[oi].link, &cnt)
+					   : NULL;
+
+		for (size_t k = 0; k < cnt; k++) {
+			if (ids[k] < n && !usdt_manager__probe_info(t->man, ids[k], &info))
+				found[ids[k]] =
+					trace_scan_find(&t->sc, oi, k, info.provider, info.name);
+		}
+	}
+}
+
+static int setup_probes(struct tracer *t, size_t *cnt)
+{
+	const struct found_probe **found;
+	struct usdt_probe_info info;
 	__u32 n = 0;
-	int err;
+	int err = 0;
 
 	/* probe ids are dense from 0, one per (object, provider, name) attached */
 	while (usdt_manager__probe_info(t->man, n, &info) == 0)
@@ -496,19 +515,24 @@ static int setup_probes(struct tracer *t, size_t *cnt)
 		return cli_error(EXIT_RUNTIME, "internal: %u probes attached, %zu expected", n,
 				 t->sc.found_cnt);
 	t->out.probes = calloc(n ? n : 1, sizeof(*t->out.probes));
-	if (!t->out.probes)
+	found = calloc(n ? n : 1, sizeof(*found));
+	if (!t->out.probes || !found) {
+		free(found);
 		return cli_error(EXIT_RUNTIME, "out of memory");
-	for (__u32 id = 0; id < n; id++) {
-		usdt_manager__probe_info(t->man, id, &info);
-		err = setup_probe(t, id, &info);
-		t->out.probe_cnt = id + 1;
-		if (err == -EINVAL)
-			return cli_error(EXIT_USAGE, "%s: %s:%s matches both START and END",
-					 t->o.an.cmd, info.provider, info.name);
-		if (err)
-			return cli_error(EXIT_RUNTIME, "setting up probe %s:%s: %s", info.provider,
-					 info.name, strerror(-err));
 	}
+	found_of_ids(t, found, n);
+	for (__u32 id = 0; id < n && !err; id++) {
+		usdt_manager__probe_info(t->man, id, &info);
+		err = setup_probe(t, id, &info, found[id]);
+		t->out.probe_cnt = id + 1;
+	}
+	free(found);
+	if (err == -EINVAL)
+		return cli_error(EXIT_USAGE, "%s: %s:%s matches both START and END", t->o.an.cmd,
+				 info.provider, info.name);
+	if (err)
+		return cli_error(EXIT_RUNTIME, "setting up probe %s:%s: %s", info.provider,
+				 info.name, strerror(-err));
 	*cnt = n;
 	return 0;
 }

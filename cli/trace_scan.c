@@ -401,20 +401,24 @@ int trace_scan_check(const struct trace_scan *t)
 	return 0;
 }
 
-static bool found_is(const struct trace_scan *t, const struct found_probe *f, const char *path,
-		     const char *provider, const char *name)
+static bool found_is(const struct found_probe *f, size_t obj, const char *provider,
+		     const char *name)
 {
-	return !strcmp(f->name, name) && !strcmp(f->provider, provider) &&
-	       !strcmp(t->objs[f->obj].path, path);
+	return f->obj == obj && !strcmp(f->name, name) && !strcmp(f->provider, provider);
 }
 
-const struct found_probe *trace_scan_find(const struct trace_scan *t, size_t hint, const char *path,
+const struct found_probe *trace_scan_find(const struct trace_scan *t, size_t obj, size_t nth,
 					  const char *provider, const char *name)
 {
-	if (hint < t->found_cnt && found_is(t, &t->found[hint], path, provider, name))
-		return &t->found[hint];
-	for (size_t i = 0; i < t->found_cnt; i++) {
-		if (found_is(t, &t->found[i], path, provider, name))
+	size_t first = 0;
+
+	/* an object's probes follow each other, in the order its sites were scanned */
+	while (first < t->found_cnt && t->found[first].obj != obj)
+		first++;
+	if (first + nth < t->found_cnt && found_is(&t->found[first + nth], obj, provider, name))
+		return &t->found[first + nth];
+	for (size_t i = first; i < t->found_cnt && t->found[i].obj == obj; i++) {
+		if (found_is(&t->found[i], obj, provider, name))
 			return &t->found[i];
 	}
 	return NULL;

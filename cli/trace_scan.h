@@ -72,10 +72,11 @@ int trace_scan_sites(struct trace_scan *t);
 /* Fails, naming the pattern and the files, when a pattern matched nothing. */
 int trace_scan_check(const struct trace_scan *t);
 /*
- * The probe the scan found in path (an object's path) with that provider and name. Probes are
- * found in the order usdt_attach() numbers them, so found[hint = probe id] is tried first.
+ * The probe the scan found in object obj with that provider and name. The scan finds an
+ * object's probes in the order of their first site, as usdt_link__probe_ids() lists them, so
+ * the object's nth is tried first.
  */
-const struct found_probe *trace_scan_find(const struct trace_scan *t, size_t hint, const char *path,
+const struct found_probe *trace_scan_find(const struct trace_scan *t, size_t obj, size_t nth,
 					  const char *provider, const char *name);
 /* Frees everything but the objects' links, which must be destroyed before. */
 void trace_scan_free(struct trace_scan *t);

@@ -116,30 +116,57 @@ static int build_sites(struct build *b, struct selection *sel, struct usdt_file 
 
 /* ---- link --------------------------------------------------------------------------------- */
 
-static int cmp_u32(const void *a, const void *b)
-{
-	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+/* A probe id and where its first site is in the link. */
+struct probe_pos {
+	__u32 id;
+	size_t pos;
+};
 
-	return x < y ? -1 : x > y;
+static int cmp_probe_id(const void *a, const void *b)
+{
+	const struct probe_pos *x = a, *y = b;
+
+	if (x->id != y->id)
+		return x->id < y->id ? -1 : 1;
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
 }
 
-/* The probes of the sites attached: one probe id per run of one spec id, then distinct. */
-static int count_probes(const struct build *b, size_t *cnt)
+static int cmp_probe_pos(const void *a, const void *b)
 {
-	__u32 *ids = malloc((b->cnt ? b->cnt : 1) * sizeof(*ids));
-	size_t runs = 0;
+	const struct probe_pos *x = a, *y = b;
 
-	if (!ids)
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+/*
+ * The distinct probe ids of the sites attached, in the order of their first site: one per
+ * run of one spec id, sorted by id to drop repeats, then back in site order.
+ */
+static int link_probe_ids(struct usdt_link *link, const struct build *b)
+{
+	struct probe_pos *runs = malloc((b->cnt ? b->cnt : 1) * sizeof(*runs));
+	size_t n = 0, kept = 0;
+
+	if (!runs)
 		return -ENOMEM;
 	for (size_t i = 0; i < b->cnt; i++) {
 		if (!i || b->cookies[i] != b->cookies[i - 1])
-			ids[runs++] = usdti_spec_probe_id(b->link->man->specs, b->cookies[i]);
+			runs[n++] = (struct probe_pos){
+				usdti_spec_probe_id(link->man->specs, b->cookies[i]), i};
 	}
-	qsort(ids, runs, sizeof(*ids), cmp_u32);
-	*cnt = runs ? 1 : 0;
-	for (size_t i = 1; i < runs; i++)
-		*cnt += ids[i] != ids[i - 1];
-	free(ids);
+	qsort(runs, n, sizeof(*runs), cmp_probe_id);
+	for (size_t i = 0; i < n; i++) {
+		if (!i || runs[i].id != runs[i - 1].id)
+			runs[kept++] = runs[i];
+	}
+	qsort(runs, kept, sizeof(*runs), cmp_probe_pos);
+	link->probe_ids = malloc((kept ? kept : 1) * sizeof(*link->probe_ids));
+	for (size_t i = 0; link->probe_ids && i < kept; i++)
+		link->probe_ids[i] = runs[i].id;
+	free(runs);
+	if (!link->probe_ids)
+		return -ENOMEM;
+	link->probe_cnt = kept;
 	return 0;
 }
 
@@ -154,7 +181,7 @@ static int link_attach(struct build *b, const struct bpf_program *prog, pid_t pi
 	struct usdt_link *link = b->link;
 	int err;
 
-	err = count_probes(b, &link->probe_cnt);
+	err = link_probe_ids(link, b);
 	if (err)
 		return err;
 	usdt_file__close(*file);
@@ -282,6 +309,7 @@ int usdt_link__destroy(struct usdt_link *link)
 	for (size_t i = 0; i < link->ref_cnt; i++)
 		usdti_spec_put(link->man->specs, link->spec_refs[i]);
 	free(link->spec_refs);
+	free(link->probe_ids);
 	free(link);
 	return usdti_err(err);
 }
@@ -294,6 +322,16 @@ size_t usdt_link__site_cnt(const struct usdt_link *link)
 size_t usdt_link__probe_cnt(const struct usdt_link *link)
 {
 	return link ? link->probe_cnt : 0;
+}
+
+const __u32 *usdt_link__probe_ids(const struct usdt_link *link, size_t *cnt)
+{
+	if (!link || !cnt) {
+		errno = EINVAL;
+		return NULL;
+	}
+	*cnt = link->probe_cnt;
+	return link->probe_ids;
 }
 
 const struct usdt_uprobe_link *usdt_link__uprobe_link(const struct usdt_link *link)

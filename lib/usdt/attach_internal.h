@@ -44,6 +44,7 @@ struct usdt_link {
 	struct usdt_uprobe_link *ulink;
 	__u32 *spec_refs; /* one reference each: an id taken twice is here twice */
 	size_t ref_cnt, site_cnt, probe_cnt;
+	__u32 *probe_ids; /* probe_cnt, in the order of their first site */
 };
 
 /*

@@ -216,6 +216,12 @@ struct usdt_link *usdt_attach(struct usdt_manager *man, const struct bpf_program
 int usdt_link__destroy(struct usdt_link *link);
 size_t usdt_link__site_cnt(const struct usdt_link *link);
 size_t usdt_link__probe_cnt(const struct usdt_link *link);
+/*
+ * The probe ids of the link's sites (what usdt_probe_id() returns on the BPF side for them):
+ * *cnt distinct ids, in the note order of each probe's first site attached. The array lives
+ * as long as the link.
+ */
+const __u32 *usdt_link__probe_ids(const struct usdt_link *link, size_t *cnt);
 const struct usdt_uprobe_link *usdt_link__uprobe_link(const struct usdt_link *link);
 
 /* What a probe id (usdt_probe_id() on the BPF side) stands for. */

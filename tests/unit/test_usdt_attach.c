@@ -393,6 +393,52 @@ static size_t count_sites(const char *path, const char *glob, size_t *probes)
 	return n;
 }
 
+/*
+ * The link's probe ids name, in order, the probes of the matching sites as readelf lists them
+ * by first appearance, each in the file attached.
+ */
+static void check_probe_ids(const struct usdt_manager *man, const struct usdt_link *link,
+			    const char *path, const char *glob)
+{
+	struct readelf_info *info = malloc(sizeof(*info));
+	const __u32 *ids;
+	size_t cnt = 0, k = 0;
+
+	ids = usdt_link__probe_ids(link, &cnt);
+	CHECK(ids != NULL);
+	CHECK_INT(cnt, usdt_link__probe_cnt(link));
+	if (!ids || !info || readelf_read(path, info)) {
+		CHECK(!"readelf");
+		free(info);
+		return;
+	}
+	for (size_t i = 0; i < info->site_cnt; i++) {
+		const struct readelf_site *s = &info->sites[i];
+		struct usdt_probe_info pi;
+		bool seen = false;
+
+		if (!glob_match(glob, s->provider, s->name))
+			continue;
+		for (size_t j = 0; j < i && !seen; j++) {
+			seen = glob_match(glob, info->sites[j].provider, info->sites[j].name) &&
+			       !strcmp(info->sites[j].provider, s->provider) &&
+			       !strcmp(info->sites[j].name, s->name);
+		}
+		if (seen)
+			continue;
+		CHECK(k < cnt);
+		if (k >= cnt || usdt_manager__probe_info(man, ids[k++], &pi)) {
+			CHECK(!"probe id");
+			break;
+		}
+		CHECK_STR(pi.provider, s->provider);
+		CHECK_STR(pi.name, s->name);
+		CHECK_STR(pi.path, path);
+	}
+	CHECK_INT(k, cnt);
+	free(info);
+}
+
 /* args:inl: two sites with the same operands share a spec id, the others have their own. */
 static void check_inl_specs(const struct tracer *t, const struct usdt_manager *man)
 {
@@ -460,6 +506,7 @@ static void test_values(enum usdt_attach_mode mode, const char *fixture, bool no
 		sites = count_sites(fixture, "args:*", &probes);
 		CHECK_INT(usdt_link__site_cnt(link), sites);
 		CHECK_INT(usdt_link__probe_cnt(link), probes);
+		check_probe_ids(t.man, link, fixture, "args:*");
 		CHECK_INT(usdt_uprobe_link__mode(usdt_link__uprobe_link(link)), mode);
 		CHECK(proc_cmd(&p, "sema", &r) && r.sema > 0);
 		CHECK(proc_cmd(&p, "fire", &r));
