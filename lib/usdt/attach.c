@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * USDT attach: every site of one binary matching a probe glob goes into one uprobe_multi link.
- * Each site's BPF cookie is the id of its argument spec in the usdt_specs map, which is how
+ * Each site's BPF cookie is the id of its argument spec in the __usdt_specs map, which is how
  * one BPF program reads the arguments of any probe it is attached to.
  *
  * Every site is checked before the link is created: the kernel fails the whole link for one

@@ -64,6 +64,13 @@ struct selection {
 	bool run_match;
 };
 
+/*
+ * The parsed arguments of the spec behind a spec id (the cookie a site was attached with).
+ * Spec ids are no part of the API: the tests check the spec table through this.
+ */
+int usdti_manager_spec_args(const struct usdt_manager *man, __u32 spec_id,
+			    const struct usdt_arg **argv, int *arg_cnt);
+
 /* again: a second walk, whose bad sites the first one reported */
 int usdti_sel_begin(struct selection *sel, struct usdt_file *file, bool again);
 /*

@@ -84,7 +84,7 @@ int usdt_manager__probe_info(const struct usdt_manager *man, __u32 probe_id,
 	return usdti_err(usdti_probe_info(man->probes, probe_id, info));
 }
 
-int usdt_manager__spec_args(const struct usdt_manager *man, __u32 spec_id,
+int usdti_manager_spec_args(const struct usdt_manager *man, __u32 spec_id,
 			    const struct usdt_arg **argv, int *arg_cnt)
 {
 	if (!man || !argv || !arg_cnt)

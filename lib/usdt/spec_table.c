@@ -39,7 +39,7 @@ struct spec_ent {
 };
 
 /*
- * specs is the usdt_specs map itself, mapped into this process: a spec is written where the
+ * specs is the __usdt_specs map itself, mapped into this process: a spec is written where the
  * BPF side reads it, with no syscall and no copy. ents is sized for max specs once and
  * never copied.
  */

@@ -21,7 +21,7 @@ void usdti_spec_table_free(struct usdti_spec_table *t);
 int usdti_spec_get(struct usdti_spec_table *t, const struct usdt_fetch_spec *spec,
 		   const struct usdt_arg *argv, int arg_cnt, __u32 *id);
 /*
- * Maps the loaded usdt_specs map (map_fd) into memory: specs are written there. Once, before
+ * Maps the loaded __usdt_specs map (map_fd) into memory: specs are written there. Once, before
  * the first usdti_spec_get(); 0 or -errno, with a warning.
  */
 int usdti_spec_table_map(struct usdti_spec_table *t, int map_fd);

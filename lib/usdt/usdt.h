@@ -173,7 +173,7 @@ struct usdt_manager;
 
 struct usdt_manager_opts {
 	size_t sz;
-	/* argument-spec table entries (the usdt_specs map); 0 = 256 */
+	/* argument-spec table entries (the __usdt_specs map); 0 = 256 */
 	size_t max_specs;
 	size_t : 0;
 };
@@ -181,7 +181,7 @@ struct usdt_manager_opts {
 
 /*
  * One manager per BPF object that includes <usdt/usdt.bpf.h>: owns the spec table (the
- * usdt_specs map). Create it before bpf_object__load(), which it sizes the map for.
+ * __usdt_specs map). Create it before bpf_object__load(), which it sizes the map for.
  */
 struct usdt_manager *usdt_manager__new(struct bpf_object *obj,
 				       const struct usdt_manager_opts *opts);
@@ -233,10 +233,6 @@ struct usdt_probe_info {
 };
 int usdt_manager__probe_info(const struct usdt_manager *man, __u32 probe_id,
 			     struct usdt_probe_info *info);
-
-/* The parsed arguments of the spec behind a spec id (the cookie a site was attached with). */
-int usdt_manager__spec_args(const struct usdt_manager *man, __u32 spec_id,
-			    const struct usdt_arg **argv, int *arg_cnt);
 
 #ifdef __cplusplus
 }

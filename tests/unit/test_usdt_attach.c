@@ -24,6 +24,7 @@
 #include "proc.h"
 #include "readelf.h"
 #include "uprobe_multi.h"
+#include "attach_internal.h"
 #include "usdt.h"
 #include "usdt_spec.h"
 #include "../bpf/usdt_test.h"
@@ -466,7 +467,7 @@ static void check_spec_args(const struct tracer *t)
 		const struct usdt_arg *argv;
 		int cnt = -1;
 
-		CHECK_INT(usdt_manager__spec_args(t->man, t->ev[i].spec_id, &argv, &cnt), 0);
+		CHECK_INT(usdti_manager_spec_args(t->man, t->ev[i].spec_id, &argv, &cnt), 0);
 		CHECK_INT(cnt, t->ev[i].arg_cnt);
 		for (int j = 0; j < cnt; j++)
 			CHECK(argv[j].text && argv[j].text[0]);
@@ -633,7 +634,7 @@ static void test_spec_table_full(void)
 		CHECK(!"setup");
 		return;
 	}
-	CHECK_INT(bpf_map__max_entries(t.skel->maps.usdt_specs), 4);
+	CHECK_INT(bpf_map__max_entries(t.skel->maps.__usdt_specs), 4);
 	warn_reset();
 	CHECK(!attach(&t, p.pid, FIXTURE, "args:*", 0));
 	CHECK_INT(errno, E2BIG);
@@ -952,7 +953,7 @@ static void test_errors(void)
 	CHECK(!usdt_attach(man, skel->progs.usdt_record, -1, FIXTURE, "args:*", NULL));
 	CHECK_INT(errno, EINVAL);
 	CHECK_INT(usdt_manager__probe_info(man, 0, &info), -ENOENT);
-	CHECK_INT(usdt_manager__spec_args(man, 0, &argv, &cnt), -ENOENT);
+	CHECK_INT(usdti_manager_spec_args(man, 0, &argv, &cnt), -ENOENT);
 	CHECK_INT(usdt_program_prepare(skel->progs.usdt_record, USDT_MODE_AUTO), 0);
 	CHECK_INT(usdt_test__load(skel), 0);
 	CHECK(!usdt_manager__new(skel->obj, &mo));
