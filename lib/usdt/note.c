@@ -256,8 +256,9 @@ static int parse_site_args(struct usdti_notes *walk, struct usdt_site *s)
 	__u32 id;
 	int err;
 
-	usdti_hashmap_for_each_id(&walk->parsed_index, hash, pos,
-				  id) if (!strcmp(walk->parsed[id].args, s->args)) goto found;
+	usdti_hashmap_for_each_id (&walk->parsed_index, hash, pos, id)
+		if (!strcmp(walk->parsed[id].args, s->args))
+			goto found;
 	id = walk->parsed_cnt;
 	if (usdti_ensure_mem((void **)&walk->parsed, &walk->parsed_cap, sizeof(*walk->parsed),
 			     id + 1, 64))

@@ -87,8 +87,7 @@ int usdti_probe_id(struct usdti_probe_table *t, const char *path, const char *pr
 	__u32 i;
 	int err;
 
-	usdti_hashmap_for_each_id(&t->index, hash, pos, i)
-	{
+	usdti_hashmap_for_each_id (&t->index, hash, pos, i) {
 		const struct probe_ent *e = &t->ents[i];
 
 		if (!strcmp(e->name, name) && !strcmp(e->provider, provider) &&

@@ -36,8 +36,9 @@ static int64_t probe_of(const struct usdt_file *file, struct probe_index *x, siz
 	size_t pos;
 	__u32 id;
 
-	usdti_hashmap_for_each_id(&x->map, hash, pos,
-				  id) if (same_probe(&file->sites[x->first[id]], s)) return id;
+	usdti_hashmap_for_each_id (&x->map, hash, pos, id)
+		if (same_probe(&file->sites[x->first[id]], s))
+			return id;
 	if (usdti_ensure_mem((void **)&x->first, &x->first_cap, sizeof(*x->first), x->cnt + 1,
 			     64) ||
 	    usdti_ensure_mem((void **)&x->size, &x->size_cap, sizeof(*x->size), x->cnt + 1, 64) ||

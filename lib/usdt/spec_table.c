@@ -177,8 +177,9 @@ static __u32 spec_find(const struct usdti_spec_table *t, const struct usdt_fetch
 	size_t pos;
 	__u32 i;
 
-	usdti_hashmap_for_each_id(&t->index, hash, pos,
-				  i) if (!memcmp(&t->specs[i], spec, sizeof(*spec))) return i;
+	usdti_hashmap_for_each_id (&t->index, hash, pos, i)
+		if (!memcmp(&t->specs[i], spec, sizeof(*spec)))
+			return i;
 	return NO_ID;
 }
 

@@ -22,8 +22,7 @@ static void check_all(const struct usdti_hashmap *m)
 		size_t pos, seen = 0;
 		__u32 got;
 
-		usdti_hashmap_for_each_id(m, hashes[id], pos, got)
-		{
+		usdti_hashmap_for_each_id (m, hashes[id], pos, got) {
 			if (got == id)
 				seen++;
 			bad += hashes[got] != hashes[id];
