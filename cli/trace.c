@@ -399,23 +399,18 @@ static int gone_error(const struct tracer *t)
 
 static int attach_object(struct tracer *t, struct object *o, pid_t pid)
 {
-	struct usdt_attach_opts aopts = {
-		.sz = sizeof(aopts),
-		.skip_bad_sites = true,
-		.extra_globs = o->globs + 1,
-		.extra_glob_cnt = o->glob_cnt - 1,
-	};
+	struct usdt_attach_opts aopts = {.sz = sizeof(aopts), .skip_bad_sites = true};
 	const char *why;
 	int err;
 
 	cli_clear_lib_message();
 	cli_hold_lib_warnings(o->path, o->shown);
-	o->link = usdt_attach(t->man, t->skel->progs.usdtctl_trace, pid, o->path, o->globs[0],
-			      &aopts);
+	o->link = usdt_plan__attach(o->plan, t->man, t->skel->progs.usdtctl_trace, pid, &aopts);
+	err = o->link ? 0 : errno;
+	trace_scan_attached(o);
 	cli_release_lib_warnings(o->link);
 	if (o->link)
 		return 0;
-	err = errno;
 	if (pid_gone(t))
 		return gone_error(t);
 	if (err == EPERM || err == EACCES)

@@ -297,15 +297,18 @@ static int add_glob(struct object *o, const char *glob)
 	return 0;
 }
 
-static int scan_site(struct trace_scan *t, size_t oi, const struct usdt_site *s)
+/* The patterns that apply to object oi and match probe (provider:name): its sites are traced. */
+static int scan_probe(struct trace_scan *t, size_t oi, const struct usdt_file *f, size_t probe)
 {
+	const struct usdt_site *first = usdt_file__probe_site(f, probe, 0);
 	struct object *o = &t->objs[oi];
-	int pat = -1, err;
+	size_t n = usdt_file__probe_site_cnt(f, probe);
+	int pat = -1, err = 0;
 
 	for (size_t i = 0; i < t->pat_cnt; i++) {
 		struct pattern *p = &t->pats[i];
 
-		if (!o->pats[i] || !usdt_probe_match(p->glob, s->provider, s->name))
+		if (!o->pats[i] || !usdt_probe_match(p->glob, first->provider, first->name))
 			continue;
 		p->matched = true;
 		err = add_glob(o, p->glob);
@@ -316,9 +319,11 @@ static int scan_site(struct trace_scan *t, size_t oi, const struct usdt_site *s)
 	}
 	if (pat < 0)
 		return 0;
-	o->site_cnt++;
-	t->site_cnt++;
-	return add_site(t, oi, s, pat);
+	o->site_cnt += n;
+	t->site_cnt += n;
+	for (size_t k = 0; k < n && !err; k++)
+		err = add_site(t, oi, usdt_file__probe_site(f, probe, k), pat);
+	return err;
 }
 
 static void drop_fd(struct object *o)
@@ -328,39 +333,63 @@ static void drop_fd(struct object *o)
 	o->fd = -1;
 }
 
-int trace_scan_sites(struct trace_scan *t)
+/*
+ * The matching sites of object oi, probe by probe; the file stays open, with the plan to
+ * attach them, when any match. 0, or an exit code (reported).
+ */
+static int scan_object(struct trace_scan *t, size_t oi)
 {
-	struct usdt_file_opts fopts = {.sz = sizeof(fopts), .parse_args = true};
+	struct usdt_file_opts fopts = {
+		.sz = sizeof(fopts),
+		.parse_args = true,
+		.group_probes = true,
+	};
+	struct object *o = &t->objs[oi];
+	struct usdt_file *f;
+	int err = 0;
 
-	for (size_t oi = 0; oi < t->obj_cnt; oi++) {
-		struct object *o = &t->objs[oi];
-		struct usdt_file *f;
-		int err = 0;
-
-		cli_hold_lib_warnings(o->path, o->shown);
-		f = usdt_file__open(o->path, &fopts);
-		cli_release_lib_warnings(true);
-		if (!f) {
-			err = errno;
-			drop_fd(o);
-			if (err == ENOMEM)
-				return cli_error(EXIT_RUNTIME, "out of memory");
-			/* one found through -p or ld.so may not be an ELF file we can read */
-			if (o->named)
-				return cli_error(EXIT_RUNTIME, "%s: %s", o->shown,
-						 cli_file_strerror(err));
-			continue;
-		}
-		for (size_t i = 0; i < usdt_file__site_cnt(f) && !err; i++)
-			err = scan_site(t, oi, usdt_file__site(f, i));
+	cli_hold_lib_warnings(o->path, o->shown);
+	f = usdt_file__open(o->path, &fopts);
+	cli_release_lib_warnings(true);
+	if (!f) {
+		err = errno;
+		drop_fd(o);
+		if (err == ENOMEM)
+			return cli_error(EXIT_RUNTIME, "out of memory");
+		/* one found through -p or ld.so may not be an ELF file we can read */
+		if (o->named)
+			return cli_error(EXIT_RUNTIME, "%s: %s", o->shown, cli_file_strerror(err));
+		return 0;
+	}
+	for (size_t p = 0; p < usdt_file__probe_cnt(f) && !err; p++)
+		err = scan_probe(t, oi, f, p);
+	if (!err && o->glob_cnt) {
+		o->file = f;
+		o->plan = usdt_plan__new(f, o->globs, o->glob_cnt);
+		err = o->plan ? 0 : -errno;
+	} else {
 		usdt_file__close(f);
 		/* -p: only the objects to attach keep their descriptor (a process maps hundreds) */
-		if (!o->glob_cnt)
-			drop_fd(o);
-		if (err)
-			return cli_error(EXIT_RUNTIME, "out of memory");
+		drop_fd(o);
 	}
-	return 0;
+	return err ? cli_error(EXIT_RUNTIME, "out of memory") : 0;
+}
+
+int trace_scan_sites(struct trace_scan *t)
+{
+	int err = 0;
+
+	for (size_t oi = 0; oi < t->obj_cnt && !err; oi++)
+		err = scan_object(t, oi);
+	return err;
+}
+
+void trace_scan_attached(struct object *o)
+{
+	usdt_plan__free(o->plan);
+	usdt_file__close(o->file);
+	o->plan = NULL;
+	o->file = NULL;
 }
 
 /* "FILE, FILE, FILE and N more": the objects pattern pat applies to. */
@@ -431,6 +460,7 @@ void trace_scan_free(struct trace_scan *t)
 		free(t->objs[i].shown);
 		free(t->objs[i].pats);
 		free(t->objs[i].globs);
+		trace_scan_attached(&t->objs[i]);
 		drop_fd(&t->objs[i]);
 	}
 	free(t->objs);

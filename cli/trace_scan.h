@@ -36,6 +36,8 @@ struct object {
 	const char **globs;
 	size_t glob_cnt;
 	size_t site_cnt;
+	struct usdt_file *file; /* read once: scanned, then attached from */
+	struct usdt_plan *plan; /* its sites the globs select */
 	struct usdt_link *link;
 };
 
@@ -67,8 +69,13 @@ struct trace_scan {
 int trace_scan_patterns(struct trace_scan *t, char **probes, int cnt);
 /* Finds the object files: TARGET, -p's mappings, -c's program and libraries, usdt:PATHs. */
 int trace_scan_objects(struct trace_scan *t);
-/* Reads their notes: the matching sites and probes, and each object's globs. */
+/*
+ * Reads their notes: the matching sites and probes, each object's globs, and the plan that
+ * attaches its sites from the file as read (o->plan, o->file).
+ */
 int trace_scan_sites(struct trace_scan *t);
+/* Frees the object's plan and file once they are attached (or failed to). */
+void trace_scan_attached(struct object *o);
 /* Fails, naming the pattern and the files, when a pattern matched nothing. */
 int trace_scan_check(const struct trace_scan *t);
 /*

@@ -148,6 +148,15 @@ err:
 	return err;
 }
 
+void usdti_elf_done_reading(struct usdti_elf *ef)
+{
+	if (ef->elf)
+		elf_cntl(ef->elf, ELF_C_FDDONE);
+	if (ef->fd >= 0)
+		close(ef->fd);
+	ef->fd = -1;
+}
+
 void usdti_elf_close(struct usdti_elf *ef)
 {
 	if (ef->syms) {

@@ -47,6 +47,12 @@ struct usdti_elf {
 int usdti_elf_open(const char *path, struct usdti_elf *ef);
 void usdti_elf_close(struct usdti_elf *ef);
 
+/*
+ * Done reading: the descriptor is closed (what was read stays, the rest can no longer be),
+ * so that a file kept for its parsed notes holds no descriptor.
+ */
+void usdti_elf_done_reading(struct usdti_elf *ef);
+
 /* The PT_LOAD containing vaddr whose executable flag equals exec, or NULL. */
 const struct usdti_seg *usdti_elf_seg_of(const struct usdti_elf *ef, __u64 vaddr, bool exec);
 

@@ -94,7 +94,7 @@ static int build_sites(struct build *b, struct selection *sel, struct usdt_file 
 
 	/* never grown: pages past the sites found are never touched */
 	if (!err)
-		err = usdti_build_alloc(b, sel->walk.max_sites);
+		err = usdti_build_alloc(b, usdti_sel_capacity(sel));
 	while (!err && (err = usdti_sel_next(sel, &site)) > 0) {
 		err = usdt_site__placement(&site, b->optimized, &place);
 		if (err)
@@ -170,10 +170,7 @@ static int link_probe_ids(struct usdt_link *link, const struct build *b)
 	return 0;
 }
 
-/*
- * Closes *file before creating the link: libelf maps the file, and the kernel would write every
- * breakpoint into that mapping of this process too (a page copy and a TLB flush per site).
- */
+/* Closes *file (when not NULL) before creating the link: its memory is not needed there. */
 static int link_attach(struct build *b, const struct bpf_program *prog, pid_t pid, const char *path,
 		       struct usdt_file **file)
 {
@@ -184,8 +181,10 @@ static int link_attach(struct build *b, const struct bpf_program *prog, pid_t pi
 	err = link_probe_ids(link, b);
 	if (err)
 		return err;
-	usdt_file__close(*file);
-	*file = NULL;
+	if (file) {
+		usdt_file__close(*file);
+		*file = NULL;
+	}
 	uopts.offsets = b->offsets;
 	uopts.ref_ctr_offsets = b->ref_ctrs;
 	uopts.cookies = b->cookies;
@@ -212,12 +211,10 @@ static bool prog_of(const struct bpf_object *obj, const struct bpf_program *prog
 	return false;
 }
 
-/* Checks that need no file: the manager, the program and the loaded map. */
-static int attach_check(struct usdt_manager *man, const struct bpf_program *prog,
-			const char *binary_path, const char *probe_glob,
-			const struct usdt_attach_opts *opts)
+int usdti_attach_check(struct usdt_manager *man, const struct bpf_program *prog,
+		       const struct usdt_attach_opts *opts)
 {
-	if (!man || !prog || !binary_path || !probe_glob || !OPTS_VALID(opts, usdt_attach_opts))
+	if (!man || !prog || !OPTS_VALID(opts, usdt_attach_opts))
 		return -EINVAL;
 	if (OPTS_GET(opts, extra_glob_cnt, 0) && !OPTS_GET(opts, extra_globs, NULL))
 		return -EINVAL;
@@ -231,7 +228,52 @@ static int attach_check(struct usdt_manager *man, const struct bpf_program *prog
 			bpf_object__name(man->obj));
 		return -EINVAL;
 	}
-	return 0;
+	return usdti_spec_table_map(man->specs, bpf_map__fd(man->map));
+}
+
+/*
+ * The link of the sites sel selects in file (at path), checked, with their specs: what
+ * usdt_attach() and usdt_plan__attach() share. *file is closed early when owned (not NULL).
+ */
+static struct usdt_link *attach_selection(struct usdt_manager *man, const struct bpf_program *prog,
+					  pid_t pid, const char *path, struct usdt_file **owned,
+					  struct usdt_file *file, struct selection *sel,
+					  const struct usdt_attach_opts *opts)
+{
+	struct build b = {.cookie = OPTS_GET(opts, cookie, 0), .arrays = &man->arrays};
+	int err;
+
+	err = usdti_spec_check_arch(usdt_file__machine(file), usdt_file__class(file), path);
+	if (err)
+		goto out;
+	b.link = calloc(1, sizeof(*b.link));
+	if (!b.link) {
+		err = -ENOMEM;
+		goto out;
+	}
+	b.link->man = man;
+	b.optimized =
+		!OPTS_GET(opts, no_nop5, false) && usdt_feature_probe(USDT_FEAT_UPROBE_SYSCALL) > 0;
+	err = build_sites(&b, sel, file);
+	if (err == -ENOEXEC)
+		pr_warn("%s: cannot read its USDT notes: %s\n", path, strerror(-err));
+	if (!err)
+		err = usdti_drop_sema_conflicts(&b, sel, file);
+	if (!err)
+		err = usdti_sel_verdict(sel, b.cnt);
+	if (!err)
+		err = link_attach(&b, prog, pid, path, owned);
+	if (!err)
+		pr_debug("%s: attached %zu site(s) of %zu probe(s) matching '%s'\n", path,
+			 b.link->site_cnt, b.link->probe_cnt, sel->glob);
+out:
+	free(b.ref_ctrs);
+	if (err) {
+		usdt_link__destroy(b.link);
+		errno = -err;
+		return NULL;
+	}
+	return b.link;
 }
 
 struct usdt_link *usdt_attach(struct usdt_manager *man, const struct bpf_program *prog, pid_t pid,
@@ -242,14 +284,12 @@ struct usdt_link *usdt_attach(struct usdt_manager *man, const struct bpf_program
 				.skip_bad = OPTS_GET(opts, skip_bad_sites, false),
 				.extra_globs = OPTS_GET(opts, extra_globs, NULL),
 				.extra_cnt = OPTS_GET(opts, extra_glob_cnt, 0)};
-	struct build b = {.cookie = OPTS_GET(opts, cookie, 0), .arrays = man ? &man->arrays : NULL};
 	struct usdt_file *file = NULL;
+	struct usdt_link *link = NULL;
 	char path[PATH_MAX];
 	int err;
 
-	err = attach_check(man, prog, binary_path, probe_glob, opts);
-	if (!err)
-		err = usdti_spec_table_map(man->specs, bpf_map__fd(man->map));
+	err = !binary_path || !probe_glob ? -EINVAL : usdti_attach_check(man, prog, opts);
 	if (err)
 		goto out;
 	err = usdt_resolve_binary_path(binary_path, path, sizeof(path));
@@ -264,38 +304,28 @@ struct usdt_link *usdt_attach(struct usdt_manager *man, const struct bpf_program
 		pr_warn("%s: cannot read its USDT notes: %s\n", path, strerror(-err));
 		goto out;
 	}
-	err = usdti_spec_check_arch(usdt_file__machine(file), usdt_file__class(file), path);
-	if (err)
-		goto out;
-	b.link = calloc(1, sizeof(*b.link));
-	if (!b.link) {
-		err = -ENOMEM;
-		goto out;
-	}
-	b.link->man = man;
-	b.optimized =
-		!OPTS_GET(opts, no_nop5, false) && usdt_feature_probe(USDT_FEAT_UPROBE_SYSCALL) > 0;
-	err = build_sites(&b, &sel, file);
-	if (err == -ENOEXEC)
-		pr_warn("%s: cannot read its USDT notes: %s\n", path, strerror(-err));
-	if (!err)
-		err = usdti_drop_sema_conflicts(&b, &sel, file);
-	if (!err)
-		err = usdti_sel_verdict(&sel, b.cnt);
-	if (!err)
-		err = link_attach(&b, prog, pid, path, &file);
-	if (!err)
-		pr_debug("%s: attached %zu site(s) of %zu probe(s) matching '%s'\n", path,
-			 b.link->site_cnt, b.link->probe_cnt, probe_glob);
+	link = attach_selection(man, prog, pid, path, &file, file, &sel, opts);
+	err = link ? 0 : -errno;
 out:
-	free(b.ref_ctrs);
 	usdt_file__close(file);
 	if (err) {
-		usdt_link__destroy(b.link);
 		errno = -err;
 		return NULL;
 	}
-	return b.link;
+	return link;
+}
+
+struct usdt_link *usdti_plan_attach(struct usdt_manager *man, const struct bpf_program *prog,
+				    pid_t pid, struct usdt_file *file, struct selection *sel,
+				    const struct usdt_attach_opts *opts)
+{
+	int err = usdti_attach_check(man, prog, opts);
+
+	if (err) {
+		errno = -err;
+		return NULL;
+	}
+	return attach_selection(man, prog, pid, file->path, NULL, file, sel, opts);
 }
 
 /* Detaches first, so that no program run can see a released spec id being reused. */

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include <linux/types.h>
 
 #include "note.h"
@@ -53,6 +54,10 @@ struct usdt_link {
  */
 struct selection {
 	struct usdti_notes walk;
+	/* a plan's sites instead of the walk: parsed already, matching already, in note order */
+	const struct usdt_site *sites;
+	const __u32 *site_idx;
+	size_t site_cnt, site_pos;
 	const char *path;
 	const char *glob;
 	const char *const *extra_globs; /* usdt_attach_opts.extra_globs */
@@ -71,6 +76,8 @@ struct selection {
 int usdti_manager_spec_args(const struct usdt_manager *man, __u32 spec_id,
 			    const struct usdt_arg **argv, int *arg_cnt);
 
+/* The most sites the selection can yield: what the kernel's arrays are sized for. */
+size_t usdti_sel_capacity(const struct selection *sel);
 /* again: a second walk, whose bad sites the first one reported */
 int usdti_sel_begin(struct selection *sel, struct usdt_file *file, bool again);
 /*
@@ -108,5 +115,16 @@ void usdti_populate_ahead(struct build *b);
  * dropped from b.
  */
 int usdti_drop_sema_conflicts(struct build *b, struct selection *sel, struct usdt_file *file);
+
+/*
+ * Checks that need no file (the manager, the program, the loaded map), then maps the spec
+ * table into memory: 0 or -errno, with a warning.
+ */
+int usdti_attach_check(struct usdt_manager *man, const struct bpf_program *prog,
+		       const struct usdt_attach_opts *opts);
+/* A plan's link: the sites sel lists in file (lib/usdt/plan.c). NULL with errno set. */
+struct usdt_link *usdti_plan_attach(struct usdt_manager *man, const struct bpf_program *prog,
+				    pid_t pid, struct usdt_file *file, struct selection *sel,
+				    const struct usdt_attach_opts *opts);
 
 #endif /* USDT_ATTACH_INTERNAL_H */

@@ -45,7 +45,8 @@ struct usdt_file *usdt_file__open(const char *path, const struct usdt_file_opts 
 	file = usdti_file_open(path);
 	if (!file)
 		return NULL;
-	err = usdti_notes_parse(file, opt_parse_args(opts));
+	file->parsed_args = opt_parse_args(opts);
+	err = usdti_notes_parse(file, file->parsed_args);
 	if (!err && OPTS_GET(opts, group_probes, false))
 		err = usdti_file_group_probes(file);
 	if (err) {
@@ -53,6 +54,8 @@ struct usdt_file *usdt_file__open(const char *path, const struct usdt_file_opts 
 		errno = -err;
 		return NULL;
 	}
+	/* the sites hold all they need: a file kept open holds no descriptor */
+	usdti_elf_done_reading(&file->ef);
 	pr_debug("%s: %zu probe sites\n", path, file->site_cnt);
 	return file;
 }

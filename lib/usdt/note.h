@@ -20,6 +20,7 @@ struct usdt_file {
 	struct usdt_site *sites;
 	size_t site_cnt;
 	struct usdti_arena *arena; /* parsed arguments and their text */
+	bool parsed_args;	   /* usdt_file_opts.parse_args: sites have their argv */
 	/* with usdt_file_opts.group_probes: probe p's sites are sites[probe_order[probe_start[p]
 	 * .. probe_start[p + 1])] */
 	__u32 *probe_order;

@@ -45,13 +45,35 @@ static bool sel_match(const struct selection *sel, const struct usdt_site *site)
 	return false;
 }
 
+size_t usdti_sel_capacity(const struct selection *sel)
+{
+	return sel->site_idx ? sel->site_cnt : sel->walk.max_sites;
+}
+
 int usdti_sel_begin(struct selection *sel, struct usdt_file *file, bool again)
 {
-	int err = usdti_notes_begin(&sel->walk, file);
+	int err = 0;
 
+	if (sel->site_idx)
+		memset(&sel->walk, 0, sizeof(sel->walk));
+	else
+		err = usdti_notes_begin(&sel->walk, file);
 	sel->walk.quiet = again;
+	sel->site_pos = 0;
 	sel->run_provider = sel->run_name = NULL;
 	return err;
+}
+
+/* The next of a plan's sites: 1, or 0 at the end. */
+static int plan_next(struct selection *sel, struct usdt_site *site)
+{
+	if (sel->site_pos == sel->site_cnt)
+		return 0;
+	*site = sel->sites[sel->site_idx[sel->site_pos++]];
+	sel->run_match = true;
+	sel->run_provider = site->provider;
+	sel->run_name = site->name;
+	return 1;
 }
 
 int usdti_sel_next(struct selection *sel, struct usdt_site *site)
@@ -59,7 +81,8 @@ int usdti_sel_next(struct selection *sel, struct usdt_site *site)
 	const char *why;
 	int err;
 
-	while ((err = usdti_notes_next(&sel->walk, site)) > 0) {
+	while ((err = sel->site_idx ? plan_next(sel, site) : usdti_notes_next(&sel->walk, site)) >
+	       0) {
 		/* the glob match once per run of sites of one probe */
 		if (!sel->run_name || !usdti_same_probe(sel->run_provider, sel->run_name, site)) {
 			sel->run_match = sel_match(sel, site);
@@ -68,7 +91,7 @@ int usdti_sel_next(struct selection *sel, struct usdt_site *site)
 		}
 		if (!sel->run_match)
 			continue;
-		err = usdti_notes_args(&sel->walk, site, true);
+		err = sel->site_idx ? 0 : usdti_notes_args(&sel->walk, site, true);
 		if (err)
 			return err;
 		why = site_problem(site);

@@ -212,6 +212,30 @@ struct usdt_link;
 struct usdt_link *usdt_attach(struct usdt_manager *man, const struct bpf_program *prog, pid_t pid,
 			      const char *binary_path, const char *probe_glob,
 			      const struct usdt_attach_opts *opts);
+/*
+ * Attach plans: what usdt_attach() would attach, known before any BPF object is loaded (to
+ * size its maps), then attached from the same open file, whose notes are read once.
+ */
+struct usdt_plan;
+
+/*
+ * The sites of file whose provider:name matches one of glob_cnt globs (copied). file must be
+ * opened with parse_args and group_probes, and stay open as long as the plan. NULL with errno
+ * set (EINVAL, ENOMEM).
+ */
+struct usdt_plan *usdt_plan__new(struct usdt_file *file, const char *const *globs, size_t glob_cnt);
+void usdt_plan__free(struct usdt_plan *plan);
+/* The sites and probes selected (bad sites included: attaching skips or refuses them). */
+size_t usdt_plan__site_cnt(const struct usdt_plan *plan);
+size_t usdt_plan__probe_cnt(const struct usdt_plan *plan);
+/*
+ * usdt_attach() of the plan's sites, in the file the plan was made from (as it was opened:
+ * its path). opts as usdt_attach()'s, without extra_globs (the plan's globs select).
+ */
+struct usdt_link *usdt_plan__attach(const struct usdt_plan *plan, struct usdt_manager *man,
+				    const struct bpf_program *prog, pid_t pid,
+				    const struct usdt_attach_opts *opts);
+
 /* Detaches, then releases the link's spec ids for reuse. Safe on NULL. */
 int usdt_link__destroy(struct usdt_link *link);
 size_t usdt_link__site_cnt(const struct usdt_link *link);

@@ -200,11 +200,34 @@ static void tracer_collect(struct tracer *t)
 	CHECK(ring_buffer__consume(t->rb) >= 0);
 }
 
+/* attach() goes through an attach plan (usdt_plan__attach) instead of usdt_attach() */
+static bool through_plan;
+
+static struct usdt_link *attach_planned(struct tracer *t, pid_t pid, const char *path,
+					const char *glob, const struct usdt_attach_opts *ao)
+{
+	struct usdt_file_opts fo = {.sz = sizeof(fo), .parse_args = true, .group_probes = true};
+	struct usdt_file *file = usdt_file__open(path, &fo);
+	struct usdt_plan *plan = file ? usdt_plan__new(file, &glob, 1) : NULL;
+	struct usdt_link *link = NULL;
+	int err;
+
+	if (plan)
+		link = usdt_plan__attach(plan, t->man, t->skel->progs.usdt_record, pid, ao);
+	err = errno;
+	usdt_plan__free(plan);
+	usdt_file__close(file);
+	errno = err;
+	return link;
+}
+
 static struct usdt_link *attach(struct tracer *t, pid_t pid, const char *path, const char *glob,
 				__u64 cookie)
 {
 	struct usdt_attach_opts ao = {.sz = sizeof(ao), .cookie = cookie, .no_nop5 = t->no_nop5};
 
+	if (through_plan)
+		return attach_planned(t, pid, path, glob, &ao);
 	return usdt_attach(t->man, t->skel->progs.usdt_record, pid, path, glob, &ao);
 }
 
@@ -985,6 +1008,12 @@ int main(void)
 	test_values(USDT_MODE_MULTI, FIXTURE_PH, false);
 	test_values(USDT_MODE_LEGACY, FIXTURE_PH, false);
 	test_values(USDT_MODE_MULTI, FIXTURE_PH, true);
+	/* the same through an attach plan: the file read once, for counting and attaching */
+	through_plan = true;
+	test_values(USDT_MODE_MULTI, FIXTURE, false);
+	test_values(USDT_MODE_LEGACY, FIXTURE_PH, false);
+	test_bad_sites();
+	through_plan = false;
 	test_refcount_and_reuse();
 	test_spec_table_full();
 	test_lib_pid_filter();
