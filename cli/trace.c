@@ -397,7 +397,7 @@ static int gone_error(const struct tracer *t)
 			 t->o.pid);
 }
 
-static int attach_object(struct tracer *t, struct object *o, pid_t pid)
+static int attach_object(struct tracer *t, struct trace_object *o, pid_t pid)
 {
 	struct usdt_attach_opts aopts = {.sz = sizeof(aopts), .skip_bad_sites = true};
 	const char *why;
@@ -428,7 +428,7 @@ static int attach_object(struct tracer *t, struct object *o, pid_t pid)
 static int attach_all(struct tracer *t, pid_t pid, size_t *objs, size_t *sites)
 {
 	for (size_t i = 0; i < t->sc.obj_cnt; i++) {
-		struct object *o = &t->sc.objs[i];
+		struct trace_object *o = &t->sc.objs[i];
 		int err;
 
 		if (!o->glob_cnt)
@@ -447,7 +447,7 @@ static int setup_probe(struct tracer *t, __u32 id, const struct usdt_probe_info 
 		       const struct found_probe *f)
 {
 	struct trace_probe_desc *d = &t->out.probes[id];
-	const struct pattern *pats = t->sc.pats;
+	const struct trace_pattern *pats = t->sc.pats;
 	struct trace_probe_cfg cfg;
 	int err = trace_desc_init(d, info->provider, info->name);
 
@@ -571,7 +571,7 @@ static int stack_setup(struct tracer *t)
 	t->out.sym = s;
 	t->out.stacks_fd = bpf_map__fd(t->skel->maps.stacks);
 	for (size_t i = 0; i < t->sc.obj_cnt; i++) {
-		const struct object *o = &t->sc.objs[i];
+		const struct trace_object *o = &t->sc.objs[i];
 		char **libs = NULL;
 		size_t cnt = 0;
 

@@ -29,7 +29,7 @@ int trace_scan_patterns(struct trace_scan *t, char **probes, int cnt)
 		return cli_error(EXIT_RUNTIME, "out of memory");
 	t->pat_cnt = cnt;
 	for (size_t i = 0; i < t->pat_cnt; i++) {
-		struct pattern *p = &t->pats[i];
+		struct trace_pattern *p = &t->pats[i];
 		const char *bad = NULL;
 		char *spec;
 		int err;
@@ -70,7 +70,7 @@ int trace_scan_patterns(struct trace_scan *t, char **probes, int cnt)
 static int add_object(struct trace_scan *t, const char *path, const char *shown, int pat,
 		      bool named, int fd)
 {
-	struct object *o = NULL, *n;
+	struct trace_object *o = NULL, *n;
 	struct stat st;
 	int err = 0;
 
@@ -281,7 +281,7 @@ static int add_site(struct trace_scan *t, size_t obj, const struct usdt_site *s,
 }
 
 /* Adds glob to the object's globs once. */
-static int add_glob(struct object *o, const char *glob)
+static int add_glob(struct trace_object *o, const char *glob)
 {
 	const char **n;
 
@@ -301,12 +301,12 @@ static int add_glob(struct object *o, const char *glob)
 static int scan_probe(struct trace_scan *t, size_t oi, const struct usdt_file *f, size_t probe)
 {
 	const struct usdt_site *first = usdt_file__probe_site(f, probe, 0);
-	struct object *o = &t->objs[oi];
+	struct trace_object *o = &t->objs[oi];
 	size_t n = usdt_file__probe_site_cnt(f, probe);
 	int pat = -1, err = 0;
 
 	for (size_t i = 0; i < t->pat_cnt; i++) {
-		struct pattern *p = &t->pats[i];
+		struct trace_pattern *p = &t->pats[i];
 
 		if (!o->pats[i] || !usdt_probe_match(p->glob, first->provider, first->name))
 			continue;
@@ -326,7 +326,7 @@ static int scan_probe(struct trace_scan *t, size_t oi, const struct usdt_file *f
 	return err;
 }
 
-static void drop_fd(struct object *o)
+static void drop_fd(struct trace_object *o)
 {
 	if (o->fd >= 0)
 		close(o->fd);
@@ -344,7 +344,7 @@ static int scan_object(struct trace_scan *t, size_t oi)
 		.parse_args = true,
 		.group_probes = true,
 	};
-	struct object *o = &t->objs[oi];
+	struct trace_object *o = &t->objs[oi];
 	struct usdt_file *f;
 	int err = 0;
 
@@ -384,7 +384,7 @@ int trace_scan_sites(struct trace_scan *t)
 	return err;
 }
 
-void trace_scan_attached(struct object *o)
+void trace_scan_attached(struct trace_object *o)
 {
 	usdt_plan__free(o->plan);
 	usdt_file__close(o->file);

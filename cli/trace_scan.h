@@ -15,7 +15,7 @@
 #include "usdt.h"
 
 /* One PROBE argument. */
-struct pattern {
+struct trace_pattern {
 	const char *arg;
 	char *path; /* usdt:PATH: the file it names, or NULL: the TARGET, -p or -c objects */
 	char *glob;
@@ -25,7 +25,7 @@ struct pattern {
 };
 
 /* One object file to attach to. */
-struct object {
+struct trace_object {
 	char *path;  /* opened and attached (-p: /proc/self/fd/FD) */
 	char *shown; /* as the process sees it, for messages */
 	int fd;	     /* -p: the file the process maps, open until the link is gone; or -1 */
@@ -56,9 +56,9 @@ struct trace_scan {
 	const char *cmd;    /* -c */
 	const char *target; /* TARGET */
 	/* results */
-	struct pattern *pats;
+	struct trace_pattern *pats;
 	size_t pat_cnt;
-	struct object *objs;
+	struct trace_object *objs;
 	size_t obj_cnt;
 	struct found_probe *found;
 	size_t found_cnt;
@@ -75,7 +75,7 @@ int trace_scan_objects(struct trace_scan *t);
  */
 int trace_scan_sites(struct trace_scan *t);
 /* Frees the object's plan and file once they are attached (or failed to). */
-void trace_scan_attached(struct object *o);
+void trace_scan_attached(struct trace_object *o);
 /* Fails, naming the pattern and the files, when a pattern matched nothing. */
 int trace_scan_check(const struct trace_scan *t);
 /*

@@ -11,7 +11,7 @@ set -euo pipefail
 # Bottom first. A file's layer is the first pattern its name (lib/LAYER/FILE) matches.
 layers=(
 	"base:lib/base/*"
-	"features:lib/uprobe/features"
+	"features:lib/uprobe/kernel_features"
 	"program:lib/uprobe/program"
 	"attach:lib/uprobe/*"
 	"grammar:lib/usdt/grammar"
