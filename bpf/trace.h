@@ -227,8 +227,9 @@ enum lat_pair {
 struct lat_cfg {
 	__u8 pair; /* enum lat_pair */
 	__u8 pair_arg;
-	__u8 pad[6];
-	__u64 slower_ns; /* --slower: send each pair at least this slow; 0: none */
+	__u8 send_pairs; /* --slower, --perfetto: send the pairs at least slower_ns slow */
+	__u8 pad[5];
+	__u64 slower_ns;
 };
 
 /* One open START: when, its arguments (for --slower) and the key its pair counts under. */
@@ -248,13 +249,15 @@ struct lat_stack {
 	struct lat_frame f[LAT_DEPTH];
 };
 
-/* --slower: one pair in the ring buffer, sent as its END fires. */
+/* --slower, --perfetto: one pair in the ring buffer, sent as its END fires. */
 struct lat_slow {
 	__u64 time_ns; /* the END's bpf_ktime_get_ns() */
 	__u64 duration_ns;
 	__u32 pid;
 	__u32 tid;
 	char comm[TRACE_COMM_LEN];
+	__u32 depth; /* open STARTs of its pair key around it: 0 for the outermost */
+	__u32 pad;
 	struct lat_frame start;
 };
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * usdtctl latency: pairs each END with the innermost open START of its pair key (struct
- * lat_stack in trace.h) and aggregates the time between them; --slower sends slow pairs.
+ * lat_stack in trace.h) and aggregates the time between them; --slower sends slow pairs,
+ * --perfetto all of them.
  */
 #ifndef USDTCTL_TRACE_LATENCY_BPF_H
 #define USDTCTL_TRACE_LATENCY_BPF_H
@@ -84,13 +85,15 @@ static __always_inline void lat_end(const struct trace_event *e, __u64 pk, void 
 	f->key.gen = gen;
 	/* times in ns, histogram buckets in microseconds */
 	agg_add(&f->key, dur, dur / 1000);
-	if (lat.slower_ns && dur >= lat.slower_ns) {
+	if (lat.send_pairs && dur >= lat.slower_ns) {
 		slow = bpf_ringbuf_reserve(events, sizeof(*slow), 0);
 		if (slow) {
 			slow->time_ns = e->time_ns;
 			slow->duration_ns = dur;
 			slow->pid = e->pid;
 			slow->tid = e->tid;
+			slow->depth = st->depth;
+			slow->pad = 0;
 			__builtin_memcpy(slow->comm, e->comm, sizeof(slow->comm));
 			__builtin_memcpy(&slow->start, f, sizeof(*f));
 			bpf_ringbuf_submit(slow, 0);

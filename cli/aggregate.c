@@ -18,14 +18,6 @@
 #include "cli.h"
 #include "histogram.h"
 
-struct row {
-	const struct trace_probe_desc *d;
-	struct agg_key key;
-	__u64 count;
-	__s64 sum, min, max;
-	__u64 *slot;
-};
-
 /* ---- options ------------------------------------------------------------------------------ */
 
 /* "argN" into *n; false when s is not one. */
@@ -210,7 +202,7 @@ int agg_check_types(const struct agg_opts *a, bool value, const char *cmd,
 
 static int row_key_cmp(const void *x, const void *y)
 {
-	const struct row *a = x, *b = y;
+	const struct agg_row *a = x, *b = y;
 	int c = strcmp(a->d->provider, b->d->provider);
 
 	if (!c)
@@ -223,7 +215,7 @@ static int row_key_cmp(const void *x, const void *y)
 /* Largest first (by count, or by sum when *by_sum), then by name and key. */
 static int row_cmp(const void *x, const void *y, void *by_sum)
 {
-	const struct row *a = x, *b = y;
+	const struct agg_row *a = x, *b = y;
 
 	if (*(bool *)by_sum && a->sum != b->sum)
 		return a->sum < b->sum ? 1 : -1;
@@ -233,7 +225,7 @@ static int row_cmp(const void *x, const void *y, void *by_sum)
 }
 
 /* Sums the per-CPU values of one key into r. */
-static void merge_cpus(struct row *r, const char *vals, int ncpu, size_t stride, __u32 slots)
+static void merge_cpus(struct agg_row *r, const char *vals, int ncpu, size_t stride, __u32 slots)
 {
 	for (int c = 0; c < ncpu; c++) {
 		const struct agg_val *v = (const void *)(vals + c * stride);
@@ -252,7 +244,7 @@ static void merge_cpus(struct row *r, const char *vals, int ncpu, size_t stride,
 }
 
 /* Adds row b into a (the same provider:name and key). */
-static void merge_rows(struct row *a, const struct row *b, __u32 slots)
+static void merge_rows(struct agg_row *a, const struct agg_row *b, __u32 slots)
 {
 	if (!b->count)
 		return;
@@ -267,14 +259,14 @@ static void merge_rows(struct row *a, const struct row *b, __u32 slots)
 }
 
 /* The keys to print, read (and with delete, removed) from the map into rows. */
-static int read_rows(const struct agg_out *o, int fd, __u32 gen, bool delete, struct row **out,
+static int read_rows(const struct agg_out *o, int fd, __u32 gen, bool delete, struct agg_row **out,
 		     size_t *cnt)
 {
 	__u32 slots = o->opts->cfg.slots, vsz = agg_value_size(o->opts);
 	int ncpu = libbpf_num_possible_cpus();
 	size_t stride = (vsz + 7) & ~7ul, n = 0, cap = 0;
 	struct agg_key k, next;
-	struct row *rows = NULL;
+	struct agg_row *rows = NULL;
 	char *vals;
 	int err = 0;
 
@@ -286,7 +278,7 @@ static int read_rows(const struct agg_out *o, int fd, __u32 gen, bool delete, st
 	memset(&k, 0, sizeof(k));
 	memset(&next, 0, sizeof(next));
 	for (void *prev = NULL; !bpf_map_get_next_key(fd, prev, &next); prev = &k) {
-		struct row *r;
+		struct agg_row *r;
 
 		k = next;
 		if (delete &&k.gen >= gen)
@@ -294,7 +286,8 @@ static int read_rows(const struct agg_out *o, int fd, __u32 gen, bool delete, st
 		if (k.probe_id >= o->probe_cnt || bpf_map_lookup_elem(fd, &k, vals))
 			continue;
 		if (n == cap) {
-			struct row *nr = realloc(rows, (cap = cap ? 2 * cap : 64) * sizeof(*nr));
+			struct agg_row *nr =
+				realloc(rows, (cap = cap ? 2 * cap : 64) * sizeof(*nr));
 
 			if (!nr) {
 				err = -ENOMEM;
@@ -325,7 +318,7 @@ static int read_rows(const struct agg_out *o, int fd, __u32 gen, bool delete, st
 
 /* ---- printing ----------------------------------------------------------------------------- */
 
-static const char *part_name(const struct agg_by *by, char *buf, size_t sz)
+const char *agg_part_name(const struct agg_by *by, char *buf, size_t sz)
 {
 	static const char *const names[] = {"", "pid", "tid", "comm", "stack"};
 
@@ -335,8 +328,12 @@ static const char *part_name(const struct agg_by *by, char *buf, size_t sz)
 	return buf;
 }
 
-/* Key part i of r as text (json false) or as a JSON value. */
-static void put_part(const struct agg_out *o, struct json *j, FILE *f, const struct row *r, int i)
+/*
+ * Key part i of r as a JSON value (j), or as text into f: quoted and escaped, or with raw the
+ * bytes as they are (an exporter escapes them in its own format).
+ */
+static void put_part(const struct agg_out *o, struct json *j, FILE *f, const struct agg_row *r,
+		     int i, bool raw)
 {
 	const struct agg_cfg *c = &o->opts->cfg;
 	const struct agg_by *by = &c->by[i];
@@ -376,6 +373,8 @@ static void put_part(const struct agg_out *o, struct json *j, FILE *f, const str
 		}
 		if (j) {
 			json_strn(j, s, n);
+		} else if (raw) {
+			fwrite(s, 1, n, f);
 		} else {
 			fputc('"', f);
 			json_escape(f, s, n);
@@ -397,7 +396,7 @@ static void put_part(const struct agg_out *o, struct json *j, FILE *f, const str
 	}
 }
 
-static void print_json(const struct agg_out *o, const struct row *r, int interval)
+static void print_json(const struct agg_out *o, const struct agg_row *r, int interval)
 {
 	const struct agg_cfg *c = &o->opts->cfg;
 	char name[8];
@@ -419,8 +418,8 @@ static void print_json(const struct agg_out *o, const struct row *r, int interva
 	json_key(&j, "by");
 	json_obj_open(&j);
 	for (int i = 0; i < c->by_cnt; i++) {
-		json_key(&j, part_name(&c->by[i], name, sizeof(name)));
-		put_part(o, &j, NULL, r, i);
+		json_key(&j, agg_part_name(&c->by[i], name, sizeof(name)));
+		put_part(o, &j, NULL, r, i, false);
 	}
 	json_obj_close(&j);
 	json_key(&j, "count");
@@ -445,7 +444,7 @@ static void print_json(const struct agg_out *o, const struct row *r, int interva
 }
 
 /* Text: the key of row r, "provider:name" then "argN=value ..." (column widths aside). */
-static void print_key_text(const struct agg_out *o, const struct row *r, bool hist)
+static void print_key_text(const struct agg_out *o, const struct agg_row *r, bool hist)
 {
 	const struct agg_cfg *c = &o->opts->cfg;
 	char name[8];
@@ -454,8 +453,8 @@ static void print_key_text(const struct agg_out *o, const struct row *r, bool hi
 	if (o->end)
 		fprintf(o->f, " -> %s", o->end);
 	for (int i = 0; i < c->by_cnt; i++) {
-		fprintf(o->f, " %s=", part_name(&c->by[i], name, sizeof(name)));
-		put_part(o, NULL, o->f, r, i);
+		fprintf(o->f, " %s=", agg_part_name(&c->by[i], name, sizeof(name)));
+		put_part(o, NULL, o->f, r, i, false);
 	}
 	if (hist && o->end)
 		fprintf(o->f, ": count %llu, avg %lld ns, min %lld ns, max %lld ns; in us:\n",
@@ -466,7 +465,7 @@ static void print_key_text(const struct agg_out *o, const struct row *r, bool hi
 }
 
 /* The key of row r as print_key_text() writes it, malloc'ed; NULL when out of memory. */
-static char *key_text(const struct agg_out *o, const struct row *r)
+static char *key_text(const struct agg_out *o, const struct agg_row *r)
 {
 	struct agg_out mo = *o;
 	char *buf = NULL;
@@ -497,7 +496,7 @@ static int folded_cmp(const void *a, const void *b)
  * --folded: "key=value;...;outermost;...;innermost;provider:name COUNT", one line per stack
  * (rows whose frames read the same are merged), as flamegraph.pl, inferno and speedscope read.
  */
-static void print_folded(const struct agg_out *o, const struct row *rows, size_t n)
+static void print_folded(const struct agg_out *o, const struct agg_row *rows, size_t n)
 {
 	const struct agg_cfg *c = &o->opts->cfg;
 	struct folded *lines = calloc(n ? n : 1, sizeof(*lines));
@@ -511,10 +510,10 @@ static void print_folded(const struct agg_out *o, const struct row *rows, size_t
 			break;
 		for (int i = 0; i < c->by_cnt; i++) {
 			if (c->by[i].part == AGG_PART_STACK) {
-				put_part(o, NULL, m, &rows[r], i);
+				put_part(o, NULL, m, &rows[r], i, false);
 			} else {
-				fprintf(m, "%s=", part_name(&c->by[i], name, sizeof(name)));
-				put_part(o, NULL, m, &rows[r], i);
+				fprintf(m, "%s=", agg_part_name(&c->by[i], name, sizeof(name)));
+				put_part(o, NULL, m, &rows[r], i, false);
 			}
 			fputc(';', m);
 		}
@@ -537,7 +536,7 @@ static void print_folded(const struct agg_out *o, const struct row *rows, size_t
 	free(lines);
 }
 
-static void print_text(const struct agg_out *o, const struct row *rows, size_t n, int interval)
+static void print_text(const struct agg_out *o, const struct agg_row *rows, size_t n, int interval)
 {
 	const struct agg_cfg *c = &o->opts->cfg;
 	bool hist = c->value == AGG_VALUE_LOG2 || c->value == AGG_VALUE_LINEAR;
@@ -571,7 +570,7 @@ static void print_text(const struct agg_out *o, const struct row *rows, size_t n
 		fprintf(o->f, " %14s %14s %14s %14s", "SUM", "MIN", "MAX", "AVG");
 	fputc('\n', o->f);
 	for (size_t i = 0; keys && i < n; i++) {
-		const struct row *r = &rows[i];
+		const struct agg_row *r = &rows[i];
 
 		fprintf(o->f, "%-*s %12llu", (int)width, keys[i] ? keys[i] : "?",
 			(unsigned long long)r->count);
@@ -589,25 +588,50 @@ static void print_text(const struct agg_out *o, const struct row *rows, size_t n
 	free(keys);
 }
 
+int agg_read(const struct agg_out *o, int fd, __u32 gen, bool delete, struct agg_row **rows,
+	     size_t *cnt)
+{
+	struct agg_row *r = NULL;
+	size_t n = 0, all = 0;
+	int err;
+
+	err = read_rows(o, fd, gen, delete, &r, &all);
+	/* one row per provider:name and key, whichever objects its probe ids live in */
+	qsort(r, all, sizeof(*r), row_key_cmp);
+	for (size_t i = 0; i < all; i++) {
+		if (n && row_key_cmp(&r[n - 1], &r[i]) == 0) {
+			merge_rows(&r[n - 1], &r[i], o->opts->cfg.slots);
+			free(r[i].slot);
+		} else {
+			r[n++] = r[i];
+		}
+	}
+	*rows = r;
+	*cnt = n;
+	return err;
+}
+
+void agg_rows_free(struct agg_row *rows, size_t cnt)
+{
+	for (size_t i = 0; i < cnt; i++)
+		free(rows[i].slot);
+	free(rows);
+}
+
+void agg_part_label(const struct agg_out *o, const struct agg_row *r, int i, FILE *f)
+{
+	put_part(o, NULL, f, r, i, true);
+}
+
 long long agg_print(const struct agg_out *o, int fd, __u32 gen, int interval, bool last)
 {
-	struct row *rows = NULL;
-	size_t cnt = 0, n = 0, shown;
+	struct agg_row *rows = NULL;
+	size_t n = 0, shown;
 	long long hits = 0;
 	bool by_sum;
 	int err;
 
-	err = read_rows(o, fd, gen, !last, &rows, &cnt);
-	/* one row per provider:name and key, whichever objects its probe ids live in */
-	qsort(rows, cnt, sizeof(*rows), row_key_cmp);
-	for (size_t i = 0; i < cnt; i++) {
-		if (n && row_key_cmp(&rows[n - 1], &rows[i]) == 0) {
-			merge_rows(&rows[n - 1], &rows[i], o->opts->cfg.slots);
-			free(rows[i].slot);
-		} else {
-			rows[n++] = rows[i];
-		}
-	}
+	err = agg_read(o, fd, gen, !last, &rows, &n);
 	by_sum = o->opts->cfg.value == AGG_VALUE_STATS && !o->end;
 	qsort_r(rows, n, sizeof(*rows), row_cmp, &by_sum);
 	shown = o->opts->top && o->opts->top < n ? o->opts->top : n;
@@ -619,8 +643,6 @@ long long agg_print(const struct agg_out *o, int fd, __u32 gen, int interval, bo
 	} else {
 		print_text(o, rows, shown, interval);
 	}
-	for (size_t i = 0; i < n; i++)
-		free(rows[i].slot);
-	free(rows);
+	agg_rows_free(rows, n);
 	return err ? err : hits;
 }

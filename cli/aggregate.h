@@ -65,6 +65,28 @@ struct agg_out {
 	bool folded; /* --folded: "frame;frame;... count" lines */
 };
 
+/* One key's values, its CPUs (and probe ids of one provider:name) merged. */
+struct agg_row {
+	const struct trace_probe_desc *d;
+	struct agg_key key;
+	__u64 count;
+	__s64 sum, min, max;
+	__u64 *slot; /* opts->cfg.slots buckets */
+};
+
+/*
+ * The rows of the agg map (fd), one per provider:name and key, in name and key order: those of
+ * intervals before gen with delete (deleting them), else all. 0 or -errno (the rows read so
+ * far are in *rows then). Free them with agg_rows_free().
+ */
+int agg_read(const struct agg_out *o, int fd, __u32 gen, bool delete, struct agg_row **rows,
+	     size_t *cnt);
+void agg_rows_free(struct agg_row *rows, size_t cnt);
+/* The name of a --by part: "argN", "pid", "tid", "comm", "stack" (buf holds argN). */
+const char *agg_part_name(const struct agg_by *by, char *buf, size_t sz);
+/* Key part i of r as bare text into f: numbers as text prints them, strings as their bytes. */
+void agg_part_label(const struct agg_out *o, const struct agg_row *r, int i, FILE *f);
+
 /*
  * Reads the agg map (fd) and prints its rows: the keys of intervals before gen when
  * interval > 0 (deleting them: each is printed once), all keys at the end (interval 0 for a

@@ -102,8 +102,8 @@ int analysis_configure(const struct analysis *a, struct trace *skel)
 	memcpy((void *)&skel->rodata->filter, &a->filter, sizeof(a->filter));
 	if (a->latency)
 		need |= a->lat.pair == LAT_PAIR_ARG ? 1 << a->lat.pair_arg : 0;
-	/* latency --slower shows START's arguments: all of them */
-	if ((g->on || a->count) && !a->lat.slower_ns) {
+	/* latency --slower and --perfetto show START's arguments: all of them */
+	if ((g->on || a->count) && !a->lat.send_pairs) {
 		skel->rodata->need_args = need | agg_arg_mask(g, !a->latency);
 		skel->rodata->need_time = a->latency;
 		skel->rodata->need_comm = a->finfo.comm;

@@ -17,6 +17,7 @@
 
 #include "cli.h"
 #include "target.h"
+#include "trace_export.h"
 #include "tracer.h"
 
 enum {
@@ -46,13 +47,10 @@ void latency_out_slow_header(struct trace_out *o)
 		"DURATION(ms)", "START ARGS");
 }
 
-/*
- * START's arguments as an event: numbers as they were; a string argument by the contents the
- * key kept, the other string arguments as unreadable (their memory may be gone by the END).
- */
-static void slow_event(const struct analysis *a, const struct trace_probe_desc *d,
-		       const struct lat_slow *s, struct trace_event *e)
+void latency_pair_event(const struct analysis *a, const struct trace_probe_desc *d,
+			const struct lat_slow *s, struct lat_event *ev)
 {
+	struct trace_event *e = &ev->e;
 	const struct lat_frame *f = &s->start;
 	const struct agg_cfg *c = &a->agg.cfg;
 	__u16 strs = arg_types_mask(&d->types, ARG_STR) | arg_types_mask(&d->types, ARG_STRN);
@@ -86,10 +84,7 @@ static void slow_event(const struct analysis *a, const struct trace_probe_desc *
 void latency_out_slow(struct trace_out *o, const struct analysis *a, const void *data, size_t size)
 {
 	const struct lat_slow *s = data;
-	struct {
-		struct trace_event e;
-		char data[AGG_STR_MAX];
-	} ev;
+	struct lat_event ev;
 	const struct trace_probe_desc *d;
 	__u64 rel;
 
@@ -98,7 +93,7 @@ void latency_out_slow(struct trace_out *o, const struct analysis *a, const void 
 		return;
 	}
 	d = &o->probes[s->start.probe_id];
-	slow_event(a, d, s, &ev.e);
+	latency_pair_event(a, d, s, &ev);
 	if (o->json) {
 		fprintf(o->f, "{\"time_ns\":%llu,\"pid\":%u,\"tid\":%u,\"comm\":\"",
 			(unsigned long long)s->time_ns, s->pid, s->tid);
@@ -182,6 +177,7 @@ static void do_help(FILE *out)
 		"Usage: usdtctl latency [-p PID | -c CMD] [--json] [--pair tid|pid|argN]\n"
 		"                       [--by KEYS] [--hist | --stats] [--slower DURATION]\n"
 		"                       [--filter EXPR] [--top N] [--max-keys N] [-i SECONDS]\n"
+		"                       [--prometheus ADDR | --perfetto FILE]\n"
 		"                       [-d SECONDS] [TARGET] START END\n"
 		"\n"
 		"The time from each hit of the START probe to the next hit of END that matches it,\n"
@@ -215,6 +211,13 @@ static void do_help(FILE *out)
 		"      --max-keys N      at most N keys (default %d); pairs of more keys are counted\n"
 		"                        and reported\n"
 		"  -i, --interval SECS   print each SECS interval's rows\n"
+		"      --prometheus ADDR serve the times on http://ADDR/metrics as Prometheus\n"
+		"                        histograms usdt_latency_seconds{start,end,KEYS} (log2\n"
+		"                        buckets, _sum, _count), read from BPF at each scrape\n"
+		"                        (not with -i); ADDR as in 'usdtctl trace --help'\n"
+		"      --perfetto FILE   also write each pair to FILE as a Perfetto slice on its\n"
+		"                        thread's track, START's arguments as annotations;\n"
+		"                        timestamps on CLOCK_MONOTONIC; with --pair tid only\n"
 		"  -d, --duration SECS   stop after SECS seconds\n"
 		"  -h, --help            this help\n"
 		"\n",
@@ -303,6 +306,7 @@ static int parse_options(int argc, char **argv, struct trace_opts *o)
 		{"interval", required_argument, NULL, 'i'},
 		{"duration", required_argument, NULL, 'd'},
 		{"help", no_argument, NULL, 'h'},
+		EXPORT_LONGOPTS,
 		CLI_GLOBAL_LONGOPTS,
 		{0},
 	};
@@ -341,6 +345,7 @@ static int parse_options(int argc, char **argv, struct trace_opts *o)
 					EXIT_USAGE,
 					"latency: bad --slower '%s' (as 10ms, 500us, 1.5s)",
 					optarg);
+			a->lat.send_pairs = 1;
 			break;
 		case 'i':
 		case 'd':
@@ -354,7 +359,9 @@ static int parse_options(int argc, char **argv, struct trace_opts *o)
 		case '?': /* reported */
 			return EXIT_USAGE;
 		default:
-			err = analysis_option(a, c, optarg);
+			err = trace_export_option(o, c, optarg);
+			if (err > 0)
+				err = analysis_option(a, c, optarg);
 			if (err)
 				return err;
 		}
@@ -364,7 +371,7 @@ static int parse_options(int argc, char **argv, struct trace_opts *o)
 	err = analysis_check(a, o->interval_s);
 	if (!err && a->stack)
 		return cli_error(EXIT_USAGE, "latency: --by stack: stacks are trace's (--stack)");
-	return err;
+	return err ? err : trace_export_check(o);
 }
 
 int do_latency(int argc, char **argv)

@@ -10,12 +10,26 @@
 #include <linux/types.h>
 
 #include "analysis.h"
+#include "trace.h"
 #include "trace_output.h"
 #include "trace_scan.h"
 
 /* LAT_START and/or LAT_END: which of the START (pattern 0) and END (1) patterns match f. */
 __u16 latency_role(const struct trace_scan *sc, const struct found_probe *f);
 
+/* A pair's START as an event: the header, and room for the one string a --by key keeps. */
+struct lat_event {
+	struct trace_event e;
+	char data[AGG_STR_MAX];
+};
+
+/*
+ * The START of pair s (with d its probe) as an event at s's END, on END's thread: numbers as
+ * they were; a string argument by the contents a --by key kept, other strings as unreadable
+ * (their memory may be gone by the END).
+ */
+void latency_pair_event(const struct analysis *a, const struct trace_probe_desc *d,
+			const struct lat_slow *s, struct lat_event *ev);
 /* --slower, text: the column header. */
 void latency_out_slow_header(struct trace_out *o);
 /* --slower: one pair (a struct lat_slow record from the ring buffer). */

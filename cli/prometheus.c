@@ -125,39 +125,91 @@ void prom_value(struct prom_writer *w, const struct prom_label *labels, size_t l
 	fprintf(w->f, " %" PRIu64 "\n", v);
 }
 
+static bool hist_ok(struct prom_writer *w)
+{
+	if (w->family && w->type == PROM_HISTOGRAM)
+		return true;
+	w->err = w->err ? w->err : -EINVAL;
+	return false;
+}
+
+static void put_bucket(struct prom_writer *w, const struct prom_label *labels, size_t label_cnt,
+		       const char *le, uint64_t total)
+{
+	put_series(w, "_bucket", labels, label_cnt, le);
+	fprintf(w->f, " %" PRIu64 "\n", total);
+}
+
+/* What ends every histogram: le="+Inf", _sum and _count. */
+static void put_tail(struct prom_writer *w, const struct prom_label *labels, size_t label_cnt,
+		     uint64_t count, int64_t sum, double per_unit)
+{
+	char v[32];
+
+	put_bucket(w, labels, label_cnt, "+Inf", count);
+	put_series(w, "_sum", labels, label_cnt, NULL);
+	if (per_unit == 1) {
+		fprintf(w->f, " %" PRId64 "\n", sum);
+	} else {
+		fmt_double(v, sizeof(v), (double)sum / per_unit);
+		fprintf(w->f, " %s\n", v);
+	}
+	put_series(w, "_count", labels, label_cnt, NULL);
+	fprintf(w->f, " %" PRIu64 "\n", count);
+}
+
 void prom_histogram(struct prom_writer *w, const struct prom_label *labels, size_t label_cnt,
 		    const struct prom_log2_hist *h)
 {
-	uint64_t total = 0;
+	uint64_t total = 0, unit = h->slot_unit ? h->slot_unit : 1;
 	char le[32];
 
-	if (!w->family || w->type != PROM_HISTOGRAM || h->slot_cnt > PROM_LOG2_SLOTS) {
+	if (!hist_ok(w))
+		return;
+	if (h->slot_cnt > PROM_LOG2_SLOTS) {
 		w->err = w->err ? w->err : -EINVAL;
 		return;
 	}
 	for (unsigned int i = 0; i < h->slot_cnt; i++) {
 		uint64_t top = i >= 64 ? UINT64_MAX : (UINT64_C(1) << i) - 1;
+		double pow2 = i >= 64 ? 18446744073709551616.0 : (double)(UINT64_C(1) << i);
 
 		/* integral values keep integral bounds: 0, 1, 3, 7, ... */
-		if (h->per_unit == 1)
+		if (h->per_unit == 1 && unit == 1)
 			snprintf(le, sizeof(le), "%" PRIu64, top);
 		else
-			fmt_double(le, sizeof(le), (double)top / h->per_unit);
+			fmt_double(le, sizeof(le), (pow2 * unit - 1) / h->per_unit);
 		total += h->slots[i];
-		put_series(w, "_bucket", labels, label_cnt, le);
-		fprintf(w->f, " %" PRIu64 "\n", total);
+		put_bucket(w, labels, label_cnt, le, total);
 	}
-	put_series(w, "_bucket", labels, label_cnt, "+Inf");
-	fprintf(w->f, " %" PRIu64 "\n", total);
-	put_series(w, "_sum", labels, label_cnt, NULL);
-	if (h->per_unit == 1) {
-		fprintf(w->f, " %" PRId64 "\n", h->sum);
-	} else {
-		fmt_double(le, sizeof(le), (double)h->sum / h->per_unit);
-		fprintf(w->f, " %s\n", le);
+	put_tail(w, labels, label_cnt, total, h->sum, h->per_unit);
+}
+
+void prom_linear_histogram(struct prom_writer *w, const struct prom_label *labels, size_t label_cnt,
+			   const struct prom_linear_hist *h)
+{
+	uint64_t total = 0;
+	char le[32];
+
+	if (!hist_ok(w))
+		return;
+	if (h->slot_cnt < 2 || h->step <= 0) {
+		w->err = w->err ? w->err : -EINVAL;
+		return;
 	}
-	put_series(w, "_count", labels, label_cnt, NULL);
-	fprintf(w->f, " %" PRIu64 "\n", total);
+	for (unsigned int i = 0; i + 1 < h->slot_cnt; i++) {
+		snprintf(le, sizeof(le), "%" PRId64, h->min + (int64_t)i * h->step - 1);
+		total += h->slots[i];
+		put_bucket(w, labels, label_cnt, le, total);
+	}
+	put_tail(w, labels, label_cnt, total + h->slots[h->slot_cnt - 1], h->sum, 1);
+}
+
+void prom_count_sum(struct prom_writer *w, const struct prom_label *labels, size_t label_cnt,
+		    uint64_t count, int64_t sum, double per_unit)
+{
+	if (hist_ok(w))
+		put_tail(w, labels, label_cnt, count, sum, per_unit);
 }
 
 int prom_finish(struct prom_writer *w)

@@ -134,11 +134,14 @@ static void do_help(FILE *out)
 		"      --stack           each hit's user stack, symbolized, after it (see Stacks)\n"
 		"      --folded          with --count --by stack: folded stacks for flame graphs\n"
 		"  -i, --interval SECS   with --count or an aggregate: print each SECS interval's rows\n"
-		"      --prometheus ADDR with --count: serve the counts on http://ADDR/metrics\n"
-		"                        (ADDR: HOST:PORT, [IPV6]:PORT or :PORT) in Prometheus's\n"
-		"                        text format, read from the BPF maps at each scrape\n"
+		"      --prometheus ADDR with --count or an aggregate (not -i): serve the counts,\n"
+		"                        per key with --by, and the histograms of --stats,\n"
+		"                        --hist and --lhist on http://ADDR/metrics (ADDR:\n"
+		"                        HOST:PORT, [IPV6]:PORT or :PORT) in Prometheus's text\n"
+		"                        format, read from the BPF maps at each scrape\n"
 		"      --perfetto FILE   write the hits (with --count: the counts of each\n"
-		"                        interval) to FILE as a Perfetto trace instead of lines\n"
+		"                        interval) to FILE as a Perfetto trace instead of lines;\n"
+		"                        timestamps on CLOCK_MONOTONIC\n"
 		"  -d, --duration SECS   stop after SECS seconds\n"
 		"  -n, --events EVENTS   stop after EVENTS hits (with --count: at least EVENTS)\n"
 		"  -h, --help            this help\n"
@@ -222,12 +225,6 @@ static int parse_seconds(const char *s, double *v)
 	return errno || end == s || *end || !isfinite(*v) || *v <= 0 ? -EINVAL : 0;
 }
 
-/* past the analysis options' getopt values (0x200...) */
-enum {
-	OPT_PROMETHEUS = 0x300,
-	OPT_PERFETTO,
-};
-
 static int parse_options(int argc, char **argv, struct trace_opts *o)
 {
 	static const struct option opts[] = {
@@ -237,10 +234,9 @@ static int parse_options(int argc, char **argv, struct trace_opts *o)
 		{"interval", required_argument, NULL, 'i'},
 		{"duration", required_argument, NULL, 'd'},
 		{"events", required_argument, NULL, 'n'},
-		{"prometheus", required_argument, NULL, OPT_PROMETHEUS},
-		{"perfetto", required_argument, NULL, OPT_PERFETTO},
 		{"help", no_argument, NULL, 'h'},
 		ANALYSIS_LONGOPTS,
+		EXPORT_LONGOPTS,
 		CLI_GLOBAL_LONGOPTS,
 		{0},
 	};
@@ -275,19 +271,15 @@ static int parse_options(int argc, char **argv, struct trace_opts *o)
 			if (errno || end == optarg || *end || !o->max_events || optarg[0] == '-')
 				return cli_error(EXIT_USAGE, "trace: bad event count '%s'", optarg);
 			break;
-		case OPT_PROMETHEUS:
-			o->prometheus = optarg;
-			break;
-		case OPT_PERFETTO:
-			o->perfetto = optarg;
-			break;
 		case 'h':
 			do_help(stdout);
 			return -1;
 		case '?': /* reported */
 			return EXIT_USAGE;
 		default:
-			err = analysis_option(&o->an, c, optarg);
+			err = trace_export_option(o, c, optarg);
+			if (err > 0)
+				err = analysis_option(&o->an, c, optarg);
 			if (err)
 				return err;
 		}
@@ -298,17 +290,7 @@ static int parse_options(int argc, char **argv, struct trace_opts *o)
 	if (err)
 		return err;
 	o->count = o->an.count || analysis_aggregates(&o->an);
-	/* the exporters take --count's counts per probe and events; aggregates come later */
-	if (o->prometheus && (!o->an.count || analysis_aggregates(&o->an)))
-		return cli_error(EXIT_USAGE, "trace: --prometheus needs --count (per probe)");
-	if (o->perfetto && analysis_aggregates(&o->an))
-		return cli_error(
-			EXIT_USAGE,
-			"trace: --perfetto writes hits or --count's counts, not aggregates");
-	if (o->prometheus && o->perfetto)
-		return cli_error(EXIT_USAGE,
-				 "trace: --prometheus and --perfetto exclude each other");
-	return 0;
+	return trace_export_check(o);
 }
 
 /* [TARGET] PROBE...: the first of two or more arguments is a TARGET unless it is a pattern. */
@@ -362,7 +344,7 @@ static int load_bpf(struct tracer *t)
 		err = bpf_map__set_max_entries(s->maps.probe_cfg, probes);
 	/* --count sends no events: the smallest ring buffer there is */
 	if (!err)
-		err = bpf_map__set_max_entries(s->maps.events, t->o.count && !t->o.an.lat.slower_ns
+		err = bpf_map__set_max_entries(s->maps.events, t->o.count && !t->o.an.lat.send_pairs
 								       ? (__u32)getpagesize()
 								       : RINGBUF_SIZE);
 	if (err)
@@ -536,10 +518,10 @@ static int on_event(void *ctx, void *data, size_t size)
 {
 	struct tracer *t = ctx;
 
-	if (t->o.an.latency)
+	if (t->exp.pf)
+		trace_export_record(&t->exp, &t->out, data, size);
+	else if (t->o.an.latency)
 		latency_out_slow(&t->out, &t->o.an, data, size);
-	else if (t->exp.pf)
-		trace_export_event(&t->exp, &t->out, data, size);
 	else
 		trace_out_event(&t->out, data, size);
 	/* -n reached, or a closed pipe: nothing more can be shown */
@@ -616,7 +598,7 @@ static int start_trace(struct tracer *t)
 		err = stack_setup(t);
 	if (err)
 		return err;
-	if (!t->o.count || t->o.an.lat.slower_ns) {
+	if (!t->o.count || t->o.an.lat.send_pairs) {
 		t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), on_event, t, NULL);
 		if (!t->rb)
 			return bpf_failure("opening the ring buffer", errno);
@@ -624,13 +606,18 @@ static int start_trace(struct tracer *t)
 	trace_out_prepare(&t->out);
 	if (!t->o.json && !t->o.count && !t->o.perfetto)
 		trace_out_header(&t->out);
-	if (!t->o.json && t->o.an.lat.slower_ns)
+	if (!t->o.json && !t->o.perfetto && t->o.an.lat.send_pairs)
 		latency_out_slow_header(&t->out);
 	fflush(stdout);
 	t->start_ns = t->out.start_ns = now_ns();
 	err = trace_export_start(&t->exp, &t->out, &t->sc,
-				 t->o.count ? bpf_map__fd(t->skel->maps.counts) : -1,
-				 bpf_map__fd(t->skel->maps.stats), t->start_ns);
+				 &(struct trace_export_maps){
+					 .counts = bpf_map__fd(t->skel->maps.counts),
+					 .stats = bpf_map__fd(t->skel->maps.stats),
+					 .agg = bpf_map__fd(t->skel->maps.agg_map),
+					 .stacks = t->out.stacks_fd,
+				 },
+				 t->start_ns);
 	if (err)
 		return err;
 	t->skel->bss->ready = true;
@@ -895,7 +882,7 @@ static int trace_run(struct tracer *t)
 		if (t->pidfd < 0 && errno == ESRCH)
 			return cli_error(EXIT_RUNTIME, "process %d: no such process", t->o.pid);
 	}
-	err = trace_export_open(&t->exp, t->o.prometheus, t->o.perfetto);
+	err = trace_export_open(&t->exp, &t->o);
 	if (!err)
 		err = trace_scan_patterns(&t->sc, t->o.probes, t->o.probe_cnt);
 	if (!err)
@@ -934,6 +921,8 @@ int tracer_main(const struct trace_opts *o)
 	setvbuf(stdout, NULL, _IOFBF, STDOUT_BUF);
 	t.out.f = stdout;
 	t.out.json = t.o.json;
+	/* --perfetto draws latency's pairs: BPF sends them all */
+	t.o.an.lat.send_pairs |= t.o.perfetto && t.o.an.latency;
 	err = trace_run(&t);
 	tracer_free(&t);
 	fflush(stdout);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Nothing here runs per hit for --prometheus: a scrape reads the maps BPF keeps. --perfetto
- * turns each ring buffer record into one TrackEvent, in place of the text or JSON line.
+ * turns each ring buffer record into TrackEvents, in place of the text or JSON line.
  */
 #define _GNU_SOURCE
 #include "trace_export.h"
@@ -12,56 +12,75 @@
 
 #include "cli.h"
 #include "http_server.h"
+#include "latency.h"
 #include "percpu.h"
 #include "perfetto.h"
 #include "prometheus.h"
+#include "slice_order.h"
 #include "trace.h"
 #include "usdt.h"
 
-/* A scrape: the maps as they are now. */
 static int collect(void *ctx, FILE *body)
 {
-	struct trace_export *x = ctx;
-	const struct trace_probe_desc *probes = x->out->probes;
-	struct prom_writer w;
-	__u64 v, sites = 0;
-
-	memset(x->row_sum, 0, x->row_cnt * sizeof(*x->row_sum));
-	for (size_t id = 0; id < x->out->probe_cnt; id++) {
-		if (percpu_sum(x->counts_fd, id, &v) == 0)
-			x->row_sum[x->row_of[id]] += v;
-	}
-	prom_init(&w, body);
-	prom_family(&w, "usdt_probe_hits_total", PROM_COUNTER,
-		    "Hits of a USDT probe (provider:name), counted in BPF.");
-	for (size_t r = 0; r < x->row_cnt; r++) {
-		const struct trace_probe_desc *d = &probes[x->row_probe[r]];
-		struct prom_label l[] = {{"provider", d->provider}, {"name", d->name}};
-
-		prom_value(&w, l, 2, x->row_sum[r]);
-	}
-	prom_family(&w, "usdt_events_lost_total", PROM_COUNTER,
-		    "Events dropped because the ring buffer was full.");
-	percpu_sum(x->stats_fd, TRACE_STAT_LOST, &v);
-	prom_value(&w, NULL, 0, v);
-	for (size_t i = 0; i < x->sc->obj_cnt; i++) {
-		if (x->sc->objs[i].link)
-			sites += usdt_link__site_cnt(x->sc->objs[i].link);
-	}
-	prom_family(&w, "usdt_attached_sites", PROM_GAUGE, "Probe sites attached.");
-	prom_value(&w, NULL, 0, sites);
-	return prom_finish(&w);
+	return trace_metrics_write(ctx, body);
 }
 
-int trace_export_open(struct trace_export *x, const char *prom_addr, const char *perfetto_path)
+int trace_export_option(struct trace_opts *o, int opt, const char *arg)
 {
+	if (opt == OPT_PROMETHEUS)
+		o->prometheus = arg;
+	else if (opt == OPT_PERFETTO)
+		o->perfetto = arg;
+	else
+		return 1;
+	return 0;
+}
+
+int trace_export_check(const struct trace_opts *o)
+{
+	const char *cmd = o->an.cmd;
+	bool agg = analysis_aggregates(&o->an);
+
+	if (o->prometheus && o->perfetto)
+		return cli_error(EXIT_USAGE, "%s: --prometheus and --perfetto exclude each other",
+				 cmd);
+	if (o->prometheus && !o->count)
+		return cli_error(EXIT_USAGE,
+				 "%s: --prometheus needs --count, --stats, --hist or --lhist", cmd);
+	/* scrapes read running totals, which -i would delete interval by interval */
+	if (o->prometheus && agg && o->interval_s)
+		return cli_error(EXIT_USAGE,
+				 "%s: --prometheus serves running totals: drop -i (intervals reset "
+				 "the aggregates)",
+				 cmd);
+	if (o->perfetto && agg && !o->an.latency)
+		return cli_error(
+			EXIT_USAGE,
+			"%s: --perfetto writes hits, --count's counts or latency's pairs, not "
+			"aggregates",
+			cmd);
+	/* other pair keys join STARTs and ENDs of different threads: no one thread's track */
+	if (o->perfetto && o->an.latency && o->an.lat.pair != LAT_PAIR_TID)
+		return cli_error(
+			EXIT_USAGE,
+			"%s: --perfetto draws each pair on its thread's track: needs --pair "
+			"tid",
+			cmd);
+	return 0;
+}
+
+int trace_export_open(struct trace_export *x, const struct trace_opts *o)
+{
+	const char *prom_addr = o->prometheus, *perfetto_path = o->perfetto;
+
+	x->o = o;
 	if (prom_addr) {
 		x->http = http_server_new(prom_addr, "/metrics", PROM_CONTENT_TYPE, collect, x);
 		if (!x->http && errno == EINVAL)
 			return cli_error(
 				EXIT_USAGE,
-				"trace: --prometheus '%s': not HOST:PORT, [IPV6]:PORT or :PORT",
-				prom_addr);
+				"%s: --prometheus '%s': not HOST:PORT, [IPV6]:PORT or :PORT",
+				o->an.cmd, prom_addr);
 		if (!x->http)
 			return cli_error(EXIT_RUNTIME, "--prometheus %s: cannot listen: %s",
 					 prom_addr, strerror(errno));
@@ -72,6 +91,8 @@ int trace_export_open(struct trace_export *x, const char *prom_addr, const char 
 			return cli_error(EXIT_RUNTIME, "--perfetto %s: %s", perfetto_path,
 					 strerror(errno));
 		x->pf_path = perfetto_path;
+		if (o->an.latency && !(x->slices = slice_order_new(x->pf)))
+			return cli_error(EXIT_RUNTIME, "out of memory");
 	}
 	return 0;
 }
@@ -131,21 +152,22 @@ static int make_labels(struct trace_export *x)
 }
 
 int trace_export_start(struct trace_export *x, const struct trace_out *out,
-		       const struct trace_scan *sc, int counts_fd, int stats_fd, __u64 start_ns)
+		       const struct trace_scan *sc, const struct trace_export_maps *maps,
+		       __u64 start_ns)
 {
 	int err;
 
 	x->out = out;
 	x->sc = sc;
-	x->counts_fd = counts_fd;
-	x->stats_fd = stats_fd;
+	x->maps = *maps;
 	err = make_rows(x);
 	if (!err && x->pf)
 		err = make_labels(x);
 	if (err)
 		return cli_error(EXIT_RUNTIME, "out of memory");
 	/* counts start at zero on a counter track per provider:name */
-	for (size_t r = 0; x->pf && counts_fd >= 0 && r < x->row_cnt; r++) {
+	for (size_t r = 0;
+	     x->pf && x->o->count && !analysis_aggregates(&x->o->an) && r < x->row_cnt; r++) {
 		x->counter_track[r] = perfetto_counter_track(x->pf, x->labels[x->row_probe[r]]);
 		perfetto_counter(x->pf, start_ns, x->counter_track[r], 0);
 	}
@@ -176,23 +198,13 @@ static const char *const arg_names[USDT_MAX_ARGS] = {
 	"arg6", "arg7", "arg8", "arg9", "arg10", "arg11",
 };
 
-void trace_export_event(struct trace_export *x, struct trace_out *out, const void *data,
-			size_t size)
+/* The annotations of e's arguments into args (cut strings into cut); returns how many. */
+static size_t event_args(const struct trace_probe_desc *d, const struct trace_event *e,
+			 struct perfetto_arg *args, char (*cut)[TRACE_STR_MAX + 3])
 {
-	/* a cut string ends in "...", as in the text and JSON lines */
-	char comm[TRACE_COMM_LEN + 1], cut[USDT_MAX_ARGS][TRACE_STR_MAX + 3];
-	struct perfetto_arg args[USDT_MAX_ARGS];
-	const struct trace_event *e = data;
-	const struct trace_probe_desc *d;
 	size_t n = 0, pos = 0;
-	__u64 track;
 
-	if (!trace_event_valid(out, data, size)) {
-		out->malformed++;
-		return;
-	}
-	d = &out->probes[e->probe_id];
-	for (int i = 0; i < e->arg_cnt; i++) {
+	for (int i = 0; i < e->arg_cnt && i < USDT_MAX_ARGS; i++) {
 		struct perfetto_arg *a = &args[n];
 		__u16 bit = 1 << i;
 
@@ -201,6 +213,7 @@ void trace_export_event(struct trace_export *x, struct trace_out *out, const voi
 			continue;
 		a->name = arg_names[i];
 		if (e->str_mask & bit) {
+			/* a cut string ends in "...", as in the text and JSON lines */
 			a->kind = PERFETTO_ARG_STR;
 			a->str.s = e->data + pos;
 			a->str.len = e->args[i];
@@ -220,16 +233,81 @@ void trace_export_event(struct trace_export *x, struct trace_out *out, const voi
 		}
 		n++;
 	}
+	return n;
+}
+
+static __u64 event_track(struct trace_export *x, const struct trace_event *e)
+{
+	char comm[TRACE_COMM_LEN + 1];
+
 	memcpy(comm, e->comm, TRACE_COMM_LEN);
 	comm[TRACE_COMM_LEN] = '\0';
-	track = perfetto_thread_track(x->pf, e->pid, e->tid, comm);
-	perfetto_event(x->pf, PERFETTO_INSTANT, e->time_ns, track, d->provider,
+	return perfetto_thread_track(x->pf, e->pid, e->tid, comm);
+}
+
+/* An instant, or a slice begin, of e on its thread's track. */
+static void put_event(struct trace_export *x, enum perfetto_event_type type,
+		      const struct trace_event *e)
+{
+	char cut[USDT_MAX_ARGS][TRACE_STR_MAX + 3];
+	const struct trace_probe_desc *d = &x->out->probes[e->probe_id];
+	struct perfetto_arg args[USDT_MAX_ARGS];
+	size_t n = event_args(d, e, args, cut);
+
+	perfetto_event(x->pf, type, e->time_ns, event_track(x, e), d->provider,
 		       x->labels[e->probe_id], args, n);
+}
+
+/* latency: a pair as a slice from its START to its END, START's arguments as annotations */
+static void put_pair(struct trace_export *x, struct trace_out *out, const void *data, size_t size)
+{
+	char cut[USDT_MAX_ARGS][TRACE_STR_MAX + 3];
+	struct perfetto_arg args[USDT_MAX_ARGS];
+	const struct lat_slow *s = data;
+	struct lat_event ev;
+	const struct trace_probe_desc *d;
+	size_t n;
+
+	if (size < sizeof(*s) || s->start.probe_id >= out->probe_cnt ||
+	    s->duration_ns > s->time_ns) {
+		out->malformed++;
+		return;
+	}
+	d = &out->probes[s->start.probe_id];
+	latency_pair_event(&x->o->an, d, s, &ev);
+	n = event_args(d, &ev.e, args, cut);
+	slice_order_add(x->slices, event_track(x, &ev.e), s->time_ns - s->duration_ns, s->time_ns,
+			s->depth, d->provider, x->labels[ev.e.probe_id], args, n);
+}
+
+void trace_export_record(struct trace_export *x, struct trace_out *out, const void *data,
+			 size_t size)
+{
+	if (x->slices) {
+		put_pair(x, out, data, size);
+		return;
+	}
+	if (!trace_event_valid(out, data, size)) {
+		out->malformed++;
+		return;
+	}
+	put_event(x, PERFETTO_INSTANT, data);
+}
+
+void trace_export_slice_begin(struct trace_export *x, const struct trace_event *e)
+{
+	put_event(x, PERFETTO_SLICE_BEGIN, e);
+}
+
+void trace_export_slice_end(struct trace_export *x, int pid, int tid, const char *comm, __u64 ts_ns)
+{
+	perfetto_slice_end(x->pf, ts_ns, perfetto_thread_track(x->pf, pid, tid, comm));
 }
 
 void trace_export_counts(struct trace_export *x, const __u64 *counts, __u64 ts_ns)
 {
-	if (!x->pf)
+	/* --count's counts per probe only: aggregates and pairs have no counter tracks */
+	if (!x->pf || !x->o->count || analysis_aggregates(&x->o->an))
 		return;
 	memset(x->row_sum, 0, x->row_cnt * sizeof(*x->row_sum));
 	for (size_t id = 0; id < x->out->probe_cnt; id++)
@@ -249,6 +327,13 @@ int trace_export_close(struct trace_export *x)
 	x->http = NULL;
 	if (!x->pf)
 		return 0;
+	/* pairs whose outer START never ended, in order before the file closes */
+	if (x->slices && slice_order_dropped(x->slices))
+		cli_warn("--perfetto: %llu pairs not drawn: more than %d waited for the pair "
+			 "around them",
+			 (unsigned long long)slice_order_dropped(x->slices), SLICE_ORDER_MAX);
+	slice_order_free(x->slices);
+	x->slices = NULL;
 	err = perfetto_close(x->pf);
 	x->pf = NULL;
 	if (err)

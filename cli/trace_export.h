@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * usdtctl trace into the exporters: --prometheus serves trace --count's maps at each scrape
- * (cli/http_server.c, cli/prometheus.c), --perfetto writes the hits, or the -i counts, as a
- * Perfetto trace (cli/perfetto.c).
+ * The tracer (cli/tracer.h) into the exporters, for every command built on it: --prometheus
+ * serves the engine's BPF maps at each scrape (cli/trace_metrics.c over cli/http_server.c and
+ * cli/prometheus.c); --perfetto writes the hits as instants, latency's pairs as slices and -i
+ * counts as counter tracks (cli/perfetto.c). A command gets both by parsing EXPORT_LONGOPTS
+ * with trace_export_option() into its struct trace_opts.
  */
 #ifndef USDTCTL_TRACE_EXPORT_H
 #define USDTCTL_TRACE_EXPORT_H
@@ -10,18 +12,41 @@
 #include <stddef.h>
 #include <linux/types.h>
 
+#include "perfetto.h"
 #include "trace_output.h"
 #include "trace_scan.h"
+#include "tracer.h"
+
+/* getopt values of the exporter options, past the analysis options' (0x200...) */
+enum {
+	OPT_PROMETHEUS = 0x280,
+	OPT_PERFETTO,
+};
+
+/* clang-format off */
+#define EXPORT_LONGOPTS							\
+	{"prometheus", required_argument, NULL, OPT_PROMETHEUS},	\
+	{"perfetto", required_argument, NULL, OPT_PERFETTO}
+/* clang-format on */
+
+/* What scrapes read: the tracer's maps (each -1 when the run has none). */
+struct trace_export_maps {
+	int counts; /* per probe id, per CPU */
+	int stats;  /* enum trace_stat, per CPU */
+	int agg;    /* aggregates and latency: struct agg_key -> per-CPU struct agg_val */
+	int stacks; /* --by stack */
+};
 
 struct trace_export {
 	struct http_server *http;
 	struct perfetto *pf;
+	struct slice_order *slices; /* latency --perfetto */
 	const char *pf_path;
 	/* what a scrape reads, from trace_export_start() on */
+	const struct trace_opts *o;
 	const struct trace_out *out;
 	const struct trace_scan *sc;
-	int counts_fd;
-	int stats_fd;
+	struct trace_export_maps maps;
 	/* one row per provider:name, whichever objects its probe ids are in */
 	size_t *row_of;	   /* probe id -> row */
 	size_t *row_probe; /* row -> one of its probe ids, for the names */
@@ -32,30 +57,52 @@ struct trace_export {
 	char **labels;	      /* --perfetto: "provider:name" per probe id */
 };
 
+/* --prometheus ADDR, --perfetto FILE into o: 0, or 1 when opt is neither. */
+int trace_export_option(struct trace_opts *o, int opt, const char *arg);
 /*
- * Binds the --prometheus address and creates the --perfetto file (either may be NULL): first,
+ * After the options (o->count and the analysis checked): the exporters' combinations. 0 or a
+ * usage error's exit code (reported).
+ */
+int trace_export_check(const struct trace_opts *o);
+
+/*
+ * Binds the --prometheus address and creates the --perfetto file (either may be unset): first,
  * so that a busy address fails before anything is attached. Reports errors (cli_error).
  */
-int trace_export_open(struct trace_export *x, const char *prom_addr, const char *perfetto_path);
+int trace_export_open(struct trace_export *x, const struct trace_opts *o);
 /*
- * Once the probes are set up: what scrapes read (the counts and stats maps, the probes and the
- * attached links), the rows and tracks. counts_fd is -1 without --count; start_ns is the
- * trace's start (CLOCK_MONOTONIC).
+ * Once the probes are set up: what scrapes read (the probes, the attached links and the
+ * maps), the rows and tracks. start_ns is the trace's start (CLOCK_MONOTONIC).
  */
 int trace_export_start(struct trace_export *x, const struct trace_out *out,
-		       const struct trace_scan *sc, int counts_fd, int stats_fd, __u64 start_ns);
+		       const struct trace_scan *sc, const struct trace_export_maps *maps,
+		       __u64 start_ns);
 /* The server's epoll fd for the poll loop, or -1; its next deadline (ms, -1 none). */
 int trace_export_fd(const struct trace_export *x);
 int trace_export_timeout_ms(const struct trace_export *x);
 /* Serves what is waiting, without blocking. */
 void trace_export_work(struct trace_export *x);
-/* --perfetto: one ring buffer record (counted as malformed in out when it does not parse). */
-void trace_export_event(struct trace_export *x, struct trace_out *out, const void *data,
-			size_t size);
+/*
+ * --perfetto: one ring buffer record, a hit (struct trace_event) or with latency a pair
+ * (struct lat_slow); counted as malformed in out when it does not parse.
+ */
+void trace_export_record(struct trace_export *x, struct trace_out *out, const void *data,
+			 size_t size);
 /* --perfetto --count: the counts since the last call at ts_ns (counts: totals per probe id). */
 void trace_export_counts(struct trace_export *x, const __u64 *counts, __u64 ts_ns);
+/*
+ * --perfetto, for commands whose hits open and close spans in time order on their thread
+ * (a function's entry and return): a slice named after e's probe with e's arguments begins
+ * at e->time_ns on e's thread; the innermost one open there ends at ts_ns.
+ */
+void trace_export_slice_begin(struct trace_export *x, const struct trace_event *e);
+void trace_export_slice_end(struct trace_export *x, int pid, int tid, const char *comm,
+			    __u64 ts_ns);
 /* Stops serving and closes the Perfetto file: 0, or reports a failed write (cli_error). */
 int trace_export_close(struct trace_export *x);
 void trace_export_free(struct trace_export *x);
+
+/* A scrape's body (cli/trace_metrics.c): the maps as they are now. 0 or -errno. */
+int trace_metrics_write(const struct trace_export *x, FILE *body);
 
 #endif /* USDTCTL_TRACE_EXPORT_H */

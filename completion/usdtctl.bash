@@ -8,7 +8,7 @@ _usdtctl_main_opts="-h --help -V --version"
 _usdtctl_commands="list trace latency features help"
 _usdtctl_list_opts="-p --pid -h --help"
 _usdtctl_trace_opts="-p --pid -c --command --filter --count --stats --hist --lhist --by --top --max-keys --stack --folded -i --interval --prometheus --perfetto -d --duration -n --events -h --help"
-_usdtctl_latency_opts="-p --pid -c --command --pair --by --hist --stats --slower --filter --top --max-keys -i --interval -d --duration -h --help"
+_usdtctl_latency_opts="-p --pid -c --command --pair --by --hist --stats --slower --filter --top --max-keys -i --interval --prometheus --perfetto -d --duration -h --help"
 _usdtctl_features_opts="-h --help"
 
 # The probe names (provider:name) of the files and the process already on the command line.

@@ -3,14 +3,21 @@
 """Clients for exporters.bats, each bounded by timeouts; exit 1 with the reason on failure.
 
   prom_tool.py concurrent URL N      N scrapes at once: all 200, bodies of one format
-  prom_tool.py changing URL SECONDS  scrapes while the counts change: each body well-formed,
-                                     counters never going back; prints the distinct tick counts
+  prom_tool.py changing URL SECONDS  scrapes while the maps change: each body well-formed,
+                                     counters, histogram buckets and counts never going back;
+                                     prints how many distinct hit totals it saw
   prom_tool.py idle HOST PORT        clients that send nothing or half a request: a scrape
                                      meanwhile answers at once, the server closes them at its
                                      deadline; 404, 405 and 431 for what is not a GET /metrics
   prom_tool.py wait PROM QUERY JSON SECONDS [LABEL]
                                      polls Prometheus's query API at PROM until QUERY's result,
                                      as {"<LABEL's value>": value} (LABEL: name), equals JSON
+  prom_tool.py latency PROM QUERY_PREFIX FIRES SECONDS
+                                     polls until the usdt_latency_seconds series of
+                                     QUERY_PREFIX (e.g. '{job="lat"}') match latency_target's
+                                     record FIRES per arg1: _count equal, _sum between the inner
+                                     and outer sums, each bucket between the pairs surely in it
+                                     (outer <= le) and those that may be (inner <= le)
   prom_tool.py listen HOST PORT      holds a listening socket until killed
 """
 import json
@@ -44,6 +51,7 @@ def get(url, timeout=5):
 
 
 def check_body(body):
+    """The body's monotonic series (counters, buckets, counts) by name and labels."""
     lines = body.split("\n")
     if lines[-1] != "":
         fail("the body does not end with a newline")
@@ -51,7 +59,7 @@ def check_body(body):
         if not LINE.match(line):
             fail("not the exposition format: %r" % line)
     return {m.group(1): int(m.group(2)) for m in
-            re.finditer(r'^usdt_probe_hits_total\{.*name="([^"]*)"\} (\d+)$', body, re.M)}
+            re.finditer(r'^(usdt_\w+(?:_total|_bucket|_count)(?:\{.*\})?) (\d+)$', body, re.M)}
 
 
 def shape(body):
@@ -87,12 +95,12 @@ def concurrent(url, n):
 def changing(url, seconds):
     end, last, seen = time.time() + float(seconds), {}, set()
     while time.time() < end:
-        hits = check_body(get(url))
-        for name, v in hits.items():
+        series = check_body(get(url))
+        for name, v in series.items():
             if v < last.get(name, 0):
                 fail("%s went back from %d to %d" % (name, last[name], v))
-        last = hits
-        seen.add(hits.get("tick"))
+        last = series
+        seen.add(sum(v for k, v in series.items() if k.startswith("usdt_probe_hits_total")))
     print(len(seen))
 
 
@@ -150,6 +158,56 @@ def wait(prom, query, want, seconds, label="name"):
     fail("%s: %s, expected %s" % (query, got, want))
 
 
+def query(prom, q):
+    url = prom + "/api/v1/query?" + urllib.parse.urlencode({"query": q})
+    with urllib.request.urlopen(url, timeout=5) as r:
+        return json.load(r)["data"]["result"]
+
+
+def latency_problems(prom, sel, pairs):
+    bad = []
+    count = {s["metric"].get("arg1", ""): float(s["value"][1])
+             for s in query(prom, "usdt_latency_seconds_count" + sel)}
+    if count != {k: len(v) for k, v in pairs.items()}:
+        return ["_count %s, recorded %s" % (count, {k: len(v) for k, v in pairs.items()})]
+    for s in query(prom, "usdt_latency_seconds_sum" + sel):
+        ps, v = pairs[s["metric"].get("arg1", "")], float(s["value"][1])
+        # the sum is a float of seconds: a nanosecond per pair of slack for its rounding
+        lo, hi = sum(p[0] for p in ps) - len(ps), sum(p[1] for p in ps) + len(ps)
+        if not lo <= v * 1e9 <= hi:
+            bad.append("_sum %s: %.9f s not in [%d, %d] ns" % (s["metric"], v, lo, hi))
+    buckets = query(prom, "usdt_latency_seconds_bucket" + sel)
+    if len(buckets) != 65 * len(pairs):
+        bad.append("%d buckets, expected 65 per key" % len(buckets))
+    for s in buckets:
+        ps, v, le = pairs[s["metric"].get("arg1", "")], float(s["value"][1]), s["metric"]["le"]
+        top = float("inf") if le == "+Inf" else round(float(le) * 1e9)
+        lo, hi = sum(p[1] <= top for p in ps), sum(p[0] <= top for p in ps)
+        if not lo <= v <= hi:
+            bad.append("bucket %s: %d not in [%d, %d]" % (s["metric"], v, lo, hi))
+    return bad
+
+
+def latency(prom, sel, fires, seconds):
+    pairs, end, bad = {}, time.time() + float(seconds), ["no answer"]
+    for line in open(fires):
+        f = line.rstrip("\n").split("\t")
+        if f[0] == "pair":
+            pairs.setdefault(f[1], []).append((int(f[4]), int(f[5])))
+    if not pairs:
+        fail("no pair recorded: the case tests nothing")
+    while time.time() < end:
+        try:
+            bad = latency_problems(prom, sel, pairs)
+            if not bad:
+                print("%d keys, %d pairs" % (len(pairs), sum(map(len, pairs.values()))))
+                return
+        except (urllib.error.URLError, ConnectionError, KeyError):
+            pass
+        time.sleep(0.5)
+    fail("; ".join(bad[:5]))
+
+
 def listen(host, port):
     s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     s.bind((host, int(port)))
@@ -159,4 +217,4 @@ def listen(host, port):
 
 
 {"concurrent": concurrent, "changing": changing, "idle": idle, "wait": wait,
- "listen": listen}[sys.argv[1]](*sys.argv[2:])
+ "latency": latency, "listen": listen}[sys.argv[1]](*sys.argv[2:])

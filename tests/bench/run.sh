@@ -14,7 +14,8 @@
 #      nop,nop10 site, traced and untraced
 #   6. in-kernel analysis per hit: usdtctl trace --count --by (a string key), --hist, latency
 #      vs the empty program and bpftrace doing the same one-liners
-#   7. exporters: a Prometheus scrape of 10,000 probes' counts (time, bytes); --perfetto
+#   7. exporters: a Prometheus scrape of 10,000 probes' counts and of an aggregate's 10,000 keys
+#      (time, bytes); --perfetto
 #      against --json at the full event rate (events/s, bytes per event)
 #
 # Usage: tests/bench/run.sh [-B BUILD_DIR] [-r REPS] [-s SECTIONS] [-o OUT.md] [-u FILE.md]
@@ -481,23 +482,31 @@ import re, sys
 END = re.compile(r"(?m)^Load average at the end:.*\n?")
 
 def sections(text):
-	parts = re.split(r"(?m)^(?=## \d+\. )", text)
+	# every "## " heading starts a part; the numbered ones are the run's sections, the others
+	# (the summary, "Reading the tables") stay where they are
+	parts = re.split(r"(?m)^(?=## )", text)
 	return parts[0], parts[1:]
+
+def number(sec):
+	m = re.match(r"## (\d+)\. ", sec)
+	return m.group(1) if m else None
 
 path, report = sys.argv[1], open(sys.argv[2]).read()
 head, old = sections(open(path).read())
 for sec in sections(report)[1]:
 	sec = END.sub("", sec)
-	num = sec.split(".", 1)[0]
-	same = [i for i, s in enumerate(old) if s.split(".", 1)[0] == num]
+	num = number(sec)
+	same = [i for i, s in enumerate(old) if number(s) == num]
+	numbered = [i for i, s in enumerate(old) if number(s)]
 	if same:
 		tail = END.search(old[same[0]])
 		old[same[0]] = sec + (tail.group(0) if tail else "")
-	elif old and END.search(old[-1]):
-		cut = END.search(old[-1]).start()
-		old[-1] = old[-1][:cut] + sec + old[-1][cut:]
+	elif numbered and END.search(old[numbered[-1]]):
+		last = numbered[-1]
+		cut = END.search(old[last]).start()
+		old[last] = old[last][:cut] + sec + old[last][cut:]
 	else:
-		old.append(sec)
+		old.insert(numbered[-1] + 1 if numbered else len(old), sec)
 open(path, "w").write(head + "".join(old))
 EOF
 }
@@ -567,6 +576,23 @@ print(statistics.median(times), size)
 EOF
 }
 
+# serve_start ARGS...: `usdtctl ARGS` (with --prometheus 127.0.0.1:0) in the background until it
+# has attached; sets url and pid. serve_stop: SIGINT, and its exit.
+serve_start() {
+	"$usdtctl" "$@" >/dev/null 2>"$tmp/serve.err" &
+	pid=$!
+	for _ in $(seq 100); do
+		grep -q '^usdtctl: attached' "$tmp/serve.err" && break
+		sleep 0.1
+	done
+	url=$(sed -n 's|^usdtctl: serving metrics on \(http://.*\)$|\1|p' "$tmp/serve.err")
+}
+
+serve_stop() {
+	kill -INT "$pid"
+	wait "$pid" || true
+}
+
 # export_row OUTPUT THREADS: the median (by fired/s) of up to 3 runs at the full event rate
 export_row() {
 	local output=$1 threads=$2 runs=$((reps < 3 ? reps : 3)) i
@@ -589,27 +615,32 @@ export_row() {
 }
 
 bench_export() {
-	local url secs bytes pid probes output threads scrapes=$((reps * 4))
-	log "export: a scrape of 10,000 probes, --perfetto against --json"
+	local url secs bytes pid probes output threads scrapes=$((reps * 4)) keys
+	log "export: a scrape of 10,000 probes and of 10,000 keys, --perfetto against --json"
 	md "## 7. Exporters"
 	md ""
-	"$usdtctl" trace --count --prometheus 127.0.0.1:0 "$s10k_probes" 'bench:*' \
-		>/dev/null 2>"$tmp/serve.err" &
-	pid=$!
-	for _ in $(seq 100); do
-		grep -q '^usdtctl: attached' "$tmp/serve.err" && break
-		sleep 0.1
-	done
-	url=$(sed -n 's|^usdtctl: serving metrics on \(http://.*\)$|\1|p' "$tmp/serve.err")
+	serve_start trace --count --prometheus 127.0.0.1:0 "$s10k_probes" 'bench:*'
 	read -r secs bytes < <(scrape_times "$url" "$scrapes")
-	kill -INT "$pid"
-	wait "$pid" || true
+	serve_stop
 	probes=$(sed -n 's/^usdtctl: attached [0-9]* sites of \([0-9]*\) probes.*/\1/p' "$tmp/serve.err")
 	md "A scrape of \`usdtctl trace --count --prometheus\` serving $probes probes (the 10,000"
 	md "generated ones and bench_target's own): $(ms "$secs") (median of $scrapes scrapes one after"
 	md "another, HTTP included), $bytes bytes, $(awk -v b="$bytes" -v n="$probes" \
 		'BEGIN { printf "%.0f", b / n }') bytes per probe row; each scrape reads every probe's"
 	md "per-CPU count from BPF."
+	md ""
+	# an aggregate: bench:hit's arg0 is the loop index, 10,000 distinct keys
+	serve_start trace --count --by arg0 --max-keys 10000 --prometheus 127.0.0.1:0 "$target" \
+		bench:hit
+	"$target" loop 10000 >/dev/null
+	keys=$(/usr/bin/python3 -c 'import sys, urllib.request; print(sum(l.startswith(b"usdt_probe_hits_total{") for l in urllib.request.urlopen(sys.argv[1], timeout=10).read().splitlines()))' "$url")
+	read -r secs bytes < <(scrape_times "$url" "$scrapes")
+	serve_stop
+	md "A scrape of \`usdtctl trace --count --by arg0 --max-keys 10000 --prometheus\` after"
+	md "\`bench_target loop 10000\` (arg0 the loop index): $keys series, $(ms "$secs") (median of"
+	md "$scrapes scrapes, HTTP included), $bytes bytes, $(awk -v b="$bytes" -v n="$keys" \
+		'BEGIN { printf "%.0f", n ? b / n : 0 }') bytes per series; each scrape walks the"
+	md "aggregate's BPF hash (a key and its per-CPU values per key), merges and sorts the rows."
 	md ""
 	md "\`usdtctl trace [--json|--perfetto FILE] -c 'bench_target rate 0 2 THREADS' bench:hit\`,"
 	md "as fast as the target can hit the probe; the median (by fired/s) of" \

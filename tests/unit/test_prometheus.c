@@ -2,7 +2,8 @@
 /*
  * The Prometheus text exposition writer (cli/prometheus.c): HELP/TYPE lines, label escaping
  * (backslash, double quote, newline; bytes that are not UTF-8), label names, counters, and
- * log2 histograms: cumulative buckets with integral and scaled bounds, +Inf, _sum, _count.
+ * log2 histograms: cumulative buckets with integral and scaled bounds, +Inf, _sum, _count;
+ * latency's microsecond slots of nanosecond values, linear buckets, and --stats's count and sum.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -111,6 +112,68 @@ static void test_histogram_seconds(void)
 	free(out);
 }
 
+static void test_histogram_slot_unit(void)
+{
+	/* ns slotted by microseconds: slot i holds up to 2^i us - 1 ns, its le in seconds */
+	const uint64_t slots[] = {1, 0, 2};
+	struct prom_log2_hist h = {
+		.slots = slots, .slot_cnt = 3, .sum = 7500, .per_unit = 1e9, .slot_unit = 1000};
+	struct capture c;
+	char *out;
+	int err;
+
+	capture_begin(&c);
+	prom_family(&c.w, "l", PROM_HISTOGRAM, "l");
+	prom_histogram(&c.w, NULL, 0, &h);
+	out = capture_end(&c, &err);
+	CHECK_INT(err, 0);
+	CHECK_STR(out, "# HELP l l\n# TYPE l histogram\n"
+		       "l_bucket{le=\"9.99e-07\"} 1\n"
+		       "l_bucket{le=\"1.999e-06\"} 1\n"
+		       "l_bucket{le=\"3.999e-06\"} 3\n"
+		       "l_bucket{le=\"+Inf\"} 3\n"
+		       "l_sum 7.5e-06\n"
+		       "l_count 3\n");
+	free(out);
+}
+
+static void test_linear_and_count_sum(void)
+{
+	/* --lhist arg,-10,20,10: below -10; [-10, 0); [0, 10); [10, 20); from 20 on */
+	const uint64_t slots[] = {1, 2, 0, 3, 4};
+	struct prom_linear_hist h = {slots, 5, -42, -10, 10};
+	struct prom_label l[] = {{"k", "v"}};
+	struct capture c;
+	char *out;
+	int err;
+
+	capture_begin(&c);
+	prom_family(&c.w, "v", PROM_HISTOGRAM, "v");
+	prom_linear_histogram(&c.w, l, 1, &h);
+	prom_count_sum(&c.w, NULL, 0, 9, -3000000000, 1e9);
+	out = capture_end(&c, &err);
+	CHECK_INT(err, 0);
+	CHECK_STR(out, "# HELP v v\n# TYPE v histogram\n"
+		       "v_bucket{k=\"v\",le=\"-11\"} 1\n"
+		       "v_bucket{k=\"v\",le=\"-1\"} 3\n"
+		       "v_bucket{k=\"v\",le=\"9\"} 3\n"
+		       "v_bucket{k=\"v\",le=\"19\"} 6\n"
+		       "v_bucket{k=\"v\",le=\"+Inf\"} 10\n"
+		       "v_sum{k=\"v\"} -42\n"
+		       "v_count{k=\"v\"} 10\n"
+		       "v_bucket{le=\"+Inf\"} 9\n"
+		       "v_sum -3\n"
+		       "v_count 9\n");
+	free(out);
+	/* a linear histogram needs its two open ends and a step */
+	h.slot_cnt = 1;
+	capture_begin(&c);
+	prom_family(&c.w, "v", PROM_HISTOGRAM, "v");
+	prom_linear_histogram(&c.w, NULL, 0, &h);
+	free(capture_end(&c, &err));
+	CHECK_INT(err, -EINVAL);
+}
+
 static void test_histogram_all_slots(void)
 {
 	/* the last slot holds [2^63, 2^64 - 1]: its bound is UINT64_MAX */
@@ -175,6 +238,8 @@ int main(void)
 	test_counter_and_escaping();
 	test_histogram_integral();
 	test_histogram_seconds();
+	test_histogram_slot_unit();
+	test_linear_and_count_sum();
 	test_histogram_all_slots();
 	test_misuse();
 	return test_summary("test_prometheus");
