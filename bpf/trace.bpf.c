@@ -17,8 +17,12 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 const volatile __u8 mode = TRACE_MODE_EVENTS; /* enum trace_mode */
+/* --strlen: bytes kept of a string argument in events, at most TRACE_STRLEN_MAX */
+const volatile __u32 str_max = TRACE_STR_MAX;
 /* set by usdtctl once every link is attached and probe_cfg is filled: the trace starts */
 bool ready;
+/* some probes are attached for their semaphores only: every hit looks up its probe's role */
+const volatile bool quiet_probes;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -67,9 +71,9 @@ static __always_inline __u32 read_strings(struct trace_event *e, const struct tr
 
 		if (!((cfg->str_mask | cfg->strn_mask) & bit) || (e->err_mask & bit))
 			continue;
-		if (pos > TRACE_DATA_MAX - (TRACE_STR_MAX + 2))
+		if (str_max > TRACE_STRLEN_MAX || pos > TRACE_DATA_MAX - (str_max + 2))
 			break;
-		n = read_str(e->data + pos, e, cfg, i, TRACE_STR_MAX, &cut);
+		n = read_str(e->data + pos, e, cfg, i, str_max, &cut);
 		if (n < 0) {
 			e->err_mask |= bit;
 			continue;
@@ -107,11 +111,13 @@ int usdtctl_trace(struct pt_regs *ctx)
 	/* one lookup of the site's spec for the probe id and every argument */
 	spec = __usdt_spec(ctx);
 	id = spec ? spec->probe_id : USDT_NO_PROBE;
-	if (mode == TRACE_MODE_COUNT && !filter.cnt) {
+	if (mode == TRACE_MODE_COUNT && !filter.cnt && !quiet_probes) {
 		count_hit(id);
 		return 0;
 	}
 	cfg = bpf_map_lookup_elem(&probe_cfg, &id);
+	if (quiet_probes && cfg && (cfg->role & TRACE_ROLE_QUIET))
+		return 0;
 	if (mode == TRACE_MODE_EVENTS && !filter.cnt &&
 	    (!cfg || !(cfg->str_mask | cfg->strn_mask))) {
 		/* no strings, no filter: build the event in place */

@@ -10,10 +10,14 @@
 #define USDT_MAX_ARGS 12
 #endif
 
-/* Bytes kept of one string argument; longer strings are cut and flagged as truncated. */
+/*
+ * Bytes kept of one string argument by default (--strlen sets it, up to TRACE_STRLEN_MAX);
+ * longer strings are cut and flagged as truncated. Filters compare this many bytes.
+ */
 #define TRACE_STR_MAX	   128
+#define TRACE_STRLEN_MAX   1024
 /* Room for the strings of one event: every argument a full string fits. */
-#define TRACE_DATA_MAX	   2048
+#define TRACE_DATA_MAX	   16384 /* a per-CPU map value holds 32 KiB at most */
 #define TRACE_COMM_LEN	   16
 /*
  * Events do not wake the reader one by one (each wakeup costs the traced thread an irq_work):
@@ -26,8 +30,11 @@
 struct trace_probe_cfg {
 	__u16 str_mask;	 /* bit n: argument n points to a NUL-terminated user string */
 	__u16 strn_mask; /* bit n: argument n points to a string whose length is argument n+1 */
-	__u16 role;	 /* usdtctl latency: LAT_START, LAT_END */
+	__u16 role;	 /* usdtctl latency: LAT_START, LAT_END; or TRACE_ROLE_QUIET */
 };
+
+/* A probe attached only to raise its semaphore (the runtime catalog's needs): hits ignored. */
+#define TRACE_ROLE_QUIET 4
 
 /*
  * One event in the ring buffer: the header, then data_len bytes of string data. A string
@@ -42,7 +49,7 @@ struct trace_event {
 	__u16 arg_cnt;
 	__u16 err_mask;	  /* bit n: argument n could not be read */
 	__u16 str_mask;	  /* bit n: argument n is a string in data */
-	__u16 trunc_mask; /* bit n: that string was cut at TRACE_STR_MAX bytes */
+	__u16 trunc_mask; /* bit n: that string was cut at --strlen bytes */
 	__u32 data_len;
 	char comm[TRACE_COMM_LEN];
 	__s32 stack_id; /* --stack: its user stack in the "stacks" map, or < 0 */
@@ -59,8 +66,8 @@ _Static_assert(sizeof(struct trace_event) == 56 + 8 * USDT_MAX_ARGS, "trace_even
  */
 #define STACK_DEPTH	32
 #define STACK_EVENT_MAX 4096 /* distinct stacks kept for events */
-/* a string is read with TRACE_STR_MAX + 2 bytes: one more char than kept tells truncation */
-_Static_assert(USDT_MAX_ARGS *(TRACE_STR_MAX + 2) <= TRACE_DATA_MAX, "string room");
+/* a string is read with --strlen + 2 bytes: one more char than kept tells truncation */
+_Static_assert(USDT_MAX_ARGS *(TRACE_STRLEN_MAX + 2) <= TRACE_DATA_MAX, "string room");
 _Static_assert((TRACE_DATA_MAX & (TRACE_DATA_MAX - 1)) == 0, "TRACE_DATA_MAX power of two");
 
 /* What the tracer does with a hit that passes the filter. */
@@ -134,10 +141,13 @@ _Static_assert(FILTER_MAX_TERMS < FILTER_PASS, "jump targets fit a byte");
  * (rows of the same provider:name in several objects are merged by usdtctl), the -i interval
  * it belongs to, then in data only the parts --by asks for, where usdtctl placed them: a 64-bit
  * slot per part but comm (a string argument's slot holds its length), the command name, and
- * at most one string argument's contents, its first AGG_STR_MAX bytes (as bpftrace's str()).
+ * the contents of at most AGG_KEY_STRS string arguments (the first argN parts), their first
+ * AGG_STR_MAX bytes each (as bpftrace's str()): a runtime's class and method name.
  * The map's key ends after the last part: every byte of it is hashed on every hit.
  */
 #define AGG_STR_MAX    64
+#define AGG_KEY_STRS   2
+#define AGG_NO_STR     0xff /* agg_by.str: a part whose contents the key has no room for */
 #define AGG_MAX_BY     4
 #define AGG_MAX_SLOTS  1024 /* --lhist buckets, the two open ends included */
 #define AGG_LOG2_SLOTS 65   /* --hist: < 0, 0, then [2^k, 2^(k+1)) for k = 0..62 */
@@ -162,7 +172,7 @@ struct agg_by {
 	__u8 part; /* enum agg_part */
 	__u8 arg;
 	__u8 off; /* its slot in agg_key.data (not for comm) */
-	__u8 pad;
+	__u8 str; /* argN: which of the key's strings holds its contents, or AGG_NO_STR */
 };
 
 struct agg_cfg {
@@ -171,7 +181,7 @@ struct agg_cfg {
 	__u8 value;	/* enum agg_value */
 	__u8 value_arg; /* the argument --stats / --hist / --lhist aggregate */
 	__u8 comm_off;	/* where in agg_key.data a comm part goes */
-	__u8 str_off;	/* where a string argument's contents go */
+	__u8 str_off;	/* where the string arguments' contents go, AGG_STR_MAX bytes each */
 	__u8 pad;
 	__u16 key_size; /* the map's key: the header and the parts used */
 	__u32 slots;	/* histogram buckets in each agg_val */
@@ -180,13 +190,13 @@ struct agg_cfg {
 	__s64 lstep;
 };
 
-#define AGG_DATA_MAX (8 * AGG_MAX_BY + TRACE_COMM_LEN + AGG_STR_MAX)
+#define AGG_DATA_MAX (8 * AGG_MAX_BY + TRACE_COMM_LEN + AGG_KEY_STRS * AGG_STR_MAX)
 
 struct agg_key {
 	__u32 probe_id;
 	__u32 gen;	/* which -i interval: usdtctl reads the older ones */
 	__u16 err_mask; /* bit i: by[i] could not be read */
-	__u8 trunc;	/* the string was cut at AGG_STR_MAX bytes */
+	__u8 trunc;	/* bit i: by[i]'s string was cut at AGG_STR_MAX bytes */
 	__u8 pad[5];
 	char data[AGG_DATA_MAX]; /* the parts, zero-padded */
 };
@@ -205,7 +215,8 @@ struct agg_val {
 _Static_assert(sizeof(struct agg_key) == 16 + AGG_DATA_MAX, "agg_key layout");
 _Static_assert(sizeof(struct agg_by) == 4, "agg_by layout");
 _Static_assert(sizeof(struct agg_val) == 32, "agg_val layout");
-_Static_assert(AGG_MAX_BY <= 16, "err_mask bits");
+_Static_assert(AGG_MAX_BY <= 8, "err_mask and trunc bits");
+_Static_assert(AGG_DATA_MAX - AGG_KEY_STRS * AGG_STR_MAX < 256, "str_off fits a byte");
 
 /*
  * usdtctl latency: each pair key (a thread, a process, or an argument's value) has a stack of

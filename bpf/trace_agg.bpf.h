@@ -90,6 +90,7 @@ static __always_inline void agg_build_key(struct agg_key *k, const struct trace_
 	for (int i = 0; i < AGG_MAX_BY && i < agg.by_cnt; i++) {
 		__u8 part = agg.by[i].part, n = agg.by[i].arg;
 		__u32 off = agg.by[i].off;
+		__u32 soff = agg.str_off + agg.by[i].str * AGG_STR_MAX;
 		bool cut = false;
 		__u64 v = 0;
 		long len;
@@ -110,14 +111,18 @@ static __always_inline void agg_build_key(struct agg_key *k, const struct trace_
 		} else if (n >= USDT_MAX_ARGS || n >= e->arg_cnt || (e->err_mask & (1 << n))) {
 			k->err_mask |= 1 << i;
 		} else if (cfg && ((cfg->str_mask | cfg->strn_mask) & (1 << n)) &&
-			   agg.str_off <= AGG_DATA_MAX - AGG_STR_MAX) {
-			/* a string keys by its contents; the key holds room for one */
-			len = read_str(k->data + agg.str_off, e, cfg, n, AGG_STR_MAX, &cut);
+			   agg.by[i].str < AGG_KEY_STRS && soff <= AGG_DATA_MAX - AGG_STR_MAX) {
+			/* a string keys by its contents, in its own room of the key */
+			len = read_str(k->data + soff, e, cfg, n, AGG_STR_MAX, &cut);
 			if (len < 0)
 				k->err_mask |= 1 << i;
 			else
 				v = len;
-			k->trunc = cut;
+			/* the char read past a cut string lands in the next room: zeroed */
+			if (cut) {
+				k->trunc |= 1 << i;
+				k->data[soff + AGG_STR_MAX] = 0;
+			}
 		} else {
 			v = e->args[n];
 		}

@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include "aggregate.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stddef.h>
@@ -140,12 +141,14 @@ __u16 agg_arg_mask(const struct agg_opts *a, bool value)
 
 void agg_layout(struct agg_cfg *c)
 {
-	__u32 off = 0;
-	bool comm = false, arg = false;
+	__u32 off = 0, strs = 0;
+	bool comm = false;
 
 	for (int i = 0; i < c->by_cnt; i++) {
 		comm |= c->by[i].part == AGG_PART_COMM;
-		arg |= c->by[i].part == AGG_PART_ARG;
+		c->by[i].str = AGG_NO_STR;
+		if (c->by[i].part == AGG_PART_ARG && strs < AGG_KEY_STRS)
+			c->by[i].str = strs++;
 		if (c->by[i].part != AGG_PART_COMM) {
 			c->by[i].off = off;
 			off += sizeof(__u64);
@@ -153,9 +156,9 @@ void agg_layout(struct agg_cfg *c)
 	}
 	c->comm_off = off;
 	off += comm ? TRACE_COMM_LEN : 0;
-	/* room for a string only when an argument could be one: types are known later */
+	/* room for strings only as arguments could be ones: types are known later */
 	c->str_off = off;
-	off += arg ? AGG_STR_MAX : 0;
+	off += strs * AGG_STR_MAX;
 	c->key_size = AGG_KEY_HDR_SIZE + off;
 }
 
@@ -179,18 +182,21 @@ int agg_check_types(const struct agg_opts *a, bool value, const char *cmd,
 {
 	for (size_t p = 0; p < probe_cnt; p++) {
 		const struct trace_probe_desc *d = &probes[p];
-		int strs = 0;
 
 		if (value && a->cfg.value != AGG_VALUE_NONE && is_str(d, a->cfg.value_arg))
 			return cli_error(EXIT_USAGE, "%s: arg%d of %s:%s is a string, not a number",
 					 cmd, a->cfg.value_arg, d->provider, d->name);
-		for (int i = 0; i < a->cfg.by_cnt; i++)
-			strs += a->cfg.by[i].part == AGG_PART_ARG && is_str(d, a->cfg.by[i].arg);
-		if (strs > 1)
-			return cli_error(
-				EXIT_USAGE,
-				"%s: --by: %s:%s has %d string keys; a key holds one string", cmd,
-				d->provider, d->name, strs);
+		for (int i = 0; i < a->cfg.by_cnt; i++) {
+			const struct agg_by *by = &a->cfg.by[i];
+
+			if (by->part == AGG_PART_ARG && is_str(d, by->arg) && by->str == AGG_NO_STR)
+				return cli_error(
+					EXIT_USAGE,
+					"%s: --by: arg%d of %s:%s is a string; a key holds "
+					"%d, those of its first %d argN keys",
+					cmd, by->arg, d->provider, d->name, AGG_KEY_STRS,
+					AGG_KEY_STRS);
+		}
 	}
 	return 0;
 }
@@ -339,7 +345,7 @@ static void put_part(const struct agg_out *o, struct json *j, FILE *f, const str
 	const struct agg_by *by = &c->by[i];
 	const struct agg_key *k = &r->key;
 	__u64 v;
-	char s[AGG_STR_MAX + 4];
+	char s[AGG_STR_MAX];
 	size_t n;
 
 	memcpy(&v, k->data + by->off, sizeof(v));
@@ -362,23 +368,29 @@ static void put_part(const struct agg_out *o, struct json *j, FILE *f, const str
 		return;
 	}
 	if (by->part == AGG_PART_COMM || (by->part == AGG_PART_ARG && is_str(r->d, by->arg))) {
-		const char *src = k->data + (by->part == AGG_PART_COMM ? c->comm_off : c->str_off);
+		const char *src =
+			k->data + (by->part == AGG_PART_COMM ? c->comm_off
+							     : c->str_off + by->str * AGG_STR_MAX);
 
 		n = by->part == AGG_PART_COMM ? strnlen(src, TRACE_COMM_LEN)
 					      : (v < AGG_STR_MAX ? v : AGG_STR_MAX);
 		memcpy(s, src, n);
-		if (by->part == AGG_PART_ARG && k->trunc) {
-			memcpy(s + n, "...", 3);
-			n += 3;
-		}
+		/*
+		 * a cut string is not edited: by_truncated in JSON, "..." after the quotes; a label
+		 * has nowhere beside it, and must differ from the uncut string's
+		 */
 		if (j) {
 			json_strn(j, s, n);
 		} else if (raw) {
 			fwrite(s, 1, n, f);
+			if (by->part == AGG_PART_ARG && (k->trunc & (1 << i)))
+				fputs("...", f);
 		} else {
 			fputc('"', f);
 			json_escape(f, s, n);
 			fputc('"', f);
+			if (by->part == AGG_PART_ARG && (k->trunc & (1 << i)))
+				fputs("...", f);
 		}
 		return;
 	}
@@ -394,6 +406,60 @@ static void put_part(const struct agg_out *o, struct json *j, FILE *f, const str
 	} else {
 		fprintf(f, "%llu", (unsigned long long)v);
 	}
+}
+
+/* "by_truncated": ["argN", ...], the string keys cut at AGG_STR_MAX bytes. */
+static void put_truncated(const struct agg_cfg *c, const struct agg_row *r, struct json *j)
+{
+	char name[8];
+	bool any = false;
+
+	for (int i = 0; i < c->by_cnt; i++) {
+		if (c->by[i].part != AGG_PART_ARG || !is_str(r->d, c->by[i].arg) ||
+		    (r->key.err_mask & (1 << i)) || !(r->key.trunc & (1 << i)))
+			continue;
+		if (!any) {
+			json_key(j, "by_truncated");
+			json_arr_open(j);
+			any = true;
+		}
+		json_str(j, agg_part_name(&c->by[i], name, sizeof(name)));
+	}
+	if (any)
+		json_arr_close(j);
+}
+
+/*
+ * The parts of r's key joined as agg_opts.label asks, malloc'ed (bytes as they are): an empty
+ * string part is left out with its separator. NULL when out of memory.
+ */
+static char *label_text(const struct agg_out *o, const struct agg_row *r, size_t *len)
+{
+	const struct agg_cfg *c = &o->opts->cfg;
+	char *buf = NULL;
+	FILE *m = open_memstream(&buf, len);
+	bool any = false;
+
+	if (!m)
+		return NULL;
+	for (int i = 0; i < c->by_cnt; i++) {
+		const struct agg_by *by = &c->by[i];
+		const char *sep = o->opts->sep[i] ? o->opts->sep[i] : "";
+		__u64 v;
+
+		memcpy(&v, r->key.data + by->off, sizeof(v));
+		if (by->part == AGG_PART_ARG && is_str(r->d, by->arg) &&
+		    !(r->key.err_mask & (1 << i)) && !v)
+			continue;
+		fputs(any || !i ? sep : "", m);
+		put_part(o, NULL, m, r, i, true);
+		any = true;
+	}
+	if (fclose(m)) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
 }
 
 static void print_json(const struct agg_out *o, const struct agg_row *r, int interval)
@@ -415,6 +481,17 @@ static void print_json(const struct agg_out *o, const struct agg_row *r, int int
 		json_kstr(&j, "provider", r->d->provider);
 		json_kstr(&j, "name", r->d->name);
 	}
+	if (o->opts->label) {
+		size_t len = 0;
+		char *text = label_text(o, r, &len);
+
+		json_key(&j, o->opts->label);
+		if (text)
+			json_strn(&j, text, len);
+		else
+			json_null(&j);
+		free(text);
+	}
 	json_key(&j, "by");
 	json_obj_open(&j);
 	for (int i = 0; i < c->by_cnt; i++) {
@@ -422,9 +499,12 @@ static void print_json(const struct agg_out *o, const struct agg_row *r, int int
 		put_part(o, &j, NULL, r, i, false);
 	}
 	json_obj_close(&j);
+	put_truncated(c, r, &j);
 	json_key(&j, "count");
 	json_uint(&j, r->count);
 	if (o->end) {
+		if (o->opts->label)
+			json_kint(&j, "total_ns", r->sum);
 		json_kint(&j, "avg_ns", r->count ? r->sum / (__s64)r->count : 0);
 		json_kint(&j, "min_ns", r->min);
 		json_kint(&j, "max_ns", r->max);
@@ -449,6 +529,18 @@ static void print_key_text(const struct agg_out *o, const struct agg_row *r, boo
 	const struct agg_cfg *c = &o->opts->cfg;
 	char name[8];
 
+	if (o->opts->label) {
+		size_t len = 0;
+		char *text = label_text(o, r, &len);
+
+		cli_escape(o->f, text ? text : "?", text ? len : 1, false);
+		free(text);
+		if (hist)
+			fprintf(o->f, ": count %llu, avg %lld ns, total %lld ns; in us:\n",
+				(unsigned long long)r->count, (long long)(r->sum / (__s64)r->count),
+				(long long)r->sum);
+		return;
+	}
 	fprintf(o->f, "%s:%s", r->d->provider, r->d->name);
 	if (o->end)
 		fprintf(o->f, " -> %s", o->end);
@@ -540,7 +632,7 @@ static void print_text(const struct agg_out *o, const struct agg_row *rows, size
 {
 	const struct agg_cfg *c = &o->opts->cfg;
 	bool hist = c->value == AGG_VALUE_LOG2 || c->value == AGG_VALUE_LINEAR;
-	char **keys = NULL;
+	char **keys = NULL, head[32];
 	size_t width = 3;
 
 	if (interval)
@@ -563,7 +655,12 @@ static void print_text(const struct agg_out *o, const struct agg_row *rows, size
 		if (keys[i] && strlen(keys[i]) > width)
 			width = strlen(keys[i]);
 	}
-	fprintf(o->f, "%-*s %12s", (int)width, "KEY", "COUNT");
+	snprintf(head, sizeof(head), "%s", o->opts->label ? o->opts->label : "KEY");
+	for (char *p = head; *p; p++)
+		*p = toupper((unsigned char)*p);
+	fprintf(o->f, "%-*s %12s", (int)width, head, "COUNT");
+	if (o->end && o->opts->label)
+		fprintf(o->f, " %14s", "TOTAL(ns)");
 	if (o->end)
 		fprintf(o->f, " %14s %14s %14s", "AVG(ns)", "MIN(ns)", "MAX(ns)");
 	else if (c->value == AGG_VALUE_STATS)
@@ -575,6 +672,8 @@ static void print_text(const struct agg_out *o, const struct agg_row *rows, size
 		fprintf(o->f, "%-*s %12llu", (int)width, keys[i] ? keys[i] : "?",
 			(unsigned long long)r->count);
 		free(keys[i]);
+		if (o->end && o->opts->label)
+			fprintf(o->f, " %14lld", (long long)r->sum);
 		if (o->end)
 			fprintf(o->f, " %14lld %14lld %14lld",
 				(long long)(r->sum / (__s64)r->count), (long long)r->min,
@@ -637,7 +736,9 @@ long long agg_print(const struct agg_out *o, int fd, __u32 gen, int interval, bo
 	shown = o->opts->top && o->opts->top < n ? o->opts->top : n;
 	for (size_t i = 0; i < n; i++)
 		hits += rows[i].count;
-	if (o->json) {
+	if (o->opts->pivot.cnt) {
+		agg_pivot_print(o, rows, n, interval);
+	} else if (o->json) {
 		for (size_t i = 0; i < shown; i++)
 			print_json(o, &rows[i], interval);
 	} else {

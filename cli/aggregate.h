@@ -20,6 +20,23 @@ struct agg_opts {
 	bool by_set;
 	unsigned long top; /* --top: rows printed, 0 for all */
 	__u32 max_keys;
+	/*
+	 * The runtime commands: the --by parts shown as one text, each after its separator (shown
+	 * only between two non-empty parts): "app.py:f" for a file and a function. label names
+	 * it: the text column's header (upper case) and a JSON key beside "by". NULL: not so.
+	 */
+	const char *label;
+	const char *sep[AGG_MAX_BY];
+	/*
+	 * usdtctl stat: one row per key (the --by parts), a column per probe name, the counts of
+	 * each over per_s seconds (text: per second). cnt 0: not so.
+	 */
+	struct agg_pivot {
+		const char *const *names;  /* the probe (name) of each column */
+		const char *const *titles; /* text header and JSON key of each */
+		int cnt;
+		double per_s;
+	} pivot;
 };
 
 /*
@@ -44,7 +61,7 @@ __u32 agg_value_size(const struct agg_opts *a);
 
 /*
  * Checks the keys (and the value argument) against each probe's argument types: a value must
- * be an integer, a key holds at most one string. Returns 0 or a usage error's exit code.
+ * be an integer, a key holds at most two strings. Returns 0 or a usage error's exit code.
  */
 int agg_check_types(const struct agg_opts *a, bool value, const char *cmd,
 		    const struct trace_probe_desc *probes, size_t probe_cnt);
@@ -93,5 +110,7 @@ void agg_part_label(const struct agg_out *o, const struct agg_row *r, int i, FIL
  * plain total, else the last interval's number). Returns the hits the rows count, or -errno.
  */
 long long agg_print(const struct agg_out *o, int fd, __u32 gen, int interval, bool last);
+/* agg_opts.pivot: the rows as a table (cli/aggregate_pivot.c). */
+void agg_pivot_print(const struct agg_out *o, const struct agg_row *rows, size_t n, int interval);
 
 #endif /* USDTCTL_AGGREGATE_H */

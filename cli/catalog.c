@@ -168,7 +168,7 @@ static int catalog_line(struct catalog *cat, char *line)
  * A regular file of at most CATALOG_MAX_SIZE bytes, or NULL (warned about unless it is not
  * there): a FIFO would block the open or the read, /dev/zero would never end.
  */
-static FILE *catalog_open(const char *path)
+FILE *catalog_open(const char *path)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	const char *why = NULL;
@@ -223,11 +223,11 @@ static int catalog_read(struct catalog *cat, const char *path)
 	return err;
 }
 
-/* Calls fn for each catalog file in search order, existing or not. */
-static int for_each_path(int (*fn)(const char *path, void *ctx), void *ctx)
+int catalog_for_each_path(const char *name, const char *env_name,
+			  int (*fn)(const char *path, void *ctx), void *ctx)
 {
 	char path[PATH_MAX + 64], exe[PATH_MAX];
-	const char *env = getenv("USDTCTL_CATALOG"), *cfg = getenv("XDG_CONFIG_HOME");
+	const char *env = getenv(env_name), *cfg = getenv("XDG_CONFIG_HOME");
 	const char *home = getenv("HOME");
 	ssize_t n;
 	int err;
@@ -247,9 +247,9 @@ static int for_each_path(int (*fn)(const char *path, void *ctx), void *ctx)
 		free(list);
 	}
 	if (cfg && *cfg)
-		snprintf(path, sizeof(path), "%s/usdtctl/" CATALOG_NAME, cfg);
+		snprintf(path, sizeof(path), "%s/usdtctl/%s", cfg, name);
 	else if (home && *home)
-		snprintf(path, sizeof(path), "%s/.config/usdtctl/" CATALOG_NAME, home);
+		snprintf(path, sizeof(path), "%s/.config/usdtctl/%s", home, name);
 	else
 		path[0] = '\0';
 	if (path[0] && (err = fn(path, ctx)))
@@ -263,11 +263,12 @@ static int for_each_path(int (*fn)(const char *path, void *ctx), void *ctx)
 		slash = strrchr(exe, '/');
 		if (slash)
 			*slash = '\0';
-		snprintf(path, sizeof(path), "%s/../share/usdtctl/" CATALOG_NAME, exe);
+		snprintf(path, sizeof(path), "%s/../share/usdtctl/%s", exe, name);
 		if (access(path, R_OK) == 0)
 			return fn(path, ctx);
 	}
-	return fn(USDTCTL_DATADIR "/usdtctl/" CATALOG_NAME, ctx);
+	snprintf(path, sizeof(path), "%s/usdtctl/%s", USDTCTL_DATADIR, name);
+	return fn(path, ctx);
 }
 
 static int load_one(const char *path, void *ctx)
@@ -281,7 +282,7 @@ struct catalog *catalog_load(void)
 
 	if (!cat)
 		return NULL;
-	if (for_each_path(load_one, cat)) {
+	if (catalog_for_each_path(CATALOG_NAME, "USDTCTL_CATALOG", load_one, cat)) {
 		catalog_free(cat);
 		return NULL;
 	}
@@ -329,7 +330,12 @@ static int print_one(const char *path, void *ctx)
 
 void catalog_print_paths(FILE *out, const char *indent)
 {
+	catalog_print_paths_of(out, indent, CATALOG_NAME, "USDTCTL_CATALOG");
+}
+
+void catalog_print_paths_of(FILE *out, const char *indent, const char *name, const char *env_name)
+{
 	struct print_ctx pc = {out, indent};
 
-	for_each_path(print_one, &pc);
+	catalog_for_each_path(name, env_name, print_one, &pc);
 }

@@ -52,4 +52,19 @@ bool catalog_lookup(const struct catalog *cat, const char *provider, const char 
 /* Writes the catalog search path, one file a line with its state, for --help. */
 void catalog_print_paths(FILE *out, const char *indent);
 
+/*
+ * The search path of a data file called name, shared by the probe and runtime catalogs: each
+ * file of $env_name (':'-separated), $XDG_CONFIG_HOME/usdtctl/name (~/.config/...), then the
+ * installed one (beside the executable's ../share/usdtctl, else the configured data dir).
+ * Calls fn for each, existing or not; stops at fn's first nonzero return and returns it.
+ */
+int catalog_for_each_path(const char *name, const char *env_name,
+			  int (*fn)(const char *path, void *ctx), void *ctx);
+void catalog_print_paths_of(FILE *out, const char *indent, const char *name, const char *env_name);
+/*
+ * Opens a data file that must be a regular file of at most 1 MiB: NULL when it is not there,
+ * or (warned about) when it is something else.
+ */
+FILE *catalog_open(const char *path);
+
 #endif /* USDTCTL_CATALOG_H */

@@ -90,6 +90,8 @@ int do_list(int argc, char **argv);
 int do_trace(int argc, char **argv);
 int do_latency(int argc, char **argv);
 int do_features(int argc, char **argv);
+/* calls, flow, gc, objnew, threads, queries, stat: one table (cli/runtime_cmds.c), by argv[0] */
+int do_runtime_cmd(int argc, char **argv);
 
 /* ---- JSON Lines writer: one object per line, always balanced and escaped ------------------- */
 struct json {

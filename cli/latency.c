@@ -70,14 +70,23 @@ void latency_pair_event(const struct analysis *a, const struct trace_probe_desc 
 
 		memcpy(&len, f->key.data + c->by[i].off, sizeof(len));
 		if (c->by[i].part != AGG_PART_ARG || !(strs & (1 << n)) ||
-		    (f->key.err_mask & (1 << i)) || len > AGG_STR_MAX)
+		    c->by[i].str == AGG_NO_STR || (f->key.err_mask & (1 << i)) || len > AGG_STR_MAX)
 			continue;
 		e->err_mask &= ~(1 << n);
 		e->str_mask |= 1 << n;
-		e->trunc_mask |= f->key.trunc ? 1 << n : 0;
+		e->trunc_mask |= f->key.trunc & (1 << i) ? 1 << n : 0;
 		e->args[n] = len;
-		memcpy(e->data, f->key.data + c->str_off, len);
-		e->data_len = len;
+	}
+	/* the strings in data by argument order, as the tracer sends them */
+	for (int n = 0; n < USDT_MAX_ARGS; n++) {
+		for (int i = 0; (e->str_mask & (1 << n)) && i < c->by_cnt; i++) {
+			if (c->by[i].part != AGG_PART_ARG || c->by[i].arg != n)
+				continue;
+			memcpy(e->data + e->data_len,
+			       f->key.data + c->str_off + c->by[i].str * AGG_STR_MAX, e->args[n]);
+			e->data_len += e->args[n];
+			break;
+		}
 	}
 }
 
@@ -101,7 +110,9 @@ void latency_out_slow(struct trace_out *o, const struct analysis *a, const void 
 		fprintf(o->f, "\",\"duration_ns\":%llu,\"args\":[",
 			(unsigned long long)s->duration_ns);
 		trace_out_args(o, &ev.e);
-		fputs("]}\n", o->f);
+		fputc(']', o->f);
+		trace_out_truncated(o, &ev.e);
+		fputs("}\n", o->f);
 		return;
 	}
 	rel = s->time_ns > o->start_ns ? s->time_ns - o->start_ns : 0;
@@ -174,7 +185,7 @@ void latency_report(struct trace_out *o, int open_fd, int stats_fd)
 static void do_help(FILE *out)
 {
 	fprintf(out,
-		"Usage: usdtctl latency [-p PID | -c CMD] [--json] [--pair tid|pid|argN]\n"
+		"Usage: usdtctl latency [-p PID... | -c CMD] [--json] [-o FILE] [--pair tid|pid|argN]\n"
 		"                       [--by KEYS] [--hist | --stats] [--slower DURATION]\n"
 		"                       [--filter EXPR] [--top N] [--max-keys N] [-i SECONDS]\n"
 		"                       [--prometheus ADDR | --perfetto FILE]\n"
@@ -194,8 +205,9 @@ static void do_help(FILE *out)
 		"and {\"summary\": {...}}.\n"
 		"\n"
 		"Options:\n"
-		"  -p, --pid PID         pairs in process PID only\n"
+		"  -p, --pid PID         pairs in process PID only (-p again: more processes)\n"
 		"  -c, --command CMD     run CMD with the probes attached; ends when CMD exits\n"
+		"  -o, --output FILE     write the rows and slow pairs to FILE instead of stdout\n"
 		"      --pair KEY        what matches an END to a START: tid (default), pid, argN\n"
 		"      --by KEYS         one row per START probe and key, from START's hit: a comma\n"
 		"                        list of probe, argN (a string by its contents), pid, tid, comm\n"
@@ -239,8 +251,7 @@ static void do_help(FILE *out)
 		(int)sizeof(struct lat_stack), LAT_MAX_OPEN);
 }
 
-/* "10ms", "500us", "1.5s", "200ns"; a bare number is milliseconds. */
-static int parse_duration(const char *s, __u64 *ns)
+int latency_parse_duration(const char *s, __u64 *ns)
 {
 	static const struct {
 		const char *unit;
@@ -281,25 +292,16 @@ static int parse_pair(const char *s, struct lat_cfg *lat)
 	return 0;
 }
 
-static int parse_seconds(const char *s, double *v)
-{
-	char *end;
-
-	errno = 0;
-	*v = strtod(s, &end);
-	return errno || end == s || *end || !isfinite(*v) || *v <= 0 ? -EINVAL : 0;
-}
-
 static int parse_options(int argc, char **argv, struct trace_opts *o)
 {
 	static const struct option opts[] = {
-		{"pid", required_argument, NULL, 'p'},
 		{"command", required_argument, NULL, 'c'},
 		{"pair", required_argument, NULL, OPT_PAIR},
 		{"by", required_argument, NULL, OPT_BY},
 		{"hist", no_argument, NULL, OPT_LAT_HIST},
 		{"stats", no_argument, NULL, OPT_LAT_STATS},
 		{"slower", required_argument, NULL, OPT_SLOWER},
+		TRACER_LONGOPTS,
 		{"filter", required_argument, NULL, OPT_FILTER},
 		{"top", required_argument, NULL, OPT_TOP},
 		{"max-keys", required_argument, NULL, OPT_MAX_KEYS},
@@ -314,13 +316,9 @@ static int parse_options(int argc, char **argv, struct trace_opts *o)
 	int c, err;
 
 	optind = 0;
-	while ((c = cli_getopt(argc, argv, ":p:c:i:d:h" CLI_GLOBAL_SHORTOPTS, opts, "latency")) !=
-	       -1) {
+	while ((c = cli_getopt(argc, argv, ":" TRACER_SHORTOPTS "c:i:d:h" CLI_GLOBAL_SHORTOPTS,
+			       opts, "latency")) != -1) {
 		switch (c) {
-		case 'p':
-			if (cli_parse_pid(optarg, &o->pid))
-				return cli_error(EXIT_USAGE, "latency: bad pid '%s'", optarg);
-			break;
 		case 'c':
 			o->cmd = optarg;
 			break;
@@ -340,7 +338,7 @@ static int parse_options(int argc, char **argv, struct trace_opts *o)
 			a->agg.cfg.slots = c == OPT_LAT_HIST ? AGG_LOG2_SLOTS : 0;
 			break;
 		case OPT_SLOWER:
-			if (parse_duration(optarg, &a->lat.slower_ns))
+			if (latency_parse_duration(optarg, &a->lat.slower_ns))
 				return cli_error(
 					EXIT_USAGE,
 					"latency: bad --slower '%s' (as 10ms, 500us, 1.5s)",
@@ -349,7 +347,7 @@ static int parse_options(int argc, char **argv, struct trace_opts *o)
 			break;
 		case 'i':
 		case 'd':
-			if (parse_seconds(optarg, c == 'i' ? &o->interval_s : &o->duration_s))
+			if (cli_parse_seconds(optarg, c == 'i' ? &o->interval_s : &o->duration_s))
 				return cli_error(EXIT_USAGE, "latency: bad %s '%s'",
 						 c == 'i' ? "interval" : "duration", optarg);
 			break;
@@ -361,7 +359,7 @@ static int parse_options(int argc, char **argv, struct trace_opts *o)
 		default:
 			err = trace_export_option(o, c, optarg);
 			if (err > 0)
-				err = analysis_option(a, c, optarg);
+				err = tracer_option(o, c, optarg);
 			if (err)
 				return err;
 		}

@@ -20,7 +20,7 @@ __u16 latency_role(const struct trace_scan *sc, const struct found_probe *f);
 /* A pair's START as an event: the header, and room for the one string a --by key keeps. */
 struct lat_event {
 	struct trace_event e;
-	char data[AGG_STR_MAX];
+	char data[AGG_KEY_STRS * AGG_STR_MAX];
 };
 
 /*
@@ -36,5 +36,7 @@ void latency_out_slow_header(struct trace_out *o);
 void latency_out_slow(struct trace_out *o, const struct analysis *a, const void *data, size_t size);
 /* At the end: STARTs still open, ENDs without a START, nesting past LAT_DEPTH. */
 void latency_report(struct trace_out *o, int open_fd, int stats_fd);
+/* A --slower DURATION: "10ms", "500us", "1.5s", "200ns"; a bare number is milliseconds. */
+int latency_parse_duration(const char *s, __u64 *ns);
 
 #endif /* USDTCTL_LATENCY_H */

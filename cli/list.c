@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "list_searched.h"
 #include "target.h"
 #include "uprobe_multi.h"
 #include "usdt.h"
@@ -19,6 +20,9 @@ struct list_ctx {
 	bool json;
 	const char *pattern; /* glob over provider:name, NULL = every probe */
 	bool optimized;	     /* the kernel has optimized uprobes: where sites are probed */
+	bool needed;	     /* listing the libraries a TARGET loads: no -v note per file */
+	size_t shown;	     /* probes listed, in all files */
+	struct list_searched searched;
 	int status;
 };
 
@@ -277,7 +281,8 @@ static void print_file(struct list_ctx *lc, const struct usdt_file *file, const 
 			text_probe(lc, file, path, probe, &w);
 		shown++;
 	}
-	if (lc->verbose && !shown) {
+	lc->shown += shown;
+	if (lc->verbose && !shown && !lc->needed) {
 		if (!usdt_file__probe_cnt(file))
 			cli_note("%s: no USDT probes", path);
 		else
@@ -298,6 +303,8 @@ static int list_file(const char *open_path, const char *path, void *ctx)
 	struct usdt_file *file;
 	int err;
 
+	if (!list_searched_add(&lc->searched, open_path, path, lc->needed))
+		return 0; /* a library of two TARGETs, or a TARGET another one loads */
 	/* with -p, open_path is /proc/self/fd/N: messages name the file as the process does */
 	cli_hold_lib_warnings(open_path, path);
 	file = usdt_file__open(open_path, &opts);
@@ -428,8 +435,16 @@ static int list_pid(struct list_ctx *lc, const struct list_args *a)
 	return lc->status;
 }
 
+static int list_library(const char *path, void *ctx)
+{
+	return list_file(path, path, ctx);
+}
+
+/* Each TARGET, then the libraries it loads, as trace -c attaches to them. */
 static int list_targets(struct list_ctx *lc, const struct list_args *a)
 {
+	struct usdt_needed_opts nopts = {.sz = sizeof(nopts),
+					 .library_path = getenv("LD_LIBRARY_PATH")};
 	char path[PATH_MAX];
 
 	for (size_t i = 0; i < a->target_cnt; i++) {
@@ -439,6 +454,10 @@ static int list_targets(struct list_ctx *lc, const struct list_args *a)
 			continue;
 		}
 		list_file(path, path, lc);
+		lc->needed = true;
+		/* unreadable: list_file said so */
+		usdt_needed_objects(path, &nopts, list_library, lc);
+		lc->needed = false;
 	}
 	return lc->status;
 }
@@ -449,11 +468,14 @@ static int do_help(FILE *out)
 		"Usage: usdtctl list [-v] [--json] [-p PID] [TARGET...] [PATTERN]\n"
 		"\n"
 		"Lists the USDT probes of ELF files, or of every object a process maps: one line\n"
-		"per probe and file with its site count, semaphore and argument count. With -v,\n"
-		"every site as well: address, file offset, semaphore, where trace probes it (the\n"
-		"nop5 of a <usdt/probe.h> site where the kernel has optimized uprobes, else the\n"
-		"nop), raw arguments and each argument in words. With --json, JSON Lines: one\n"
-		"object per probe and file, with every site.\n"
+		"per probe and file with its site count, semaphore and argument count. A TARGET's\n"
+		"probes come first, then those of the libraries it loads (DT_NEEDED, found as\n"
+		"the dynamic loader finds them, without running anything): what 'usdtctl trace\n"
+		"-c' attaches to. When nothing is listed, one line on stderr says what was\n"
+		"searched. With -v, every site as well: address, file offset, semaphore, where\n"
+		"trace probes it (the nop5 of a <usdt/probe.h> site where the kernel has\n"
+		"optimized uprobes, else the nop), raw arguments and each argument in words.\n"
+		"With --json, JSON Lines: one object per probe and file, with every site.\n"
 		"\n"
 		"Options:\n"
 		"  -p, --pid PID    the files PID maps (shown by its own paths, containers too);\n"
@@ -471,10 +493,12 @@ static int do_help(FILE *out)
 		"  (* ? [) and is no TARGET, or when it is a provider name (letters, digits, _)\n"
 		"  that is no TARGET and follows one or -p.\n"
 		"  PATTERN is a glob over provider:name; a provider alone matches all its probes\n"
-		"  (write PROVIDER:* when the provider is also a program name).\n"
+		"  (write PROVIDER:* when the provider is also a program name); DTrace's spelling\n"
+		"  query-start matches query__start.\n"
 		"  usdt:PATH:provider:name (or usdt:PATH:name) names its TARGET as well.\n"
 		"\n"
 		"Examples:\n"
+		"  usdtctl list ruby\n"
 		"  usdtctl list /usr/bin/python3.11\n"
 		"  usdtctl list -v libstdc++.so.6 'libstdcxx:*throw'\n"
 		"  usdtctl list -p 1234 'python:function__*' --json\n"
@@ -531,6 +555,9 @@ int do_list(int argc, char **argv)
 	lc.pattern = a.pattern;
 	if (!err)
 		err = a.pid ? list_pid(&lc, &a) : list_targets(&lc, &a);
+	if (!err && !lc.shown)
+		list_searched_note(&lc.searched, lc.pattern, a.pid);
+	list_searched_free(&lc.searched);
 	free(a.targets);
 	free(a.spec_path);
 	free(a.spec_glob);

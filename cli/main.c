@@ -22,6 +22,13 @@ static const struct cli_cmd cmds[] = {
 	{"trace", do_trace, "trace probes and print their arguments"},
 	{"latency", do_latency, "time from a START probe to its END, in BPF"},
 	{"features", do_features, "show what the kernel supports and how usdtctl attaches"},
+	{"calls", do_runtime_cmd, "calls per function of a runtime (--latency: and their time)"},
+	{"flow", do_runtime_cmd, "a runtime's function entries and returns, per thread"},
+	{"gc", do_runtime_cmd, "a runtime's garbage collections and their durations"},
+	{"objnew", do_runtime_cmd, "a runtime's allocations per type"},
+	{"threads", do_runtime_cmd, "a runtime's thread starts and stops"},
+	{"queries", do_runtime_cmd, "PostgreSQL query latency (--slower: each slow query)"},
+	{"stat", do_runtime_cmd, "a runtime's calls, GCs, objects, ... per second and process"},
 	{0},
 };
 

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,6 +87,15 @@ bool cli_is_target(const char *arg)
 	char buf[PATH_MAX];
 
 	return cli_resolve_target(arg, buf, sizeof(buf)) == 0;
+}
+
+int cli_parse_seconds(const char *s, double *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtod(s, &end);
+	return errno || end == s || *end || !isfinite(*v) || *v <= 0 ? -EINVAL : 0;
 }
 
 int cli_parse_pid(const char *s, pid_t *pid)

@@ -38,6 +38,9 @@ bool cli_is_target(const char *arg);
 /* "NAME: no such file, program or library", with the fix when NAME is a file here. */
 int cli_no_target(const char *name);
 
+/* Parses -d and -i arguments: a positive finite number of seconds. Returns 0 or -EINVAL. */
+int cli_parse_seconds(const char *s, double *v);
+
 /* Parses a -p argument: a positive decimal pid. Returns 0 or -EINVAL. */
 int cli_parse_pid(const char *s, pid_t *pid);
 

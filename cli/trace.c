@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,12 +29,14 @@
 #include "latency.h"
 #include "symbolize.h"
 #include "percpu.h"
+#include "runtime_needs.h"
 #include "target.h"
 #include "trace.h"
 #include "trace.skel.h"
 #include "trace_cmd.h"
 #include "trace_export.h"
 #include "trace_output.h"
+#include "trace_pids.h"
 #include "trace_scan.h"
 #include "tracer.h"
 #include "uprobe_multi.h"
@@ -50,6 +51,7 @@
 struct tracer {
 	struct trace_opts o;
 	struct trace_scan sc;
+	struct needs_probes np; /* with those attached for their semaphores only */
 	struct catalog *cat;
 	struct trace *skel;
 	struct usdt_manager *man;
@@ -57,8 +59,9 @@ struct tracer {
 	struct trace_out out;
 	struct trace_child child;
 	struct trace_export exp;
+	struct trace_pids pids; /* -p: the trace ends when the last one exits */
 	int pidfd;
-	pid_t watch_pid; /* -p or -c: the trace ends when it exits */
+	pid_t watch_pid; /* -c: the trace ends when it exits */
 	__u64 events;
 	__u64 start_ns;
 	__u32 gen; /* aggregates with -i: the interval hits count in */
@@ -94,11 +97,11 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 static void do_help(FILE *out)
 {
 	fprintf(out,
-		"Usage: usdtctl trace [-p PID | -c CMD] [--json] [--filter EXPR]\n"
+		"Usage: usdtctl trace [-p PID... | -c CMD] [--json] [-o FILE] [--filter EXPR]\n"
 		"                     [--count | --stats ARG | --hist ARG | --lhist ARG,MIN,MAX,STEP]\n"
 		"                     [--by KEYS] [--top N] [--max-keys N] [--stack] [--folded]\n"
 		"                     [-i SECONDS] [--prometheus ADDR | --perfetto FILE]\n"
-		"                     [-d SECONDS] [-n EVENTS] [TARGET] PROBE...\n"
+		"                     [--strlen N] [-d SECONDS] [-n EVENTS] [TARGET] PROBE...\n"
 		"\n"
 		"Attaches to every site of the matching probes (one link per object file) and\n"
 		"prints each hit: time (s since the start), pid, tid, command, provider:name and\n"
@@ -106,17 +109,22 @@ static void do_help(FILE *out)
 		"the traced process exits, or at -d / -n, then prints a summary on stderr.\n"
 		"With --json, JSON Lines: {\"time_ns\", \"pid\", \"tid\", \"comm\", \"provider\",\n"
 		"\"name\", \"args\": [...]} per hit (time_ns: CLOCK_MONOTONIC; an unreadable\n"
-		"argument is null), then {\"summary\": {\"events\", \"lost\", \"duration_ns\"}}.\n"
+		"argument is null; \"args_truncated\": [N, ...] when string arguments were cut at\n"
+		"--strlen bytes: their indexes in args), then {\"summary\": {\"events\", \"lost\",\n"
+		"\"duration_ns\"}}.\n"
 		"With --legacy-attach, one perf_event uprobe per site (slow to detach).\n"
 		"\n"
 		"Options:\n"
-		"  -p, --pid PID         trace process PID only; its objects hold the probes, or\n"
-		"                        the TARGET among them; ends when PID exits\n"
+		"  -p, --pid PID         trace process PID only (-p again: more processes); its\n"
+		"                        objects hold the probes, or the TARGET among them; ends\n"
+		"                        when the last one exits\n"
 		"  -c, --command CMD     run CMD (as /bin/sh -c 'exec CMD') with the probes\n"
 		"                        attached before its first instruction, in its executable\n"
 		"                        and the libraries it links (and TARGET, e.g. a library it\n"
 		"                        dlopens); ends when CMD exits. usdtctl exits 0 and reports\n"
 		"                        CMD's status, as bpftrace does\n"
+		"  -o, --output FILE     write the trace (hits, counts, aggregates, the JSON\n"
+		"                        summary) to FILE instead of stdout, which -c's CMD keeps\n"
 		"      --filter EXPR     only the hits for which EXPR holds, decided in BPF (see\n"
 		"                        Filters below)\n"
 		"      --count           count hits per provider:name (in BPF) and print the totals\n"
@@ -142,32 +150,42 @@ static void do_help(FILE *out)
 		"      --perfetto FILE   write the hits (with --count: the counts of each\n"
 		"                        interval) to FILE as a Perfetto trace instead of lines;\n"
 		"                        timestamps on CLOCK_MONOTONIC\n"
+		"      --strlen N        keep N bytes of a string argument (default %d, at most %d)\n"
 		"  -d, --duration SECS   stop after SECS seconds\n"
 		"  -n, --events EVENTS   stop after EVENTS hits (with --count: at least EVENTS)\n"
 		"  -h, --help            this help\n"
 		"\n",
-		AGG_DEF_KEYS);
+		AGG_DEF_KEYS, TRACE_STR_MAX, TRACE_STRLEN_MAX);
 	cli_global_help(out, "trace");
 	fprintf(out,
 		"\n"
 		"PROBE and TARGET:\n"
 		"  PROBE is a glob over provider:name (a provider alone matches all its probes),\n"
-		"  or usdt:PATH:provider:name. Without -p or -c, probes are traced system-wide in\n"
-		"  TARGET, a file or a program or library name. Every hit is printed unless the\n"
-		"  ring buffer overflows; lost hits are counted and reported.\n"
+		"  or usdt:PATH:provider:name; DTrace's spelling query-start matches query__start.\n"
+		"  Without -p or -c, probes are traced system-wide in TARGET, a file or a program\n"
+		"  or library name, and in the libraries it loads (as 'usdtctl list' shows them).\n"
+		"  A PROBE that matches nothing is an error naming the closest probes. Every hit\n"
+		"  is printed unless the ring buffer overflows; lost hits are counted and reported.\n"
 		"\n"
 		"Argument types:\n"
 		"  A PROBE may end with a type list: 'python:function__entry(str,str,int)'.\n"
 		"  int (the default): the number, by its size and sign; hex: a number printed in\n"
 		"  hex; str: a pointer to a NUL-terminated string; strn: a pointer to a string\n"
-		"  whose length is the next argument. Strings are read up to %d bytes; a longer\n"
-		"  one ends in \"...\". Without a type list, the catalog of well-known probes\n"
-		"  (Python, Ruby, PHP, PostgreSQL, Java HotSpot, libstdc++, Node.js) gives the\n"
-		"  types; one entry a line, as in 'python:function__entry(str,str,int)'.\n"
-		"  Catalog files, first match wins ($USDTCTL_CATALOG: ':'-separated files):\n",
-		TRACE_STR_MAX);
+		"  whose length is the next argument. Strings are read up to --strlen bytes and\n"
+		"  printed in quotes, control bytes escaped; a longer one is cut, \"...\" after the\n"
+		"  quotes (args_truncated in JSON). Without a type list, the catalog of well-known\n"
+		"  probes (Python, Ruby, PHP, PostgreSQL, Java HotSpot, libstdc++, Node.js) gives\n"
+		"  the types; one entry a line, as in 'python:function__entry(str,str,int)'.\n"
+		"  Catalog files, first match wins ($USDTCTL_CATALOG: ':'-separated files):\n");
 	catalog_print_paths(out, "    ");
 	fprintf(out,
+		"\n"
+		"Silent probes:\n"
+		"  Some probes fire only when the program asks for them: CPython 3.11's\n"
+		"  function__entry, PHP's and HotSpot's method probes, Ruby's method__entry. The\n"
+		"  runtime catalog ($USDTCTL_RUNTIMES, see 'usdtctl calls --help') says what each\n"
+		"  needs; usdtctl says it on stderr, and provides what it can: it attaches\n"
+		"  python:line too (its hits ignored) and sets the variables a -c command needs.\n"
 		"\n"
 		"Filters:\n"
 		"  Comparisons of argN (from 0), pid, tid, uid, comm or cgroup with a value, joined\n"
@@ -182,10 +200,10 @@ static void do_help(FILE *out)
 		"Aggregates:\n"
 		"  Kept in a BPF hash per key (probe and --by keys), printed at the end and with -i\n"
 		"  at each interval, largest first. A string key holds its first %d bytes; a key\n"
-		"  holds one string argument. Sums wrap at 64 bits. Memory, as the kernel counts it:\n"
-		"  --max-keys x (K + 72 + CPUs x (32 + 8 x buckets)) bytes, K the key's size: 16, 8\n"
-		"  per --by key, 16 more with comm and 64 with argN (at most 128); --hist has 65\n"
-		"  buckets.\n"
+		"  holds two string arguments, its first two argN. Sums wrap at 64 bits. Memory, as\n"
+		"  the kernel counts it: --max-keys x (K + 72 + CPUs x (32 + 8 x buckets)) bytes, K\n"
+		"  the key's size: 16, 8 per --by key, 16 more with comm and 64 for each of the first\n"
+		"  two argN (at most 192); --hist has 65 buckets.\n"
 		"\n"
 		"Stacks:\n"
 		"  Walked in BPF by frame pointers, up to %d frames, kept as (build id, file offset)\n"
@@ -216,25 +234,17 @@ static void do_help(FILE *out)
 		"(no probe matched, no privilege, ...), 2 usage error.\n");
 }
 
-static int parse_seconds(const char *s, double *v)
-{
-	char *end;
-
-	errno = 0;
-	*v = strtod(s, &end);
-	return errno || end == s || *end || !isfinite(*v) || *v <= 0 ? -EINVAL : 0;
-}
-
 static int parse_options(int argc, char **argv, struct trace_opts *o)
 {
 	static const struct option opts[] = {
-		{"pid", required_argument, NULL, 'p'},
 		{"command", required_argument, NULL, 'c'},
 		{"count", no_argument, NULL, 'C'},
 		{"interval", required_argument, NULL, 'i'},
 		{"duration", required_argument, NULL, 'd'},
 		{"events", required_argument, NULL, 'n'},
+		{"strlen", required_argument, NULL, OPT_STRLEN},
 		{"help", no_argument, NULL, 'h'},
+		TRACER_LONGOPTS,
 		ANALYSIS_LONGOPTS,
 		EXPORT_LONGOPTS,
 		CLI_GLOBAL_LONGOPTS,
@@ -244,13 +254,9 @@ static int parse_options(int argc, char **argv, struct trace_opts *o)
 	int c, err;
 
 	optind = 0;
-	while ((c = cli_getopt(argc, argv, ":p:c:i:d:n:h" CLI_GLOBAL_SHORTOPTS, opts, "trace")) !=
-	       -1) {
+	while ((c = cli_getopt(argc, argv, ":" TRACER_SHORTOPTS "c:i:d:n:h" CLI_GLOBAL_SHORTOPTS,
+			       opts, "trace")) != -1) {
 		switch (c) {
-		case 'p':
-			if (cli_parse_pid(optarg, &o->pid))
-				return cli_error(EXIT_USAGE, "trace: bad pid '%s'", optarg);
-			break;
 		case 'c':
 			o->cmd = optarg;
 			break;
@@ -258,11 +264,11 @@ static int parse_options(int argc, char **argv, struct trace_opts *o)
 			o->an.count = true;
 			break;
 		case 'i':
-			if (parse_seconds(optarg, &o->interval_s))
+			if (cli_parse_seconds(optarg, &o->interval_s))
 				return cli_error(EXIT_USAGE, "trace: bad interval '%s'", optarg);
 			break;
 		case 'd':
-			if (parse_seconds(optarg, &o->duration_s))
+			if (cli_parse_seconds(optarg, &o->duration_s))
 				return cli_error(EXIT_USAGE, "trace: bad duration '%s'", optarg);
 			break;
 		case 'n':
@@ -279,7 +285,7 @@ static int parse_options(int argc, char **argv, struct trace_opts *o)
 		default:
 			err = trace_export_option(o, c, optarg);
 			if (err > 0)
-				err = analysis_option(&o->an, c, optarg);
+				err = tracer_option(o, c, optarg);
 			if (err)
 				return err;
 		}
@@ -337,6 +343,8 @@ static int load_bpf(struct tracer *t)
 	s = t->skel = trace__open();
 	if (!s)
 		return bpf_failure("opening the tracer", errno);
+	s->rodata->str_max = t->out.str_max;
+	s->rodata->quiet_probes = t->np.all != NULL;
 	err = analysis_configure(&t->o.an, s);
 	if (!err)
 		err = bpf_map__set_max_entries(s->maps.counts, probes);
@@ -363,20 +371,18 @@ static int load_bpf(struct tracer *t)
 }
 
 /*
- * -p: has the process the pidfd (opened before its maps were read) refers to exited? Then its
- * pid may name another process now, which the links must not trace.
+ * -p: has a process whose pidfd was opened before its maps were read exited? Then its pid may
+ * name another process now, which the links must not trace.
  */
 static bool pid_gone(const struct tracer *t)
 {
-	struct pollfd p = {.fd = t->pidfd, .events = POLLIN};
-
-	return t->o.pid && t->pidfd >= 0 && poll(&p, 1, 0) == 1;
+	return trace_pids_gone(&t->pids) != 0;
 }
 
 static int gone_error(const struct tracer *t)
 {
 	return cli_error(EXIT_RUNTIME, "process %d exited before its probes were attached",
-			 t->o.pid);
+			 trace_pids_gone(&t->pids));
 }
 
 static int attach_object(struct tracer *t, struct trace_object *o, pid_t pid)
@@ -415,7 +421,8 @@ static int attach_all(struct tracer *t, pid_t pid, size_t *objs, size_t *sites)
 
 		if (!o->glob_cnt)
 			continue;
-		err = attach_object(t, o, pid);
+		/* -p: each process's files are objects of their own */
+		err = attach_object(t, o, o->pid ? o->pid : pid);
 		if (err)
 			return err;
 		(*objs)++;
@@ -454,6 +461,10 @@ static int setup_probe(struct tracer *t, __u32 id, const struct usdt_probe_info 
 		cfg.role = latency_role(&t->sc, f);
 		if (cfg.role == (LAT_START | LAT_END))
 			return -EINVAL;
+	}
+	if (f && runtime_needs_quiet(&t->sc, &t->np, f)) {
+		cfg.role = TRACE_ROLE_QUIET;
+		d->quiet = true;
 	}
 	err = bpf_map__update_elem(t->skel->maps.probe_cfg, &id, sizeof(id), &cfg, sizeof(cfg), 0);
 	return err;
@@ -522,6 +533,10 @@ static int on_event(void *ctx, void *data, size_t size)
 		trace_export_record(&t->exp, &t->out, data, size);
 	else if (t->o.an.latency)
 		latency_out_slow(&t->out, &t->o.an, data, size);
+	else if (t->o.on_event && trace_event_valid(&t->out, data, size))
+		t->o.on_event(t->o.event_ctx, &t->out, data);
+	else if (t->o.on_event)
+		t->out.malformed++;
 	else
 		trace_out_event(&t->out, data, size);
 	/* -n reached, or a closed pipe: nothing more can be shown */
@@ -566,8 +581,8 @@ static int stack_setup(struct tracer *t)
 			free(libs[k]);
 		free(libs);
 	}
-	if (t->o.pid)
-		cli_pid_objects(t->o.pid, NULL, 0, NULL, add_sym_file, s);
+	for (size_t i = 0; i < t->o.pid_cnt; i++)
+		cli_pid_objects(t->o.pids[i], NULL, 0, NULL, add_sym_file, s);
 	return 0;
 }
 
@@ -604,11 +619,11 @@ static int start_trace(struct tracer *t)
 			return bpf_failure("opening the ring buffer", errno);
 	}
 	trace_out_prepare(&t->out);
-	if (!t->o.json && !t->o.count && !t->o.perfetto)
+	if (!t->o.json && !t->o.count && !t->o.perfetto && !t->o.on_event)
 		trace_out_header(&t->out);
 	if (!t->o.json && !t->o.perfetto && t->o.an.lat.send_pairs)
 		latency_out_slow_header(&t->out);
-	fflush(stdout);
+	fflush(t->out.f);
 	t->start_ns = t->out.start_ns = now_ns();
 	err = trace_export_start(&t->exp, &t->out, &t->sc,
 				 &(struct trace_export_maps){
@@ -629,7 +644,7 @@ static int start_trace(struct tracer *t)
 			return cli_error(EXIT_RUNTIME, "-c: cannot start '%s': %s", t->o.cmd,
 					 strerror(-err));
 	}
-	t->watch_pid = pid > 0 ? pid : 0;
+	t->watch_pid = t->child.pid > 0 ? t->child.pid : 0;
 	if (t->watch_pid && t->pidfd < 0)
 		t->pidfd = syscall(SYS_pidfd_open, t->watch_pid, 0);
 	return 0;
@@ -687,6 +702,8 @@ static void report(struct tracer *t, __u64 *counts, int interval, bool last)
 
 static bool target_alive(struct tracer *t)
 {
+	if (t->pids.cnt)
+		return trace_pids_alive(&t->pids);
 	if (!t->watch_pid)
 		return true;
 	if (t->pidfd >= 0)
@@ -710,7 +727,8 @@ static int poll_timeout(struct tracer *t, __u64 now, __u64 deadline, __u64 next_
 	if (next_tick && (!until || next_tick < until))
 		until = next_tick;
 	ms = until ? (long)((until > now ? until - now : 0) / 1000000) + 1 : -1;
-	if (t->watch_pid && t->pidfd < 0 && (ms < 0 || ms > NO_PIDFD_POLL))
+	if (((t->watch_pid && t->pidfd < 0) || trace_pids_polled(&t->pids)) &&
+	    (ms < 0 || ms > NO_PIDFD_POLL))
 		ms = NO_PIDFD_POLL;
 	if (t->o.count && t->o.max_events && (ms < 0 || ms > COUNT_N_POLL))
 		ms = COUNT_N_POLL;
@@ -739,6 +757,7 @@ static int run_loop(struct tracer *t, __u64 *counts, int *ticks)
 		ev.data.u32 = 2;
 		epoll_ctl(ep, EPOLL_CTL_ADD, t->pidfd, &ev);
 	}
+	trace_pids_watch(&t->pids, ep);
 	if (trace_export_fd(&t->exp) >= 0) {
 		ev.data.u32 = 3;
 		epoll_ctl(ep, EPOLL_CTL_ADD, trace_export_fd(&t->exp), &ev);
@@ -752,13 +771,15 @@ static int run_loop(struct tracer *t, __u64 *counts, int *ticks)
 		int n = epoll_wait(ep, evs, 3, poll_timeout(t, now, deadline, next_tick));
 		bool gone = false;
 
-		for (int i = 0; i < n; i++)
+		for (int i = 0; i < n; i++) {
 			gone |= evs[i].data.u32 == 2;
+			trace_pids_exited(&t->pids, ep, evs[i].data.u32);
+		}
 		if (t->rb && ring_buffer__consume(t->rb) < 0 && !t->stop)
 			break;
 		trace_export_work(&t->exp);
-		if (fflush(stdout) || ferror(stdout))
-			break; /* a closed pipe: nothing more can be shown */
+		if (fflush(t->out.f) || ferror(t->out.f))
+			break; /* a closed pipe or a full disk: nothing more can be shown */
 		if (gone || !target_alive(t))
 			break;
 		now = now_ns();
@@ -767,7 +788,7 @@ static int run_loop(struct tracer *t, __u64 *counts, int *ticks)
 		if (next_tick && now >= next_tick) {
 			report(t, counts, ++*ticks, false);
 			trace_export_counts(&t->exp, counts, now);
-			fflush(stdout);
+			fflush(t->out.f);
 			next_tick += step;
 		}
 		if (t->o.count && t->o.max_events && read_counts(t, counts) >= t->o.max_events)
@@ -846,6 +867,7 @@ static void tracer_free(struct tracer *t)
 		trace_child_finish(&t->child, &status);
 	if (t->pidfd >= 0)
 		close(t->pidfd);
+	trace_pids_close(&t->pids);
 	trace_export_free(&t->exp);
 	ring_buffer__free(t->rb);
 	symbolizer_free(t->out.sym);
@@ -855,6 +877,7 @@ static void tracer_free(struct tracer *t)
 		trace_desc_free(&t->out.probes[i]);
 	free(t->out.probes);
 	trace_scan_free(&t->sc);
+	runtime_needs_free(&t->np);
 	catalog_free(t->cat);
 }
 
@@ -874,14 +897,14 @@ static int trace_run(struct tracer *t)
 	int err, ticks = 0;
 
 	t->sc.pid = t->o.pid;
+	t->sc.pids = t->o.pids;
+	t->sc.pid_cnt = t->o.pid_cnt;
 	t->sc.cmd = t->o.cmd;
 	t->sc.target = t->o.target;
-	/* before its maps are read: the process, not whichever one gets its pid later */
-	if (t->o.pid) {
-		t->pidfd = syscall(SYS_pidfd_open, t->o.pid, 0);
-		if (t->pidfd < 0 && errno == ESRCH)
-			return cli_error(EXIT_RUNTIME, "process %d: no such process", t->o.pid);
-	}
+	/* before their maps are read: the processes, not whichever ones get their pids later */
+	err = trace_pids_open(&t->pids, t->o.pids, t->o.pid_cnt);
+	if (err)
+		return cli_error(EXIT_RUNTIME, "process %d: no such process", -err);
 	err = trace_export_open(&t->exp, &t->o);
 	if (!err)
 		err = trace_scan_patterns(&t->sc, t->o.probes, t->o.probe_cnt);
@@ -891,6 +914,8 @@ static int trace_run(struct tracer *t)
 		err = trace_scan_sites(&t->sc);
 	if (!err)
 		err = trace_scan_check(&t->sc);
+	if (!err)
+		err = runtime_needs_scan(&t->sc, t->o.probes, t->o.probe_cnt, t->o.cmd, &t->np);
 	if (err)
 		return err;
 	t->cat = catalog_load();
@@ -918,14 +943,21 @@ int tracer_main(const struct trace_opts *o)
 
 	libbpf_set_print(libbpf_print);
 	install_signals();
-	setvbuf(stdout, NULL, _IOFBF, STDOUT_BUF);
 	t.out.f = stdout;
+	/* -o: the trace in a file of its own, -c's command keeps stdout */
+	if (o->output && !(t.out.f = fopen(o->output, "we")))
+		return cli_error(EXIT_RUNTIME, "-o %s: %s", o->output, strerror(errno));
+	setvbuf(t.out.f, NULL, _IOFBF, STDOUT_BUF);
 	t.out.json = t.o.json;
+	t.out.str_max = o->str_max ? o->str_max : TRACE_STR_MAX;
 	/* --perfetto draws latency's pairs: BPF sends them all */
 	t.o.an.lat.send_pairs |= t.o.perfetto && t.o.an.latency;
 	err = trace_run(&t);
 	tracer_free(&t);
-	fflush(stdout);
+	if ((fflush(t.out.f) || ferror(t.out.f)) && o->output && !err)
+		err = cli_error(EXIT_RUNTIME, "-o %s: %s", o->output, strerror(errno));
+	if (t.out.f != stdout)
+		fclose(t.out.f);
 	return err;
 }
 

@@ -10,8 +10,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <gelf.h>
-#include <libelf.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -125,116 +123,36 @@ int trace_cmd_executable(const char *cmd, char *buf, size_t buf_sz)
 	return 0;
 }
 
-/* The PT_INTERP of exe into buf: -ENOENT for a static executable. */
-static int elf_interp(const char *exe, char *buf, size_t sz)
+struct path_list {
+	char **v;
+	size_t cnt;
+};
+
+static int add_path(const char *path, void *ctx)
 {
-	int fd = open(exe, O_RDONLY | O_CLOEXEC | O_NONBLOCK), err = -ENOENT;
-	size_t phnum = 0;
-	Elf *elf;
-
-	if (fd < 0)
-		return -errno;
-	elf_version(EV_CURRENT);
-	elf = elf_begin(fd, ELF_C_READ, NULL);
-	if (!elf || elf_kind(elf) != ELF_K_ELF || elf_getphdrnum(elf, &phnum))
-		err = -ENOEXEC;
-	for (size_t i = 0; err == -ENOENT && i < phnum; i++) {
-		GElf_Phdr ph;
-		ssize_t n;
-
-		if (!gelf_getphdr(elf, i, &ph) || ph.p_type != PT_INTERP)
-			continue;
-		n = pread(fd, buf, ph.p_filesz < sz ? ph.p_filesz : sz - 1, ph.p_offset);
-		if (n <= 0) {
-			err = -ENOEXEC;
-			break;
-		}
-		buf[n] = '\0';
-		err = buf[0] == '/' ? 0 : -ENOEXEC;
-	}
-	elf_end(elf);
-	close(fd);
-	return err;
-}
-
-/* One line of "ld.so --list": "\tlibm.so.6 => /lib/.../libm.so.6 (0x...)" or "\t/lib64/ld.so
- * (0x...)". */
-static char *list_line_path(char *line)
-{
-	char *p = strstr(line, "=> "), *end;
-
-	p = p ? p + 3 : line + strspn(line, " \t");
-	if (*p != '/')
-		return NULL; /* "not found", the vdso */
-	end = strstr(p, " (");
-	if (end)
-		*end = '\0';
-	else
-		p[strcspn(p, "\n")] = '\0';
-	return p;
-}
-
-static int add_path(char ***paths, size_t *cnt, const char *p)
-{
-	char **n = realloc(*paths, (*cnt + 1) * sizeof(*n));
+	struct path_list *l = ctx;
+	char **n = realloc(l->v, (l->cnt + 1) * sizeof(*n));
 
 	if (!n)
 		return -ENOMEM;
-	*paths = n;
-	n[*cnt] = strdup(p);
-	if (!n[*cnt])
+	l->v = n;
+	n[l->cnt] = strdup(path);
+	if (!n[l->cnt])
 		return -ENOMEM;
-	(*cnt)++;
+	l->cnt++;
 	return 0;
 }
 
 int trace_cmd_libraries(const char *exe, char ***paths, size_t *cnt)
 {
-	char interp[PATH_MAX], *line = NULL;
-	size_t line_sz = 0;
-	int p[2], err, status;
-	pid_t pid;
-	FILE *f;
+	/* the command inherits usdtctl's environment */
+	struct usdt_needed_opts opts = {.sz = sizeof(opts),
+					.library_path = getenv("LD_LIBRARY_PATH")};
+	struct path_list l = {};
+	int err = usdt_needed_objects(exe, &opts, add_path, &l);
 
-	*paths = NULL;
-	*cnt = 0;
-	err = elf_interp(exe, interp, sizeof(interp));
-	if (err)
-		return err == -ENOENT ? 0 : err;
-	if (pipe2(p, O_CLOEXEC))
-		return -errno;
-	pid = fork();
-	if (pid < 0) {
-		err = -errno;
-		close(p[0]);
-		close(p[1]);
-		return err;
-	}
-	if (pid == 0) {
-		int null = open("/dev/null", O_WRONLY);
-
-		dup2(p[1], STDOUT_FILENO);
-		if (null >= 0)
-			dup2(null, STDERR_FILENO);
-		execl(interp, interp, "--list", exe, (char *)NULL);
-		_exit(127);
-	}
-	close(p[1]);
-	f = fdopen(p[0], "r");
-	if (!f) {
-		err = -errno;
-		close(p[0]);
-	}
-	while (f && getline(&line, &line_sz, f) > 0 && !err) {
-		const char *path = list_line_path(line);
-
-		if (path)
-			err = add_path(paths, cnt, path);
-	}
-	free(line);
-	if (f)
-		fclose(f);
-	waitpid(pid, &status, 0);
+	*paths = l.v;
+	*cnt = l.cnt;
 	return err;
 }
 

@@ -18,7 +18,7 @@ int trace_cmd_executable(const char *cmd, char *buf, size_t buf_sz);
 
 /*
  * The shared objects exe will load (its DT_NEEDED closure and its dynamic loader), as the
- * dynamic loader itself resolves them ("ld.so --list"), with the current environment.
+ * dynamic loader resolves them (usdt_needed_objects()), with the current LD_LIBRARY_PATH.
  * Sets *paths to a malloc'ed array of malloc'ed paths; none for a static executable.
  */
 int trace_cmd_libraries(const char *exe, char ***paths, size_t *cnt);

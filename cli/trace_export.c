@@ -44,6 +44,8 @@ int trace_export_check(const struct trace_opts *o)
 	if (o->prometheus && o->perfetto)
 		return cli_error(EXIT_USAGE, "%s: --prometheus and --perfetto exclude each other",
 				 cmd);
+	if (o->output && o->perfetto)
+		return cli_error(EXIT_USAGE, "%s: -o and --perfetto exclude each other", cmd);
 	if (o->prometheus && !o->count)
 		return cli_error(EXIT_USAGE,
 				 "%s: --prometheus needs --count, --stats, --hist or --lhist", cmd);
@@ -197,10 +199,20 @@ static const char *const arg_names[USDT_MAX_ARGS] = {
 	"arg0", "arg1", "arg2", "arg3", "arg4",	 "arg5",
 	"arg6", "arg7", "arg8", "arg9", "arg10", "arg11",
 };
+/* beside a string cut at --strlen bytes, as JSON's args_truncated: the string is not edited */
+#define EVENT_ARGS_MAX (2 * USDT_MAX_ARGS)
+static const char *const cut_names[USDT_MAX_ARGS] = {
+	"arg0_truncated", "arg1_truncated", "arg2_truncated",  "arg3_truncated",
+	"arg4_truncated", "arg5_truncated", "arg6_truncated",  "arg7_truncated",
+	"arg8_truncated", "arg9_truncated", "arg10_truncated", "arg11_truncated",
+};
 
-/* The annotations of e's arguments into args (cut strings into cut); returns how many. */
+/*
+ * The annotations of e's arguments into args (room for EVENT_ARGS_MAX): a cut string with
+ * argN_truncated beside it. Returns how many.
+ */
 static size_t event_args(const struct trace_probe_desc *d, const struct trace_event *e,
-			 struct perfetto_arg *args, char (*cut)[TRACE_STR_MAX + 3])
+			 struct perfetto_arg *args)
 {
 	size_t n = 0, pos = 0;
 
@@ -213,17 +225,15 @@ static size_t event_args(const struct trace_probe_desc *d, const struct trace_ev
 			continue;
 		a->name = arg_names[i];
 		if (e->str_mask & bit) {
-			/* a cut string ends in "...", as in the text and JSON lines */
 			a->kind = PERFETTO_ARG_STR;
 			a->str.s = e->data + pos;
 			a->str.len = e->args[i];
-			if (e->trunc_mask & bit) {
-				memcpy(cut[i], a->str.s, a->str.len);
-				memcpy(cut[i] + a->str.len, "...", 3);
-				a->str.s = cut[i];
-				a->str.len += 3;
-			}
 			pos += e->args[i];
+			if (e->trunc_mask & bit) {
+				n++;
+				args[n] = (struct perfetto_arg){
+					.name = cut_names[i], .kind = PERFETTO_ARG_UINT, .u = 1};
+			}
 		} else if (d->fmt[i] == FMT_SIGNED) {
 			a->kind = PERFETTO_ARG_INT;
 			a->i = (__s64)e->args[i];
@@ -249,10 +259,9 @@ static __u64 event_track(struct trace_export *x, const struct trace_event *e)
 static void put_event(struct trace_export *x, enum perfetto_event_type type,
 		      const struct trace_event *e)
 {
-	char cut[USDT_MAX_ARGS][TRACE_STR_MAX + 3];
 	const struct trace_probe_desc *d = &x->out->probes[e->probe_id];
-	struct perfetto_arg args[USDT_MAX_ARGS];
-	size_t n = event_args(d, e, args, cut);
+	struct perfetto_arg args[EVENT_ARGS_MAX];
+	size_t n = event_args(d, e, args);
 
 	perfetto_event(x->pf, type, e->time_ns, event_track(x, e), d->provider,
 		       x->labels[e->probe_id], args, n);
@@ -261,8 +270,7 @@ static void put_event(struct trace_export *x, enum perfetto_event_type type,
 /* latency: a pair as a slice from its START to its END, START's arguments as annotations */
 static void put_pair(struct trace_export *x, struct trace_out *out, const void *data, size_t size)
 {
-	char cut[USDT_MAX_ARGS][TRACE_STR_MAX + 3];
-	struct perfetto_arg args[USDT_MAX_ARGS];
+	struct perfetto_arg args[EVENT_ARGS_MAX];
 	const struct lat_slow *s = data;
 	struct lat_event ev;
 	const struct trace_probe_desc *d;
@@ -275,7 +283,7 @@ static void put_pair(struct trace_export *x, struct trace_out *out, const void *
 	}
 	d = &out->probes[s->start.probe_id];
 	latency_pair_event(&x->o->an, d, s, &ev);
-	n = event_args(d, &ev.e, args, cut);
+	n = event_args(d, &ev.e, args);
 	slice_order_add(x->slices, event_track(x, &ev.e), s->time_ns - s->duration_ns, s->time_ns,
 			s->depth, d->provider, x->labels[ev.e.probe_id], args, n);
 }

@@ -196,9 +196,8 @@ static void put_args(struct trace_out *o, const struct trace_probe_desc *d,
 
 			putc_unlocked('"', f);
 			if (o->json) {
+				/* never edited: args_truncated says it was cut */
 				json_escape(f, e->data + pos, n);
-				if (cut)
-					put(f, "...", 3);
 				putc_unlocked('"', f);
 			} else {
 				cli_escape(f, e->data + pos, n, true);
@@ -213,6 +212,25 @@ static void put_args(struct trace_out *o, const struct trace_probe_desc *d,
 	}
 }
 
+void trace_out_truncated(struct trace_out *o, const struct trace_event *e)
+{
+	__u16 cut = e->trunc_mask & e->str_mask & ~e->err_mask;
+	bool first = true;
+
+	if (!cut)
+		return;
+	puts_(o->f, ",\"args_truncated\":[");
+	for (int i = 0; i < e->arg_cnt; i++) {
+		if (!(cut & (1 << i)))
+			continue;
+		if (!first)
+			putc_unlocked(',', o->f);
+		put_u64(o->f, i);
+		first = false;
+	}
+	putc_unlocked(']', o->f);
+}
+
 bool trace_event_valid(const struct trace_out *o, const void *data, size_t size)
 {
 	const struct trace_event *e = data;
@@ -223,7 +241,7 @@ bool trace_event_valid(const struct trace_out *o, const void *data, size_t size)
 		return false;
 	for (int i = 0; i < e->arg_cnt; i++) {
 		if ((e->str_mask & (1 << i)) && !(e->err_mask & (1 << i))) {
-			if (e->args[i] > TRACE_STR_MAX)
+			if (e->args[i] > o->str_max)
 				return false;
 			total += e->args[i];
 		}
@@ -279,6 +297,7 @@ static void put_json_event(struct trace_out *o, const struct trace_probe_desc *d
 	put(f, d->json_head, d->json_head_len);
 	put_args(o, d, e);
 	putc_unlocked(']', f);
+	trace_out_truncated(o, e);
 	if (o->sym) {
 		puts_(f, ",\"stack\":[");
 		symbolizer_print(o->sym, o->stacks_fd, e->stack_id, f, STACK_JSON);
@@ -351,6 +370,8 @@ void trace_out_counts(struct trace_out *o, const __u64 *counts, int interval)
 	if (!o->json)
 		fprintf(o->f, "%-*s %s\n", o->label_width, "PROBE", "COUNT");
 	for (size_t r = 0; r < n; r++) {
+		if (rows[r].d->quiet)
+			continue;
 		if (o->json) {
 			struct json j;
 

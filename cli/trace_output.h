@@ -28,11 +28,13 @@ struct trace_probe_desc {
 	struct arg_types types;
 	unsigned char fmt[USDT_MAX_ARGS]; /* enum arg_fmt */
 	__u64 shown;			  /* --count: the total at the last report */
+	bool quiet;			  /* attached for its semaphore: not shown */
 };
 
 struct trace_out {
 	FILE *f;
 	bool json;
+	__u32 str_max; /* --strlen: the longest string an event holds */
 	struct trace_probe_desc *probes;
 	size_t probe_cnt;
 	__u64 start_ns;		/* CLOCK_MONOTONIC at the start of the trace */
@@ -61,6 +63,11 @@ void trace_out_event(struct trace_out *o, const void *data, size_t size);
 struct trace_event;
 /* The arguments of e, as trace_out_event() prints them (JSON: the inside of the array). */
 void trace_out_args(struct trace_out *o, const struct trace_event *e);
+/*
+ * JSON: ,"args_truncated":[N,...], the indexes (in "args") of the strings cut at --strlen
+ * bytes; nothing when none was.
+ */
+void trace_out_truncated(struct trace_out *o, const struct trace_event *e);
 
 /*
  * --count: prints the counts per provider:name gathered since the last call (counts[i] is

@@ -64,11 +64,12 @@ int trace_scan_patterns(struct trace_scan *t, char **probes, int cnt)
 /* ---- objects ----------------------------------------------------------------------------- */
 
 /*
- * The object for path (the same file once), with pattern pat applying (-1: the general ones).
- * fd (or -1) is path's descriptor: a new object keeps it, otherwise it is closed.
+ * The object for path (the same file once, per process with -p: pid), with pattern pat
+ * applying (-1: the general ones). fd (or -1) is path's descriptor: a new object keeps it,
+ * otherwise it is closed.
  */
 static int add_object(struct trace_scan *t, const char *path, const char *shown, int pat,
-		      bool named, int fd)
+		      bool named, int fd, pid_t pid)
 {
 	struct trace_object *o = NULL, *n;
 	struct stat st;
@@ -79,7 +80,8 @@ static int add_object(struct trace_scan *t, const char *path, const char *shown,
 		goto out;
 	}
 	for (size_t i = 0; i < t->obj_cnt && !o; i++) {
-		if (t->objs[i].dev == st.st_dev && t->objs[i].ino == st.st_ino)
+		if (t->objs[i].dev == st.st_dev && t->objs[i].ino == st.st_ino &&
+		    t->objs[i].pid == pid)
 			o = &t->objs[i];
 	}
 	if (!o) {
@@ -95,6 +97,7 @@ static int add_object(struct trace_scan *t, const char *path, const char *shown,
 		fd = -1;
 		o->dev = st.st_dev;
 		o->ino = st.st_ino;
+		o->pid = pid;
 		o->path = strdup(path);
 		o->shown = strdup(shown);
 		o->pats = calloc(t->pat_cnt, sizeof(*o->pats));
@@ -118,6 +121,7 @@ out:
 struct pid_add {
 	struct trace_scan *t;
 	int pat;
+	pid_t pid;
 };
 
 static int pid_object_cb(const char *open_path, const char *path, void *ctx)
@@ -130,27 +134,37 @@ static int pid_object_cb(const char *open_path, const char *path, void *ctx)
 	if (fd < 0)
 		return -errno; /* out of descriptors: not an object to leave out silently */
 	snprintf(kept, sizeof(kept), "/proc/self/fd/%d", fd);
-	err = add_object(pa->t, kept, path, pa->pat, false, fd);
+	err = add_object(pa->t, kept, path, pa->pat, false, fd, pa->pid);
 	/* a mapping that vanished meanwhile is no error */
 	return err == -ENOENT ? 0 : err;
 }
 
-/* -p: the process's objects, or those the filter (TARGET, usdt:PATH) selects. */
-static int add_pid_objects(struct trace_scan *t, const char *filter, int pat)
+/* -p: one process's objects, or those the filter (TARGET, usdt:PATH) selects. */
+static int add_objects_of(struct trace_scan *t, pid_t pid, const char *filter, int pat)
 {
-	struct pid_add pa = {t, pat};
+	struct pid_add pa = {t, pat, pid};
 	bool matched = false;
 	int err;
 
-	err = cli_pid_objects(t->pid, filter ? &filter : NULL, filter ? 1 : 0, &matched,
-			      pid_object_cb, &pa);
+	err = cli_pid_objects(pid, filter ? &filter : NULL, filter ? 1 : 0, &matched, pid_object_cb,
+			      &pa);
 	if (err == -ESRCH)
-		return cli_error(EXIT_RUNTIME, "process %d: no such process", t->pid);
+		return cli_error(EXIT_RUNTIME, "process %d: no such process", pid);
 	if (err)
-		return cli_error(EXIT_RUNTIME, "process %d: %s", t->pid, cli_file_strerror(err));
+		return cli_error(EXIT_RUNTIME, "process %d: %s", pid, cli_file_strerror(err));
 	if (filter && !matched)
-		return cli_error(EXIT_RUNTIME, "process %d does not map %s", t->pid, filter);
+		return cli_error(EXIT_RUNTIME, "process %d does not map %s", pid, filter);
 	return 0;
+}
+
+/* -p, each one. */
+static int add_pid_objects(struct trace_scan *t, const char *filter, int pat)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < t->pid_cnt && !err; i++)
+		err = add_objects_of(t, t->pids[i], filter, pat);
+	return err;
 }
 
 static int add_file(struct trace_scan *t, const char *name, int pat)
@@ -159,7 +173,7 @@ static int add_file(struct trace_scan *t, const char *name, int pat)
 	int err = cli_resolve_target(name, path, sizeof(path));
 
 	if (!err)
-		err = add_object(t, path, path, pat, true, -1);
+		err = add_object(t, path, path, pat, true, -1, 0);
 	if (err == -ENOMEM)
 		return cli_error(EXIT_RUNTIME, "out of memory");
 	if (err)
@@ -167,36 +181,53 @@ static int add_file(struct trace_scan *t, const char *name, int pat)
 	return 0;
 }
 
+/* The libraries exe loads, as the loader finds them: what trace -c and list show. */
+static int add_libraries(struct trace_scan *t, const char *exe)
+{
+	char **libs;
+	size_t lib_cnt;
+	int err = trace_cmd_libraries(exe, &libs, &lib_cnt);
+
+	if (err == -ENOMEM)
+		return cli_error(EXIT_RUNTIME, "out of memory");
+	/* not an ELF file: the scan says so, naming it */
+	if (err && err != -ENOENT && err != -ENOEXEC)
+		cli_warn("%s: cannot list the libraries it loads (%s): tracing the file only", exe,
+			 strerror(-err));
+	err = 0;
+	for (size_t i = 0; i < lib_cnt; i++) {
+		/* a library that is not there is the program's problem, not the trace's */
+		if (!err)
+			err = add_object(t, libs[i], libs[i], -1, false, -1, 0) == -ENOMEM ? -ENOMEM
+											   : 0;
+		free(libs[i]);
+	}
+	free(libs);
+	return err ? cli_error(EXIT_RUNTIME, "out of memory") : 0;
+}
+
 /* -c: the executable CMD runs and the libraries it will load. */
 static int add_cmd_objects(struct trace_scan *t)
 {
-	char exe[PATH_MAX], **libs;
-	size_t lib_cnt;
+	char exe[PATH_MAX];
 	int err = trace_cmd_executable(t->cmd, exe, sizeof(exe));
 
 	if (err)
 		return cli_error(EXIT_RUNTIME, "-c '%s': cannot find the program it runs: %s",
 				 t->cmd, err == -EINVAL ? "no command" : strerror(-err));
 	err = add_file(t, exe, -1);
-	if (err)
+	return err ? err : add_libraries(t, exe);
+}
+
+/* TARGET system-wide: the file, and the libraries a program loads (libruby for ruby). */
+static int add_target(struct trace_scan *t)
+{
+	char path[PATH_MAX];
+	int err = add_file(t, t->target, -1);
+
+	if (err || cli_resolve_target(t->target, path, sizeof(path)))
 		return err;
-	err = trace_cmd_libraries(exe, &libs, &lib_cnt);
-	if (err == -ENOMEM)
-		return cli_error(EXIT_RUNTIME, "out of memory");
-	if (err) {
-		cli_warn("%s: cannot list the libraries it loads (%s): tracing the executable only",
-			 exe, strerror(-err));
-		err = 0;
-	}
-	for (size_t i = 0; i < lib_cnt; i++) {
-		/* a library that is not there is the command's problem, not the trace's */
-		if (!err)
-			err = add_object(t, libs[i], libs[i], -1, false, -1) == -ENOMEM ? -ENOMEM
-											: 0;
-		free(libs[i]);
-	}
-	free(libs);
-	return err ? cli_error(EXIT_RUNTIME, "out of memory") : 0;
+	return add_libraries(t, path);
 }
 
 int trace_scan_objects(struct trace_scan *t)
@@ -215,7 +246,7 @@ int trace_scan_objects(struct trace_scan *t)
 	if (err || !general)
 		return err;
 	if (t->target)
-		err = t->pid ? add_pid_objects(t, t->target, -1) : add_file(t, t->target, -1);
+		err = t->pid ? add_pid_objects(t, t->target, -1) : add_target(t);
 	else if (t->pid)
 		err = add_pid_objects(t, NULL, -1);
 	else if (!t->cmd)
@@ -308,8 +339,14 @@ static int scan_probe(struct trace_scan *t, size_t oi, const struct usdt_file *f
 	for (size_t i = 0; i < t->pat_cnt; i++) {
 		struct trace_pattern *p = &t->pats[i];
 
-		if (!o->pats[i] || !usdt_probe_match(p->glob, first->provider, first->name))
+		if (!o->pats[i])
 			continue;
+		if (!usdt_probe_match(p->glob, first->provider, first->name)) {
+			/* each probe is weighed once: the file's probes are grouped */
+			if (!p->matched)
+				suggest_add(&p->near, p->glob, first->provider, first->name);
+			continue;
+		}
 		p->matched = true;
 		err = add_glob(o, p->glob);
 		if (err)
@@ -392,40 +429,59 @@ void trace_scan_attached(struct trace_object *o)
 	o->file = NULL;
 }
 
-/* "FILE, FILE, FILE and N more": the objects pattern pat applies to. */
+/*
+ * "FILE, FILE, FILE and N more": the objects pattern pat applies to; the libraries of a TARGET
+ * or -c's program counted, not named.
+ */
 static void object_list(const struct trace_scan *t, size_t pat, char *buf, size_t sz)
 {
-	size_t total = 0, len = 0;
+	size_t total = 0, libs = 0, len = 0;
 
 	buf[0] = '\0';
 	for (size_t oi = 0; oi < t->obj_cnt; oi++) {
 		if (!t->objs[oi].pats[pat])
 			continue;
+		if (!t->pid && !t->objs[oi].named) {
+			libs++;
+			continue;
+		}
 		if (total++ < NOT_FOUND_SHOW && len < sz)
 			len += snprintf(buf + len, sz - len, "%s%s", len ? ", " : "",
 					t->objs[oi].shown);
 	}
 	if (total > NOT_FOUND_SHOW && len < sz)
-		snprintf(buf + len, sz - len, " and %zu more", total - NOT_FOUND_SHOW);
-	if (!total)
+		len += snprintf(buf + len, sz - len, " and %zu more", total - NOT_FOUND_SHOW);
+	if (libs && len < sz)
+		snprintf(buf + len, sz - len, " and the %zu libraries %s", libs,
+			 total > 1 ? "they load" : "it loads");
+	if (!total && !libs)
 		snprintf(buf, sz, "no object");
 }
 
 int trace_scan_check(const struct trace_scan *t)
 {
-	char files[1024];
+	char files[1024], near[1024];
 
 	for (size_t i = 0; i < t->pat_cnt; i++) {
 		if (t->pats[i].matched)
 			continue;
 		object_list(t, i, files, sizeof(files));
+		suggest_format(&t->pats[i].near, near, sizeof(near));
+		if (!near[0] && t->pid)
+			snprintf(near, sizeof(near), "see 'usdtctl list -p %d'", t->pid);
+		else if (!near[0])
+			snprintf(near, sizeof(near), "see 'usdtctl list'");
+		if (t->pid_cnt > 1)
+			return cli_error(
+				EXIT_RUNTIME,
+				"no probe matches '%s' in processes %d and %zu more (%s); %s",
+				t->pats[i].glob, t->pid, t->pid_cnt - 1, files, near);
 		if (t->pid)
 			return cli_error(EXIT_RUNTIME,
-					 "no probe matches '%s' in process %d (%s); see "
-					 "'usdtctl list -p %d'",
-					 t->pats[i].glob, t->pid, files, t->pid);
-		return cli_error(EXIT_RUNTIME, "no probe matches '%s' in %s; see 'usdtctl list'",
-				 t->pats[i].glob, files);
+					 "no probe matches '%s' in process %d (%s); %s",
+					 t->pats[i].glob, t->pid, files, near);
+		return cli_error(EXIT_RUNTIME, "no probe matches '%s' in %s; %s", t->pats[i].glob,
+				 files, near);
 	}
 	return 0;
 }

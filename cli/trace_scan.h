@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "catalog.h"
+#include "suggest.h"
 #include "usdt.h"
 
 /* One PROBE argument. */
@@ -22,6 +23,7 @@ struct trace_pattern {
 	struct arg_types types;
 	bool has_types;
 	bool matched;
+	struct suggest near; /* the probes closest to it, while it matches none */
 };
 
 /* One object file to attach to. */
@@ -30,6 +32,7 @@ struct trace_object {
 	char *shown; /* as the process sees it, for messages */
 	int fd;	     /* -p: the file the process maps, open until the link is gone; or -1 */
 	bool named;  /* TARGET, usdt:PATH or -c's program: must be readable */
+	pid_t pid;   /* -p: the process it is traced in (an object per process and file) */
 	dev_t dev;
 	ino_t ino;
 	bool *pats; /* the patterns that apply to it */
@@ -52,7 +55,9 @@ struct found_probe {
 
 struct trace_scan {
 	/* inputs */
-	pid_t pid;	    /* -p */
+	pid_t pid;	   /* -p: the first one */
+	const pid_t *pids; /* every -p */
+	size_t pid_cnt;
 	const char *cmd;    /* -c */
 	const char *target; /* TARGET */
 	/* results */
@@ -67,7 +72,10 @@ struct trace_scan {
 
 /* Parses the PROBE arguments (type lists, usdt: specs). */
 int trace_scan_patterns(struct trace_scan *t, char **probes, int cnt);
-/* Finds the object files: TARGET, -p's mappings, -c's program and libraries, usdt:PATHs. */
+/*
+ * Finds the object files: TARGET (a program with the libraries it loads), -p's mappings, -c's
+ * program and libraries, usdt:PATHs.
+ */
 int trace_scan_objects(struct trace_scan *t);
 /*
  * Reads their notes: the matching sites and probes, each object's globs, and the plan that

@@ -10,9 +10,28 @@
 #include <sys/types.h>
 
 #include "analysis.h"
+#include "trace_output.h"
+
+#define TRACE_PIDS_MAX 64 /* -p given this many times at most */
+
+/* getopt values of the options below (past the analysis ones) */
+enum {
+	OPT_STRLEN = 0x2c0, /* past the exporters' (0x280...) */
+};
+
+/* clang-format off */
+#define TRACER_LONGOPTS							\
+	{"pid", required_argument, NULL, 'p'},				\
+	{"output", required_argument, NULL, 'o'}
+/* clang-format on */
+#define TRACER_SHORTOPTS "p:o:"
 
 struct trace_opts {
-	pid_t pid;
+	pid_t pid; /* the first -p, 0 = none */
+	pid_t pids[TRACE_PIDS_MAX];
+	size_t pid_cnt;
+	const char *output; /* -o FILE */
+	unsigned str_max;   /* --strlen, 0 = TRACE_STR_MAX */
 	const char *cmd;
 	bool json;
 	bool count; /* no events: counts per probe (--count), aggregates or latency */
@@ -25,7 +44,16 @@ struct trace_opts {
 	const char *target;
 	char **probes;
 	int probe_cnt;
+	/* events: handed to on_event (checked to parse) instead of printed; no header line */
+	void (*on_event)(void *ctx, struct trace_out *out, const struct trace_event *e);
+	void *event_ctx;
 };
+
+/*
+ * -p (each one traced), -o, trace's --strlen, and the analysis options after them: 0, or a
+ * usage error's exit code (reported).
+ */
+int tracer_option(struct trace_opts *o, int opt, const char *arg);
 
 /* Runs one trace; returns the exit code (errors reported). */
 int tracer_main(const struct trace_opts *o);

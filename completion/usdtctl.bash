@@ -5,11 +5,19 @@
 # global options go before or after the command; the main ones only before it
 _usdtctl_global_opts="-j --json -v --verbose --legacy-attach"
 _usdtctl_main_opts="-h --help -V --version"
-_usdtctl_commands="list trace latency features help"
+_usdtctl_commands="list trace latency features calls flow gc objnew threads queries stat help"
 _usdtctl_list_opts="-p --pid -h --help"
-_usdtctl_trace_opts="-p --pid -c --command --filter --count --stats --hist --lhist --by --top --max-keys --stack --folded -i --interval --prometheus --perfetto -d --duration -n --events -h --help"
-_usdtctl_latency_opts="-p --pid -c --command --pair --by --hist --stats --slower --filter --top --max-keys -i --interval --prometheus --perfetto -d --duration -h --help"
+_usdtctl_trace_opts="-p --pid -c --command -o --output --strlen --filter --count --stats --hist --lhist --by --top --max-keys --stack --folded -i --interval --prometheus --perfetto -d --duration -n --events -h --help"
+_usdtctl_latency_opts="-p --pid -c --command -o --output --pair --by --hist --stats --slower --filter --top --max-keys -i --interval --prometheus --perfetto -d --duration -h --help"
 _usdtctl_features_opts="-h --help"
+# the runtime commands; their RUNTIME comes from the runtime catalog
+_usdtctl_calls_opts="-p --pid -c --command --filter --latency --top -i --interval --prometheus --perfetto -d --duration -h --help"
+_usdtctl_flow_opts="-p --pid -c --command --filter -d --duration -h --help"
+_usdtctl_gc_opts="$_usdtctl_flow_opts"
+_usdtctl_objnew_opts="-p --pid -c --command --filter --top -i --interval --prometheus -d --duration -h --help"
+_usdtctl_threads_opts="$_usdtctl_flow_opts"
+_usdtctl_queries_opts="-p --pid -c --command --filter --slower --top -i --interval --prometheus --perfetto -d --duration -h --help"
+_usdtctl_stat_opts="-p --pid -c --command --filter -i --interval -d --duration -h --help"
 
 # The probe names (provider:name) of the files and the process already on the command line.
 _usdtctl_probes() { # _usdtctl_probes USDTCTL FIRST_ARG_INDEX
@@ -59,6 +67,10 @@ _usdtctl() {
 	trace) opts="$_usdtctl_trace_opts $_usdtctl_global_opts" ;;
 	latency) opts="$_usdtctl_latency_opts $_usdtctl_global_opts" ;;
 	features) opts="$_usdtctl_features_opts $_usdtctl_global_opts" ;;
+	calls | flow | gc | objnew | threads | queries | stat)
+		opts="_usdtctl_${cmd}_opts"
+		opts="${!opts} $_usdtctl_global_opts"
+		;;
 	*) return 0 ;;
 	esac
 	case $prev in
@@ -70,10 +82,10 @@ _usdtctl() {
 		mapfile -t COMPREPLY < <(compgen -c -- "$cur")
 		return 0
 		;;
-	-i | --interval | -d | --duration | -n | --events | --filter | --top | --max-keys | --slower | --prometheus)
+	-i | --interval | -d | --duration | -n | --events | --filter | --top | --max-keys | --slower | --prometheus | --strlen)
 		return 0
 		;;
-	--perfetto)
+	--perfetto | -o | --output)
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return 0
 		;;
@@ -98,6 +110,14 @@ _usdtctl() {
 		return 0
 	fi
 	[[ $cmd == features ]] && return 0
+	case $cmd in
+	calls | flow | gc | objnew | threads | queries | stat)
+		# RUNTIME: the runtimes with the command's probes, as its --help names them
+		mapfile -t COMPREPLY < <(compgen -W "$("${COMP_WORDS[0]}" "$cmd" --help 2>/dev/null |
+			sed -n 's/^Runtimes with .* probes: \([^.]*\)\..*/\1/p' | tr -d ,)" -- "$cur")
+		return 0
+		;;
+	esac
 
 	# TARGETs are files; PATTERN/PROBE are the probes of the TARGETs named so far
 	mapfile -t COMPREPLY < <(compgen -W "$(_usdtctl_probes "${COMP_WORDS[0]}" $((cmd_idx + 1)))" \

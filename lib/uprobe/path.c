@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "path.h"
 #include "uprobe_multi.h"
 
 /* uname machine -> Debian/Ubuntu multiarch triplet, for /usr/lib/<triplet> */
@@ -36,8 +37,7 @@ static bool is_library(const char *name)
 	return strstr(name, ".so.") || (len > 3 && strcmp(name + len - 3, ".so") == 0);
 }
 
-/* The multiarch library directories of this host, "/lib/T:/usr/lib/T", into buf. */
-static const char *multiarch_dirs(char *buf, size_t buf_sz)
+const char *usdti_multiarch_dirs(char *buf, size_t buf_sz)
 {
 	struct utsname u;
 
@@ -100,7 +100,7 @@ int usdt_resolve_binary_path(const char *name, char *buf, size_t buf_sz)
 	if (is_library(name)) {
 		dirs[0] = getenv("LD_LIBRARY_PATH");
 		dirs[1] = "/lib64:/usr/lib64:/lib:/usr/lib";
-		dirs[2] = multiarch_dirs(arch_dirs, sizeof(arch_dirs));
+		dirs[2] = usdti_multiarch_dirs(arch_dirs, sizeof(arch_dirs));
 		perm = R_OK;
 	} else {
 		dirs[0] = getenv("PATH");

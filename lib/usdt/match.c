@@ -10,7 +10,7 @@
 
 #include "usdt.h"
 
-bool usdt_probe_match(const char *pattern, const char *provider, const char *name)
+static bool match_as_written(const char *pattern, const char *provider, const char *name)
 {
 	size_t plen, nlen;
 	char stack[256], *full = stack;
@@ -32,5 +32,54 @@ bool usdt_probe_match(const char *pattern, const char *provider, const char *nam
 	match = fnmatch(pattern, full, 0) == 0;
 	if (full != stack)
 		free(full);
+	return match;
+}
+
+/*
+ * DTrace shows a probe the note calls query__start as query-start (sdt.h makes "__" of "-"),
+ * and DTrace users write it so: each '-' outside a [...] set stands for "__". Into buf, or
+ * malloc'ed when longer; NULL without memory.
+ */
+static char *dtrace_spelling(const char *pattern, char *buf, size_t buf_sz)
+{
+	size_t len = strlen(pattern), dashes = 0, k = 0;
+	bool in_set = false;
+	char *out;
+
+	for (const char *p = pattern; *p; p++)
+		dashes += *p == '-';
+	out = len + dashes + 1 <= buf_sz ? buf : malloc(len + dashes + 1);
+	if (!out)
+		return NULL;
+	for (const char *p = pattern; *p; p++) {
+		if (*p == '[')
+			in_set = true;
+		else if (*p == ']')
+			in_set = false;
+		if (*p == '-' && !in_set) {
+			out[k++] = '_';
+			out[k++] = '_';
+		} else {
+			out[k++] = *p;
+		}
+	}
+	out[k] = '\0';
+	return out;
+}
+
+bool usdt_probe_match(const char *pattern, const char *provider, const char *name)
+{
+	char stack[256], *dtrace;
+	bool match;
+
+	/* names can hold '-' themselves: the pattern as written first */
+	if (match_as_written(pattern, provider, name))
+		return true;
+	if (!strchr(pattern, '-'))
+		return false;
+	dtrace = dtrace_spelling(pattern, stack, sizeof(stack));
+	match = dtrace && match_as_written(dtrace, provider, name);
+	if (dtrace != stack)
+		free(dtrace);
 	return match;
 }

@@ -149,8 +149,10 @@ const struct usdt_site *usdt_file__probe_site(const struct usdt_file *file, size
 
 /*
  * Matches "provider:name" against a glob pattern ("python:function__*", "*:*entry", "python"
- * alone = every probe of that provider). Returns true on a match. The CLI's
- * "usdt:PATH:provider:name" form is split by its callers: pass only "provider:name".
+ * alone = every probe of that provider). Returns true on a match. DTrace's spelling matches
+ * too: a '-' (outside [...]) stands for "__" when the pattern as written does not match, so
+ * "postgresql:query-start" matches query__start. The CLI's "usdt:PATH:provider:name" form is
+ * split by its callers: pass only "provider:name".
  */
 bool usdt_probe_match(const char *pattern, const char *provider, const char *name);
 
@@ -166,6 +168,27 @@ bool usdt_probe_match(const char *pattern, const char *provider, const char *nam
  */
 typedef int (*usdt_object_fn)(const char *open_path, const char *proc_path, void *ctx);
 int usdt_pid_objects(pid_t pid, usdt_object_fn fn, void *ctx);
+
+/*
+ * Calls fn with the path of every shared object the dynamic loader would load for the ELF
+ * file path: its DT_NEEDED closure, breadth first as ld.so maps it, each file once, then its
+ * program interpreter; resolved from the files alone (nothing is run) as glibc's loader does:
+ * DT_RPATH (of the requester and its loaders), LD_LIBRARY_PATH, DT_RUNPATH ($ORIGIN
+ * expanded), /etc/ld.so.cache, the system directories; files of another ELF class or machine
+ * are passed over, names found nowhere left out. None for a static file.
+ * Returns 0, fn's first non-zero value, or -errno (-ENOENT, -ENOEXEC: path itself).
+ */
+struct usdt_needed_opts {
+	size_t sz;
+	/* searched as LD_LIBRARY_PATH (':'-separated); NULL: none */
+	const char *library_path;
+	size_t : 0;
+};
+#define usdt_needed_opts__last_field library_path
+
+typedef int (*usdt_needed_fn)(const char *path, void *ctx);
+int usdt_needed_objects(const char *path, const struct usdt_needed_opts *opts, usdt_needed_fn fn,
+			void *ctx);
 
 /* ---- attach --------------------------------------------------------------------------------- */
 

@@ -128,8 +128,8 @@ usage_error() {
 		trace --filter 'arg1 == "x"' -c "$FX" "$PROBE"
 	usage_error "usdtctl: trace: arg0 of an:req is a string, not a number" \
 		trace --stats arg0 -c "$FX" "$PROBE"
-	usage_error "usdtctl: trace: --by: an:req has 2 string keys; a key holds one string" \
-		trace --count --by arg0,arg1 -c "$FX" 'an:req(str,str)'
+	usage_error "usdtctl: trace: --by: arg0 of an:req is a string; a key holds 2, those of its first 2 argN keys" \
+		trace --count --by arg0,arg1,arg0 -c "$FX" 'an:req(str,str)'
 }
 
 @test "aggregate options: bad values and combinations are usage errors" {
@@ -161,9 +161,10 @@ usage_error() {
 	need_root
 	analyze "4 3" --count --by arg0
 	"$ORACLE" "$FIRES" "$OUT" --by arg0
-	# the long name is cut, and says so
+	# the long name is cut, not edited, and by_truncated says so
 	jq -se 'map(select(.by.arg0? // "" | startswith("LLL"))) |
-		length == 1 and all(.by.arg0 | length == 67 and endswith("..."))' "$OUT"
+		length == 1 and all(.by.arg0 == ("L" * 64) and .by_truncated == ["arg0"])' "$OUT"
+	[ "$(jq -c 'select(.by_truncated)' "$OUT" | wc -l)" -eq 1 ]
 	analyze "4 3" --count --by tid,arg0,arg1
 	"$ORACLE" "$FIRES" "$OUT" --by tid,arg0,arg1
 	# the summary counts every hit

@@ -51,7 +51,7 @@ def bucket(v, value):
 
 def key_part(part, tid, name, value):
     if part == "arg0":
-        return name[:KEY_MAX] + ("..." if len(name) > KEY_MAX else "")
+        return name[:KEY_MAX]  # a longer one is marked in by_truncated, not edited
     if part == "arg1":
         return value
     if part == "tid":
@@ -74,8 +74,11 @@ def expected(args):
             if args.where and not eval(args.where, {}, {"t": tid, "name": name, "v": value}):
                 continue
             key = tuple((k, key_part(k, tid, name, value)) for k in by)
-            r = rows.setdefault(key, {"provider": "an", "name": "req", "by": dict(key),
-                                      "count": 0, "sum": 0, "values": []})
+            cut = "arg0" in by and len(name) > KEY_MAX
+            r = rows.setdefault(key + (cut,), {"provider": "an", "name": "req", "by": dict(key),
+                                               "count": 0, "sum": 0, "values": []})
+            if cut:
+                r["by_truncated"] = ["arg0"]
             r["count"] += 1
             r["sum"] = wrap(r["sum"] + value)
             r["values"].append(value)

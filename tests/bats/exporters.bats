@@ -303,9 +303,10 @@ prometheus_for() {
 	[ "$status" -eq 0 ]
 	[ -z "$output" ] # the hits go to the file, not to stdout
 	"$CHECK_TRACE" "$pf" >"$ev"
-	# a cut string: the text notation's "xxx"... is the annotation's "xxx..."
-	diff <(sed -n 's/^fire //p' "$fired" | sed -E 's/"\.\.\.( |$)/..."\1/g') \
-		<(jq -r .text "$ev")
+	# a cut string is not edited: arg0_truncated beside it (check_trace writes "xxx"...)
+	diff <(sed -n 's/^fire //p' "$fired") <(jq -r .text "$ev")
+	jq -se 'map(select(.name == "trace:long")) | all(.args.arg0 == ("x" * 128) and
+		.args.arg0_truncated == 1)' "$ev"
 	[ "$(wc -l <"$ev")" -eq 14 ]
 	# every hit an instant on the command's one thread, its track named after it
 	jq -se 'all(.type == "instant" and .pid == .tid and .thread == "trace_target"

@@ -66,7 +66,7 @@ check_opts() {
 	# one text, printed from one table, in every command's --help
 	local main c
 	main=$(help_section "Global options")
-	for c in list trace latency features; do
+	for c in list trace latency features calls flow gc objnew threads queries stat; do
 		[ "$("$USDTCTL" $c --help | grep -c "^Global options, before or after '$c':$")" -eq 1 ]
 		same_set "usdtctl --help" "$main" "usdtctl $c --help" "$(help_section "Global options" $c)"
 	done
@@ -86,6 +86,13 @@ check_opts() {
 
 @test "features options: --help, man page and completion agree" {
 	check_opts "Options:" features "features options" _usdtctl_features_opts
+}
+
+@test "the runtime commands' options: --help, man page and completion agree" {
+	local c
+	for c in calls flow gc objnew threads queries stat; do
+		check_opts "Options:" $c "$c options" _usdtctl_${c}_opts
+	done
 }
 
 @test "commands: --help, man page and completion agree" {
@@ -155,6 +162,9 @@ complete_line() {
 	[ "$(complete_line "$USDTCTL trace $LIBDIR/libstdc++.so.6 libstd" | sort | xargs)" = \
 		"libstdcxx:catch libstdcxx:rethrow libstdcxx:throw" ]
 	[ -z "$(complete_line "$USDTCTL features ")" ]
+	# a runtime command's RUNTIME, from the runtime catalog
+	[ "$(complete_line "$USDTCTL calls -p 1 r")" = ruby ]
+	[ "$(complete_line "$USDTCTL queries --json ")" = postgresql ]
 }
 
 # ---- global options anywhere, usage errors alike ---------------------------------------------
@@ -203,7 +213,7 @@ usage_error() {
 
 @test "unknown options and missing arguments: one line of one shape from every command, exit 2" {
 	local c see lsee="see 'usdtctl list --help'"
-	for c in list trace latency features; do
+	for c in list trace latency features calls flow gc objnew threads queries stat; do
 		see="see 'usdtctl $c --help'"
 		usage_error "usdtctl: $c: unknown option '--bogus'; $see" $c --bogus
 		usage_error "usdtctl: $c: unknown option '-x'; $see" $c -x

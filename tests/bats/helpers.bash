@@ -80,6 +80,54 @@ teardown() {
 	stop_bg
 }
 
+# usdtctl_bg SECONDS OUT ERR ARGS...: usdtctl ARGS in the background, stdout in OUT and stderr
+# in ERR, killed after SECONDS at the latest (and by stop_bg); returns once it has attached.
+# Sets USDTCTL_PID; usdtctl_stop ends it as Ctrl-C does and waits for it.
+usdtctl_bg() {
+	local secs=$1 out=$2 err=$3
+	shift 3
+	"$USDTCTL" "$@" >"$out" 2>"$err" 3>&- &
+	USDTCTL_PID=$!
+	BG_PIDS+=("$USDTCTL_PID")
+	(sleep "$secs" && kill -KILL "$USDTCTL_PID") >/dev/null 2>&1 3>&- &
+	BG_PIDS+=("$!")
+	wait_output "$err" '^usdtctl: attached ' 20
+}
+
+usdtctl_stop() {
+	kill -INT "$USDTCTL_PID"
+	wait "$USDTCTL_PID"
+}
+
+# pg_start: a PostgreSQL 15 server of its own (initdb in a new $PGDIR), listening on
+# 127.0.0.1:$PGPORT and a socket in $PGDIR; pg_stop (call it in teardown) stops it and removes
+# $PGDIR. PG_BIN has its programs; pg_query SQL runs one query with psql.
+PG_BIN=/usr/lib/postgresql/15/bin
+PGDIR=
+pg_start() {
+	[ -x "$PG_BIN/postgres" ] || need "PostgreSQL 15" || return
+	PGPORT=$((55000 + ($$ + ${BATS_TEST_NUMBER:-0}) % 1000))
+	PGDIR=$(mktemp -d /tmp/usdtctl-pg.XXXXXX)
+	chown postgres "$PGDIR"
+	timeout 120 runuser -u postgres -- "$PG_BIN/initdb" -D "$PGDIR/data" -A trust -U postgres \
+		--no-sync >"$PGDIR/initdb.log" 2>&1
+	timeout 60 runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PGDIR/data" -w -l "$PGDIR/log" \
+		-o "-c listen_addresses=127.0.0.1 -p $PGPORT -k $PGDIR" start >/dev/null
+}
+
+pg_stop() {
+	[ -n "$PGDIR" ] || return 0
+	runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PGDIR/data" -m immediate -w stop \
+		>/dev/null 2>&1 || true
+	rm -rf "$PGDIR"
+	PGDIR=
+}
+
+pg_query() {
+	timeout 30 runuser -u postgres -- "$PG_BIN/psql" -h 127.0.0.1 -p "$PGPORT" -U postgres \
+		-d postgres -Atq -c "$1" >/dev/null
+}
+
 # A pid that no process has.
 free_pid() {
 	local pid max
@@ -176,9 +224,10 @@ squeeze() {
 	tr -s ' '
 }
 
-# usdtctl_sites ARGS...: `usdtctl list --json ARGS` flattened like readelf_sites.
+# usdtctl_sites FILE ARGS...: `usdtctl list --json FILE ARGS` flattened like readelf_sites, FILE's
+# own probes only (not those of the libraries it loads, listed after them).
 usdtctl_sites() {
-	"$USDTCTL" list --json "$@" | jq -c '. as $p | .sites[] |
+	"$USDTCTL" list --json "$@" | jq -c --arg f "$1" 'select(.path == $f) | . as $p | .sites[] |
 		{provider: $p.provider, name: $p.name, address, file_offset, semaphore,
 		 semaphore_offset, args}' | jq -cS .
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # `cmake --install` gives what a user builds against: the library through pkg-config, the
-# headers under usdt/ (userspace and BPF side), usdtctl, its catalog, man page and completion.
+# headers under usdt/ (userspace and BPF side), usdtctl, its catalogs, man page and completion.
 
 load helpers
 
@@ -19,7 +19,7 @@ teardown_file() {
 @test "install lays out library, headers, pkg-config file, usdtctl and its data" {
 	for f in include/usdt/usdt.h include/usdt/print.h include/usdt/uprobe_multi.h include/usdt/usdt.bpf.h \
 		include/usdt/usdt_spec.h include/usdt/probe.h lib/libusdt.a lib/pkgconfig/libusdt.pc sbin/usdtctl \
-		share/usdtctl/probes.catalog share/man/man8/usdtctl.8 \
+		share/usdtctl/probes.catalog share/usdtctl/runtimes.catalog share/man/man8/usdtctl.8 \
 		share/bash-completion/completions/usdtctl; do
 		[ -f "$PREFIX/$f" ] || { echo "missing $f" >&2; return 1; }
 	done

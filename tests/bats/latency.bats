@@ -20,16 +20,11 @@ setup() {
 	LT=$FIXTURES/latency_target
 	ORACLE=$BATS_TEST_DIRNAME/latency_oracle.py
 	FIRES=$BATS_TEST_TMPDIR/fires OUT=$BATS_TEST_TMPDIR/out.json ERR=$BATS_TEST_TMPDIR/err
-	PGDIR=
 }
 
 teardown() {
 	stop_bg
-	if [ -n "$PGDIR" ]; then
-		runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$PGDIR/data" \
-			-m immediate -w stop >/dev/null 2>&1 || true
-		rm -rf "$PGDIR"
-	fi
+	pg_stop
 }
 
 # latency 'FIXTURE ARGS' USDTCTL-LATENCY-ARGS...: the fixture under usdtctl latency --json -c,
@@ -142,32 +137,13 @@ latency() {
 
 @test "PostgreSQL 15: query latency by query text, from a server started here" {
 	need_root
-	local bin=/usr/lib/postgresql/15/bin port=$((55000 + $$ % 1000)) i
-	[ -x "$bin/postgres" ] || {
-		[ -n "${CI:-}" ] && { echo "no PostgreSQL 15, and CI is set" >&2; return 1; }
-		skip "no PostgreSQL 15"
-	}
-	PGDIR=$(mktemp -d /tmp/usdtctl-pg.XXXXXX)
-	chown postgres "$PGDIR"
-	timeout 120 runuser -u postgres -- "$bin/initdb" -D "$PGDIR/data" -A trust -U postgres \
-		--no-sync >"$PGDIR/initdb.log" 2>&1
-	timeout 60 runuser -u postgres -- "$bin/pg_ctl" -D "$PGDIR/data" -w -l "$PGDIR/log" \
-		-o "-c listen_addresses=127.0.0.1 -p $port -k $PGDIR" start >/dev/null
-	"$USDTCTL" latency --json --by arg0 "$bin/postgres" 'postgresql:query__start(str)' \
-		postgresql:query__done >"$OUT" 2>"$ERR" 3>&- &
-	local pid=$!
-	BG_PIDS+=("$pid")
-	(sleep 60 && kill -KILL "$pid") >/dev/null 2>&1 3>&- &
-	BG_PIDS+=("$!")
-	wait_output "$ERR" '^usdtctl: attached ' 20
-	psql() {
-		timeout 30 runuser -u postgres -- "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres \
-			-d postgres -Atq -c "$1" >/dev/null
-	}
-	for i in 1 2 3; do psql 'SELECT pg_sleep(0.05)'; done
-	for i in 1 2 3 4 5; do psql 'SELECT 1'; done
-	kill -INT "$pid"
-	wait "$pid"
+	local i
+	pg_start
+	usdtctl_bg 60 "$OUT" "$ERR" latency --json --by arg0 "$PG_BIN/postgres" \
+		'postgresql:query__start(str)' postgresql:query__done
+	for i in 1 2 3; do pg_query 'SELECT pg_sleep(0.05)'; done
+	for i in 1 2 3 4 5; do pg_query 'SELECT 1'; done
+	usdtctl_stop
 	jq -se 'map(select(.start == "postgresql:query__start") | {(.by.arg0): .}) | add as $r |
 		$r["SELECT pg_sleep(0.05)"].count == 3 and $r["SELECT 1"].count == 5 and
 		$r["SELECT pg_sleep(0.05)"].min_ns >= 50000000 and

@@ -116,10 +116,11 @@ mkelf() {
 	run "$USDTCTL" list "usdt:$LIBSTDCXX:catch"
 	[ "$status" -eq 0 ]
 	[ "$(echo "$output" | awk '{ print $2 }')" = "libstdcxx:catch" ]
-	# nothing matches: no output, success; -v says so
-	run "$USDTCTL" list "$LIBSTDCXX" 'nosuch:*'
+	# nothing matches: no probe listed, success; stderr says what was searched
+	run --separate-stderr "$USDTCTL" list "$LIBSTDCXX" 'nosuch:*'
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
+	[[ $stderr == "usdtctl: no probe matches 'nosuch:*' in $LIBSTDCXX and the "*" libraries it loads;"* ]]
 	run "$USDTCTL" list -v "$LIBSTDCXX" 'nosuch:*'
 	[ "$status" -eq 0 ]
 	[[ $output == *"no probe matches 'nosuch:*'"* ]]
@@ -356,15 +357,17 @@ all(.sites[];
 	[ "$status" -eq 2 ]
 }
 
-@test "a file without probes: no output, exit 0; -v says so on stderr" {
+@test "a file without probes: no output, exit 0; stderr says so" {
 	local f
 	f=$(mkelf empty.elf)
-	run "$USDTCTL" list "$f"
+	run --separate-stderr "$USDTCTL" list "$f"
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
-	run "$USDTCTL" list --json "$f"
+	[ "$stderr" = "usdtctl: no USDT probes in $f; libraries loaded with dlopen() show with 'usdtctl list -p PID'" ]
+	run --separate-stderr "$USDTCTL" list --json "$f"
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
+	[[ $stderr == "usdtctl: no USDT probes in $f;"* ]]
 	run --separate-stderr "$USDTCTL" list -v "$f"
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
@@ -384,11 +387,15 @@ all(.sites[];
 	[[ ${lines[0]} == "Usage: usdtctl list [-v] [--json] [-p PID] [TARGET...] [PATTERN]" ]]
 	[[ $output == *"--verbose"* && $output == *"--json"* && $output == *"--pid PID"* ]]
 	[[ $output == *"TARGET and PATTERN"* ]]
-	[ "$(echo "$output" | sed -n '/^Examples:/,/^$/p' | grep -c '^  usdtctl list ')" -eq 3 ]
+	[ "$(echo "$output" | sed -n '/^Examples:/,/^$/p' | grep -c '^  usdtctl list ')" -eq 4 ]
 	# the examples work
 	run "$USDTCTL" list -v libstdc++.so.6 'libstdcxx:*throw'
 	[ "$status" -eq 0 ]
 	[ "$(echo "$output" | grep -c '^/')" -eq 2 ]
+	need_cmd ruby
+	run --separate-stderr "$USDTCTL" list ruby
+	[ "$status" -eq 0 ]
+	[[ ${lines[0]} == */libruby-*"  ruby:"* ]]
 }
 
 # Speed is measured in tests/bench; this checks the grouping of many sites is right.

@@ -191,6 +191,10 @@ def main():
                     w = str(v)
                 args[key], words[key] = v, w
             n = max([int(k[3:]) + 1 for k in words if re.fullmatch(r"arg\d+", k)] or [0])
+            # a string cut at --strlen has argN_truncated beside it: "xxx"... as in text
+            for k in list(words):
+                if re.fullmatch(r"arg\d+", k) and args.get(k + "_truncated") == 1:
+                    words[k] += "..."
             out.update(name=name, category=one(ev, "categories"), args=args,
                        text=" ".join([name] + [words.get("arg%d" % i, "?") for i in range(n)]))
             if typ == "TYPE_SLICE_BEGIN":

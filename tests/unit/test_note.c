@@ -898,6 +898,22 @@ static void test_match(void)
 	longname[sizeof(longname) - 1] = '\0';
 	CHECK(usdt_probe_match("p:x*x", "p", longname));
 	CHECK(!usdt_probe_match("p:x*y", "p", longname));
+	/* DTrace's spelling: '-' for "__", outside [...] only, after the pattern as written */
+	CHECK(usdt_probe_match("postgresql:query-start", "postgresql", "query__start"));
+	CHECK(usdt_probe_match("postgresql:query-*", "postgresql", "query__done"));
+	CHECK(usdt_probe_match("*:gc-start", "python", "gc__start"));
+	CHECK(usdt_probe_match("p:with-dash", "p", "with-dash"));
+	CHECK(!usdt_probe_match("p:with-dash", "p", "with_dash"));
+	CHECK(usdt_probe_match("test:args1[0-9]", "test", "args12"));
+	CHECK(!usdt_probe_match("test:a[-]b", "test", "a__b"));
+	CHECK(usdt_probe_match("test:a-[-]b", "test", "a__-b"));
+	/* a pattern longer than the on-stack buffer once translated */
+	char provider[sizeof(longname) + 1];
+
+	longname[0] = '-';
+	provider[0] = provider[1] = '_';
+	memcpy(provider + 2, longname + 1, sizeof(longname) - 1);
+	CHECK(usdt_probe_match(longname, provider, "n"));
 }
 
 int main(void)

@@ -1,0 +1,560 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The runtime commands (bcc's ucalls, uflow, ugc, uobjnew, uthreads, dbstat and dbslower):
+ * each reads one role of the runtime catalog and fills a trace for the tracer of usdtctl trace
+ * and latency, so that its aggregates, filters and limits apply alike. One table row each.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "latency.h"
+#include "runtime_events.h"
+#include "runtimes.h"
+#include "target.h"
+#include "trace_cmd.h"
+#include "trace_export.h"
+#include "tracer.h"
+
+enum {
+	OPT_RT_LATENCY = 0x300,
+	OPT_RT_SLOWER,
+};
+
+/* What a command takes beyond -p, -c, -d, --filter: */
+enum {
+	CF_TOP = 1,	 /* --top */
+	CF_INTERVAL = 2, /* -i */
+	CF_LATENCY = 4,	 /* --latency */
+	CF_SLOWER = 8,	 /* --slower */
+	CF_PROMETHEUS = 16,
+	CF_PERFETTO = 32, /* latency's pairs as slices */
+	CF_AGG = CF_TOP | CF_INTERVAL,
+};
+
+/* usdtctl stat's role: every role of its columns */
+#define RT_STAT RT_ROLE_CNT
+
+/* stat's columns: the first probe of each role, per second */
+static const struct {
+	enum rt_role role;
+	const char *title;
+} stat_cols[] = {
+	{RT_CALL, "calls"},	      {RT_GC, "gcs"},	      {RT_ALLOC, "objects"},
+	{RT_CLASSLOAD, "classloads"}, {RT_THREAD, "threads"}, {RT_EXCEPTION, "exceptions"},
+};
+
+#define STAT_COLS (sizeof(stat_cols) / sizeof(stat_cols[0]))
+
+struct rt_cmd_run;
+
+struct rt_cmd {
+	const char *name;
+	enum rt_role role;
+	unsigned flags;
+	int (*setup)(struct rt_cmd_run *r);
+	const char *help; /* what it shows */
+	const char *examples;
+};
+
+struct rt_cmd_run {
+	const struct rt_cmd *cmd;
+	struct runtimes cat;
+	const struct runtime *rt;
+	const struct rt_role_entry *role;
+	struct trace_opts o;
+	char target[PATH_MAX];
+	char *probes[STAT_COLS];
+	const char *col_names[STAT_COLS], *col_titles[STAT_COLS];
+	bool latency;
+	__u64 slower_ns;
+	const char *filter, *top;
+	struct rt_events ev;
+};
+
+/* ---- setups: the trace each command asks for ------------------------------------------------ */
+
+/* The key's arguments as --by, and the text between them as the label's separators. */
+static int by_key(struct rt_cmd_run *r, const char *label)
+{
+	const struct rt_key *k = &r->role->key;
+	struct analysis *a = &r->o.an;
+	char by[64] = "";
+	size_t n = 0;
+
+	for (int i = 0; i < k->cnt && i < AGG_MAX_BY; i++) {
+		n += snprintf(by + n, sizeof(by) - n, "%sarg%d", i ? "," : "", k->arg[i]);
+		a->agg.sep[i] = k->sep[i];
+	}
+	a->agg.label = label;
+	return analysis_option(a, OPT_BY, by);
+}
+
+/* The options every aggregating command passes on: --filter, --top. */
+static int common(struct rt_cmd_run *r)
+{
+	struct analysis *a = &r->o.an;
+	int err = 0;
+
+	if (r->filter)
+		err = analysis_option(a, OPT_FILTER, r->filter);
+	if (!err && r->top)
+		err = analysis_option(a, OPT_TOP, r->top);
+	return err;
+}
+
+/* START and END paired per thread, the time aggregated per key by the latency engine. */
+static int paired(struct rt_cmd_run *r, const char *label, bool stats)
+{
+	struct analysis *a = &r->o.an;
+	int err = 0;
+
+	a->latency = true;
+	a->start = r->probes[0] = r->role->probe[0];
+	a->end = r->probes[1] = r->role->probe[1];
+	a->lat.pair = LAT_PAIR_TID;
+	a->lat.slower_ns = r->slower_ns;
+	a->lat.send_pairs = r->slower_ns != 0;
+	r->o.probe_cnt = 2;
+	r->o.count = true;
+	if (stats) {
+		a->agg.cfg.value = AGG_VALUE_STATS;
+		a->agg.cfg.slots = 0;
+	}
+	if (label)
+		err = by_key(r, label);
+	return err ? err : common(r);
+}
+
+static int setup_calls(struct rt_cmd_run *r)
+{
+	int err;
+
+	if (r->latency)
+		return paired(r, "function", true);
+	r->probes[0] = r->role->probe[0];
+	r->o.probe_cnt = 1;
+	r->o.an.count = true;
+	err = by_key(r, "function");
+	return err ? err : common(r);
+}
+
+static int setup_queries(struct rt_cmd_run *r)
+{
+	/* with --slower, the query's text: a key, so that the slow pairs show it */
+	return paired(r, r->slower_ns ? "query" : NULL, r->slower_ns);
+}
+
+static int setup_objnew(struct rt_cmd_run *r)
+{
+	char size[16];
+	int err;
+
+	r->probes[0] = r->role->probe[0];
+	r->o.probe_cnt = 1;
+	err = by_key(r, "type");
+	if (!err && r->role->size_arg >= 0) {
+		snprintf(size, sizeof(size), "arg%d", r->role->size_arg);
+		err = analysis_option(&r->o.an, OPT_STATS, size);
+	} else {
+		r->o.an.count = true;
+	}
+	return err ? err : common(r);
+}
+
+/* Both probes' events, shown by the tracer or by on_event. */
+static int events(struct rt_cmd_run *r,
+		  void (*on_event)(void *, struct trace_out *, const struct trace_event *))
+{
+	r->probes[0] = r->role->probe[0];
+	r->probes[1] = r->role->probe[1];
+	r->o.probe_cnt = 2;
+	r->o.on_event = on_event;
+	r->o.event_ctx = &r->ev;
+	r->ev.role = r->role;
+	r->ev.json = r->o.json;
+	return r->filter ? analysis_option(&r->o.an, OPT_FILTER, r->filter) : 0;
+}
+
+static int setup_flow(struct rt_cmd_run *r)
+{
+	if (!r->o.json)
+		rt_flow_header(stdout);
+	return events(r, rt_flow_event);
+}
+
+static int setup_gc(struct rt_cmd_run *r)
+{
+	if (!r->o.json)
+		rt_gc_header(stdout);
+	return events(r, rt_gc_event);
+}
+
+static int setup_threads(struct rt_cmd_run *r)
+{
+	return events(r, NULL);
+}
+
+static int setup_stat(struct rt_cmd_run *r)
+{
+	struct agg_pivot *p = &r->o.an.agg.pivot;
+	int n = 0, err;
+
+	for (size_t i = 0; i < STAT_COLS; i++) {
+		const struct rt_role_entry *e = &r->rt->role[stat_cols[i].role];
+
+		if (!e->set)
+			continue;
+		r->probes[n] = e->probe[0];
+		r->col_names[n] = strchr(e->probe[0], ':') + 1;
+		r->col_titles[n++] = stat_cols[i].title;
+	}
+	r->o.probe_cnt = n;
+	r->o.an.count = true;
+	if (!r->o.interval_s)
+		r->o.interval_s = 1;
+	*p = (struct agg_pivot){r->col_names, r->col_titles, n, r->o.interval_s};
+	err = analysis_option(&r->o.an, OPT_BY, "pid,comm");
+	return err ? err : common(r);
+}
+
+static const struct rt_cmd cmds[] = {
+	{"calls", RT_CALL, CF_AGG | CF_LATENCY | CF_PROMETHEUS | CF_PERFETTO, setup_calls,
+	 "Counts the calls of each function (file:function for Python, class.method for\n"
+	 "Ruby and Java, class::function for PHP) in BPF, as bcc's ucalls. With --latency,\n"
+	 "the time from each entry to its return on the same thread, per function: count,\n"
+	 "total (the inclusive time), average, min and max, in ns.\n",
+	 "  usdtctl calls -c 'python3 app.py'\n"
+	 "  usdtctl calls -p 1234 --latency --top 10\n"
+	 "  usdtctl calls -c 'ruby app.rb' --filter 'arg0 == \"Foo\"'\n"},
+	{"flow", RT_CALL, 0, setup_flow,
+	 "Prints each entry (->) and return (<-) of a function, indented by its depth on\n"
+	 "its thread, with the time since the start and on a return the time since its\n"
+	 "entry, as bcc's uflow. With --json: {\"time_ns\", \"pid\", \"tid\", \"event\",\n"
+	 "\"depth\", \"function\", \"duration_ns\"} per line.\n",
+	 "  usdtctl flow -c 'python3 app.py'\n"
+	 "  usdtctl flow -p 1234 --filter 'arg0 == \"Foo\"'\n"},
+	{"gc", RT_GC, 0, setup_gc,
+	 "Prints each garbage collection as it ends: its duration, and the arguments the\n"
+	 "runtime gives at its begin and end (CPython: the generation, then the objects\n"
+	 "collected; HotSpot: whether it is a full collection), as bcc's ugc. With --json:\n"
+	 "{\"time_ns\", \"pid\", \"tid\", \"comm\", \"duration_ns\", \"begin\": [...],\n"
+	 "\"end\": [...]} per collection.\n",
+	 "  usdtctl gc -c 'python3 app.py'\n"
+	 "  usdtctl gc -p 1234 -d 60\n"},
+	{"objnew", RT_ALLOC, CF_AGG | CF_PROMETHEUS, setup_objnew,
+	 "Counts the objects allocated per type in BPF, with their bytes (SUM) where the\n"
+	 "runtime gives a size (HotSpot), as bcc's uobjnew.\n",
+	 "  usdtctl objnew -c 'ruby app.rb'\n"
+	 "  usdtctl objnew -p 1234 --top 10 -i 5\n"},
+	{"threads", RT_THREAD, 0, setup_threads,
+	 "Prints each thread's start and stop, with its name and ids as the runtime\n"
+	 "gives them (HotSpot: name, Java id, native id, daemon), as bcc's uthreads, in\n"
+	 "the lines of 'usdtctl trace'.\n",
+	 "  usdtctl threads -c 'java Main'\n"},
+	{"queries", RT_QUERY, CF_AGG | CF_SLOWER | CF_PROMETHEUS | CF_PERFETTO, setup_queries,
+	 "The time of each query from its start to its end in the server process, as a\n"
+	 "histogram in microseconds (bcc's dbstat). With --slower DURATION, each query\n"
+	 "slower than DURATION as it ends, with its text (bcc's dbslower), then count,\n"
+	 "total, average, min and max per query text.\n",
+	 "  usdtctl queries postgresql -d 10\n"
+	 "  usdtctl queries -p 1234 --slower 10ms\n"},
+	{"stat", RT_STAT, CF_INTERVAL, setup_stat,
+	 "Per process and interval (-i, 1 s by default), the calls, garbage collections,\n"
+	 "objects allocated, classes loaded, threads started and exceptions thrown per\n"
+	 "second, counted in BPF, as bcc's ustat; a column for each role the runtime\n"
+	 "catalog gives the runtime (the entry, begin or start probe of each). With --json:\n"
+	 "{\"pid\", \"comm\", \"calls\", \"gcs\", ..., \"interval_ms\"} per process and\n"
+	 "interval, with the counts.\n",
+	 "  usdtctl stat -c 'python3 app.py'\n"
+	 "  usdtctl stat -i 5 java\n"},
+	{0},
+};
+
+/* ---- options and the runtime ---------------------------------------------------------------- */
+
+/* Whether the catalog gives rt the probes of the command's role (stat: of any column). */
+static bool has_role(const struct runtime *rt, enum rt_role role)
+{
+	for (size_t i = 0; role == RT_STAT && i < STAT_COLS; i++) {
+		if (rt->role[stat_cols[i].role].set)
+			return true;
+	}
+	return role != RT_STAT && rt->role[role].set;
+}
+
+static const char *role_word(enum rt_role role)
+{
+	return role == RT_STAT ? "call, gc, alloc, classload, thread or exception"
+			       : rt_role_name(role);
+}
+
+static void runtime_names(const struct rt_cmd_run *r, char *buf, size_t sz)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < r->cat.cnt && n < sz; i++) {
+		if (has_role(&r->cat.rt[i], r->cmd->role))
+			n += snprintf(buf + n, sz - n, "%s%s", n ? ", " : "", r->cat.rt[i].name);
+	}
+}
+
+static void do_help(struct rt_cmd_run *r, FILE *out)
+{
+	const struct rt_cmd *c = r->cmd;
+	int w = (int)strlen(c->name);
+	char names[256];
+
+	fprintf(out,
+		"Usage: usdtctl %s [-p PID | -c CMD] [--json] [--filter EXPR]\n"
+		"       %*s %s%s%s%s[-d SECONDS] [RUNTIME]\n",
+		c->name, w, "", c->flags & CF_LATENCY ? "[--latency] " : "",
+		c->flags & CF_SLOWER ? "[--slower DURATION] " : "",
+		c->flags & CF_TOP ? "[--top N] " : "",
+		c->flags & CF_INTERVAL ? "[-i SECONDS] " : "");
+	if (c->flags & CF_PROMETHEUS)
+		fprintf(out, "       %*s [--prometheus ADDR%s]\n", w, "",
+			c->flags & CF_PERFETTO ? " | --perfetto FILE" : "");
+	fprintf(out, "\n%s\n", c->help);
+	fprintf(out,
+		"The probes are the %s probes the runtime catalog gives RUNTIME; without RUNTIME,\n"
+		"-p and -c find it by the program. Probes that need something before they fire\n"
+		"say so on stderr (see 'usdtctl trace --help').\n"
+		"\n"
+		"Options:\n"
+		"  -p, --pid PID         the process PID (its runtime's library) only; ends when\n"
+		"                        it exits\n"
+		"  -c, --command CMD     run CMD with the probes attached, as 'usdtctl trace -c'\n"
+		"      --filter EXPR     only the hits for which EXPR holds (argN of the probes;\n"
+		"                        see 'usdtctl trace --help', Filters)\n",
+		role_word(c->role));
+	if (c->flags & CF_LATENCY)
+		fprintf(out, "      --latency         the inclusive time per function as well\n");
+	if (c->flags & CF_SLOWER)
+		fprintf(out,
+			"      --slower DURATION each query slower than DURATION (10ms, 500us, 1.5s)\n");
+	if (c->flags & CF_TOP)
+		fprintf(out, "      --top N           print only the N largest rows\n");
+	if (c->flags & CF_INTERVAL)
+		fprintf(out, "  -i, --interval SECS   print each SECS interval's rows\n");
+	if (c->flags & CF_PROMETHEUS)
+		fprintf(out,
+			"      --prometheus ADDR serve the rows on http://ADDR/metrics, as 'usdtctl\n"
+			"                        trace --help' says (not with -i)\n");
+	if (c->flags & CF_PERFETTO)
+		fprintf(out,
+			"      --perfetto FILE   %s: each pair a slice in a Perfetto trace,\n"
+			"                        as 'usdtctl latency' writes them\n",
+			c->flags & CF_LATENCY ? "with --latency" : "the queries");
+	fprintf(out, "  -d, --duration SECS   stop after SECS seconds\n"
+		     "  -h, --help            this help\n"
+		     "\n");
+	cli_global_help(out, c->name);
+	runtime_names(r, names, sizeof(names));
+	fprintf(out,
+		"\n"
+		"Runtimes with %s probes: %s.\n"
+		"Runtime catalog files, the first entry of a runtime and role wins\n"
+		"($USDTCTL_RUNTIMES: ':'-separated files):\n",
+		role_word(c->role), names[0] ? names : "none");
+	runtimes_print_paths(out, "    ");
+	fprintf(out,
+		"\n"
+		"Examples:\n"
+		"%s"
+		"\n"
+		"Exit status: 0 success, 1 runtime failure, 2 usage error.\n",
+		c->examples);
+}
+
+static int parse_options(struct rt_cmd_run *r, int argc, char **argv)
+{
+	const struct option all[] = {
+		{"pid", required_argument, NULL, 'p'},
+		{"command", required_argument, NULL, 'c'},
+		{"filter", required_argument, NULL, OPT_FILTER},
+		{"latency", no_argument, NULL, OPT_RT_LATENCY},
+		{"slower", required_argument, NULL, OPT_RT_SLOWER},
+		{"top", required_argument, NULL, OPT_TOP},
+		{"interval", required_argument, NULL, 'i'},
+		{"duration", required_argument, NULL, 'd'},
+		EXPORT_LONGOPTS,
+		{"help", no_argument, NULL, 'h'},
+		CLI_GLOBAL_LONGOPTS,
+	};
+	const char *name = r->cmd->name;
+	struct option opts[sizeof(all) / sizeof(all[0]) + 1] = {0};
+	unsigned f = r->cmd->flags;
+	size_t n = 0;
+	int c;
+
+	/* the options this command takes, and no others */
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		int v = all[i].val;
+
+		if ((v == OPT_RT_LATENCY && !(f & CF_LATENCY)) ||
+		    (v == OPT_RT_SLOWER && !(f & CF_SLOWER)) || (v == OPT_TOP && !(f & CF_TOP)) ||
+		    (v == 'i' && !(f & CF_INTERVAL)) ||
+		    (v == OPT_PROMETHEUS && !(f & CF_PROMETHEUS)) ||
+		    (v == OPT_PERFETTO && !(f & CF_PERFETTO)))
+			continue;
+		opts[n++] = all[i];
+	}
+	optind = 0;
+	while ((c = cli_getopt(argc, argv,
+			       f & CF_INTERVAL ? ":p:c:i:d:h" CLI_GLOBAL_SHORTOPTS
+					       : ":p:c:d:h" CLI_GLOBAL_SHORTOPTS,
+			       opts, name)) != -1) {
+		switch (c) {
+		case 'p': {
+			int err = tracer_option(&r->o, c, optarg);
+
+			if (err)
+				return err;
+			break;
+		}
+		case 'c':
+			r->o.cmd = optarg;
+			break;
+		case OPT_FILTER:
+			r->filter = optarg;
+			break;
+		case OPT_TOP:
+			r->top = optarg;
+			break;
+		case OPT_RT_LATENCY:
+			r->latency = true;
+			break;
+		case OPT_RT_SLOWER:
+			if (latency_parse_duration(optarg, &r->slower_ns))
+				return cli_error(EXIT_USAGE,
+						 "%s: bad --slower '%s' (as 10ms, 500us, 1.5s)",
+						 name, optarg);
+			break;
+		case 'i':
+		case 'd':
+			if (cli_parse_seconds(optarg,
+					      c == 'i' ? &r->o.interval_s : &r->o.duration_s))
+				return cli_error(EXIT_USAGE, "%s: bad %s '%s'", name,
+						 c == 'i' ? "interval" : "duration", optarg);
+			break;
+		case 'h':
+			do_help(r, stdout);
+			return -1;
+		case OPT_PROMETHEUS:
+		case OPT_PERFETTO:
+			trace_export_option(&r->o, c, optarg);
+			break;
+		default: /* reported */
+			return EXIT_USAGE;
+		}
+	}
+	if (r->o.pid && r->o.cmd)
+		return cli_error(EXIT_USAGE, "%s: -p and -c exclude each other", name);
+	if (argc - optind > 1)
+		return cli_error(EXIT_USAGE,
+				 "%s: expected at most one RUNTIME; see 'usdtctl %s --help'", name,
+				 name);
+	return 0;
+}
+
+/* RUNTIME, or the runtime of -p's process or -c's program. */
+static int pick_runtime(struct rt_cmd_run *r, const char *arg)
+{
+	const char *name = r->cmd->name;
+	char exe[PATH_MAX], path[64], names[256];
+	ssize_t n;
+	int err;
+
+	runtime_names(r, names, sizeof(names));
+	if (arg) {
+		r->rt = runtimes_find(&r->cat, arg);
+		if (!r->rt)
+			return cli_error(EXIT_USAGE, "%s: unknown runtime '%s' (%s)", name, arg,
+					 names);
+	} else if (r->o.pid) {
+		snprintf(path, sizeof(path), "/proc/%d/exe", r->o.pid);
+		n = readlink(path, exe, sizeof(exe) - 1);
+		if (n < 0)
+			return cli_error(EXIT_RUNTIME, "process %d: %s", r->o.pid, strerror(errno));
+		exe[n] = '\0';
+		r->rt = runtimes_by_program(&r->cat, exe);
+	} else if (r->o.cmd) {
+		err = trace_cmd_executable(r->o.cmd, exe, sizeof(exe));
+		if (err)
+			return cli_error(EXIT_RUNTIME, "-c: cannot find the program of '%s': %s",
+					 r->o.cmd, strerror(-err));
+		r->rt = runtimes_by_program(&r->cat, exe);
+	} else {
+		return cli_error(EXIT_USAGE, "%s: expected -p PID, -c CMD or a RUNTIME (%s)", name,
+				 names);
+	}
+	if (!r->rt)
+		return cli_error(EXIT_USAGE,
+				 "%s: '%s' is no runtime of the runtime catalog; name one (%s)",
+				 name, exe, names);
+	r->role = r->cmd->role == RT_STAT ? NULL : &r->rt->role[r->cmd->role];
+	if (!has_role(r->rt, r->cmd->role))
+		return cli_error(
+			EXIT_RUNTIME,
+			"%s: the runtime catalog gives %s no %s probes (runtimes with them: "
+			"%s); see 'usdtctl %s --help'",
+			name, r->rt->name, role_word(r->cmd->role), names, name);
+	if (runtime_library(r->rt, r->target, sizeof(r->target)))
+		return cli_error(
+			EXIT_RUNTIME,
+			"%s: none of %s's files is installed (%s%s); the runtime catalog's "
+			"'%s library' line names them",
+			name, r->rt->name, r->rt->library_cnt ? r->rt->libraries[0] : "none",
+			r->rt->library_cnt > 1 ? ", ..." : "", r->rt->name);
+	r->o.target = r->target;
+	return 0;
+}
+
+static int run(const struct rt_cmd *cmd, int argc, char **argv)
+{
+	struct rt_cmd_run r = {.cmd = cmd, .o = {.an = {.cmd = cmd->name}}};
+	int err = runtimes_load(&r.cat);
+
+	if (!err)
+		err = parse_options(&r, argc, argv);
+	r.o.json = cli_env.json;
+	if (!err)
+		err = pick_runtime(&r, optind < argc ? argv[optind] : NULL);
+	if (!err)
+		err = cmd->setup(&r);
+	if (!err)
+		err = analysis_check(&r.o.an, r.o.interval_s);
+	if (!err) {
+		r.o.count = r.o.count || r.o.an.count || analysis_aggregates(&r.o.an);
+		err = trace_export_check(&r.o);
+	}
+	if (!err) {
+		r.o.probes = r.probes;
+		err = tracer_main(&r.o);
+	}
+	rt_events_free(&r.ev);
+	runtimes_free(&r.cat);
+	return err < 0 ? 0 : err;
+}
+
+static const struct rt_cmd *cmd_named(const char *name)
+{
+	for (const struct rt_cmd *c = cmds; c->name; c++) {
+		if (!strcmp(c->name, name))
+			return c;
+	}
+	return NULL;
+}
+
+int do_runtime_cmd(int argc, char **argv)
+{
+	return run(cmd_named(argv[0]), argc, argv);
+}

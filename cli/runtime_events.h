@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The lines of usdtctl flow and usdtctl gc, made from the tracer's events: entries and returns
+ * indented per thread, and collections paired from their begin and end.
+ */
+#ifndef USDTCTL_RUNTIME_EVENTS_H
+#define USDTCTL_RUNTIME_EVENTS_H
+
+#include "runtimes.h"
+#include "trace_output.h"
+
+/* At most this many threads are followed at once; the oldest is forgotten for a new one. */
+#define RT_EVENT_THREADS 1024
+#define RT_FLOW_DEPTH	 64 /* entry times kept per thread; deeper calls show no duration */
+
+struct rt_thread;
+
+struct rt_events {
+	const struct rt_role_entry *role; /* the probes and the key */
+	bool json;
+	struct rt_thread *threads;
+	size_t thread_cnt;
+	__u64 seq; /* for the oldest thread */
+};
+
+/* The header line of the text output (none with --json). */
+void rt_flow_header(FILE *f);
+void rt_gc_header(FILE *f);
+/* tracer_main()'s on_event for flow and gc; ctx is a struct rt_events. */
+void rt_flow_event(void *ctx, struct trace_out *o, const struct trace_event *e);
+void rt_gc_event(void *ctx, struct trace_out *o, const struct trace_event *e);
+void rt_events_free(struct rt_events *ev);
+
+#endif /* USDTCTL_RUNTIME_EVENTS_H */

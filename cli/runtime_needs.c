@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Runtimes keep some probes quiet until asked: CPython 3.11 fires function__entry for Python
+ * code only while the line probe's semaphore is raised, PHP only with USE_ZEND_DTRACE=1, HotSpot
+ * only with -XX:+ExtendedDTraceProbes, Ruby only while a TracePoint is on. A trace of such a
+ * probe shows nothing and says nothing unless usdtctl tells: the runtime catalog's needs.
+ */
+#define _GNU_SOURCE
+#include "runtime_needs.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "runtimes.h"
+
+/* The first probe found that need applies to, or NULL. */
+static const struct found_probe *needing(const struct trace_scan *sc, const struct rt_need *need)
+{
+	for (size_t i = 0; i < sc->found_cnt; i++) {
+		if (usdt_probe_match(need->glob, sc->found[i].provider, sc->found[i].name))
+			return &sc->found[i];
+	}
+	return NULL;
+}
+
+/* Whether the scan found a probe that pattern names: then it is traced, not only raised. */
+static bool found_probe(const struct trace_scan *sc, const char *pattern)
+{
+	for (size_t i = 0; i < sc->found_cnt; i++) {
+		if (usdt_probe_match(pattern, sc->found[i].provider, sc->found[i].name))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The probe to raise, in f's object: as it is where TARGET, -p or -c name the objects, else
+ * (only usdt:PATH patterns) as usdt:PATH:probe.
+ */
+static int add_extra(const struct trace_scan *sc, const struct found_probe *f, char ***extra,
+		     int *cnt, const char *probe)
+{
+	char **n, *pattern;
+
+	if (sc->target || sc->pid || sc->cmd)
+		pattern = strdup(probe);
+	else if (asprintf(&pattern, "usdt:%s:%s", sc->objs[f->obj].path, probe) < 0)
+		pattern = NULL;
+	if (!pattern)
+		return -ENOMEM;
+	for (int i = 0; i < *cnt; i++) {
+		if (!strcmp((*extra)[i], pattern)) {
+			free(pattern);
+			return 0;
+		}
+	}
+	n = realloc(*extra, (*cnt + 1) * sizeof(*n));
+	if (!n) {
+		free(pattern);
+		return -ENOMEM;
+	}
+	*extra = n;
+	n[(*cnt)++] = pattern;
+	return 0;
+}
+
+/* VAR=VALUE for -c: set in usdtctl's environment, which the command inherits. */
+static void provide_env(const char *label, const char *assign, const char *cmd)
+{
+	size_t n = strcspn(assign, "=");
+	char *var = strndup(assign, n);
+	const char *now = var ? getenv(var) : NULL;
+
+	if (!var)
+		return;
+	if (!cmd)
+		cli_note("%s fires only with %s in the program's environment: start it so", label,
+			 assign);
+	else if (now && strcmp(now, assign + n + 1))
+		cli_note("%s fires only with %s in the program's environment; %s is '%s', left "
+			 "as it is",
+			 label, assign, var, now);
+	else if (!now && !setenv(var, assign + n + 1, 1))
+		cli_note("%s fires only with %s in the program's environment: set for the "
+			 "command",
+			 label, assign);
+	free(var);
+}
+
+static int needs(const struct trace_scan *sc, const char *cmd, char ***extra, int *extra_cnt)
+{
+	struct runtimes r;
+	int err = runtimes_load(&r);
+
+	*extra = NULL;
+	*extra_cnt = 0;
+	if (err)
+		return err;
+	for (size_t i = 0; i < r.need_cnt && !err; i++) {
+		const struct rt_need *need = &r.needs[i];
+		const struct found_probe *f = needing(sc, need);
+		char label[256];
+
+		if (!f)
+			continue;
+		snprintf(label, sizeof(label), "%s:%s", f->provider, f->name);
+		switch (need->kind) {
+		case RT_NEED_SEMAPHORE:
+			/* traced anyway: its own attach raises the semaphore */
+			if (found_probe(sc, need->value))
+				break;
+			cli_note(
+				"%s fires only while %s's semaphore is raised: usdtctl attaches %s "
+				"as well and ignores its hits (the program slows down at each)",
+				label, need->value, need->value);
+			if (add_extra(sc, f, extra, extra_cnt, need->value))
+				err = cli_error(EXIT_RUNTIME, "out of memory");
+			break;
+		case RT_NEED_ENV:
+			provide_env(label, need->value, cmd);
+			break;
+		case RT_NEED_SAYS:
+			cli_note("%s: %s", label, need->value);
+			break;
+		}
+	}
+	runtimes_free(&r);
+	return err;
+}
+
+/* The scan again, with the probes raised for their semaphores after the user's. */
+static int rescan(struct trace_scan *sc, char **probes, int cnt, char **extra, int extra_cnt,
+		  struct needs_probes *np)
+{
+	struct trace_scan again = {
+		.pid = sc->pid,
+		.pids = sc->pids,
+		.pid_cnt = sc->pid_cnt,
+		.cmd = sc->cmd,
+		.target = sc->target,
+	};
+	int err;
+
+	np->all = calloc(cnt + extra_cnt, sizeof(*np->all));
+	if (!np->all)
+		return cli_error(EXIT_RUNTIME, "out of memory");
+	memcpy(np->all, probes, cnt * sizeof(*probes));
+	memcpy(np->all + cnt, extra, extra_cnt * sizeof(*extra));
+	np->user_cnt = cnt;
+	np->cnt = cnt + extra_cnt;
+	trace_scan_free(sc);
+	*sc = again;
+	err = trace_scan_patterns(sc, np->all, np->cnt);
+	if (!err)
+		err = trace_scan_objects(sc);
+	if (!err)
+		err = trace_scan_sites(sc);
+	return err ? err : trace_scan_check(sc);
+}
+
+int runtime_needs_scan(struct trace_scan *sc, char **probes, int cnt, const char *cmd,
+		       struct needs_probes *np)
+{
+	char **extra = NULL;
+	int extra_cnt = 0, err;
+
+	memset(np, 0, sizeof(*np));
+	np->user_cnt = cnt;
+	err = needs(sc, cmd, &extra, &extra_cnt);
+	if (!err && extra_cnt)
+		err = rescan(sc, probes, cnt, extra, extra_cnt, np);
+	if (!np->all) {
+		for (int i = 0; i < extra_cnt; i++)
+			free(extra[i]);
+	}
+	free(extra);
+	return err;
+}
+
+bool runtime_needs_quiet(const struct trace_scan *sc, const struct needs_probes *np,
+			 const struct found_probe *f)
+{
+	const struct trace_object *o = &sc->objs[f->obj];
+
+	if (!np->all)
+		return false;
+	for (int i = 0; i < np->user_cnt; i++) {
+		if (o->pats[i] && usdt_probe_match(sc->pats[i].glob, f->provider, f->name))
+			return false;
+	}
+	return true;
+}
+
+void runtime_needs_free(struct needs_probes *np)
+{
+	for (int i = np->user_cnt; np->all && i < np->cnt; i++)
+		free(np->all[i]);
+	free(np->all);
+	memset(np, 0, sizeof(*np));
+}

@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * usdt_needed_objects() against the dynamic loader itself: for real programs (Debian's ruby,
+ * python3.11, postgres, java when installed) and the fixtures (RUNPATH $ORIGIN, an absolute
+ * RUNPATH), the files it names are the files "ld.so --list" maps; errors for bad input.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+
+#include "test.h"
+#include "usdt.h"
+
+#define LDSO	  "/lib64/ld-linux-x86-64.so.2"
+#define PATHS_MAX 256
+
+struct paths {
+	char *v[PATHS_MAX];
+	size_t cnt;
+};
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Adds realpath(p): both sides name the same files by different links. */
+static int add(const char *p, void *ctx)
+{
+	struct paths *ps = ctx;
+	char *r = realpath(p, NULL);
+
+	if (r && ps->cnt < PATHS_MAX)
+		ps->v[ps->cnt++] = r;
+	else
+		free(r);
+	return 0;
+}
+
+/* The files the loader maps for prog: "name => /path (0x..)" and "/path (0x...)" lines. */
+static void loader_list(const char *prog, struct paths *ps)
+{
+	char cmd[PATH_MAX + 64], *line = NULL, path[PATH_MAX];
+	size_t sz = 0;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "%s --list '%s'", LDSO, prog);
+	f = popen(cmd, "r");
+	if (!f)
+		return;
+	while (getline(&line, &sz, f) > 0) {
+		char *arrow = strstr(line, "=> ");
+		char *p = arrow ? arrow + 3 : line + strspn(line, " \t");
+
+		if (*p == '/' && sscanf(p, "%4095s", path) == 1)
+			add(path, ps);
+	}
+	free(line);
+	pclose(f);
+}
+
+static void free_paths(struct paths *ps)
+{
+	for (size_t i = 0; i < ps->cnt; i++)
+		free(ps->v[i]);
+	ps->cnt = 0;
+}
+
+static void same_as_loader(const char *prog)
+{
+	struct usdt_needed_opts opts = {.sz = sizeof(opts),
+					.library_path = getenv("LD_LIBRARY_PATH")};
+	struct paths got = {}, want = {};
+
+	if (access(prog, X_OK)) {
+		fprintf(stderr, "%s: not installed, skipped\n", prog);
+		return;
+	}
+	CHECK_INT(usdt_needed_objects(prog, &opts, add, &got), 0);
+	loader_list(prog, &want);
+	CHECK(want.cnt > 0);
+	qsort(got.v, got.cnt, sizeof(got.v[0]), cmp_str);
+	qsort(want.v, want.cnt, sizeof(want.v[0]), cmp_str);
+	CHECK_INT(got.cnt, want.cnt);
+	for (size_t i = 0; i < got.cnt && i < want.cnt; i++)
+		CHECK_STR(got.v[i], want.v[i]);
+	printf("%s: %zu objects, as ld.so --list\n", prog, got.cnt);
+	free_paths(&got);
+	free_paths(&want);
+}
+
+static int stop_at_first(const char *path, void *ctx)
+{
+	(void)path;
+	++*(int *)ctx;
+	return 7;
+}
+
+int main(void)
+{
+	struct usdt_needed_opts bad = {.sz = 1};
+	struct paths none = {};
+	int calls = 0;
+
+	same_as_loader("/usr/bin/ruby3.1");
+	same_as_loader("/usr/bin/python3.11");
+	same_as_loader("/usr/lib/postgresql/15/bin/postgres");
+	same_as_loader("/usr/lib/jvm/java-17-openjdk-amd64/bin/java");
+	same_as_loader(FIXTURES_DIR "/needed/bin/needed_prog");
+	same_as_loader(FIXTURES_DIR "/lib_linked");
+	same_as_loader(FIXTURES_DIR "/usdt_args");
+	/* fn's value ends the walk and is returned */
+	CHECK_INT(usdt_needed_objects(FIXTURES_DIR "/needed/bin/needed_prog", NULL, stop_at_first,
+				      &calls),
+		  7);
+	CHECK_INT(calls, 1);
+	/* a file without a dynamic section (mkelf's): nothing; bad input: errors */
+	char empty[64], cmd[PATH_MAX];
+
+	snprintf(empty, sizeof(empty), "/tmp/test_needed.%d.elf", (int)getpid());
+	snprintf(cmd, sizeof(cmd), "%s/mkelf %s", FIXTURES_DIR, empty);
+	CHECK_INT(system(cmd), 0);
+	CHECK_INT(usdt_needed_objects(empty, NULL, add, &none), 0);
+	CHECK_INT(none.cnt, 0);
+	unlink(empty);
+	CHECK_INT(usdt_needed_objects("/nonexistent", NULL, add, &none), -ENOENT);
+	CHECK_INT(usdt_needed_objects(SOURCE_DIR "/README.md", NULL, add, &none), -ENOEXEC);
+	CHECK_INT(usdt_needed_objects("/usr/bin/ruby3.1", &bad, add, &none), -EINVAL);
+	CHECK_INT(usdt_needed_objects(NULL, NULL, add, &none), -EINVAL);
+	free_paths(&none);
+	return test_summary("test_needed");
+}
