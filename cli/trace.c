@@ -40,6 +40,7 @@
 #include "trace_pids.h"
 #include "trace_scan.h"
 #include "tracer.h"
+#include "uprobe_multi.h"
 #include "usdt.h"
 
 #define RINGBUF_SIZE  (16u << 20)
@@ -404,7 +405,8 @@ static int load_bpf(struct tracer *t)
 								       : RINGBUF_SIZE);
 	if (err)
 		return bpf_failure("sizing the tracer's maps", err);
-	err = usdt_program_prepare(s->progs.usdtctl_trace, USDT_MODE_AUTO);
+	err = usdt_program_prepare(s->progs.usdtctl_trace,
+				   cli_env.legacy_attach ? USDT_MODE_LEGACY : USDT_MODE_AUTO);
 	if (err)
 		return bpf_failure("preparing the tracer", err);
 	t->man = usdt_manager__new(s->obj, &mopts);
@@ -431,25 +433,20 @@ static int gone_error(const struct tracer *t)
 			 trace_pids_gone(&t->pids));
 }
 
-static int attach_object(struct tracer *t, struct object *o, pid_t pid)
+static int attach_object(struct tracer *t, struct trace_object *o, pid_t pid)
 {
-	struct usdt_attach_opts aopts = {
-		.sz = sizeof(aopts),
-		.skip_bad_sites = true,
-		.extra_globs = o->globs + 1,
-		.extra_glob_cnt = o->glob_cnt - 1,
-	};
+	struct usdt_attach_opts aopts = {.sz = sizeof(aopts), .skip_bad_sites = true};
 	const char *why;
 	int err;
 
 	cli_clear_lib_message();
 	cli_hold_lib_warnings(o->path, o->shown);
-	o->link = usdt_attach(t->man, t->skel->progs.usdtctl_trace, pid, o->path, o->globs[0],
-			      &aopts);
+	o->link = usdt_plan__attach(o->plan, t->man, t->skel->progs.usdtctl_trace, pid, &aopts);
+	err = o->link ? 0 : errno;
+	trace_scan_attached(o);
 	cli_release_lib_warnings(o->link);
 	if (o->link)
 		return 0;
-	err = errno;
 	if (pid_gone(t))
 		return gone_error(t);
 	if (err == EPERM || err == EACCES)
@@ -467,7 +464,7 @@ static int attach_object(struct tracer *t, struct object *o, pid_t pid)
 static int attach_all(struct tracer *t, pid_t pid, size_t *objs, size_t *sites)
 {
 	for (size_t i = 0; i < t->sc.obj_cnt; i++) {
-		struct object *o = &t->sc.objs[i];
+		struct trace_object *o = &t->sc.objs[i];
 		int err;
 
 		if (!o->glob_cnt)
@@ -483,12 +480,11 @@ static int attach_all(struct tracer *t, pid_t pid, size_t *objs, size_t *sites)
 }
 
 /* One probe id: names, formats, type list (the PROBE's, or the catalog's), BPF config. */
-static int setup_probe(struct tracer *t, __u32 id, const struct usdt_probe_info *info)
+static int setup_probe(struct tracer *t, __u32 id, const struct usdt_probe_info *info,
+		       const struct found_probe *f)
 {
 	struct trace_probe_desc *d = &t->out.probes[id];
-	const struct found_probe *f =
-		trace_scan_find(&t->sc, id, info->path, info->provider, info->name);
-	const struct pattern *pats = t->sc.pats;
+	const struct trace_pattern *pats = t->sc.pats;
 	struct trace_probe_cfg cfg;
 	int err = trace_desc_init(d, info->provider, info->name);
 
@@ -522,13 +518,33 @@ static int setup_probe(struct tracer *t, __u32 id, const struct usdt_probe_info 
 	return err;
 }
 
+/* What the scan found for each probe id of n that the objects' links hold (NULL: nothing). */
+static void found_of_ids(const struct tracer *t, const struct found_probe **found, __u32 n)
+{
+	struct usdt_probe_info info;
+
+	for (size_t oi = 0; oi < t->sc.obj_cnt; oi++) {
+		size_t cnt = 0;
+		const __u32 *ids = t->sc.objs[oi].link
+					   ? usdt_link__probe_ids(t->sc.objs[oi].link, &cnt)
+					   : NULL;
+
+		for (size_t k = 0; k < cnt; k++) {
+			if (ids[k] < n && !usdt_manager__probe_info(t->man, ids[k], &info))
+				found[ids[k]] =
+					trace_scan_find(&t->sc, oi, k, info.provider, info.name);
+		}
+	}
+}
+
 /* The probes attached since the last call (all, the first time). */
 static int setup_probes(struct tracer *t, size_t *cnt)
 {
+	const struct found_probe **found;
 	struct trace_probe_desc *d;
 	struct usdt_probe_info info;
 	__u32 n = t->out.probe_cnt;
-	int err;
+	int err = 0;
 
 	/* probe ids are dense from 0, one per (object, provider, name) attached */
 	while (usdt_manager__probe_info(t->man, n, &info) == 0)
@@ -541,17 +557,22 @@ static int setup_probes(struct tracer *t, size_t *cnt)
 		return cli_error(EXIT_RUNTIME, "out of memory");
 	t->out.probes = d;
 	memset(d + t->out.probe_cnt, 0, (n - t->out.probe_cnt) * sizeof(*d));
-	for (__u32 id = t->out.probe_cnt; id < n; id++) {
+	found = calloc(n ? n : 1, sizeof(*found));
+	if (!found)
+		return cli_error(EXIT_RUNTIME, "out of memory");
+	found_of_ids(t, found, n);
+	for (__u32 id = t->out.probe_cnt; id < n && !err; id++) {
 		usdt_manager__probe_info(t->man, id, &info);
-		err = setup_probe(t, id, &info);
+		err = setup_probe(t, id, &info, found[id]);
 		t->out.probe_cnt = id + 1;
-		if (err == -EINVAL)
-			return cli_error(EXIT_USAGE, "%s: %s:%s matches both START and END",
-					 t->o.an.cmd, info.provider, info.name);
-		if (err)
-			return cli_error(EXIT_RUNTIME, "setting up probe %s:%s: %s", info.provider,
-					 info.name, strerror(-err));
 	}
+	free(found);
+	if (err == -EINVAL)
+		return cli_error(EXIT_USAGE, "%s: %s:%s matches both START and END", t->o.an.cmd,
+				 info.provider, info.name);
+	if (err)
+		return cli_error(EXIT_RUNTIME, "setting up probe %s:%s: %s", info.provider,
+				 info.name, strerror(-err));
 	*cnt = n;
 	return 0;
 }
@@ -599,7 +620,7 @@ static int stack_setup(struct tracer *t)
 	t->out.sym = s;
 	t->out.stacks_fd = bpf_map__fd(t->skel->maps.stacks);
 	for (size_t i = 0; i < t->sc.obj_cnt; i++) {
-		const struct object *o = &t->sc.objs[i];
+		const struct trace_object *o = &t->sc.objs[i];
 		char **libs = NULL;
 		size_t cnt = 0;
 

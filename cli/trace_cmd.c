@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <wordexp.h>
 
+#include "uprobe_multi.h"
 #include "usdt.h"
 
 /* "NAME=value": a shell assignment before the command word. */

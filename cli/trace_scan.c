@@ -30,7 +30,7 @@ int trace_scan_patterns(struct trace_scan *t, char **probes, int cnt)
 		return cli_error(EXIT_RUNTIME, "out of memory");
 	t->pat_cnt = cnt;
 	for (size_t i = 0; i < t->pat_cnt; i++) {
-		struct pattern *p = &t->pats[i];
+		struct trace_pattern *p = &t->pats[i];
 		const char *bad = NULL;
 		char *spec;
 		int err;
@@ -72,7 +72,7 @@ int trace_scan_patterns(struct trace_scan *t, char **probes, int cnt)
 static int add_object(struct trace_scan *t, const char *path, const char *shown, int pat,
 		      bool named, int fd, pid_t pid)
 {
-	struct object *o = NULL, *n;
+	struct trace_object *o = NULL, *n;
 	struct stat st;
 	int err = 0;
 
@@ -320,7 +320,7 @@ static int add_site(struct trace_scan *t, size_t obj, const struct usdt_site *s,
 }
 
 /* Adds glob to the object's globs once. */
-static int add_glob(struct object *o, const char *glob)
+static int add_glob(struct trace_object *o, const char *glob)
 {
 	const char **n;
 
@@ -336,22 +336,23 @@ static int add_glob(struct object *o, const char *glob)
 	return 0;
 }
 
-/* prev: the site before s, whose probe (the same strings, in a run) was weighed already */
-static int scan_site(struct trace_scan *t, size_t oi, const struct usdt_site *s,
-		     const struct usdt_site *prev)
+/* The patterns that apply to object oi and match probe (provider:name): its sites are traced. */
+static int scan_probe(struct trace_scan *t, size_t oi, const struct usdt_file *f, size_t probe)
 {
-	bool weighed = prev && prev->provider == s->provider && prev->name == s->name;
-	struct object *o = &t->objs[oi];
-	int pat = -1, err;
+	const struct usdt_site *first = usdt_file__probe_site(f, probe, 0);
+	struct trace_object *o = &t->objs[oi];
+	size_t n = usdt_file__probe_site_cnt(f, probe);
+	int pat = -1, err = 0;
 
 	for (size_t i = 0; i < t->pat_cnt; i++) {
-		struct pattern *p = &t->pats[i];
+		struct trace_pattern *p = &t->pats[i];
 
 		if (!o->pats[i])
 			continue;
-		if (!usdt_probe_match(p->glob, s->provider, s->name)) {
-			if (!p->matched && !weighed)
-				suggest_add(&p->near, p->glob, s->provider, s->name);
+		if (!usdt_probe_match(p->glob, first->provider, first->name)) {
+			/* each probe is weighed once: the file's probes are grouped */
+			if (!p->matched)
+				suggest_add(&p->near, p->glob, first->provider, first->name);
 			continue;
 		}
 		p->matched = true;
@@ -363,23 +364,32 @@ static int scan_site(struct trace_scan *t, size_t oi, const struct usdt_site *s,
 	}
 	if (pat < 0)
 		return 0;
-	o->site_cnt++;
-	t->site_cnt++;
-	return add_site(t, oi, s, pat);
+	o->site_cnt += n;
+	t->site_cnt += n;
+	for (size_t k = 0; k < n && !err; k++)
+		err = add_site(t, oi, usdt_file__probe_site(f, probe, k), pat);
+	return err;
 }
 
-static void drop_fd(struct object *o)
+static void drop_fd(struct trace_object *o)
 {
 	if (o->fd >= 0)
 		close(o->fd);
 	o->fd = -1;
 }
 
-/* The matching sites of object oi; 0, or an exit code (reported). */
+/*
+ * The matching sites of object oi, probe by probe; the file stays open, with the plan to
+ * attach them, when any match. 0, or an exit code (reported).
+ */
 static int scan_object(struct trace_scan *t, size_t oi)
 {
-	struct usdt_file_opts fopts = {.sz = sizeof(fopts), .parse_args = true};
-	struct object *o = &t->objs[oi];
+	struct usdt_file_opts fopts = {
+		.sz = sizeof(fopts),
+		.parse_args = true,
+		.group_probes = true,
+	};
+	struct trace_object *o = &t->objs[oi];
 	struct usdt_file *f;
 	int err = 0;
 
@@ -396,12 +406,17 @@ static int scan_object(struct trace_scan *t, size_t oi)
 			return cli_error(EXIT_RUNTIME, "%s: %s", o->shown, cli_file_strerror(err));
 		return 0;
 	}
-	for (size_t i = 0; i < usdt_file__site_cnt(f) && !err; i++)
-		err = scan_site(t, oi, usdt_file__site(f, i), i ? usdt_file__site(f, i - 1) : NULL);
-	usdt_file__close(f);
-	/* -p: only the objects to attach keep their descriptor (a process maps hundreds) */
-	if (!o->glob_cnt)
+	for (size_t p = 0; p < usdt_file__probe_cnt(f) && !err; p++)
+		err = scan_probe(t, oi, f, p);
+	if (!err && o->glob_cnt) {
+		o->file = f;
+		o->plan = usdt_plan__new(f, o->globs, o->glob_cnt);
+		err = o->plan ? 0 : -errno;
+	} else {
+		usdt_file__close(f);
+		/* -p: only the objects to attach keep their descriptor (a process maps hundreds) */
 		drop_fd(o);
+	}
 	return err ? cli_error(EXIT_RUNTIME, "out of memory") : 0;
 }
 
@@ -414,12 +429,21 @@ int trace_scan_sites(struct trace_scan *t)
 	return err;
 }
 
-static void object_free(struct object *o)
+void trace_scan_attached(struct trace_object *o)
+{
+	usdt_plan__free(o->plan);
+	usdt_file__close(o->file);
+	o->plan = NULL;
+	o->file = NULL;
+}
+
+static void object_free(struct trace_object *o)
 {
 	free(o->path);
 	free(o->shown);
 	free(o->pats);
 	free(o->globs);
+	trace_scan_attached(o);
 	drop_fd(o);
 }
 
@@ -515,20 +539,24 @@ void trace_scan_warn_unmatched(const struct trace_scan *t)
 	}
 }
 
-static bool found_is(const struct trace_scan *t, const struct found_probe *f, const char *path,
-		     const char *provider, const char *name)
+static bool found_is(const struct found_probe *f, size_t obj, const char *provider,
+		     const char *name)
 {
-	return !strcmp(f->name, name) && !strcmp(f->provider, provider) &&
-	       !strcmp(t->objs[f->obj].path, path);
+	return f->obj == obj && !strcmp(f->name, name) && !strcmp(f->provider, provider);
 }
 
-const struct found_probe *trace_scan_find(const struct trace_scan *t, size_t hint, const char *path,
+const struct found_probe *trace_scan_find(const struct trace_scan *t, size_t obj, size_t nth,
 					  const char *provider, const char *name)
 {
-	if (hint < t->found_cnt && found_is(t, &t->found[hint], path, provider, name))
-		return &t->found[hint];
-	for (size_t i = 0; i < t->found_cnt; i++) {
-		if (found_is(t, &t->found[i], path, provider, name))
+	size_t first = 0;
+
+	/* an object's probes follow each other, in the order its sites were scanned */
+	while (first < t->found_cnt && t->found[first].obj != obj)
+		first++;
+	if (first + nth < t->found_cnt && found_is(&t->found[first + nth], obj, provider, name))
+		return &t->found[first + nth];
+	for (size_t i = first; i < t->found_cnt && t->found[i].obj == obj; i++) {
+		if (found_is(&t->found[i], obj, provider, name))
 			return &t->found[i];
 	}
 	return NULL;
