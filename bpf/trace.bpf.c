@@ -13,6 +13,7 @@
 #include "trace_filter.bpf.h"
 #include "trace_agg.bpf.h"
 #include "trace_latency.bpf.h"
+#include "follow_filter.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -106,7 +107,7 @@ int usdtctl_trace(struct pt_regs *ctx)
 	struct trace_event *e;
 	__u32 id, zero = 0, len;
 
-	if (!ready)
+	if (!ready || !follow_pass())
 		return 0;
 	/* one lookup of the site's spec for the probe id and every argument */
 	spec = __usdt_spec(ctx);

@@ -12,9 +12,9 @@
  *		...
  *	}
  *
- * Every attached site carries a spec id as its BPF cookie; the spec (from the usdt_specs map,
- * which userspace fills) says where each argument lives. Attach-time cookies of the user are
- * returned by usdt_cookie().
+ * Every attached site carries a spec id as its BPF cookie; the spec (from __usdt_specs, the
+ * library's own map, which userspace fills) says where each argument lives. Attach-time
+ * cookies of the user are returned by usdt_cookie().
  */
 #ifndef USDT_USDT_BPF_H
 #define USDT_USDT_BPF_H
@@ -42,14 +42,14 @@ struct {
 	__uint(max_entries, USDT_DEFAULT_MAX_SPECS);
 	__type(key, __u32);
 	__type(value, struct usdt_fetch_spec);
-} usdt_specs SEC(".maps") __weak;
+} __usdt_specs SEC(".maps") __weak;
 
 /* The spec of the site that fired: its id is the attach cookie, on every attach path. */
 static __always_inline const struct usdt_fetch_spec *__usdt_spec(void *ctx)
 {
 	__u32 id = (__u32)bpf_get_attach_cookie(ctx);
 
-	return bpf_map_lookup_elem(&usdt_specs, &id);
+	return bpf_map_lookup_elem(&__usdt_specs, &id);
 }
 
 /* Number of arguments of the probe that fired, or -ENOENT outside a USDT attachment. */

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The argument-spec layout shared by libusdt (which fills the usdt_specs map) and
+ * The argument-spec layout shared by libusdt (which fills the __usdt_specs map) and
  * <usdt/usdt.bpf.h> (which reads it). Included by both sides: plain fixed-size types only.
+ * Not ABI: the library and the usdt.bpf.h of one version agree on it; programs read
+ * arguments through usdt.bpf.h's functions, never the map or these structs.
  */
 #ifndef USDT_SPEC_H
 #define USDT_SPEC_H
@@ -46,7 +48,7 @@ _Static_assert(sizeof(struct usdt_fetch_spec) == 24 * USDT_MAX_ARGS + 16, "usdt_
 #define USDT_NO_PROBE ((__u32)-1)
 
 /* Name of the spec map in every BPF object that includes usdt.bpf.h. */
-#define USDT_SPECS_MAP	       "usdt_specs"
+#define USDT_SPECS_MAP	       "__usdt_specs"
 #define USDT_DEFAULT_MAX_SPECS 256
 
 #endif /* USDT_SPEC_H */

@@ -25,21 +25,14 @@ struct attach_path {
 	const char *reason;
 };
 
-/* Mirrors usdt_program_prepare(USDT_MODE_AUTO), saying why. */
-static struct attach_path attach_path(int multi)
+/* --legacy-attach, or the library's own choice for USDT_MODE_AUTO */
+static struct attach_path attach_path(void)
 {
-	const char *env = getenv("USDT_LEGACY_ATTACH");
+	struct attach_path p = {true, "forced by --legacy-attach"};
 
-	if (cli_env.legacy_attach)
-		return (struct attach_path){true, "forced by --legacy-attach"};
-	if (env && env[0] && strcmp(env, "0") != 0)
-		return (struct attach_path){true, "forced by USDT_LEGACY_ATTACH"};
-	if (multi > 0)
-		return (struct attach_path){false, "the kernel has uprobe_multi"};
-	if (multi == 0)
-		return (struct attach_path){
-			true, "the kernel lacks uprobe_multi with the pid filter fix"};
-	return (struct attach_path){true, "probing the kernel for uprobe_multi failed"};
+	if (!cli_env.legacy_attach)
+		p.legacy = usdt_attach_mode_auto(&p.reason) == USDT_MODE_LEGACY;
+	return p;
 }
 
 static const char *path_name(const struct attach_path *p)
@@ -141,7 +134,7 @@ int do_features(int argc, char **argv)
 			argv[optind]);
 	for (int f = 0; f < __USDT_FEAT_CNT; f++)
 		res[f] = usdt_feature_probe(f);
-	path = attach_path(res[USDT_FEAT_UPROBE_MULTI]);
+	path = attach_path();
 	if (uname(&u))
 		strcpy(u.release, "unknown");
 	if (cli_env.json)

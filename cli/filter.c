@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE
 #include "filter.h"
+#include "cgroup.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -20,13 +21,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/vfs.h>
 
-#define MAX_NODES     (4 * FILTER_MAX_TERMS)
-#define MAX_DEPTH     64
-#define CGROUP_ROOT   "/sys/fs/cgroup"
-#define CGROUP2_MAGIC 0x63677270 /* CGROUP2_SUPER_MAGIC */
+#define MAX_NODES (4 * FILTER_MAX_TERMS)
+#define MAX_DEPTH 64
 
 enum node_kind {
 	NODE_TERM,
@@ -222,17 +219,13 @@ static int parse_int(struct parser *ps, struct filter_term *t)
 static int resolve_cgroup(struct parser *ps, const char *at, struct filter_term *t)
 {
 	char path[PATH_MAX];
-	struct statfs sfs;
-	struct stat st;
-	int n;
+	__u64 id;
+	__u32 level;
 
-	n = t->glob[0] == '/'
-		    ? snprintf(path, sizeof(path), "%.*s", (int)t->len, t->glob)
-		    : snprintf(path, sizeof(path), CGROUP_ROOT "/%.*s", (int)t->len, t->glob);
-	if (n >= (int)sizeof(path) || stat(path, &st) || !S_ISDIR(st.st_mode) ||
-	    statfs(path, &sfs) || sfs.f_type != CGROUP2_MAGIC)
+	snprintf(path, sizeof(path), "%.*s", (int)t->len, t->glob);
+	if (cgroup_resolve(path, &id, &level))
 		return fail_at(ps, at, "'%s' is not a cgroup v2 directory", path);
-	t->value = st.st_ino;
+	t->value = id;
 	t->len = 0;
 	return 0;
 }

@@ -29,7 +29,7 @@ enum {
 
 __u16 latency_role(const struct trace_scan *sc, const struct found_probe *f)
 {
-	const struct object *o = &sc->objs[f->obj];
+	const struct trace_object *o = &sc->objs[f->obj];
 	__u16 role = 0;
 
 	for (size_t i = 0; i < 2 && i < sc->pat_cnt; i++) {

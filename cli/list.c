@@ -6,167 +6,17 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "list_searched.h"
+#include "list.h"
 #include "target.h"
+#include "uprobe_multi.h"
 #include "usdt.h"
 
-struct list_ctx {
-	bool verbose;
-	bool json;
-	const char *pattern; /* glob over provider:name, NULL = every probe */
-	bool optimized;	     /* the kernel has optimized uprobes: where sites are probed */
-	bool needed;	     /* listing the libraries a TARGET loads: no -v note per file */
-	size_t shown;	     /* probes listed, in all files */
-	struct list_searched searched;
-	int status;
-};
-
-/* Sites of one file grouped by provider:name: groups in order of first appearance. */
-struct grouping {
-	uint32_t *order; /* site indices, group after group, note order inside a group */
-	uint32_t *start; /* group g is order[start[g] .. start[g + 1]) */
-	size_t group_cnt;
-};
-
-static uint64_t probe_hash(const struct usdt_site *s)
-{
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-
-	for (const char *p = s->provider; *p; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-	h = (h ^ ':') * 1099511628211ULL;
-	for (const char *p = s->name; *p; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-	return h;
-}
-
-/* libusdt hands a run of sites of one probe the same string pointers: compare those first. */
-static bool same_probe(const struct usdt_site *a, const struct usdt_site *b)
-{
-	return (a->provider == b->provider || strcmp(a->provider, b->provider) == 0) &&
-	       (a->name == b->name || strcmp(a->name, b->name) == 0);
-}
-
-/* The groups while sites are added: sized by the probes, not by the sites. */
-struct group_index {
-	uint32_t *first; /* per group: its first site */
-	uint32_t *size;	 /* per group: its site count */
-	size_t cap;
-	uint32_t *table; /* group + 1 by probe hash, 0 = empty */
-	size_t mask;
-};
-
-static int index_grow(const struct usdt_file *file, struct group_index *x, size_t cnt)
-{
-	size_t cap = x->cap ? 2 * x->cap : 64;
-	uint32_t *first = realloc(x->first, cap * sizeof(*first));
-	uint32_t *size = first ? realloc(x->size, cap * sizeof(*size)) : NULL;
-	uint32_t *table = size ? calloc(2 * cap, sizeof(*table)) : NULL;
-
-	if (first)
-		x->first = first;
-	if (size)
-		x->size = size;
-	if (!table)
-		return -ENOMEM;
-	x->cap = cap;
-	x->mask = 2 * cap - 1;
-	for (size_t k = 0; k < cnt; k++) {
-		size_t h = probe_hash(usdt_file__site(file, x->first[k])) & x->mask;
-
-		while (table[h])
-			h = (h + 1) & x->mask;
-		table[h] = k + 1;
-	}
-	free(x->table);
-	x->table = table;
-	return 0;
-}
-
-/* The group of site i, added when new; -ENOMEM. */
-static int64_t group_of(const struct usdt_file *file, struct group_index *x, size_t *cnt, size_t i)
-{
-	const struct usdt_site *s = usdt_file__site(file, i);
-	size_t h;
-
-	if (*cnt == x->cap && index_grow(file, x, *cnt))
-		return -ENOMEM;
-	for (h = probe_hash(s) & x->mask; x->table[h]; h = (h + 1) & x->mask) {
-		if (same_probe(usdt_file__site(file, x->first[x->table[h] - 1]), s))
-			return x->table[h] - 1;
-	}
-	x->first[*cnt] = i;
-	x->size[*cnt] = 0;
-	x->table[h] = ++*cnt;
-	return *cnt - 1;
-}
-
-/*
- * Hash each run of sites of one probe to its group, then a counting sort by group: linear in
- * the site count, with 8 bytes per site.
- */
-static int group_sites(const struct usdt_file *file, struct grouping *g)
-{
-	size_t n = usdt_file__site_cnt(file);
-	struct group_index x = {};
-	uint32_t *gid = NULL;
-	int64_t grp = -1;
-	int err = -ENOMEM;
-
-	g->group_cnt = 0;
-	g->start = NULL;
-	g->order = n < UINT32_MAX ? malloc((n + 1) * sizeof(*g->order)) : NULL;
-	gid = g->order ? malloc((n + 1) * sizeof(*gid)) : NULL;
-	if (!gid)
-		goto out;
-	for (size_t i = 0; i < n; i++) {
-		if (!i || !same_probe(usdt_file__site(file, i - 1), usdt_file__site(file, i)))
-			grp = group_of(file, &x, &g->group_cnt, i);
-		if (grp < 0)
-			goto out;
-		gid[i] = grp;
-		x.size[grp]++;
-	}
-	g->start = malloc((g->group_cnt + 1) * sizeof(*g->start));
-	if (!g->start)
-		goto out;
-	g->start[0] = 0;
-	for (size_t k = 0; k < g->group_cnt; k++) {
-		g->start[k + 1] = g->start[k] + x.size[k];
-		x.size[k] = g->start[k]; /* from here: next free slot of the group */
-	}
-	for (size_t i = 0; i < n; i++)
-		g->order[x.size[gid[i]]++] = i;
-	err = 0;
-out:
-	free(x.first);
-	free(x.size);
-	free(x.table);
-	free(gid);
-	return err;
-}
-
-static void grouping_free(struct grouping *g)
-{
-	free(g->order);
-	free(g->start);
-}
-
-static const struct usdt_site *group_site(const struct usdt_file *file, const struct grouping *g,
-					  size_t grp, size_t k)
-{
-	return usdt_file__site(file, g->order[g->start[grp] + k]);
-}
-
-static size_t group_size(const struct grouping *g, size_t grp)
-{
-	return g->start[grp + 1] - g->start[grp];
-}
+/* no TARGET: the pids shown on a probe's line, the rest counted */
+#define PIDS_SHOWN 8
 
 /* ---- JSON ---------------------------------------------------------------------------------- */
 
@@ -248,9 +98,9 @@ static void json_site(struct json *j, const struct usdt_site *s, bool optimized)
 }
 
 static void json_probe(const struct list_ctx *lc, const struct usdt_file *file, const char *path,
-		       const struct grouping *g, size_t grp)
+		       size_t probe)
 {
-	const struct usdt_site *first = group_site(file, g, grp, 0);
+	const struct usdt_site *first = usdt_file__probe_site(file, probe, 0);
 	struct json j;
 
 	json_begin(&j, stdout);
@@ -258,10 +108,17 @@ static void json_probe(const struct list_ctx *lc, const struct usdt_file *file, 
 	json_kstr(&j, "arch", usdt_file__arch(file));
 	json_kstr(&j, "provider", first->provider);
 	json_kstr(&j, "name", first->name);
+	if (lc->pids) {
+		json_key(&j, "pids");
+		json_arr_open(&j);
+		for (size_t i = 0; i < lc->pid_cnt; i++)
+			json_int(&j, lc->pids[i]);
+		json_arr_close(&j);
+	}
 	json_key(&j, "sites");
 	json_arr_open(&j);
-	for (size_t k = 0; k < group_size(g, grp); k++)
-		json_site(&j, group_site(file, g, grp, k), lc->optimized);
+	for (size_t k = 0; k < usdt_file__probe_site_cnt(file, probe); k++)
+		json_site(&j, usdt_file__probe_site(file, probe, k), lc->optimized);
 	json_arr_close(&j);
 	json_end(&j);
 }
@@ -274,13 +131,12 @@ struct text_widths {
 };
 
 /* "args=3", "args=2-3" when sites disagree, "args=?" when a site's args could not be split */
-static void format_arg_cnt(const struct usdt_file *file, const struct grouping *g, size_t grp,
-			   char *buf, size_t buf_sz)
+static void format_arg_cnt(const struct usdt_file *file, size_t probe, char *buf, size_t buf_sz)
 {
 	int lo = INT_MAX, hi = -1;
 
-	for (size_t k = 0; k < group_size(g, grp); k++) {
-		int cnt = group_site(file, g, grp, k)->arg_cnt;
+	for (size_t k = 0; k < usdt_file__probe_site_cnt(file, probe); k++) {
+		int cnt = usdt_file__probe_site(file, probe, k)->arg_cnt;
 
 		if (cnt < 0) {
 			snprintf(buf, buf_sz, "args=?");
@@ -358,23 +214,28 @@ static size_t put_label(FILE *out, const struct usdt_site *s)
 }
 
 static void text_probe(const struct list_ctx *lc, const struct usdt_file *file, const char *path,
-		       const struct grouping *g, size_t grp, const struct text_widths *w)
+		       size_t probe, const struct text_widths *w)
 {
-	const struct usdt_site *first = group_site(file, g, grp, 0);
-	size_t n = group_size(g, grp), k, len;
+	const struct usdt_site *first = usdt_file__probe_site(file, probe, 0);
+	size_t n = usdt_file__probe_site_cnt(file, probe), k, len;
 	char args[32];
 	bool sema = false;
 
 	for (k = 0; k < n; k++)
-		sema |= group_site(file, g, grp, k)->sema_address != 0;
-	format_arg_cnt(file, g, grp, args, sizeof(args));
+		sema |= usdt_file__probe_site(file, probe, k)->sema_address != 0;
+	format_arg_cnt(file, probe, args, sizeof(args));
 	cli_escape(stdout, path, strlen(path), false);
 	fputs("  ", stdout);
 	len = put_label(stdout, first);
-	printf("%*s  sites=%-*zu  %-9s  %s\n", len < w->probe ? (int)(w->probe - len) : 0, "",
+	printf("%*s  sites=%-*zu  %-9s  %s", len < w->probe ? (int)(w->probe - len) : 0, "",
 	       w->sites, n, sema ? "semaphore" : "-", args);
+	for (k = 0; k < lc->pid_cnt && k < PIDS_SHOWN; k++)
+		printf("%s%d", k ? "," : "  pids=", (int)lc->pids[k]);
+	if (lc->pid_cnt > PIDS_SHOWN)
+		printf(",+%zu", lc->pid_cnt - PIDS_SHOWN);
+	putchar('\n');
 	for (k = 0; lc->verbose && k < n; k++)
-		text_site(group_site(file, g, grp, k), k, lc->optimized);
+		text_site(usdt_file__probe_site(file, probe, k), k, lc->optimized);
 }
 
 static int digits(size_t v)
@@ -390,45 +251,43 @@ static int digits(size_t v)
 
 /* ---- one file ------------------------------------------------------------------------------ */
 
-static bool group_selected(const struct list_ctx *lc, const struct usdt_file *file,
-			   const struct grouping *g, size_t grp)
+static bool probe_selected(const struct list_ctx *lc, const struct usdt_file *file, size_t probe)
 {
-	const struct usdt_site *s = group_site(file, g, grp, 0);
+	const struct usdt_site *s = usdt_file__probe_site(file, probe, 0);
 
 	return !lc->pattern || usdt_probe_match(lc->pattern, s->provider, s->name);
 }
 
-static void print_file(struct list_ctx *lc, const struct usdt_file *file, const char *path,
-		       const struct grouping *g)
+static void print_file(struct list_ctx *lc, const struct usdt_file *file, const char *path)
 {
 	struct text_widths w = {0};
 	size_t shown = 0;
 
-	for (size_t grp = 0; grp < g->group_cnt; grp++) {
+	for (size_t probe = 0; probe < usdt_file__probe_cnt(file); probe++) {
 		size_t len;
 		int sites;
 
-		if (!group_selected(lc, file, g, grp))
+		if (!probe_selected(lc, file, probe))
 			continue;
-		len = put_label(NULL, group_site(file, g, grp, 0));
-		sites = digits(group_size(g, grp));
+		len = put_label(NULL, usdt_file__probe_site(file, probe, 0));
+		sites = digits(usdt_file__probe_site_cnt(file, probe));
 		/* capped: a 1 MiB name must not pad every other line to 1 MiB */
 		len = len < CLI_LABEL_MAX_W ? len : CLI_LABEL_MAX_W;
 		w.probe = len > w.probe ? len : w.probe;
 		w.sites = sites > w.sites ? sites : w.sites;
 	}
-	for (size_t grp = 0; grp < g->group_cnt; grp++) {
-		if (!group_selected(lc, file, g, grp))
+	for (size_t probe = 0; probe < usdt_file__probe_cnt(file); probe++) {
+		if (!probe_selected(lc, file, probe))
 			continue;
 		if (lc->json)
-			json_probe(lc, file, path, g, grp);
+			json_probe(lc, file, path, probe);
 		else
-			text_probe(lc, file, path, g, grp, &w);
+			text_probe(lc, file, path, probe, &w);
 		shown++;
 	}
 	lc->shown += shown;
 	if (lc->verbose && !shown && !lc->needed) {
-		if (!g->group_cnt)
+		if (!usdt_file__probe_cnt(file))
 			cli_note("%s: no USDT probes", path);
 		else
 			cli_note("%s: no probe matches '%s'", path, lc->pattern);
@@ -440,9 +299,12 @@ static int list_file(const char *open_path, const char *path, void *ctx)
 {
 	struct list_ctx *lc = ctx;
 	/* decoding arguments costs; only -v and --json show them */
-	struct usdt_file_opts opts = {.sz = sizeof(opts), .parse_args = lc->json || lc->verbose};
+	struct usdt_file_opts opts = {
+		.sz = sizeof(opts),
+		.parse_args = lc->json || lc->verbose,
+		.group_probes = true,
+	};
 	struct usdt_file *file;
-	struct grouping g;
 	int err;
 
 	if (!list_searched_add(&lc->searched, open_path, path, lc->needed))
@@ -451,18 +313,15 @@ static int list_file(const char *open_path, const char *path, void *ctx)
 	cli_hold_lib_warnings(open_path, path);
 	file = usdt_file__open(open_path, &opts);
 	cli_release_lib_warnings(true);
+	if (!file && lc->skip_unreadable && errno != ENOMEM)
+		return 0;
 	if (!file) {
 		err = errno;
 		fflush(stdout);
 		lc->status = cli_error(EXIT_RUNTIME, "%s: %s", path, cli_file_strerror(err));
 		return 0;
 	}
-	err = group_sites(file, &g);
-	if (err)
-		lc->status = cli_error(EXIT_RUNTIME, "%s: out of memory", path);
-	else
-		print_file(lc, file, path, &g);
-	grouping_free(&g);
+	print_file(lc, file, path);
 	usdt_file__close(file);
 	return 0;
 }
@@ -618,17 +477,20 @@ static int do_help(FILE *out)
 		"per probe and file with its site count, semaphore and argument count. A TARGET's\n"
 		"probes come first, then those of the libraries it loads (DT_NEEDED, found as\n"
 		"the dynamic loader finds them, without running anything): what 'usdtctl trace\n"
-		"-c' attaches to. When nothing is listed, one line on stderr says what was\n"
-		"searched. With -v, every site as well: address, file offset, semaphore, where\n"
-		"trace probes it (the nop5 of a <usdt/probe.h> site where the kernel has\n"
-		"optimized uprobes, else the nop), raw arguments and each argument in words.\n"
-		"With --json, JSON Lines: one object per probe and file, with every site.\n"
+		"-c' attaches to. With no TARGET and no -p, of every object every running process\n"
+		"maps, each file once, with the pids that map it (pids=, the first %d; \"pids\" in\n"
+		"JSON). When nothing is listed, one line on stderr says what was searched. With\n"
+		"-v, every site as well: address, file offset, semaphore, where trace probes it\n"
+		"(the nop5 of a <usdt/probe.h> site where the kernel has optimized uprobes, else\n"
+		"the nop), raw arguments and each argument in words. With --json, JSON Lines: one\n"
+		"object per probe and file, with every site.\n"
 		"\n"
 		"Options:\n"
 		"  -p, --pid PID    the files PID maps (shown by its own paths, containers too);\n"
 		"                   TARGETs then select among them\n"
 		"  -h, --help       this help\n"
-		"\n");
+		"\n",
+		PIDS_SHOWN);
 	cli_global_help(out, "list");
 	fprintf(out,
 		"\n"
@@ -649,6 +511,7 @@ static int do_help(FILE *out)
 		"  usdtctl list /usr/bin/python3.11\n"
 		"  usdtctl list -v libstdc++.so.6 'libstdcxx:*throw'\n"
 		"  usdtctl list -p 1234 'python:function__*' --json\n"
+		"  usdtctl list 'hotspot:*'\n"
 		"\n"
 		"Exit status: 0 success (also when nothing has probes), 1 runtime failure,\n"
 		"2 usage error.\n");
@@ -697,10 +560,10 @@ int do_list(int argc, char **argv)
 	/* where trace would probe each site: only -v and --json say */
 	lc.optimized = (lc.verbose || lc.json) && usdt_feature_probe(USDT_FEAT_UPROBE_SYSCALL) > 0;
 	err = classify(argc - optind, argv + optind, &a);
-	if (!err && !a.target_cnt && !a.pid)
-		err = cli_error(EXIT_USAGE, "list: no TARGET; see 'usdtctl list --help'");
 	lc.pattern = a.pattern;
-	if (!err)
+	if (!err && !a.target_cnt && !a.pid)
+		err = list_all(&lc, list_file);
+	else if (!err)
 		err = a.pid ? list_pid(&lc, &a) : list_targets(&lc, &a);
 	if (!err && !lc.shown)
 		list_searched_note(&lc.searched, lc.pattern, a.pid);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "uprobe_multi.h"
 #include "usdt.h"
 
 struct cli_env cli_env;
@@ -216,8 +217,6 @@ static bool set_global(int opt)
 		return true;
 	case CLI_OPT_LEGACY_ATTACH:
 		cli_env.legacy_attach = true;
-		/* libusdt reads it when the tracer is prepared (usdt_program_prepare) */
-		setenv("USDT_LEGACY_ATTACH", "1", 1);
 		return true;
 	}
 	return false;

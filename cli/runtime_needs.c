@@ -182,7 +182,7 @@ int runtime_needs_scan(struct trace_scan *sc, char **probes, int cnt, const char
 bool runtime_needs_quiet(const struct trace_scan *sc, const struct needs_probes *np,
 			 const struct found_probe *f)
 {
-	const struct object *o = &sc->objs[f->obj];
+	const struct trace_object *o = &sc->objs[f->obj];
 
 	if (!np->all)
 		return false;

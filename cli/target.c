@@ -16,6 +16,7 @@
 #include <linux/openat2.h>
 
 #include "cli.h"
+#include "uprobe_multi.h"
 #include "usdt.h"
 
 #define USDT_PREFIX "usdt:"
@@ -62,24 +63,6 @@ bool cli_has_pattern_chars(const char *arg)
 	return strpbrk(arg, ":*?[") != NULL;
 }
 
-static int quiet_print(enum usdt_print_level level, const char *fmt, va_list ap)
-{
-	(void)level;
-	(void)fmt;
-	(void)ap;
-	return 0;
-}
-
-/* "Not found" is an answer here, not a warning: the caller decides what it means. */
-static int resolve_quiet(const char *name, char *buf, size_t buf_sz)
-{
-	usdt_print_fn_t old = usdt_set_print(quiet_print);
-	int err = usdt_resolve_binary_path(name, buf, buf_sz);
-
-	usdt_set_print(old);
-	return err;
-}
-
 /*
  * As the shell, bpftrace and bcc do: a bare name is never the file of that name in the working
  * directory, which may be anyone's (/tmp). The library attaches the path this returns, so what
@@ -87,7 +70,7 @@ static int resolve_quiet(const char *name, char *buf, size_t buf_sz)
  */
 int cli_resolve_target(const char *name, char *buf, size_t buf_sz)
 {
-	return resolve_quiet(name, buf, buf_sz);
+	return usdt_resolve_binary_path(name, buf, buf_sz);
 }
 
 int cli_no_target(const char *name)
@@ -175,7 +158,7 @@ static void filter_identify(pid_t pid, struct pid_filter *f)
 	struct stat st;
 
 	if (f->bare) {
-		if (resolve_quiet(name, resolved, sizeof(resolved)))
+		if (cli_resolve_target(name, resolved, sizeof(resolved)))
 			return;
 		name = resolved;
 	}

@@ -35,10 +35,12 @@
 #include "trace.skel.h"
 #include "trace_cmd.h"
 #include "trace_export.h"
+#include "trace_follow.h"
 #include "trace_output.h"
 #include "trace_pids.h"
 #include "trace_scan.h"
 #include "tracer.h"
+#include "uprobe_multi.h"
 #include "usdt.h"
 
 #define RINGBUF_SIZE  (16u << 20)
@@ -46,6 +48,9 @@
 #define NO_PIDFD_POLL 200   /* ms between kill(pid, 0) checks without pidfd_open */
 #define COUNT_N_POLL  100   /* ms between total checks for --count -n */
 #define AGG_SETTLE_US 10000 /* -i: hits that read the old interval are done after this */
+/* following processes: room for the probes and argument specs of the files they map later */
+#define FOLLOW_PROBES 4096
+#define FOLLOW_SPECS  8192
 
 struct tracer {
 	struct trace_opts o;
@@ -58,6 +63,10 @@ struct tracer {
 	struct trace_out out;
 	struct trace_child child;
 	struct trace_export exp;
+	struct follower *fol; /* -c, -p --follow, system-wide */
+	size_t probe_cap;     /* probe ids the maps hold */
+	__u64 cgroup_id;      /* --cgroup, resolved; 0: none */
+	__u32 cgroup_level;
 	struct trace_pids pids; /* -p: the trace ends when the last one exits */
 	int pidfd;
 	pid_t watch_pid; /* -c: the trace ends when it exits */
@@ -96,7 +105,8 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 static void do_help(FILE *out)
 {
 	fprintf(out,
-		"Usage: usdtctl trace [-p PID... | -c CMD] [--json] [-o FILE] [--filter EXPR]\n"
+		"Usage: usdtctl trace [-p PID... [-f] | -c CMD] [--cgroup CG] [--json] [-o FILE]\n"
+		"                     [--filter EXPR]\n"
 		"                     [--count | --stats ARG | --hist ARG | --lhist ARG,MIN,MAX,STEP]\n"
 		"                     [--by KEYS] [--top N] [--max-keys N] [--stack] [--folded]\n"
 		"                     [-i SECONDS] [--prometheus ADDR | --perfetto FILE]\n"
@@ -117,13 +127,17 @@ static void do_help(FILE *out)
 		"  -p, --pid PID         trace process PID only (-p again: more processes); its\n"
 		"                        objects hold the probes, or the TARGET among them; ends\n"
 		"                        when the last one exits\n"
-		"  -c, --command CMD     run CMD (as /bin/sh -c 'exec CMD') with the probes\n"
-		"                        attached before its first instruction, in its executable\n"
-		"                        and the libraries it links (and TARGET, e.g. a library it\n"
-		"                        dlopens); ends when CMD exits. usdtctl exits 0 and reports\n"
-		"                        CMD's status, as bpftrace does\n"
+		"  -f, --follow          with -p: and every process they fork or exec from now on\n"
+		"  -c, --command CMD     run CMD (with /bin/sh -c) and trace it and all its\n"
+		"                        descendants across fork, exec and dlopen: the probes of\n"
+		"                        each program are armed before its first instruction, those\n"
+		"                        of a dlopened library before dlopen returns; ends when CMD\n"
+		"                        exits. usdtctl exits 0 and reports CMD's status, as\n"
+		"                        bpftrace does\n"
 		"  -o, --output FILE     write the trace (hits, counts, aggregates, the JSON\n"
 		"                        summary) to FILE instead of stdout, which -c's CMD keeps\n"
+		"      --cgroup CG       only processes in cgroup v2 CG (a path, under its mount\n"
+		"                        unless absolute, or an id) or below it, decided in BPF\n"
 		"      --filter EXPR     only the hits for which EXPR holds, decided in BPF (see\n"
 		"                        Filters below)\n"
 		"      --count           count hits per provider:name (in BPF) and print the totals\n"
@@ -162,9 +176,11 @@ static void do_help(FILE *out)
 		"  PROBE is a glob over provider:name (a provider alone matches all its probes),\n"
 		"  or usdt:PATH:provider:name; DTrace's spelling query-start matches query__start.\n"
 		"  Without -p or -c, probes are traced system-wide in TARGET, a file or a program\n"
-		"  or library name, and in the libraries it loads (as 'usdtctl list' shows them).\n"
-		"  A PROBE that matches nothing is an error naming the closest probes. Every hit\n"
-		"  is printed unless the ring buffer overflows; lost hits are counted and reported.\n"
+		"  or library name, and in the libraries it loads (as 'usdtctl list' shows them);\n"
+		"  with no TARGET either, in every process, now and later: each file with the\n"
+		"  probes that a process maps is attached once, as it appears. A PROBE that\n"
+		"  matches nothing is an error naming the closest probes. Every hit is printed\n"
+		"  unless the ring buffer overflows; lost hits are counted and reported.\n"
 		"\n"
 		"Argument types:\n"
 		"  A PROBE may end with a type list: 'python:function__entry(str,str,int)'.\n"
@@ -219,6 +235,8 @@ static void do_help(FILE *out)
 		"Examples:\n"
 		"  usdtctl trace -c 'python3.11 app.py' 'python:function__*'\n"
 		"  usdtctl trace -p 1234 --count -i 1 'python:*'\n"
+		"  usdtctl trace -p $(pgrep -o postgres) -f 'postgresql:query__start(str)'\n"
+		"  usdtctl trace --cgroup system.slice/app.service 'python:function__entry'\n"
 		"  usdtctl trace -p 1234 --count --by arg1 --top 10 'python:function__entry'\n"
 		"  usdtctl trace -p 1234 --hist arg2 --filter 'arg2 > 0' 'app:request'\n"
 		"  usdtctl trace --json /usr/lib/postgresql/15/bin/postgres 'postgresql:query__*'\n"
@@ -233,10 +251,17 @@ static void do_help(FILE *out)
 		"(no probe matched, no privilege, ...), 2 usage error.\n");
 }
 
+/* past the analysis (0x200...), exporter (0x280...) and tracer (0x2c0...) getopt values */
+enum {
+	OPT_CGROUP = 0x300,
+};
+
 static int parse_options(int argc, char **argv, struct trace_opts *o)
 {
 	static const struct option opts[] = {
 		{"command", required_argument, NULL, 'c'},
+		{"follow", no_argument, NULL, 'f'},
+		{"cgroup", required_argument, NULL, OPT_CGROUP},
 		{"count", no_argument, NULL, 'C'},
 		{"interval", required_argument, NULL, 'i'},
 		{"duration", required_argument, NULL, 'd'},
@@ -253,11 +278,17 @@ static int parse_options(int argc, char **argv, struct trace_opts *o)
 	int c, err;
 
 	optind = 0;
-	while ((c = cli_getopt(argc, argv, ":" TRACER_SHORTOPTS "c:i:d:n:h" CLI_GLOBAL_SHORTOPTS,
+	while ((c = cli_getopt(argc, argv, ":" TRACER_SHORTOPTS "c:fi:d:n:h" CLI_GLOBAL_SHORTOPTS,
 			       opts, "trace")) != -1) {
 		switch (c) {
 		case 'c':
 			o->cmd = optarg;
+			break;
+		case 'f':
+			o->follow = true;
+			break;
+		case OPT_CGROUP:
+			o->cgroup = optarg;
 			break;
 		case 'C':
 			o->an.count = true;
@@ -291,6 +322,8 @@ static int parse_options(int argc, char **argv, struct trace_opts *o)
 	}
 	if (o->pid && o->cmd)
 		return cli_error(EXIT_USAGE, "trace: -p and -c exclude each other");
+	if (o->follow && !o->pid)
+		return cli_error(EXIT_USAGE, "trace: --follow needs -p PID (-c always follows)");
 	err = analysis_check(&o->an, o->interval_s);
 	if (err)
 		return err;
@@ -332,23 +365,39 @@ static int bpf_failure(const char *what, int err)
 			 strerror(err));
 }
 
+/* Which processes the program keeps: the followed ones, those of --cgroup. */
+static int set_scope(struct tracer *t, struct trace *s)
+{
+	s->rodata->cgroup_id = t->cgroup_id;
+	s->rodata->cgroup_level = t->cgroup_level;
+	s->rodata->follow_only = t->fol && (t->o.cmd || t->o.pid);
+	return t->fol ? bpf_map__reuse_fd(s->maps.followed, follower_followed_fd(t->fol)) : 0;
+}
+
 static int load_bpf(struct tracer *t)
 {
-	struct usdt_manager_opts mopts = {.sz = sizeof(mopts), .max_specs = t->sc.site_cnt};
-	size_t probes = t->sc.found_cnt ? t->sc.found_cnt : 1;
+	struct usdt_manager_opts mopts = {
+		.sz = sizeof(mopts),
+		.max_specs = t->sc.site_cnt + (t->fol ? FOLLOW_SPECS : 0),
+	};
 	struct trace *s;
 	int err;
 
+	t->probe_cap = t->sc.found_cnt + (t->fol ? FOLLOW_PROBES : 0);
+	if (!t->probe_cap)
+		t->probe_cap = 1;
 	s = t->skel = trace__open();
 	if (!s)
 		return bpf_failure("opening the tracer", errno);
 	s->rodata->str_max = t->out.str_max;
 	s->rodata->quiet_probes = t->np.all != NULL;
-	err = analysis_configure(&t->o.an, s);
+	err = set_scope(t, s);
 	if (!err)
-		err = bpf_map__set_max_entries(s->maps.counts, probes);
+		err = analysis_configure(&t->o.an, s);
 	if (!err)
-		err = bpf_map__set_max_entries(s->maps.probe_cfg, probes);
+		err = bpf_map__set_max_entries(s->maps.counts, t->probe_cap);
+	if (!err)
+		err = bpf_map__set_max_entries(s->maps.probe_cfg, t->probe_cap);
 	/* --count sends no events: the smallest ring buffer there is */
 	if (!err)
 		err = bpf_map__set_max_entries(s->maps.events, t->o.count && !t->o.an.lat.send_pairs
@@ -356,7 +405,8 @@ static int load_bpf(struct tracer *t)
 								       : RINGBUF_SIZE);
 	if (err)
 		return bpf_failure("sizing the tracer's maps", err);
-	err = usdt_program_prepare(s->progs.usdtctl_trace, USDT_MODE_AUTO);
+	err = usdt_program_prepare(s->progs.usdtctl_trace,
+				   cli_env.legacy_attach ? USDT_MODE_LEGACY : USDT_MODE_AUTO);
 	if (err)
 		return bpf_failure("preparing the tracer", err);
 	t->man = usdt_manager__new(s->obj, &mopts);
@@ -383,25 +433,20 @@ static int gone_error(const struct tracer *t)
 			 trace_pids_gone(&t->pids));
 }
 
-static int attach_object(struct tracer *t, struct object *o, pid_t pid)
+static int attach_object(struct tracer *t, struct trace_object *o, pid_t pid)
 {
-	struct usdt_attach_opts aopts = {
-		.sz = sizeof(aopts),
-		.skip_bad_sites = true,
-		.extra_globs = o->globs + 1,
-		.extra_glob_cnt = o->glob_cnt - 1,
-	};
+	struct usdt_attach_opts aopts = {.sz = sizeof(aopts), .skip_bad_sites = true};
 	const char *why;
 	int err;
 
 	cli_clear_lib_message();
 	cli_hold_lib_warnings(o->path, o->shown);
-	o->link = usdt_attach(t->man, t->skel->progs.usdtctl_trace, pid, o->path, o->globs[0],
-			      &aopts);
+	o->link = usdt_plan__attach(o->plan, t->man, t->skel->progs.usdtctl_trace, pid, &aopts);
+	err = o->link ? 0 : errno;
+	trace_scan_attached(o);
 	cli_release_lib_warnings(o->link);
 	if (o->link)
 		return 0;
-	err = errno;
 	if (pid_gone(t))
 		return gone_error(t);
 	if (err == EPERM || err == EACCES)
@@ -419,13 +464,13 @@ static int attach_object(struct tracer *t, struct object *o, pid_t pid)
 static int attach_all(struct tracer *t, pid_t pid, size_t *objs, size_t *sites)
 {
 	for (size_t i = 0; i < t->sc.obj_cnt; i++) {
-		struct object *o = &t->sc.objs[i];
+		struct trace_object *o = &t->sc.objs[i];
 		int err;
 
 		if (!o->glob_cnt)
 			continue;
 		/* -p: each process's files are objects of their own */
-		err = attach_object(t, o, o->pid ? o->pid : pid);
+		err = attach_object(t, o, t->fol ? -1 : o->pid ? o->pid : pid);
 		if (err)
 			return err;
 		(*objs)++;
@@ -435,12 +480,11 @@ static int attach_all(struct tracer *t, pid_t pid, size_t *objs, size_t *sites)
 }
 
 /* One probe id: names, formats, type list (the PROBE's, or the catalog's), BPF config. */
-static int setup_probe(struct tracer *t, __u32 id, const struct usdt_probe_info *info)
+static int setup_probe(struct tracer *t, __u32 id, const struct usdt_probe_info *info,
+		       const struct found_probe *f)
 {
 	struct trace_probe_desc *d = &t->out.probes[id];
-	const struct found_probe *f =
-		trace_scan_find(&t->sc, id, info->path, info->provider, info->name);
-	const struct pattern *pats = t->sc.pats;
+	const struct trace_pattern *pats = t->sc.pats;
 	struct trace_probe_cfg cfg;
 	int err = trace_desc_init(d, info->provider, info->name);
 
@@ -474,32 +518,61 @@ static int setup_probe(struct tracer *t, __u32 id, const struct usdt_probe_info 
 	return err;
 }
 
-static int setup_probes(struct tracer *t, size_t *cnt)
+/* What the scan found for each probe id of n that the objects' links hold (NULL: nothing). */
+static void found_of_ids(const struct tracer *t, const struct found_probe **found, __u32 n)
 {
 	struct usdt_probe_info info;
-	__u32 n = 0;
-	int err;
+
+	for (size_t oi = 0; oi < t->sc.obj_cnt; oi++) {
+		size_t cnt = 0;
+		const __u32 *ids = t->sc.objs[oi].link
+					   ? usdt_link__probe_ids(t->sc.objs[oi].link, &cnt)
+					   : NULL;
+
+		for (size_t k = 0; k < cnt; k++) {
+			if (ids[k] < n && !usdt_manager__probe_info(t->man, ids[k], &info))
+				found[ids[k]] =
+					trace_scan_find(&t->sc, oi, k, info.provider, info.name);
+		}
+	}
+}
+
+/* The probes attached since the last call (all, the first time). */
+static int setup_probes(struct tracer *t, size_t *cnt)
+{
+	const struct found_probe **found;
+	struct trace_probe_desc *d;
+	struct usdt_probe_info info;
+	__u32 n = t->out.probe_cnt;
+	int err = 0;
 
 	/* probe ids are dense from 0, one per (object, provider, name) attached */
 	while (usdt_manager__probe_info(t->man, n, &info) == 0)
 		n++;
-	if (n > t->sc.found_cnt)
+	if (n > t->sc.found_cnt || n > t->probe_cap)
 		return cli_error(EXIT_RUNTIME, "internal: %u probes attached, %zu expected", n,
 				 t->sc.found_cnt);
-	t->out.probes = calloc(n ? n : 1, sizeof(*t->out.probes));
-	if (!t->out.probes)
+	d = realloc(t->out.probes, (n ? n : 1) * sizeof(*d));
+	if (!d)
 		return cli_error(EXIT_RUNTIME, "out of memory");
-	for (__u32 id = 0; id < n; id++) {
+	t->out.probes = d;
+	memset(d + t->out.probe_cnt, 0, (n - t->out.probe_cnt) * sizeof(*d));
+	found = calloc(n ? n : 1, sizeof(*found));
+	if (!found)
+		return cli_error(EXIT_RUNTIME, "out of memory");
+	found_of_ids(t, found, n);
+	for (__u32 id = t->out.probe_cnt; id < n && !err; id++) {
 		usdt_manager__probe_info(t->man, id, &info);
-		err = setup_probe(t, id, &info);
+		err = setup_probe(t, id, &info, found[id]);
 		t->out.probe_cnt = id + 1;
-		if (err == -EINVAL)
-			return cli_error(EXIT_USAGE, "%s: %s:%s matches both START and END",
-					 t->o.an.cmd, info.provider, info.name);
-		if (err)
-			return cli_error(EXIT_RUNTIME, "setting up probe %s:%s: %s", info.provider,
-					 info.name, strerror(-err));
 	}
+	free(found);
+	if (err == -EINVAL)
+		return cli_error(EXIT_USAGE, "%s: %s:%s matches both START and END", t->o.an.cmd,
+				 info.provider, info.name);
+	if (err)
+		return cli_error(EXIT_RUNTIME, "setting up probe %s:%s: %s", info.provider,
+				 info.name, strerror(-err));
 	*cnt = n;
 	return 0;
 }
@@ -547,7 +620,7 @@ static int stack_setup(struct tracer *t)
 	t->out.sym = s;
 	t->out.stacks_fd = bpf_map__fd(t->skel->maps.stacks);
 	for (size_t i = 0; i < t->sc.obj_cnt; i++) {
-		const struct object *o = &t->sc.objs[i];
+		const struct trace_object *o = &t->sc.objs[i];
 		char **libs = NULL;
 		size_t cnt = 0;
 
@@ -563,6 +636,45 @@ static int stack_setup(struct tracer *t)
 	for (size_t i = 0; i < t->o.pid_cnt; i++)
 		cli_pid_objects(t->o.pids[i], NULL, 0, NULL, add_sym_file, s);
 	return 0;
+}
+
+/* A file a followed process maps, not seen before: its matching probes are attached. */
+static int follow_arm(void *ctx, const char *open_path, const char *path)
+{
+	struct tracer *t = ctx;
+	size_t oi, probes;
+	int err = trace_scan_add_mapped(&t->sc, open_path, path, &oi);
+
+	if (err || oi == SIZE_MAX)
+		return err;
+	if (t->sc.found_cnt > t->probe_cap) {
+		cli_warn("%s: not traced: more than %zu probes", path, t->probe_cap);
+		return 0;
+	}
+	/* a file that fails is reported, the others are still traced */
+	if (attach_object(t, &t->sc.objs[oi], -1))
+		return 0;
+	if (cli_env.verbose)
+		fprintf(stderr, "usdtctl: attached %zu sites in %s\n",
+			usdt_link__site_cnt(t->sc.objs[oi].link), path);
+	if (t->out.sym)
+		symbolizer_add(t->out.sym, t->sc.objs[oi].path);
+	return setup_probes(t, &probes);
+}
+
+/* Following: what the processes map now is attached as well; the objects attached in all. */
+static int start_follow(struct tracer *t, size_t *objs, size_t *sites)
+{
+	int err = follower_begin(t->fol, &t->o, t->child.pid);
+
+	*objs = *sites = 0;
+	for (size_t i = 0; i < t->sc.obj_cnt; i++) {
+		if (t->sc.objs[i].link) {
+			(*objs)++;
+			*sites += usdt_link__site_cnt(t->sc.objs[i].link);
+		}
+	}
+	return err;
 }
 
 /* Attaches everything, configures the probes, and starts the trace (and the command). */
@@ -581,11 +693,15 @@ static int start_trace(struct tracer *t)
 		pid = t->child.pid;
 	}
 	t0 = now_ns();
-	err = attach_all(t, pid, &objs, &sites);
+	/* following: one link per file, the program keeps the followed processes' hits */
+	err = attach_all(t, t->fol ? -1 : pid, &objs, &sites);
 	if (!err && pid_gone(t))
 		err = gone_error(t);
 	if (!err)
 		err = setup_probes(t, &probes);
+	if (!err && t->fol)
+		err = start_follow(t, &objs, &sites);
+	probes = t->out.probe_cnt;
 	if (!err)
 		err = analysis_check_probes(&t->o.an, t->out.probes, t->out.probe_cnt);
 	if (!err && t->o.an.stack)
@@ -722,7 +838,7 @@ static int poll_timeout(struct tracer *t, __u64 now, __u64 deadline, __u64 next_
 
 static int run_loop(struct tracer *t, __u64 *counts, int *ticks)
 {
-	struct epoll_event ev = {.events = EPOLLIN}, evs[3];
+	struct epoll_event ev = {.events = EPOLLIN}, evs[4];
 	__u64 deadline = 0, next_tick = 0, step = t->o.interval_s * 1e9;
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 
@@ -741,13 +857,17 @@ static int run_loop(struct tracer *t, __u64 *counts, int *ticks)
 		ev.data.u32 = 3;
 		epoll_ctl(ep, EPOLL_CTL_ADD, trace_export_fd(&t->exp), &ev);
 	}
+	if (t->fol) {
+		ev.data.u32 = 4;
+		epoll_ctl(ep, EPOLL_CTL_ADD, follower_fd(t->fol), &ev);
+	}
 	if (t->o.duration_s)
 		deadline = t->start_ns + (__u64)(t->o.duration_s * 1e9);
 	if (step)
 		next_tick = t->start_ns + step;
 	while (!exiting && !t->stop) {
 		__u64 now = now_ns();
-		int n = epoll_wait(ep, evs, 3, poll_timeout(t, now, deadline, next_tick));
+		int n = epoll_wait(ep, evs, 4, poll_timeout(t, now, deadline, next_tick));
 		bool gone = false;
 
 		for (int i = 0; i < n; i++) {
@@ -757,6 +877,8 @@ static int run_loop(struct tracer *t, __u64 *counts, int *ticks)
 		if (t->rb && ring_buffer__consume(t->rb) < 0 && !t->stop)
 			break;
 		trace_export_work(&t->exp);
+		if (t->fol && follower_work(t->fol))
+			break; /* out of memory, reported */
 		if (fflush(t->out.f) || ferror(t->out.f))
 			break; /* a closed pipe or a full disk: nothing more can be shown */
 		if (gone || !target_alive(t))
@@ -785,6 +907,11 @@ static int finish_trace(struct tracer *t, __u64 *counts, int ticks)
 	__u64 bad = 0, dropped = 0, no_value = 0, no_stack = 0;
 	int err;
 
+	/* nothing is stopped or armed from here on */
+	if (t->fol)
+		trace_scan_warn_unmatched(&t->sc);
+	follower_free(t->fol);
+	t->fol = NULL;
 	/* -c: the command ends with the trace, not untraced after it */
 	if (t->child.pid > 0)
 		s.have_status = trace_child_finish(&t->child, &s.status) == 0;
@@ -840,6 +967,7 @@ static void tracer_free(struct tracer *t)
 {
 	int status;
 
+	follower_free(t->fol);
 	for (size_t i = 0; i < t->sc.obj_cnt; i++)
 		usdt_link__destroy(t->sc.objs[i].link);
 	if (t->child.pid > 0)
@@ -870,6 +998,18 @@ static void install_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/* -c, -p --follow, every process: the follower, and --cgroup. */
+static int trace_follow_open(struct tracer *t)
+{
+	struct follow_opts fo = {.arm = follow_arm, .ctx = t};
+	int err = follower_for(&t->o, &fo, &t->fol);
+
+	t->cgroup_id = fo.cgroup_id;
+	t->cgroup_level = fo.cgroup_level;
+	t->sc.follow = t->fol != NULL;
+	return err;
+}
+
 static int trace_run(struct tracer *t)
 {
 	__u64 *counts;
@@ -880,6 +1020,9 @@ static int trace_run(struct tracer *t)
 	t->sc.pid_cnt = t->o.pid_cnt;
 	t->sc.cmd = t->o.cmd;
 	t->sc.target = t->o.target;
+	err = trace_follow_open(t);
+	if (err)
+		return err;
 	/* before their maps are read: the processes, not whichever ones get their pids later */
 	err = trace_pids_open(&t->pids, t->o.pids, t->o.pid_cnt);
 	if (err)
@@ -905,7 +1048,7 @@ static int trace_run(struct tracer *t)
 		err = start_trace(t);
 	if (err)
 		return err;
-	counts = calloc(t->out.probe_cnt ? t->out.probe_cnt : 1, sizeof(*counts));
+	counts = calloc(t->probe_cap, sizeof(*counts));
 	if (!counts)
 		return cli_error(EXIT_RUNTIME, "out of memory");
 	err = run_loop(t, counts, &ticks);

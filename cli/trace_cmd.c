@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <wordexp.h>
 
+#include "uprobe_multi.h"
 #include "usdt.h"
 
 /* "NAME=value": a shell assignment before the command word. */
@@ -36,8 +37,7 @@ static bool is_assignment(const char *w)
 	return true;
 }
 
-/* The command word of cmd into word: as the shell expands it, or the first plain word. */
-static int command_word(const char *cmd, char *word, size_t sz)
+int trace_cmd_word(const char *cmd, char *word, size_t sz)
 {
 	const char *found = NULL;
 	char *copy, *save = NULL;
@@ -100,7 +100,7 @@ static int script_interpreter(const char *path, char *buf, size_t sz)
 int trace_cmd_executable(const char *cmd, char *buf, size_t buf_sz)
 {
 	char word[PATH_MAX], path[PATH_MAX];
-	int err = command_word(cmd, word, sizeof(word));
+	int err = trace_cmd_word(cmd, word, sizeof(word));
 
 	if (err)
 		return err;
@@ -157,16 +157,10 @@ int trace_cmd_libraries(const char *exe, char ***paths, size_t *cnt)
 
 int trace_child_spawn(struct trace_child *c, const char *cmd)
 {
-	char *line;
 	int p[2], err;
 
-	if (asprintf(&line, "exec %s", cmd) < 0)
-		return -ENOMEM;
-	if (pipe2(p, O_CLOEXEC)) {
-		err = -errno;
-		free(line);
-		return err;
-	}
+	if (pipe2(p, O_CLOEXEC))
+		return -errno;
 	c->pid = fork();
 	if (c->pid == 0) {
 		char b;
@@ -177,11 +171,11 @@ int trace_child_spawn(struct trace_child *c, const char *cmd)
 		/* usdtctl gone before the start: do not run the command untraced */
 		if (read(p[0], &b, 1) != 1)
 			_exit(127);
-		execl("/bin/sh", "sh", "-c", line, (char *)NULL);
+		/* "VAR=value cmd" works; a simple command replaces the shell (dash, bash) */
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 		_exit(127);
 	}
 	err = c->pid < 0 ? -errno : 0;
-	free(line);
 	close(p[0]);
 	if (err) {
 		close(p[1]);

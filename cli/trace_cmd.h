@@ -9,6 +9,9 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/* The command word of cmd into buf: as the shell expands it, or the first plain word. */
+int trace_cmd_word(const char *cmd, char *buf, size_t sz);
+
 /*
  * The executable CMD will run: its first word (after VAR=value words) looked up in PATH;
  * for a "#!" script, its interpreter. Writes an absolute path into buf.
@@ -28,7 +31,7 @@ struct trace_child {
 	int go_fd; /* writing one byte lets the child exec */
 };
 
-/* Forks a child that waits for trace_child_start() and then runs "exec CMD" with /bin/sh. */
+/* Forks a child that waits for trace_child_start() and then runs CMD with /bin/sh -c. */
 int trace_child_spawn(struct trace_child *c, const char *cmd);
 /* Lets the child exec. */
 int trace_child_start(struct trace_child *c);

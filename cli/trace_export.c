@@ -112,7 +112,7 @@ static int id_name_cmp(const void *a, const void *b, void *out)
 /* Rows: the probe ids grouped by provider:name, in name order. */
 static int make_rows(struct trace_export *x)
 {
-	size_t n = x->out->probe_cnt, *ids = calloc(n ? n : 1, sizeof(*ids));
+	size_t n = x->probe_cnt, *ids = calloc(n ? n : 1, sizeof(*ids));
 
 	x->row_of = calloc(n ? n : 1, sizeof(*x->row_of));
 	x->row_probe = calloc(n ? n : 1, sizeof(*x->row_probe));
@@ -136,21 +136,30 @@ static int make_rows(struct trace_export *x)
 	return 0;
 }
 
-/* --perfetto: "provider:name" per probe id, the events' names. */
+/* --perfetto: "provider:name" per probe id, the events' names, for the probes set up so far. */
 static int make_labels(struct trace_export *x)
 {
-	x->labels = calloc(x->out->probe_cnt ? x->out->probe_cnt : 1, sizeof(*x->labels));
-	if (!x->labels)
-		return -ENOMEM;
-	for (size_t i = 0; i < x->out->probe_cnt; i++) {
-		const struct trace_probe_desc *d = &x->out->probes[i];
+	size_t n = x->out->probe_cnt;
+	char **l = realloc(x->labels, (n ? n : 1) * sizeof(*l));
 
-		if (asprintf(&x->labels[i], "%s:%s", d->provider, d->name) < 0) {
-			x->labels[i] = NULL;
+	if (!l)
+		return -ENOMEM;
+	x->labels = l;
+	for (; x->label_cnt < n; x->label_cnt++) {
+		const struct trace_probe_desc *d = &x->out->probes[x->label_cnt];
+
+		if (asprintf(&l[x->label_cnt], "%s:%s", d->provider, d->name) < 0)
 			return -ENOMEM;
-		}
 	}
 	return 0;
+}
+
+/* Probe id's label; a probe armed after the start (following processes) gets one here. */
+static const char *label_of(struct trace_export *x, __u32 id)
+{
+	if (id >= x->label_cnt && make_labels(x))
+		return "?"; /* out of memory: the event keeps its provider */
+	return x->labels[id];
 }
 
 int trace_export_start(struct trace_export *x, const struct trace_out *out,
@@ -160,6 +169,7 @@ int trace_export_start(struct trace_export *x, const struct trace_out *out,
 	int err;
 
 	x->out = out;
+	x->probe_cnt = out->probe_cnt;
 	x->sc = sc;
 	x->maps = *maps;
 	err = make_rows(x);
@@ -264,7 +274,7 @@ static void put_event(struct trace_export *x, enum perfetto_event_type type,
 	size_t n = event_args(d, e, args);
 
 	perfetto_event(x->pf, type, e->time_ns, event_track(x, e), d->provider,
-		       x->labels[e->probe_id], args, n);
+		       label_of(x, e->probe_id), args, n);
 }
 
 /* latency: a pair as a slice from its START to its END, START's arguments as annotations */
@@ -285,7 +295,7 @@ static void put_pair(struct trace_export *x, struct trace_out *out, const void *
 	latency_pair_event(&x->o->an, d, s, &ev);
 	n = event_args(d, &ev.e, args);
 	slice_order_add(x->slices, event_track(x, &ev.e), s->time_ns - s->duration_ns, s->time_ns,
-			s->depth, d->provider, x->labels[ev.e.probe_id], args, n);
+			s->depth, d->provider, label_of(x, ev.e.probe_id), args, n);
 }
 
 void trace_export_record(struct trace_export *x, struct trace_out *out, const void *data,
@@ -318,7 +328,7 @@ void trace_export_counts(struct trace_export *x, const __u64 *counts, __u64 ts_n
 	if (!x->pf || !x->o->count || analysis_aggregates(&x->o->an))
 		return;
 	memset(x->row_sum, 0, x->row_cnt * sizeof(*x->row_sum));
-	for (size_t id = 0; id < x->out->probe_cnt; id++)
+	for (size_t id = 0; id < x->probe_cnt; id++)
 		x->row_sum[x->row_of[id]] += counts[id];
 	for (size_t r = 0; r < x->row_cnt; r++) {
 		perfetto_counter(x->pf, ts_ns, x->counter_track[r],
@@ -353,7 +363,7 @@ int trace_export_close(struct trace_export *x)
 void trace_export_free(struct trace_export *x)
 {
 	trace_export_close(x);
-	for (size_t i = 0; x->labels && i < x->out->probe_cnt; i++)
+	for (size_t i = 0; i < x->label_cnt; i++)
 		free(x->labels[i]);
 	free(x->labels);
 	free(x->row_of);

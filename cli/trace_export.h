@@ -55,6 +55,9 @@ struct trace_export {
 	__u64 *row_shown;     /* --perfetto --count: the total at the last counter value */
 	__u64 *counter_track; /* --perfetto --count: a counter track per row */
 	char **labels;	      /* --perfetto: "provider:name" per probe id */
+	size_t label_cnt;
+	/* probes set up at the start: the rows (probes armed later, following processes: events) */
+	size_t probe_cnt;
 };
 
 /* --prometheus ADDR, --perfetto FILE into o: 0, or 1 when opt is neither. */

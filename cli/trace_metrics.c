@@ -27,7 +27,7 @@ static void probe_hits(const struct trace_export *x, struct prom_writer *w)
 	__u64 v;
 
 	memset(x->row_sum, 0, x->row_cnt * sizeof(*x->row_sum));
-	for (size_t id = 0; id < x->out->probe_cnt; id++) {
+	for (size_t id = 0; id < x->probe_cnt; id++) {
 		if (percpu_sum(x->maps.counts, id, &v) == 0)
 			x->row_sum[x->row_of[id]] += v;
 	}

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +30,7 @@ int trace_scan_patterns(struct trace_scan *t, char **probes, int cnt)
 		return cli_error(EXIT_RUNTIME, "out of memory");
 	t->pat_cnt = cnt;
 	for (size_t i = 0; i < t->pat_cnt; i++) {
-		struct pattern *p = &t->pats[i];
+		struct trace_pattern *p = &t->pats[i];
 		const char *bad = NULL;
 		char *spec;
 		int err;
@@ -71,7 +72,7 @@ int trace_scan_patterns(struct trace_scan *t, char **probes, int cnt)
 static int add_object(struct trace_scan *t, const char *path, const char *shown, int pat,
 		      bool named, int fd, pid_t pid)
 {
-	struct object *o = NULL, *n;
+	struct trace_object *o = NULL, *n;
 	struct stat st;
 	int err = 0;
 
@@ -212,6 +213,13 @@ static int add_cmd_objects(struct trace_scan *t)
 	char exe[PATH_MAX];
 	int err = trace_cmd_executable(t->cmd, exe, sizeof(exe));
 
+	/*
+	 * Followed, the programs are found as they run: a shell builtin or function first ("cd
+	 * DIR && app") is no error; a path that is not there still is.
+	 */
+	if (err && t->follow &&
+	    !(trace_cmd_word(t->cmd, exe, sizeof(exe)) == 0 && strchr(exe, '/')))
+		return 0;
 	if (err)
 		return cli_error(EXIT_RUNTIME, "-c '%s': cannot find the program it runs: %s",
 				 t->cmd, err == -EINVAL ? "no command" : strerror(-err));
@@ -247,9 +255,9 @@ int trace_scan_objects(struct trace_scan *t)
 		return err;
 	if (t->target)
 		err = t->pid ? add_pid_objects(t, t->target, -1) : add_target(t);
-	else if (t->pid)
+	else if (t->pid && !t->follow)
 		err = add_pid_objects(t, NULL, -1);
-	else if (!t->cmd)
+	else if (!t->cmd && !t->follow)
 		return cli_error(EXIT_USAGE,
 				 "trace: no TARGET for '%s': give a file, -p PID, "
 				 "-c CMD or usdt:PATH:provider:name",
@@ -312,7 +320,7 @@ static int add_site(struct trace_scan *t, size_t obj, const struct usdt_site *s,
 }
 
 /* Adds glob to the object's globs once. */
-static int add_glob(struct object *o, const char *glob)
+static int add_glob(struct trace_object *o, const char *glob)
 {
 	const char **n;
 
@@ -328,22 +336,23 @@ static int add_glob(struct object *o, const char *glob)
 	return 0;
 }
 
-/* prev: the site before s, whose probe (the same strings, in a run) was weighed already */
-static int scan_site(struct trace_scan *t, size_t oi, const struct usdt_site *s,
-		     const struct usdt_site *prev)
+/* The patterns that apply to object oi and match probe (provider:name): its sites are traced. */
+static int scan_probe(struct trace_scan *t, size_t oi, const struct usdt_file *f, size_t probe)
 {
-	bool weighed = prev && prev->provider == s->provider && prev->name == s->name;
-	struct object *o = &t->objs[oi];
-	int pat = -1, err;
+	const struct usdt_site *first = usdt_file__probe_site(f, probe, 0);
+	struct trace_object *o = &t->objs[oi];
+	size_t n = usdt_file__probe_site_cnt(f, probe);
+	int pat = -1, err = 0;
 
 	for (size_t i = 0; i < t->pat_cnt; i++) {
-		struct pattern *p = &t->pats[i];
+		struct trace_pattern *p = &t->pats[i];
 
 		if (!o->pats[i])
 			continue;
-		if (!usdt_probe_match(p->glob, s->provider, s->name)) {
-			if (!p->matched && !weighed)
-				suggest_add(&p->near, p->glob, s->provider, s->name);
+		if (!usdt_probe_match(p->glob, first->provider, first->name)) {
+			/* each probe is weighed once: the file's probes are grouped */
+			if (!p->matched)
+				suggest_add(&p->near, p->glob, first->provider, first->name);
 			continue;
 		}
 		p->matched = true;
@@ -355,51 +364,110 @@ static int scan_site(struct trace_scan *t, size_t oi, const struct usdt_site *s,
 	}
 	if (pat < 0)
 		return 0;
-	o->site_cnt++;
-	t->site_cnt++;
-	return add_site(t, oi, s, pat);
+	o->site_cnt += n;
+	t->site_cnt += n;
+	for (size_t k = 0; k < n && !err; k++)
+		err = add_site(t, oi, usdt_file__probe_site(f, probe, k), pat);
+	return err;
 }
 
-static void drop_fd(struct object *o)
+static void drop_fd(struct trace_object *o)
 {
 	if (o->fd >= 0)
 		close(o->fd);
 	o->fd = -1;
 }
 
-int trace_scan_sites(struct trace_scan *t)
+/*
+ * The matching sites of object oi, probe by probe; the file stays open, with the plan to
+ * attach them, when any match. 0, or an exit code (reported).
+ */
+static int scan_object(struct trace_scan *t, size_t oi)
 {
-	struct usdt_file_opts fopts = {.sz = sizeof(fopts), .parse_args = true};
+	struct usdt_file_opts fopts = {
+		.sz = sizeof(fopts),
+		.parse_args = true,
+		.group_probes = true,
+	};
+	struct trace_object *o = &t->objs[oi];
+	struct usdt_file *f;
+	int err = 0;
 
-	for (size_t oi = 0; oi < t->obj_cnt; oi++) {
-		struct object *o = &t->objs[oi];
-		struct usdt_file *f;
-		int err = 0;
-
-		cli_hold_lib_warnings(o->path, o->shown);
-		f = usdt_file__open(o->path, &fopts);
-		cli_release_lib_warnings(true);
-		if (!f) {
-			err = errno;
-			drop_fd(o);
-			if (err == ENOMEM)
-				return cli_error(EXIT_RUNTIME, "out of memory");
-			/* one found through -p or ld.so may not be an ELF file we can read */
-			if (o->named)
-				return cli_error(EXIT_RUNTIME, "%s: %s", o->shown,
-						 cli_file_strerror(err));
-			continue;
-		}
-		for (size_t i = 0; i < usdt_file__site_cnt(f) && !err; i++)
-			err = scan_site(t, oi, usdt_file__site(f, i),
-					i ? usdt_file__site(f, i - 1) : NULL);
+	cli_hold_lib_warnings(o->path, o->shown);
+	f = usdt_file__open(o->path, &fopts);
+	cli_release_lib_warnings(true);
+	if (!f) {
+		err = errno;
+		drop_fd(o);
+		if (err == ENOMEM)
+			return cli_error(EXIT_RUNTIME, "out of memory");
+		/* one found through -p or ld.so may not be an ELF file we can read */
+		if (o->named)
+			return cli_error(EXIT_RUNTIME, "%s: %s", o->shown, cli_file_strerror(err));
+		return 0;
+	}
+	for (size_t p = 0; p < usdt_file__probe_cnt(f) && !err; p++)
+		err = scan_probe(t, oi, f, p);
+	if (!err && o->glob_cnt) {
+		o->file = f;
+		o->plan = usdt_plan__new(f, o->globs, o->glob_cnt);
+		err = o->plan ? 0 : -errno;
+	} else {
 		usdt_file__close(f);
 		/* -p: only the objects to attach keep their descriptor (a process maps hundreds) */
-		if (!o->glob_cnt)
-			drop_fd(o);
-		if (err)
-			return cli_error(EXIT_RUNTIME, "out of memory");
+		drop_fd(o);
 	}
+	return err ? cli_error(EXIT_RUNTIME, "out of memory") : 0;
+}
+
+int trace_scan_sites(struct trace_scan *t)
+{
+	int err = 0;
+
+	for (size_t oi = 0; oi < t->obj_cnt && !err; oi++)
+		err = scan_object(t, oi);
+	return err;
+}
+
+void trace_scan_attached(struct trace_object *o)
+{
+	usdt_plan__free(o->plan);
+	usdt_file__close(o->file);
+	o->plan = NULL;
+	o->file = NULL;
+}
+
+static void object_free(struct trace_object *o)
+{
+	free(o->path);
+	free(o->shown);
+	free(o->pats);
+	free(o->globs);
+	trace_scan_attached(o);
+	drop_fd(o);
+}
+
+int trace_scan_add_mapped(struct trace_scan *t, const char *open_path, const char *shown,
+			  size_t *oi)
+{
+	struct pid_add pa = {t, -1, 0};
+	size_t cnt = t->obj_cnt;
+	int err = pid_object_cb(open_path, shown, &pa);
+
+	*oi = SIZE_MAX;
+	if (err)
+		return err == -ENOMEM ? cli_error(EXIT_RUNTIME, "out of memory") : 0;
+	if (t->obj_cnt == cnt)
+		return 0; /* a file seen before */
+	err = scan_object(t, cnt);
+	if (err)
+		return err;
+	if (t->objs[cnt].glob_cnt) {
+		*oi = cnt;
+		return 0;
+	}
+	/* nothing to attach: a followed process maps hundreds of such files */
+	object_free(&t->objs[--t->obj_cnt]);
 	return 0;
 }
 
@@ -437,7 +505,8 @@ int trace_scan_check(const struct trace_scan *t)
 	char files[1024], near[1024];
 
 	for (size_t i = 0; i < t->pat_cnt; i++) {
-		if (t->pats[i].matched)
+		/* following: the processes may map its probes later */
+		if (t->pats[i].matched || (t->follow && !t->pats[i].path))
 			continue;
 		object_list(t, i, files, sizeof(files));
 		suggest_format(&t->pats[i].near, near, sizeof(near));
@@ -460,20 +529,34 @@ int trace_scan_check(const struct trace_scan *t)
 	return 0;
 }
 
-static bool found_is(const struct trace_scan *t, const struct found_probe *f, const char *path,
-		     const char *provider, const char *name)
+void trace_scan_warn_unmatched(const struct trace_scan *t)
 {
-	return !strcmp(f->name, name) && !strcmp(f->provider, provider) &&
-	       !strcmp(t->objs[f->obj].path, path);
+	for (size_t i = 0; i < t->pat_cnt; i++) {
+		if (!t->pats[i].matched)
+			cli_warn(
+				"no probe matched '%s' in the processes followed; see 'usdtctl list'",
+				t->pats[i].glob);
+	}
 }
 
-const struct found_probe *trace_scan_find(const struct trace_scan *t, size_t hint, const char *path,
+static bool found_is(const struct found_probe *f, size_t obj, const char *provider,
+		     const char *name)
+{
+	return f->obj == obj && !strcmp(f->name, name) && !strcmp(f->provider, provider);
+}
+
+const struct found_probe *trace_scan_find(const struct trace_scan *t, size_t obj, size_t nth,
 					  const char *provider, const char *name)
 {
-	if (hint < t->found_cnt && found_is(t, &t->found[hint], path, provider, name))
-		return &t->found[hint];
-	for (size_t i = 0; i < t->found_cnt; i++) {
-		if (found_is(t, &t->found[i], path, provider, name))
+	size_t first = 0;
+
+	/* an object's probes follow each other, in the order its sites were scanned */
+	while (first < t->found_cnt && t->found[first].obj != obj)
+		first++;
+	if (first + nth < t->found_cnt && found_is(&t->found[first + nth], obj, provider, name))
+		return &t->found[first + nth];
+	for (size_t i = first; i < t->found_cnt && t->found[i].obj == obj; i++) {
+		if (found_is(&t->found[i], obj, provider, name))
 			return &t->found[i];
 	}
 	return NULL;
@@ -481,13 +564,8 @@ const struct found_probe *trace_scan_find(const struct trace_scan *t, size_t hin
 
 void trace_scan_free(struct trace_scan *t)
 {
-	for (size_t i = 0; i < t->obj_cnt; i++) {
-		free(t->objs[i].path);
-		free(t->objs[i].shown);
-		free(t->objs[i].pats);
-		free(t->objs[i].globs);
-		drop_fd(&t->objs[i]);
-	}
+	for (size_t i = 0; i < t->obj_cnt; i++)
+		object_free(&t->objs[i]);
 	free(t->objs);
 	for (size_t i = 0; i < t->found_cnt; i++) {
 		free(t->found[i].provider);

@@ -16,7 +16,7 @@
 #include "usdt.h"
 
 /* One PROBE argument. */
-struct pattern {
+struct trace_pattern {
 	const char *arg;
 	char *path; /* usdt:PATH: the file it names, or NULL: the TARGET, -p or -c objects */
 	char *glob;
@@ -27,7 +27,7 @@ struct pattern {
 };
 
 /* One object file to attach to. */
-struct object {
+struct trace_object {
 	char *path;  /* opened and attached (-p: /proc/self/fd/FD) */
 	char *shown; /* as the process sees it, for messages */
 	int fd;	     /* -p: the file the process maps, open until the link is gone; or -1 */
@@ -39,6 +39,8 @@ struct object {
 	const char **globs;
 	size_t glob_cnt;
 	size_t site_cnt;
+	struct usdt_file *file; /* read once: scanned, then attached from */
+	struct usdt_plan *plan; /* its sites the globs select */
 	struct usdt_link *link;
 };
 
@@ -58,10 +60,11 @@ struct trace_scan {
 	size_t pid_cnt;
 	const char *cmd;    /* -c */
 	const char *target; /* TARGET */
+	bool follow;	    /* following processes: their objects are added as they map them */
 	/* results */
-	struct pattern *pats;
+	struct trace_pattern *pats;
 	size_t pat_cnt;
-	struct object *objs;
+	struct trace_object *objs;
 	size_t obj_cnt;
 	struct found_probe *found;
 	size_t found_cnt;
@@ -75,15 +78,30 @@ int trace_scan_patterns(struct trace_scan *t, char **probes, int cnt);
  * program and libraries, usdt:PATHs.
  */
 int trace_scan_objects(struct trace_scan *t);
-/* Reads their notes: the matching sites and probes, and each object's globs. */
+/*
+ * Reads their notes: the matching sites and probes, each object's globs, and the plan that
+ * attaches its sites from the file as read (o->plan, o->file).
+ */
 int trace_scan_sites(struct trace_scan *t);
+/*
+ * Following processes: the file a process maps at open_path (a /proc/self/fd/N, shown as
+ * path), added and scanned unless seen before. *oi is its index when it has matching sites
+ * (kept, to attach), SIZE_MAX when not (nothing kept). Returns 0 or an exit code (reported).
+ */
+int trace_scan_add_mapped(struct trace_scan *t, const char *open_path, const char *shown,
+			  size_t *oi);
+/* Frees the object's plan and file once they are attached (or failed to). */
+void trace_scan_attached(struct trace_object *o);
 /* Fails, naming the pattern and the files, when a pattern matched nothing. */
 int trace_scan_check(const struct trace_scan *t);
+/* Following: a warning for each pattern that matched nothing in what was seen. */
+void trace_scan_warn_unmatched(const struct trace_scan *t);
 /*
- * The probe the scan found in path (an object's path) with that provider and name. Probes are
- * found in the order usdt_attach() numbers them, so found[hint = probe id] is tried first.
+ * The probe the scan found in object obj with that provider and name. The scan finds an
+ * object's probes in the order of their first site, as usdt_link__probe_ids() lists them, so
+ * the object's nth is tried first.
  */
-const struct found_probe *trace_scan_find(const struct trace_scan *t, size_t hint, const char *path,
+const struct found_probe *trace_scan_find(const struct trace_scan *t, size_t obj, size_t nth,
 					  const char *provider, const char *name);
 /* Frees everything but the objects' links, which must be destroyed before. */
 void trace_scan_free(struct trace_scan *t);

@@ -33,6 +33,8 @@ struct trace_opts {
 	const char *output; /* -o FILE */
 	unsigned str_max;   /* --strlen, 0 = TRACE_STR_MAX */
 	const char *cmd;
+	bool follow;	    /* -p --follow: and what it forks and execs from then on */
+	const char *cgroup; /* --cgroup PATH|ID */
 	bool json;
 	bool count; /* no events: counts per probe (--count), aggregates or latency */
 	struct analysis an;

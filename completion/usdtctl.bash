@@ -7,7 +7,7 @@ _usdtctl_global_opts="-j --json -v --verbose --legacy-attach"
 _usdtctl_main_opts="-h --help -V --version"
 _usdtctl_commands="list trace latency features calls flow gc objnew threads queries stat help"
 _usdtctl_list_opts="-p --pid -h --help"
-_usdtctl_trace_opts="-p --pid -c --command -o --output --strlen --filter --count --stats --hist --lhist --by --top --max-keys --stack --folded -i --interval --prometheus --perfetto -d --duration -n --events -h --help"
+_usdtctl_trace_opts="-p --pid -f --follow -c --command --cgroup -o --output --strlen --filter --count --stats --hist --lhist --by --top --max-keys --stack --folded -i --interval --prometheus --perfetto -d --duration -n --events -h --help"
 _usdtctl_latency_opts="-p --pid -c --command -o --output --pair --by --hist --stats --slower --filter --top --max-keys -i --interval --prometheus --perfetto -d --duration -h --help"
 _usdtctl_features_opts="-h --help"
 # the runtime commands; their RUNTIME comes from the runtime catalog

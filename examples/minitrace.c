@@ -19,7 +19,8 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 
-#include "usdt.h" /* installed: <usdt/usdt.h> */
+#include "uprobe_multi.h" /* installed: <usdt/uprobe_multi.h> */
+#include "usdt.h"	  /* installed: <usdt/usdt.h> */
 #include "minitrace.h"
 #include "minitrace_bpf.skel.h"
 

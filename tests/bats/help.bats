@@ -277,7 +277,7 @@ link_types() {
 	start_bg 30 "$USDTCTL" trace "$tt" 'trace:tick' 'trace:numbers' -v --legacy-attach
 	wait_output "$BG_OUT" "$attached" 10
 	[ "$(link_types "$BG_PID")" = "perf perf" ]
-	grep -qx 'usdtctl: USDT_LEGACY_ATTACH is set: one perf_event uprobe per site' "$BG_OUT"
+	grep -qx 'usdtctl: attach mode legacy, as asked: one perf_event uprobe per site' "$BG_OUT"
 	"$tt" 2 >"$fired"
 	kill -INT "$BG_PID"
 	wait "$BG_PID"

@@ -17,7 +17,7 @@ teardown_file() {
 }
 
 @test "install lays out library, headers, pkg-config file, usdtctl and its data" {
-	for f in include/usdt/usdt.h include/usdt/uprobe_multi.h include/usdt/usdt.bpf.h \
+	for f in include/usdt/usdt.h include/usdt/print.h include/usdt/uprobe_multi.h include/usdt/usdt.bpf.h \
 		include/usdt/usdt_spec.h include/usdt/probe.h lib/libusdt.a lib/pkgconfig/libusdt.pc sbin/usdtctl \
 		share/usdtctl/probes.catalog share/usdtctl/runtimes.catalog share/man/man8/usdtctl.8 \
 		share/bash-completion/completions/usdtctl; do

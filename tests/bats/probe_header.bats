@@ -32,13 +32,13 @@ note_shapes() {
 		readelf -S --wide "$FIXTURES/$f" | grep -E ' \.stapsdt\.base +PROGBITS '
 	done
 	# ISO C, without GNU extensions, takes the header too
-	gcc -std=c11 -pedantic -O2 -Wall -Wextra -Werror -I"$SRC_DIR" -o "$BATS_TEST_TMPDIR/iso" \
+	gcc -std=c11 -pedantic -O2 -Wall -Wextra -Werror -I"$SRC_DIR/lib" -o "$BATS_TEST_TMPDIR/iso" \
 		"$SRC_DIR/tests/fixtures/probe_cmp.c"
 	diff <(note_shapes "$FIXTURES/probe_cmp_sdt") <(note_shapes "$BATS_TEST_TMPDIR/iso")
 	command -v g++ >/dev/null || need g++
 	g++ -x c++ -std=c++11 -pedantic -O2 -Wall -Wextra -Werror -DPROBE_CMP_SDT \
 		-o "$BATS_TEST_TMPDIR/sdt" "$SRC_DIR/tests/fixtures/probe_cmp.c"
-	g++ -x c++ -std=c++11 -pedantic -O2 -Wall -Wextra -Werror -I"$SRC_DIR" \
+	g++ -x c++ -std=c++11 -pedantic -O2 -Wall -Wextra -Werror -I"$SRC_DIR/lib" \
 		-o "$BATS_TEST_TMPDIR/usdt" "$SRC_DIR/tests/fixtures/probe_cmp.c"
 	diff <(note_shapes "$BATS_TEST_TMPDIR/sdt") <(note_shapes "$BATS_TEST_TMPDIR/usdt")
 }

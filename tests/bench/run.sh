@@ -17,11 +17,15 @@
 #   7. exporters: a Prometheus scrape of 10,000 probes' counts and of an aggregate's 10,000 keys
 #      (time, bytes); --perfetto
 #      against --json at the full event rate (events/s, bytes per event)
+#   8. following processes: fork+exec of /bin/true per second with no trace, under -c and
+#      with a trace of every process running; the time a new program's exec costs until its
+#      probes are armed (a fresh copy of bench_target run with and without that trace)
 #
 # Usage: tests/bench/run.sh [-B BUILD_DIR] [-r REPS] [-s SECTIONS] [-o OUT.md] [-u FILE.md]
 #   -B  build directory (default: build); configured and built here
 #   -r  repetitions of each measurement (default 5); medians are reported
-#   -s  comma-separated sections to run (default: attach,list,hit,trace,probe,analysis,export)
+#   -s  comma-separated sections to run
+#       (default: attach,list,hit,trace,probe,analysis,export,follow)
 #   -o  also write the markdown to OUT.md
 #   -u  replace in FILE.md only the sections run, keeping the rest
 #       (tests/bench/run.sh -s probe -u docs/benchmarks.md)
@@ -29,7 +33,7 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
-build=$top/build reps=5 out= update= sections=attach,list,hit,trace,probe,analysis,export
+build=$top/build reps=5 out= update= sections=attach,list,hit,trace,probe,analysis,export,follow
 while getopts "B:r:s:o:u:" opt; do
 	case $opt in
 	B) build=$(realpath -m "$OPTARG") ;;
@@ -70,6 +74,7 @@ setup() {
 	# the probe section alone needs none of the generated binaries, which take minutes
 	[ "$sections" = probe ] &&
 		targets=(usdtctl usdt_bench bench_target bench_target_probe_h bench_target_nop10)
+	[ "$sections" = follow ] && targets=(usdtctl bench_target)
 	cmake --build "$build" -j"$(nproc)" --target "${targets[@]}" >"$tmp/build.log" 2>&1 ||
 		{ tail -30 "$tmp/build.log" >&2; exit 1; }
 }
@@ -656,12 +661,108 @@ bench_export() {
 	md ""
 }
 
+# ---- 8. following processes ---------------------------------------------------------------------
+# fork_exec N: fork+exec+wait of /bin/true per second, N times from bash ($tmp/fork_exec)
+fork_exec() {
+	"$tmp/fork_exec" "$1"
+}
+
+write_fork_exec() {
+	cat >"$tmp/fork_exec" <<'EOF'
+#!/bin/bash
+s=$EPOCHREALTIME
+for ((i = 0; i < $1; i++)); do /bin/true; done
+awk -v s="$s" -v e="$EPOCHREALTIME" -v n="$1" 'BEGIN { printf "%.0f\n", n / (e - s) }'
+EOF
+	chmod +x "$tmp/fork_exec"
+}
+
+# median: the median of the numbers on stdin
+median() {
+	sort -g | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# fresh_runs K: wall ms of K runs of a fresh copy (a new inode) of bench_target, one hit each
+fresh_runs() {
+	local i
+	for ((i = 0; i < $1; i++)); do
+		cp "$target" "$tmp/fresh_$i"
+		bash -c 's=$EPOCHREALTIME; "$0" loop 1 >/dev/null
+			awk -v s="$s" -v e="$EPOCHREALTIME" "BEGIN { printf \"%.3f\n\", (e - s) * 1000 }"' \
+			"$tmp/fresh_$i"
+		rm -f "$tmp/fresh_$i"
+	done
+}
+
+# every_process_start / _stop: usdtctl trace --count of bench:hit in every process, running
+every_process_start() {
+	"$usdtctl" trace --count 'bench:hit' >"$tmp/every.out" 2>"$tmp/every.err" &
+	every=$!
+	for _ in $(seq 300); do
+		grep -q '^usdtctl: attached' "$tmp/every.err" && return
+		sleep 0.1
+	done
+	log "the trace of every process did not start: $(cat "$tmp/every.err")"
+	exit 1
+}
+
+every_process_stop() {
+	kill -INT "$every"
+	wait "$every" || true
+}
+
+bench_follow() {
+	local n=2000 k=$((reps * 10)) i none cmd every_rate off on hits load
+	load=$(cut -d' ' -f1-3 /proc/loadavg)
+	write_fork_exec
+	log "follow: fork+exec of /bin/true, $reps x $n, the three ways in turn"
+	: >"$tmp/none" && : >"$tmp/cmd" && : >"$tmp/every"
+	for ((i = 0; i < reps; i++)); do
+		fork_exec "$n" >>"$tmp/none"
+		"$usdtctl" trace --count -c "$tmp/fork_exec $n >>$tmp/cmd" 'bench:hit' >/dev/null 2>&1
+		every_process_start
+		fork_exec "$n" >>"$tmp/every"
+		every_process_stop
+	done
+	none=$(median <"$tmp/none") cmd=$(median <"$tmp/cmd") every_rate=$(median <"$tmp/every")
+	log "follow: $k fresh copies of bench_target with and without the trace"
+	every_process_start
+	on=$(fresh_runs "$k" | median)
+	every_process_stop
+	hits=$(awk '$1 == "bench:hit" { print $2 }' "$tmp/every.out")
+	off=$(fresh_runs "$k" | median)
+	md "## 8. Following processes"
+	md ""
+	md "What following costs the traced machine. fork+exec+wait of \`/bin/true\` from a bash"
+	md "loop ($n times, median of $reps runs, the three ways in turn): with no trace; inside \`usdtctl trace --count -c\`"
+	md "(the loop and every process it starts followed); with \`usdtctl trace --count bench:hit\`"
+	md "(every process) running. Then the time a new program takes from exec to its probes armed:"
+	md "a fresh copy of \`bench_target\` (a file never seen, so its exec stops it until its probes"
+	md "are attached) run with \`loop 1\`, wall time from fork to exit, median of $k copies, with"
+	md "and without the trace of every process; the trace counted $hits of the $k hits (each copy's"
+	md "only hit, its first instruction after the arming). Run $(date -u '+%Y-%m-%d %H:%M UTC'),"
+	md "load average before it: $load (the machine is shared: compare rows of one run)."
+	md ""
+	md "| | fork+exec/s | ratio |"
+	md "| --- | --- | --- |"
+	md "| no trace | $none | 1.00x |"
+	md "| \`-c\`, followed | $cmd | $(ratio "$cmd" "$none") |"
+	md "| every process traced | $every_rate | $(ratio "$every_rate" "$none") |"
+	md ""
+	md "| a new program, fork to exit | wall |"
+	md "| --- | --- |"
+	md "| no trace | $off ms |"
+	md "| every process traced (exec and loader stops, attach) | $on ms |"
+	md "| exec to armed: the difference | $(awk -v a="$on" -v b="$off" 'BEGIN { printf "%.1f", a - b }') ms |"
+	md ""
+}
+
 setup
 : >"$tmp/report.md"
 md "# libusdt benchmarks"
 md ""
 machine
-for section in attach list hit trace probe analysis export; do
+for section in attach list hit trace probe analysis export follow; do
 	[[ ",$sections," == *",$section,"* ]] && "bench_$section"
 done
 md "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."

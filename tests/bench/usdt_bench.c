@@ -45,6 +45,7 @@
 #include <bpf/libbpf.h>
 
 #include "compat.h"
+#include "uprobe_multi.h"
 #include "usdt.h"
 #include "bench.skel.h"
 #include "bench_libbpf.skel.h"

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "arch.h"
+#include "grammar.h"
 #include "usdt.h"
 
 static inline int fuzz_report(const char *what)

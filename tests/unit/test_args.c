@@ -15,7 +15,7 @@
 #endif
 
 #include "arch.h"
-#include "arg.h"
+#include "grammar.h"
 #include "usdt.h"
 #include "test.h"
 

@@ -16,6 +16,8 @@
 #include <bpf/libbpf.h>
 
 #include "test.h"
+#include "uprobe_multi.h"
+#include "attach_internal.h"
 #include "usdt.h"
 #include "usdt_test.skel.h"
 
@@ -95,7 +97,7 @@ static void check_link(const struct usdt_link *l, const struct usdt_manager *man
 		const struct usdt_arg *argv;
 		int argc;
 
-		CHECK(usdt_manager__spec_args(man, spec_of[p], &argv, &argc) == 0 && argc == 3);
+		CHECK(usdti_manager_spec_args(man, spec_of[p], &argv, &argc) == 0 && argc == 3);
 		for (int q = 0; q < p; q++)
 			CHECK(spec_of[p] != spec_of[q]);
 	}

@@ -719,6 +719,48 @@ static void test_malformed(void)
 	expect_error(tmpdir, EISDIR, NULL);
 }
 
+/* Probes grouped by the library: first appearance orders probes, note order their sites. */
+static void test_probes(void)
+{
+	struct usdt_file_opts opts = {.sz = sizeof(opts), .group_probes = true};
+	const char *path =
+		mkelf("probes.elf", "-p", "p:b:0x401000:0:", "-p", "p:a:0x401010:0:", "-p",
+		      "p:b:0x401020:0:", "-p", "q:b:0x401030:0:", "-p", "p:a:0x401040:0:", NULL);
+	struct usdt_file *f = usdt_file__open(path, &opts);
+	static const struct {
+		const char *provider, *name;
+		unsigned long long pc[2];
+	} want[] = {
+		{"p", "b", {0x401000, 0x401020}},
+		{"p", "a", {0x401010, 0x401040}},
+		{"q", "b", {0x401030}},
+	};
+
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	CHECK_INT(usdt_file__probe_cnt(f), 3);
+	for (size_t p = 0; p < 3 && p < usdt_file__probe_cnt(f); p++) {
+		size_t n = want[p].pc[1] ? 2 : 1;
+
+		CHECK_INT(usdt_file__probe_site_cnt(f, p), n);
+		for (size_t k = 0; k < n && k < usdt_file__probe_site_cnt(f, p); k++) {
+			const struct usdt_site *s = usdt_file__probe_site(f, p, k);
+
+			CHECK_STR(s->provider, want[p].provider);
+			CHECK_STR(s->name, want[p].name);
+			CHECK_INT(s->address, want[p].pc[k]);
+		}
+	}
+	CHECK(!usdt_file__probe_site(f, 3, 0) && errno == ENOENT);
+	CHECK(!usdt_file__probe_site(f, 2, 1) && errno == ENOENT);
+	usdt_file__close(f);
+	/* not asked for: no probes, the sites as they are */
+	f = usdt_file__open(path, NULL);
+	CHECK(f && usdt_file__probe_cnt(f) == 0 && usdt_file__site_cnt(f) == 5);
+	usdt_file__close(f);
+}
+
 static void test_opts(void)
 {
 	struct {
@@ -734,8 +776,8 @@ static void test_opts(void)
 	CHECK(usdt_file__open(path, &zero) == NULL && errno == EINVAL);
 	errno = 0;
 	CHECK(usdt_file__open(path, &big.opts) == NULL && errno == EINVAL);
-	/* a newer caller's field in what is padding here (past parse_args) is not ignored */
-	((char *)&padded)[offsetof(struct usdt_file_opts, parse_args) + 1] = 1;
+	/* a newer caller's field in what is padding here (past the last field) is not ignored */
+	((char *)&padded)[offsetof(struct usdt_file_opts, usdt_file_opts__last_field) + 1] = 1;
 	errno = 0;
 	CHECK(usdt_file__open(path, &padded) == NULL && errno == EINVAL);
 	big.newer_field = 0; /* unknown fields left zero are fine */
@@ -895,6 +937,7 @@ int main(void)
 	test_names_and_empty();
 	test_malformed();
 	test_opts();
+	test_probes();
 	test_many_sites();
 	test_walk();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);

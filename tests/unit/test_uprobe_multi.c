@@ -18,7 +18,7 @@
 
 #include "test.h"
 #include "proc.h"
-#include "uprobe_internal.h"
+#include "symbols.h"
 #include "uprobe_multi.h"
 #include "../bpf/um_test.h"
 #include "um_session.skel.h"

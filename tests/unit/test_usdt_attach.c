@@ -23,6 +23,8 @@
 #include "test.h"
 #include "proc.h"
 #include "readelf.h"
+#include "uprobe_multi.h"
+#include "attach_internal.h"
 #include "usdt.h"
 #include "usdt_spec.h"
 #include "../bpf/usdt_test.h"
@@ -198,11 +200,34 @@ static void tracer_collect(struct tracer *t)
 	CHECK(ring_buffer__consume(t->rb) >= 0);
 }
 
+/* attach() goes through an attach plan (usdt_plan__attach) instead of usdt_attach() */
+static bool through_plan;
+
+static struct usdt_link *attach_planned(struct tracer *t, pid_t pid, const char *path,
+					const char *glob, const struct usdt_attach_opts *ao)
+{
+	struct usdt_file_opts fo = {.sz = sizeof(fo), .parse_args = true, .group_probes = true};
+	struct usdt_file *file = usdt_file__open(path, &fo);
+	struct usdt_plan *plan = file ? usdt_plan__new(file, &glob, 1) : NULL;
+	struct usdt_link *link = NULL;
+	int err;
+
+	if (plan)
+		link = usdt_plan__attach(plan, t->man, t->skel->progs.usdt_record, pid, ao);
+	err = errno;
+	usdt_plan__free(plan);
+	usdt_file__close(file);
+	errno = err;
+	return link;
+}
+
 static struct usdt_link *attach(struct tracer *t, pid_t pid, const char *path, const char *glob,
 				__u64 cookie)
 {
 	struct usdt_attach_opts ao = {.sz = sizeof(ao), .cookie = cookie, .no_nop5 = t->no_nop5};
 
+	if (through_plan)
+		return attach_planned(t, pid, path, glob, &ao);
 	return usdt_attach(t->man, t->skel->progs.usdt_record, pid, path, glob, &ao);
 }
 
@@ -392,6 +417,52 @@ static size_t count_sites(const char *path, const char *glob, size_t *probes)
 	return n;
 }
 
+/*
+ * The link's probe ids name, in order, the probes of the matching sites as readelf lists them
+ * by first appearance, each in the file attached.
+ */
+static void check_probe_ids(const struct usdt_manager *man, const struct usdt_link *link,
+			    const char *path, const char *glob)
+{
+	struct readelf_info *info = malloc(sizeof(*info));
+	const __u32 *ids;
+	size_t cnt = 0, k = 0;
+
+	ids = usdt_link__probe_ids(link, &cnt);
+	CHECK(ids != NULL);
+	CHECK_INT(cnt, usdt_link__probe_cnt(link));
+	if (!ids || !info || readelf_read(path, info)) {
+		CHECK(!"readelf");
+		free(info);
+		return;
+	}
+	for (size_t i = 0; i < info->site_cnt; i++) {
+		const struct readelf_site *s = &info->sites[i];
+		struct usdt_probe_info pi;
+		bool seen = false;
+
+		if (!glob_match(glob, s->provider, s->name))
+			continue;
+		for (size_t j = 0; j < i && !seen; j++) {
+			seen = glob_match(glob, info->sites[j].provider, info->sites[j].name) &&
+			       !strcmp(info->sites[j].provider, s->provider) &&
+			       !strcmp(info->sites[j].name, s->name);
+		}
+		if (seen)
+			continue;
+		CHECK(k < cnt);
+		if (k >= cnt || usdt_manager__probe_info(man, ids[k++], &pi)) {
+			CHECK(!"probe id");
+			break;
+		}
+		CHECK_STR(pi.provider, s->provider);
+		CHECK_STR(pi.name, s->name);
+		CHECK_STR(pi.path, path);
+	}
+	CHECK_INT(k, cnt);
+	free(info);
+}
+
 /* args:inl: two sites with the same operands share a spec id, the others have their own. */
 static void check_inl_specs(const struct tracer *t, const struct usdt_manager *man)
 {
@@ -419,7 +490,7 @@ static void check_spec_args(const struct tracer *t)
 		const struct usdt_arg *argv;
 		int cnt = -1;
 
-		CHECK_INT(usdt_manager__spec_args(t->man, t->ev[i].spec_id, &argv, &cnt), 0);
+		CHECK_INT(usdti_manager_spec_args(t->man, t->ev[i].spec_id, &argv, &cnt), 0);
 		CHECK_INT(cnt, t->ev[i].arg_cnt);
 		for (int j = 0; j < cnt; j++)
 			CHECK(argv[j].text && argv[j].text[0]);
@@ -459,6 +530,7 @@ static void test_values(enum usdt_attach_mode mode, const char *fixture, bool no
 		sites = count_sites(fixture, "args:*", &probes);
 		CHECK_INT(usdt_link__site_cnt(link), sites);
 		CHECK_INT(usdt_link__probe_cnt(link), probes);
+		check_probe_ids(t.man, link, fixture, "args:*");
 		CHECK_INT(usdt_uprobe_link__mode(usdt_link__uprobe_link(link)), mode);
 		CHECK(proc_cmd(&p, "sema", &r) && r.sema > 0);
 		CHECK(proc_cmd(&p, "fire", &r));
@@ -585,7 +657,7 @@ static void test_spec_table_full(void)
 		CHECK(!"setup");
 		return;
 	}
-	CHECK_INT(bpf_map__max_entries(t.skel->maps.usdt_specs), 4);
+	CHECK_INT(bpf_map__max_entries(t.skel->maps.__usdt_specs), 4);
 	warn_reset();
 	CHECK(!attach(&t, p.pid, FIXTURE, "args:*", 0));
 	CHECK_INT(errno, E2BIG);
@@ -904,7 +976,7 @@ static void test_errors(void)
 	CHECK(!usdt_attach(man, skel->progs.usdt_record, -1, FIXTURE, "args:*", NULL));
 	CHECK_INT(errno, EINVAL);
 	CHECK_INT(usdt_manager__probe_info(man, 0, &info), -ENOENT);
-	CHECK_INT(usdt_manager__spec_args(man, 0, &argv, &cnt), -ENOENT);
+	CHECK_INT(usdti_manager_spec_args(man, 0, &argv, &cnt), -ENOENT);
 	CHECK_INT(usdt_program_prepare(skel->progs.usdt_record, USDT_MODE_AUTO), 0);
 	CHECK_INT(usdt_test__load(skel), 0);
 	CHECK(!usdt_manager__new(skel->obj, &mo));
@@ -936,6 +1008,12 @@ int main(void)
 	test_values(USDT_MODE_MULTI, FIXTURE_PH, false);
 	test_values(USDT_MODE_LEGACY, FIXTURE_PH, false);
 	test_values(USDT_MODE_MULTI, FIXTURE_PH, true);
+	/* the same through an attach plan: the file read once, for counting and attaching */
+	through_plan = true;
+	test_values(USDT_MODE_MULTI, FIXTURE, false);
+	test_values(USDT_MODE_LEGACY, FIXTURE_PH, false);
+	test_bad_sites();
+	through_plan = false;
 	test_refcount_and_reuse();
 	test_spec_table_full();
 	test_lib_pid_filter();

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Internal: the library's one hash map (as libbpf's hashmap.h): 64-bit hashes to 32-bit ids
+ * of entries the caller keeps in its own array, so entries never move for the index's sake and
+ * the index never holds a pointer. Open addressing with linear probing, at most half full;
+ * deletion shifts the run back, so lookups never meet a tombstone.
+ *
+ *	__u64 h = usdti_hash_str(USDTI_HASH_SEED, key);
+ *	size_t pos;
+ *	__u32 id;
+ *
+ *	usdti_hashmap_for_each_id(map, h, pos, id)
+ *		if (!strcmp(ents[id].key, key))
+ *			return id;
+ *	return usdti_hashmap_add(map, h, new_id);
+ */
+#ifndef USDT_HASHMAP_H
+#define USDT_HASHMAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+struct usdti_hashmap_slot {
+	__u64 hash;
+	__u32 id1; /* id + 1; 0 = empty */
+};
+
+struct usdti_hashmap {
+	struct usdti_hashmap_slot *slots;
+	size_t cap; /* 0, or a power of two at least twice cnt */
+	size_t cnt;
+};
+
+#define USDTI_HASH_SEED 0xcbf29ce484222325ULL
+
+/*
+ * FNV-1a over s and its NUL, continuing from h (USDTI_HASH_SEED to start): the NUL keeps
+ * chained strings apart ("ab" then "c" hashes unlike "a" then "bc").
+ */
+static inline __u64 usdti_hash_str(__u64 h, const char *s)
+{
+	do
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	while (*s++);
+	return h;
+}
+
+/* The key of a probe: provider and name, in the object at path when path is not NULL. */
+static inline __u64 usdti_probe_hash(const char *path, const char *provider, const char *name)
+{
+	__u64 h = path ? usdti_hash_str(USDTI_HASH_SEED, path) : USDTI_HASH_SEED;
+
+	return usdti_hash_str(usdti_hash_str(h, provider), name);
+}
+
+/* Adds id under hash (ids under one hash may repeat: the caller compares keys). 0 or -ENOMEM. */
+int usdti_hashmap_add(struct usdti_hashmap *m, __u64 hash, __u32 id);
+/* Removes id, which was added under hash. */
+void usdti_hashmap_del(struct usdti_hashmap *m, __u64 hash, __u32 id);
+/* Room for cnt ids without growing: 0 or -ENOMEM. */
+int usdti_hashmap_reserve(struct usdti_hashmap *m, size_t cnt);
+void usdti_hashmap_free(struct usdti_hashmap *m);
+
+/* The next id under hash from *pos on (start at usdti_hashmap_start()): true, or false at the end.
+ */
+static inline bool usdti_hashmap_next(const struct usdti_hashmap *m, __u64 hash, size_t *pos,
+				      __u32 *id)
+{
+	for (; m->cap; *pos = (*pos + 1) & (m->cap - 1)) {
+		const struct usdti_hashmap_slot *s = &m->slots[*pos];
+
+		if (!s->id1)
+			return false;
+		if (s->hash == hash) {
+			*id = s->id1 - 1;
+			*pos = (*pos + 1) & (m->cap - 1);
+			return true;
+		}
+	}
+	return false;
+}
+
+static inline size_t usdti_hashmap_start(const struct usdti_hashmap *m, __u64 hash)
+{
+	return m->cap ? hash & (m->cap - 1) : 0;
+}
+
+/* Every id added under hash (and no other), in no particular order. */
+#define usdti_hashmap_for_each_id(m, hash, pos, id)    \
+	for ((pos) = usdti_hashmap_start((m), (hash)); \
+	     usdti_hashmap_next((m), (hash), &(pos), &(id));)
+
+#endif /* USDT_HASHMAP_H */
