@@ -332,14 +332,14 @@ static int on_event(void *ctx, void *data, size_t size)
 {
 	struct tracer *t = ctx;
 
-	if (t->exp.pf)
-		trace_export_record(&t->exp, &t->out, data, size);
-	else if (t->o.an.latency)
-		latency_out_slow(&t->out, &t->o.an, data, size);
-	else if (t->o.on_event && trace_event_valid(&t->out, data, size))
+	if (t->o.on_event && trace_event_valid(&t->out, data, size))
 		t->o.on_event(t->o.event_ctx, &t->out, data);
 	else if (t->o.on_event)
 		t->out.malformed++;
+	else if (t->exp.pf)
+		trace_export_record(&t->exp, &t->out, data, size);
+	else if (t->o.an.latency)
+		latency_out_slow(&t->out, &t->o.an, data, size);
 	else
 		trace_out_event(&t->out, data, size);
 	/* -n reached, or a closed pipe: nothing more can be shown */
@@ -481,6 +481,8 @@ static int start_trace(struct tracer *t)
 				 t->start_ns);
 	if (err)
 		return err;
+	/* an on_event command (flow) draws its own slices */
+	t->out.exp = t->exp.pf ? &t->exp : NULL;
 	t->skel->bss->ready = true;
 	fprintf(stderr, "usdtctl: attached %zu sites of %zu probes in %zu objects in %llu ms\n",
 		sites, probes, objs, (unsigned long long)(now_ns() - t0) / 1000000);
