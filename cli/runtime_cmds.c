@@ -184,7 +184,7 @@ static int events(struct rt_cmd_run *r,
 
 static int setup_flow(struct rt_cmd_run *r)
 {
-	if (!r->o.json)
+	if (!r->o.json && !r->o.perfetto)
 		rt_flow_header(stdout);
 	return events(r, rt_flow_event);
 }
@@ -233,7 +233,7 @@ static const struct rt_cmd cmds[] = {
 	 "  usdtctl calls -c 'python3 app.py'\n"
 	 "  usdtctl calls -p 1234 --latency --top 10\n"
 	 "  usdtctl calls -c 'ruby app.rb' --filter 'arg0 == \"Foo\"'\n"},
-	{"flow", RT_CALL, 0, setup_flow,
+	{"flow", RT_CALL, CF_PERFETTO, setup_flow,
 	 "Prints each entry (->) and return (<-) of a function, indented by its depth on\n"
 	 "its thread, with the time since the start and on a return the time since its\n"
 	 "entry, as bcc's uflow. With --json: {\"time_ns\", \"pid\", \"tid\", \"event\",\n"
@@ -322,6 +322,8 @@ static void do_help(struct rt_cmd_run *r, FILE *out)
 	if (c->flags & CF_PROMETHEUS)
 		fprintf(out, "       %*s [--prometheus ADDR%s]\n", w, "",
 			c->flags & CF_PERFETTO ? " | --perfetto FILE" : "");
+	else if (c->flags & CF_PERFETTO)
+		fprintf(out, "       %*s [--perfetto FILE]\n", w, "");
 	fprintf(out, "\n%s\n", c->help);
 	fprintf(out,
 		"The probes are the %s probes the runtime catalog gives RUNTIME; without RUNTIME,\n"
@@ -350,9 +352,11 @@ static void do_help(struct rt_cmd_run *r, FILE *out)
 			"                        trace --help' says (not with -i)\n");
 	if (c->flags & CF_PERFETTO)
 		fprintf(out,
-			"      --perfetto FILE   %s: each pair a slice in a Perfetto trace,\n"
-			"                        as 'usdtctl latency' writes them\n",
-			c->flags & CF_LATENCY ? "with --latency" : "the queries");
+			"      --perfetto FILE   %s a slice on its thread's\n"
+			"                        track in a Perfetto trace (as 'usdtctl latency')\n",
+			c->flags & CF_LATENCY  ? "with --latency, each call"
+			: c->flags & CF_SLOWER ? "each query"
+					       : "each call, entry to return,");
 	fprintf(out, "  -d, --duration SECS   stop after SECS seconds\n"
 		     "  -h, --help            this help\n"
 		     "\n");

@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "trace.h"
+#include "trace_export.h"
 #include "usdt.h"
 
 struct rt_thread {
@@ -128,6 +129,7 @@ void rt_flow_event(void *ctx, struct trace_out *o, const struct trace_event *e)
 	struct rt_events *ev = ctx;
 	bool entry = !strcmp(o->probes[e->probe_id].name, strchr(ev->role->probe[0], ':') + 1);
 	struct rt_thread *t = thread_of(ev, e);
+	bool open = t && t->depth > 0; /* a return with no entry seen has no slice to end */
 	__u64 dur = 0;
 	size_t len = 0;
 	char *key;
@@ -147,7 +149,12 @@ void rt_flow_event(void *ctx, struct trace_out *o, const struct trace_event *e)
 		t->depth++;
 	}
 	key = key_text(&ev->role->key, e, &len);
-	if (ev->json) {
+	if (o->exp) {
+		if (entry)
+			trace_export_slice_begin(o->exp, e, key);
+		else if (open)
+			trace_export_slice_end(o->exp, e);
+	} else if (ev->json) {
 		struct json j;
 
 		json_begin(&j, o->f);

@@ -265,16 +265,16 @@ static __u64 event_track(struct trace_export *x, const struct trace_event *e)
 	return perfetto_thread_track(x->pf, e->pid, e->tid, comm);
 }
 
-/* An instant, or a slice begin, of e on its thread's track. */
+/* An instant, or a slice begin, of e on its thread's track: named name, or after its probe. */
 static void put_event(struct trace_export *x, enum perfetto_event_type type,
-		      const struct trace_event *e)
+		      const struct trace_event *e, const char *name)
 {
 	const struct trace_probe_desc *d = &x->out->probes[e->probe_id];
 	struct perfetto_arg args[EVENT_ARGS_MAX];
 	size_t n = event_args(d, e, args);
 
 	perfetto_event(x->pf, type, e->time_ns, event_track(x, e), d->provider,
-		       label_of(x, e->probe_id), args, n);
+		       name ? name : label_of(x, e->probe_id), args, n);
 }
 
 /* latency: a pair as a slice from its START to its END, START's arguments as annotations */
@@ -309,17 +309,17 @@ void trace_export_record(struct trace_export *x, struct trace_out *out, const vo
 		out->malformed++;
 		return;
 	}
-	put_event(x, PERFETTO_INSTANT, data);
+	put_event(x, PERFETTO_INSTANT, data, NULL);
 }
 
-void trace_export_slice_begin(struct trace_export *x, const struct trace_event *e)
+void trace_export_slice_begin(struct trace_export *x, const struct trace_event *e, const char *name)
 {
-	put_event(x, PERFETTO_SLICE_BEGIN, e);
+	put_event(x, PERFETTO_SLICE_BEGIN, e, name);
 }
 
-void trace_export_slice_end(struct trace_export *x, int pid, int tid, const char *comm, __u64 ts_ns)
+void trace_export_slice_end(struct trace_export *x, const struct trace_event *e)
 {
-	perfetto_slice_end(x->pf, ts_ns, perfetto_thread_track(x->pf, pid, tid, comm));
+	perfetto_slice_end(x->pf, e->time_ns, event_track(x, e));
 }
 
 void trace_export_counts(struct trace_export *x, const __u64 *counts, __u64 ts_ns)

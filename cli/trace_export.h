@@ -95,12 +95,12 @@ void trace_export_record(struct trace_export *x, struct trace_out *out, const vo
 void trace_export_counts(struct trace_export *x, const __u64 *counts, __u64 ts_ns);
 /*
  * --perfetto, for commands whose hits open and close spans in time order on their thread
- * (a function's entry and return): a slice named after e's probe with e's arguments begins
- * at e->time_ns on e's thread; the innermost one open there ends at ts_ns.
+ * (flow: a function's entry and return): a slice named name (e's probe when NULL), with e's
+ * arguments, begins at e's time on e's thread; the innermost one open there ends at e's time.
  */
-void trace_export_slice_begin(struct trace_export *x, const struct trace_event *e);
-void trace_export_slice_end(struct trace_export *x, int pid, int tid, const char *comm,
-			    __u64 ts_ns);
+void trace_export_slice_begin(struct trace_export *x, const struct trace_event *e,
+			      const char *name);
+void trace_export_slice_end(struct trace_export *x, const struct trace_event *e);
 /* Stops serving and closes the Perfetto file: 0, or reports a failed write (cli_error). */
 int trace_export_close(struct trace_export *x);
 void trace_export_free(struct trace_export *x);

@@ -31,8 +31,12 @@ struct trace_probe_desc {
 	bool quiet;			  /* attached for its semaphore: not shown */
 };
 
+struct trace_export;
+
 struct trace_out {
 	FILE *f;
+	/* --perfetto with an on_event command (flow): where it draws its slices; else NULL */
+	struct trace_export *exp;
 	bool json;
 	__u32 str_max; /* --strlen: the longest string an event holds */
 	struct trace_probe_desc *probes;

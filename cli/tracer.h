@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * The tracer behind usdtctl trace and usdtctl latency: what to attach to and what to do with
- * the hits, then one run (cli/trace.c) from the scan of the objects to the summary.
+ * the hits, then one run (cli/tracer.c) from the scan of the objects to the summary.
  */
 #ifndef USDTCTL_TRACER_H
 #define USDTCTL_TRACER_H

@@ -12,10 +12,11 @@ _usdtctl_latency_opts="-p --pid -c --command -o --output --pair --by --hist --st
 _usdtctl_features_opts="-h --help"
 # the runtime commands; their RUNTIME comes from the runtime catalog
 _usdtctl_calls_opts="-p --pid -c --command --filter --latency --top -i --interval --prometheus --perfetto -d --duration -h --help"
-_usdtctl_flow_opts="-p --pid -c --command --filter -d --duration -h --help"
-_usdtctl_gc_opts="$_usdtctl_flow_opts"
+_usdtctl_flow_opts="-p --pid -c --command --filter --perfetto -d --duration -h --help"
+_usdtctl_events_opts="-p --pid -c --command --filter -d --duration -h --help"
+_usdtctl_gc_opts="$_usdtctl_events_opts"
 _usdtctl_objnew_opts="-p --pid -c --command --filter --top -i --interval --prometheus -d --duration -h --help"
-_usdtctl_threads_opts="$_usdtctl_flow_opts"
+_usdtctl_threads_opts="$_usdtctl_events_opts"
 _usdtctl_queries_opts="-p --pid -c --command --filter --slower --top -i --interval --prometheus --perfetto -d --duration -h --help"
 _usdtctl_stat_opts="-p --pid -c --command --filter -i --interval -d --duration -h --help"
 

@@ -106,8 +106,20 @@ int handler(void *ctx)
 	return 0;
 }
 C
-	run clang -O2 -g -target bpf -D__TARGET_ARCH_x86 -I"$PREFIX/include" \
-		-idirafter /usr/include/x86_64-linux-gnu -c "$BATS_TEST_TMPDIR/p.bpf.c" \
+	# the host's pt_regs layout and multiarch headers, as CMakeLists.txt picks them
+	local arch
+	case $(uname -m) in
+	x86_64 | i?86) arch=x86 ;;
+	aarch64) arch=arm64 ;;
+	arm*) arch=arm ;;
+	ppc64*) arch=powerpc ;;
+	s390*) arch=s390 ;;
+	riscv*) arch=riscv ;;
+	loongarch*) arch=loongarch ;;
+	*) arch=$(uname -m) ;;
+	esac
+	run clang -O2 -g -target bpf -D__TARGET_ARCH_$arch -I"$PREFIX/include" \
+		-idirafter "/usr/include/$(gcc -print-multiarch)" -c "$BATS_TEST_TMPDIR/p.bpf.c" \
 		-o "$BATS_TEST_TMPDIR/p.bpf.o"
 	[ "$status" -eq 0 ]
 }

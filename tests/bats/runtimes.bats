@@ -130,7 +130,7 @@ same_calls() {
 		"$BATS_TEST_TMPDIR/metrics"
 }
 
-@test "flow: CPython entries and returns in order, with their depths, as the script records" {
+@test "flow: CPython entries and returns in order, with their depths, as the script records; --perfetto slices" {
 	need_root
 	need_cmd "$PYTHON_SDT"
 	rt flow 60 -c "$PYTHON_SDT $D/flow.py >$REC"
@@ -145,6 +145,17 @@ same_calls() {
 	grep -qE "^[0-9.]+ +[0-9]+ +[0-9]+ +-> $D/flow.py:a$" "$OUT"
 	grep -qE "^[0-9.]+ +[0-9]+ +[0-9]+ +  -> $D/flow.py:b$" "$OUT"
 	grep -qE "^[0-9.]+ +[0-9]+ +[0-9]+ +  <- $D/flow.py:b \([0-9.]+ us\)$" "$OUT"
+	# --perfetto: each call a slice named after its function, nested as the script records
+	# (check_trace.py checks that the slices end in balance, innermost first)
+	local pf=$BATS_TEST_TMPDIR/flow.pftrace
+	timeout 60 "$USDTCTL" flow --perfetto "$pf" -c "$PYTHON_SDT $D/flow.py >$REC" 2>/dev/null
+	"$SRC_DIR/tests/perfetto/check_trace.py" "$pf" >"$OUT"
+	jq -se --arg file "$D/flow.py:" --slurpfile rec "$REC" '
+		map(select(.type == "slice_begin" and
+			   (.name == ($file + "a") or .name == ($file + "b")))) |
+		(map(.depth) | min) as $d0 |
+		map([(.name | ltrimstr($file)), .depth - $d0]) ==
+		($rec[0] | map(select(.[0] == "->") | [.[1], .[2]]))' "$OUT"
 }
 
 @test "gc: each CPython collection with its generation and what it collected, as gc.callbacks saw it" {
