@@ -34,13 +34,6 @@ struct agg_scratch {
 	char spill[8];
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct agg_scratch);
-} agg_scratch SEC(".maps");
-
 static __always_inline __u32 log2_u64(__u64 v)
 {
 	__u32 r = 0;
@@ -84,7 +77,13 @@ static __always_inline __u32 agg_slot(__s64 v)
 static __always_inline void agg_build_key(struct agg_key *k, const struct trace_event *e,
 					  const struct trace_probe_cfg *cfg)
 {
-	__builtin_memset(k, 0, sizeof(*k));
+	__builtin_memset(k, 0, AGG_KEY_HDR_SIZE);
+	/* only the key's bytes: the map hashes key_size, the verifier drops the stores past it */
+	for (int i = 0; i < AGG_DATA_MAX / 8; i++) {
+		if (i * 8 >= agg.key_size - AGG_KEY_HDR_SIZE)
+			break;
+		((__u64 *)k->data)[i] = 0;
+	}
 	k->probe_id = e->probe_id;
 	k->gen = gen;
 	for (int i = 0; i < AGG_MAX_BY && i < agg.by_cnt; i++) {
@@ -168,12 +167,13 @@ static __always_inline void agg_add(const struct agg_key *k, __s64 v, __s64 slot
 
 static __always_inline void agg_hit(const struct trace_event *e, const struct trace_probe_cfg *cfg)
 {
-	__u32 zero = 0;
-	struct agg_scratch *sc = bpf_map_lookup_elem(&agg_scratch, &zero);
+	/*
+	 * On the stack, not in a map: hardened usercopy checks a string read's destination, and a
+	 * stack one passes at once where a map value goes through the heap-object checks
+	 */
+	struct agg_scratch sc;
 	__s64 v = 0;
 
-	if (!sc)
-		return;
 	if (agg.value != AGG_VALUE_NONE) {
 		if (agg.value_arg >= USDT_MAX_ARGS || agg.value_arg >= e->arg_cnt ||
 		    (e->err_mask & (1 << agg.value_arg))) {
@@ -182,8 +182,8 @@ static __always_inline void agg_hit(const struct trace_event *e, const struct tr
 		}
 		v = e->args[agg.value_arg];
 	}
-	agg_build_key(&sc->k, e, cfg);
-	agg_add(&sc->k, v, v);
+	agg_build_key(&sc.k, e, cfg);
+	agg_add(&sc.k, v, v);
 }
 
 #endif /* USDTCTL_TRACE_AGG_BPF_H */

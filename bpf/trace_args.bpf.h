@@ -29,8 +29,12 @@ static __always_inline void stat_inc(__u32 slot)
 
 /* The arguments a hit needs read (bit n: argument n): every one for events. */
 const volatile __u16 need_args = 0xffff;
-/* Whether it needs its time and its command name: aggregates mostly do not, and save both. */
+/*
+ * Whether it needs its time, its pid and tid, and its command name: aggregates mostly do not,
+ * and save the helper calls.
+ */
 const volatile bool need_time = true;
+const volatile bool need_pid = true;
 const volatile bool need_comm = true;
 const volatile bool need_stack;
 
@@ -49,7 +53,7 @@ struct {
 static __always_inline void read_args(struct pt_regs *ctx, const struct usdt_fetch_spec *spec,
 				      struct trace_event *e, __u32 id)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u64 pid_tgid = need_pid ? bpf_get_current_pid_tgid() : 0;
 	int cnt = spec ? spec->arg_cnt : 0;
 
 	e->time_ns = need_time ? bpf_ktime_get_ns() : 0;

@@ -57,7 +57,8 @@ static __always_inline void lat_start(const struct trace_event *e,
 	f->probe_id = e->probe_id;
 	f->arg_cnt = e->arg_cnt;
 	f->err_mask = e->err_mask;
-	__builtin_memcpy(f->args, e->args, sizeof(f->args));
+	if (lat.send_pairs) /* a pair sent shows them */
+		__builtin_memcpy(f->args, e->args, sizeof(f->args));
 	agg_build_key(&f->key, e, cfg);
 	/* last: the pair's time leaves out the key's string read */
 	f->start_ns = bpf_ktime_get_ns();
@@ -69,7 +70,7 @@ static __always_inline void lat_end(const struct trace_event *e, __u64 pk, void 
 	struct lat_stack *st = bpf_map_lookup_elem(&lat_open, &pk);
 	struct lat_slow *slow;
 	struct lat_frame *f;
-	__u64 dur;
+	__u64 now = bpf_ktime_get_ns(), dur;
 
 	if (!st || (!st->depth && !st->skipped)) {
 		stat_inc(TRACE_STAT_UNPAIRED);
@@ -81,14 +82,14 @@ static __always_inline void lat_end(const struct trace_event *e, __u64 pk, void 
 	}
 	st->depth--;
 	f = &st->f[st->depth & (LAT_DEPTH - 1)];
-	dur = e->time_ns - f->start_ns;
+	dur = now - f->start_ns;
 	f->key.gen = gen;
 	/* times in ns, histogram buckets in microseconds */
 	agg_add(&f->key, dur, dur / 1000);
 	if (lat.send_pairs && dur >= lat.slower_ns) {
 		slow = bpf_ringbuf_reserve(events, sizeof(*slow), 0);
 		if (slow) {
-			slow->time_ns = e->time_ns;
+			slow->time_ns = now;
 			slow->duration_ns = dur;
 			slow->pid = e->pid;
 			slow->tid = e->tid;

@@ -88,6 +88,14 @@ int analysis_check(struct analysis *a, bool interval)
 	return 0;
 }
 
+static bool filter_reads_pid(const struct filter_prog *f)
+{
+	for (__u32 i = 0; i < f->cnt && i < FILTER_MAX_TERMS; i++)
+		if (f->term[i].field == FILTER_PID || f->term[i].field == FILTER_TID)
+			return true;
+	return false;
+}
+
 int analysis_configure(const struct analysis *a, struct trace *skel)
 {
 	const struct agg_opts *g = &a->agg;
@@ -105,10 +113,16 @@ int analysis_configure(const struct analysis *a, struct trace *skel)
 	/* latency --slower and --perfetto show START's arguments: all of them */
 	if ((g->on || a->count) && !a->lat.send_pairs) {
 		skel->rodata->need_args = need | agg_arg_mask(g, !a->latency);
-		skel->rodata->need_time = a->latency;
+		skel->rodata->need_time = false; /* latency reads the clock where it needs it */
+		skel->rodata->need_pid =
+			(a->latency && a->lat.pair != LAT_PAIR_ARG) || filter_reads_pid(&a->filter);
 		skel->rodata->need_comm = a->finfo.comm;
-		for (int i = 0; i < g->cfg.by_cnt; i++)
-			skel->rodata->need_comm |= g->cfg.by[i].part == AGG_PART_COMM;
+		for (int i = 0; i < g->cfg.by_cnt; i++) {
+			__u8 part = g->cfg.by[i].part;
+
+			skel->rodata->need_comm |= part == AGG_PART_COMM;
+			skel->rodata->need_pid |= part == AGG_PART_PID || part == AGG_PART_TID;
+		}
 	}
 	memcpy((void *)&skel->rodata->agg, &g->cfg, sizeof(g->cfg));
 	skel->rodata->need_stack = a->stack;
