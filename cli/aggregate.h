@@ -32,8 +32,10 @@ struct agg_opts {
 	 * each over per_s seconds (text: per second). cnt 0: not so.
 	 */
 	struct agg_pivot {
-		const char *const *names;  /* the probe (name) of each column */
-		const char *const *titles; /* text header and JSON key of each */
+		const char *const *probes; /* "provider:name", each counted in column cols[i] */
+		const int *cols;
+		int probe_cnt;
+		const char *const *titles; /* text header and JSON key of each column */
 		int cnt;
 		double per_s;
 	} pivot;

@@ -24,9 +24,12 @@ static bool same_key(const struct agg_row *a, const struct agg_row *b)
 
 static int column_of(const struct agg_pivot *p, const struct agg_row *r)
 {
-	for (int c = 0; c < p->cnt; c++) {
-		if (!strcmp(p->names[c], r->d->name))
-			return c;
+	size_t n = strlen(r->d->provider);
+
+	for (int i = 0; i < p->probe_cnt; i++) {
+		if (!strncmp(p->probes[i], r->d->provider, n) && p->probes[i][n] == ':' &&
+		    !strcmp(p->probes[i] + n + 1, r->d->name))
+			return p->cols[i];
 	}
 	return -1;
 }

@@ -50,7 +50,9 @@ static const struct {
 	{RT_CLASSLOAD, "classloads"}, {RT_THREAD, "threads"}, {RT_EXCEPTION, "exceptions"},
 };
 
-#define STAT_COLS (sizeof(stat_cols) / sizeof(stat_cols[0]))
+#define STAT_COLS	(sizeof(stat_cols) / sizeof(stat_cols[0]))
+/* stat over every runtime of the catalog: its probes, at most */
+#define STAT_PROBES_MAX 64
 
 struct rt_cmd_run;
 
@@ -70,8 +72,9 @@ struct rt_cmd_run {
 	const struct rt_role_entry *role;
 	struct trace_opts o;
 	char target[PATH_MAX];
-	char *probes[STAT_COLS];
-	const char *col_names[STAT_COLS], *col_titles[STAT_COLS];
+	char *probes[STAT_PROBES_MAX];
+	const char *col_titles[STAT_COLS];
+	int col_of[STAT_PROBES_MAX];
 	bool latency;
 	__u64 slower_ns;
 	const char *filter, *top;
@@ -201,25 +204,55 @@ static int setup_threads(struct rt_cmd_run *r)
 	return events(r, NULL);
 }
 
+/* The runtimes stat covers: RUNTIME's (or -p's, -c's), else every one of the catalog. */
+static const struct runtime *stat_runtime(const struct rt_cmd_run *r, size_t i)
+{
+	if (r->rt)
+		return i ? NULL : r->rt;
+	return i < r->cat.cnt ? &r->cat.rt[i] : NULL;
+}
+
 static int setup_stat(struct rt_cmd_run *r)
 {
 	struct agg_pivot *p = &r->o.an.agg.pivot;
-	int n = 0, err;
+	const struct runtime *rt;
+	int col[STAT_COLS], cols = 0, n = 0, err;
 
+	/* a column for each role a covered runtime has, in stat_cols' order */
 	for (size_t i = 0; i < STAT_COLS; i++) {
-		const struct rt_role_entry *e = &r->rt->role[stat_cols[i].role];
+		col[i] = -1;
+		for (size_t k = 0; (rt = stat_runtime(r, k)) && col[i] < 0; k++) {
+			if (rt->role[stat_cols[i].role].set) {
+				r->col_titles[cols] = stat_cols[i].title;
+				col[i] = cols++;
+			}
+		}
+	}
+	for (size_t k = 0; (rt = stat_runtime(r, k)); k++) {
+		for (size_t i = 0; i < STAT_COLS; i++) {
+			const struct rt_role_entry *e = &rt->role[stat_cols[i].role];
+			bool dup = false;
 
-		if (!e->set)
-			continue;
-		r->probes[n] = e->probe[0];
-		r->col_names[n] = strchr(e->probe[0], ':') + 1;
-		r->col_titles[n++] = stat_cols[i].title;
+			for (int j = 0; e->set && j < n; j++)
+				dup |= !strcmp(r->probes[j], e->probe[0]);
+			if (!e->set || dup)
+				continue;
+			if (n == STAT_PROBES_MAX)
+				return cli_error(
+					EXIT_USAGE,
+					"stat: the runtime catalog gives more than %d probes; "
+					"name a RUNTIME",
+					STAT_PROBES_MAX);
+			r->probes[n] = e->probe[0];
+			r->col_of[n++] = col[i];
+		}
 	}
 	r->o.probe_cnt = n;
 	r->o.an.count = true;
 	if (!r->o.interval_s)
 		r->o.interval_s = 1;
-	*p = (struct agg_pivot){r->col_names, r->col_titles, n, r->o.interval_s};
+	*p = (struct agg_pivot){
+		(const char *const *)r->probes, r->col_of, n, r->col_titles, cols, r->o.interval_s};
 	err = analysis_option(&r->o.an, OPT_BY, "pid,comm");
 	return err ? err : common(r);
 }
@@ -271,7 +304,9 @@ static const struct rt_cmd cmds[] = {
 	 "second, counted in BPF, as bcc's ustat; a column for each role the runtime\n"
 	 "catalog gives the runtime (the entry, begin or start probe of each). With --json:\n"
 	 "{\"pid\", \"comm\", \"calls\", \"gcs\", ..., \"interval_ms\"} per process and\n"
-	 "interval, with the counts.\n",
+	 "interval, with the counts. With no RUNTIME, -p or -c: every process of every\n"
+	 "runtime of the catalog, now and later.\n",
+	 "  usdtctl stat\n"
 	 "  usdtctl stat -c 'python3 app.py'\n"
 	 "  usdtctl stat -i 5 java\n"},
 	{0},
@@ -496,6 +531,8 @@ static int pick_runtime(struct rt_cmd_run *r, const char *arg)
 			return cli_error(EXIT_RUNTIME, "-c: cannot find the program of '%s': %s",
 					 r->o.cmd, strerror(-err));
 		r->rt = runtimes_by_program(&r->cat, exe);
+	} else if (r->cmd->role == RT_STAT) {
+		return 0; /* every runtime of the catalog, in every process that has its probes */
 	} else {
 		return cli_error(EXIT_USAGE, "%s: expected -p PID, -c CMD or a RUNTIME (%s)", name,
 				 names);

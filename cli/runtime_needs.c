@@ -15,21 +15,55 @@
 #include "cli.h"
 #include "runtimes.h"
 
-/* The first probe found that need applies to, or NULL. */
-static const struct found_probe *needing(const struct trace_scan *sc, const struct rt_need *need)
+/*
+ * A probe that need applies to: one the scan found, or, when following (the files come later,
+ * as processes map them), a pattern naming one without a glob. Its provider:name into label;
+ * *path: the file it was found in, NULL for a pattern.
+ */
+static bool needing(const struct trace_scan *sc, const struct rt_need *need, char *label, size_t sz,
+		    const char **path)
 {
 	for (size_t i = 0; i < sc->found_cnt; i++) {
-		if (usdt_probe_match(need->glob, sc->found[i].provider, sc->found[i].name))
-			return &sc->found[i];
+		const struct found_probe *f = &sc->found[i];
+
+		if (usdt_probe_match(need->glob, f->provider, f->name)) {
+			snprintf(label, sz, "%s:%s", f->provider, f->name);
+			*path = sc->objs[f->obj].path;
+			return true;
+		}
 	}
-	return NULL;
+	for (size_t i = 0; sc->follow && i < sc->pat_cnt; i++) {
+		const char *glob = sc->pats[i].glob;
+		size_t colon = strcspn(glob, ":");
+
+		if (sc->pats[i].path || !glob[colon] || strpbrk(glob, "*?[") ||
+		    snprintf(label, sz, "%s", glob) >= (int)sz)
+			continue;
+		label[colon] = '\0';
+		if (usdt_probe_match(need->glob, label, label + colon + 1)) {
+			label[colon] = ':';
+			*path = NULL;
+			return true;
+		}
+	}
+	return false;
 }
 
-/* Whether the scan found a probe that pattern names: then it is traced, not only raised. */
-static bool found_probe(const struct trace_scan *sc, const char *pattern)
+/* Whether probe (provider:name) is traced anyway: found, or named by a pattern when following. */
+static bool traced(const struct trace_scan *sc, const char *probe)
 {
+	char buf[256];
+	size_t colon = strcspn(probe, ":");
+
 	for (size_t i = 0; i < sc->found_cnt; i++) {
-		if (usdt_probe_match(pattern, sc->found[i].provider, sc->found[i].name))
+		if (usdt_probe_match(probe, sc->found[i].provider, sc->found[i].name))
+			return true;
+	}
+	if (!probe[colon] || snprintf(buf, sizeof(buf), "%s", probe) >= (int)sizeof(buf))
+		return false;
+	buf[colon] = '\0';
+	for (size_t i = 0; sc->follow && i < sc->pat_cnt; i++) {
+		if (!sc->pats[i].path && usdt_probe_match(sc->pats[i].glob, buf, buf + colon + 1))
 			return true;
 	}
 	return false;
@@ -39,14 +73,14 @@ static bool found_probe(const struct trace_scan *sc, const char *pattern)
  * The probe to raise, in f's object: as it is where TARGET, -p or -c name the objects, else
  * (only usdt:PATH patterns) as usdt:PATH:probe.
  */
-static int add_extra(const struct trace_scan *sc, const struct found_probe *f, char ***extra,
-		     int *cnt, const char *probe)
+static int add_extra(const struct trace_scan *sc, const char *path, char ***extra, int *cnt,
+		     const char *probe)
 {
 	char **n, *pattern;
 
-	if (sc->target || sc->pid || sc->cmd)
+	if (sc->target || sc->pid || sc->cmd || !path)
 		pattern = strdup(probe);
-	else if (asprintf(&pattern, "usdt:%s:%s", sc->objs[f->obj].path, probe) < 0)
+	else if (asprintf(&pattern, "usdt:%s:%s", path, probe) < 0)
 		pattern = NULL;
 	if (!pattern)
 		return -ENOMEM;
@@ -100,22 +134,21 @@ static int needs(const struct trace_scan *sc, const char *cmd, char ***extra, in
 		return err;
 	for (size_t i = 0; i < r.need_cnt && !err; i++) {
 		const struct rt_need *need = &r.needs[i];
-		const struct found_probe *f = needing(sc, need);
+		const char *path;
 		char label[256];
 
-		if (!f)
+		if (!needing(sc, need, label, sizeof(label), &path))
 			continue;
-		snprintf(label, sizeof(label), "%s:%s", f->provider, f->name);
 		switch (need->kind) {
 		case RT_NEED_SEMAPHORE:
 			/* traced anyway: its own attach raises the semaphore */
-			if (found_probe(sc, need->value))
+			if (traced(sc, need->value))
 				break;
 			cli_note(
 				"%s fires only while %s's semaphore is raised: usdtctl attaches %s "
 				"as well and ignores its hits (the program slows down at each)",
 				label, need->value, need->value);
-			if (add_extra(sc, f, extra, extra_cnt, need->value))
+			if (add_extra(sc, path, extra, extra_cnt, need->value))
 				err = cli_error(EXIT_RUNTIME, "out of memory");
 			break;
 		case RT_NEED_ENV:
@@ -140,6 +173,7 @@ static int rescan(struct trace_scan *sc, char **probes, int cnt, char **extra, i
 		.pid_cnt = sc->pid_cnt,
 		.cmd = sc->cmd,
 		.target = sc->target,
+		.follow = sc->follow,
 	};
 	int err;
 

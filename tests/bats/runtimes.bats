@@ -192,6 +192,23 @@ same_calls() {
 	grep -qE '^[0-9]+ +python3.11 +[0-9]+\.[0-9] +[0-9]+\.[0-9]$' "$OUT"
 }
 
+@test "stat with no RUNTIME, -p or -c: the processes of every runtime, each in its columns" {
+	need_root
+	need_cmd "$PYTHON_SDT" ruby
+	local py rb
+	start_bg 60 "$PYTHON_SDT" "$D/loop.py"
+	py=$BG_PID
+	wait_output "$BG_OUT" ready 20
+	start_bg 60 ruby -e 'puts "ready"; STDOUT.flush; loop { Object.new; sleep 0.01 }'
+	rb=$BG_PID
+	wait_output "$BG_OUT" ready 20
+	rt stat 60 -i 1 -d 3
+	# CPython's calls of tick and Ruby's objects, each under its own pid, in one table
+	jq -se --argjson py "$py" --argjson rb "$rb" '
+		(map(select(.pid == $py)) | length > 0 and (map(.calls) | add) > 0) and
+		(map(select(.pid == $rb)) | length > 0 and (map(.objects) | add) > 0)' "$OUT"
+}
+
 @test "queries: PostgreSQL 15 latency histogram, and --slower the slow queries with their text" {
 	need_root
 	local i tag="/* usdtctl-$$-$BATS_TEST_NUMBER */"
