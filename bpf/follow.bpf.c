@@ -12,6 +12,7 @@
 #include <bpf/bpf_core_read.h>
 
 #include "follow_filter.bpf.h"
+#include "stats.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -64,19 +65,11 @@ struct {
 	__uint(max_entries, FOLLOW_RINGBUF);
 } follow_events SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, FOLLOW_STAT_CNT);
-	__type(key, __u32);
-	__type(value, __u64);
-} follow_stats SEC(".maps");
+STATS_MAP(follow_stats, FOLLOW_STAT_CNT);
 
 static __always_inline void follow_stat(__u32 slot)
 {
-	__u64 *v = bpf_map_lookup_elem(&follow_stats, &slot);
-
-	if (v)
-		__sync_fetch_and_add(v, 1);
+	stats_inc(&follow_stats, slot);
 }
 
 static __always_inline __u32 current_tgid(void)

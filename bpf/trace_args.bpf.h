@@ -10,21 +10,14 @@
 #include <stdbool.h>
 
 #include "usdt.bpf.h"
+#include "stats.bpf.h"
 #include "trace.h"
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, TRACE_STAT_CNT);
-	__type(key, __u32);
-	__type(value, __u64);
-} stats SEC(".maps");
+STATS_MAP(stats, TRACE_STAT_CNT);
 
 static __always_inline void stat_inc(__u32 slot)
 {
-	__u64 *v = bpf_map_lookup_elem(&stats, &slot);
-
-	if (v)
-		*v += 1;
+	stats_inc(&stats, slot);
 }
 
 /* The arguments a hit needs read (bit n: argument n): every one for events. */
