@@ -199,16 +199,26 @@ static int load(struct needed_walk *w, const char *path, const char *name, size_
 	struct stat st;
 	int err;
 
-	if (stat(path, &st) || !S_ISREG(st.st_mode))
-		return -ENOENT;
-	for (size_t i = 0; i < w->cnt; i++)
-		if (w->v[i].dev == st.st_dev && w->v[i].ino == st.st_ino)
-			return 0;
-	if (w->cnt >= OBJECTS_MAX)
-		return -E2BIG;
+	/* the identity of the file opened, not of the path before (a directory may be hostile's) */
 	err = usdti_elf_open(path, &ef);
+	if (err == -ENOENT)
+		return err;
 	if (err)
 		return err == -ENOMEM ? err : -ENOEXEC;
+	if (fstat(ef.fd, &st)) {
+		usdti_elf_close(&ef);
+		return -ENOEXEC;
+	}
+	for (size_t i = 0; i < w->cnt; i++) {
+		if (w->v[i].dev == st.st_dev && w->v[i].ino == st.st_ino) {
+			usdti_elf_close(&ef);
+			return 0;
+		}
+	}
+	if (w->cnt >= OBJECTS_MAX) {
+		usdti_elf_close(&ef);
+		return -E2BIG;
+	}
 	if (w->cnt && (ef.machine != w->machine || ef.elf_class != w->elf_class)) {
 		usdti_elf_close(&ef);
 		return -ENOEXEC;
