@@ -173,9 +173,9 @@ static int parse_disp(const char **pp, struct disp *d)
 	if (*p == '@' && parse_reloc(&p, &d->reloc))
 		return -EINVAL;
 	if (*p == '+' || *p == '-') {
-		if (usdti_parse_int(&p, &n))
+		/* the text is the traced file's: an offset that overflows is not one */
+		if (usdti_parse_int(&p, &n) || __builtin_add_overflow(d->off, n, &d->off))
 			return -EINVAL;
-		d->off += n;
 	}
 out:
 	*pp = p;
