@@ -63,12 +63,8 @@ static enum usdt_attach_mode resolve_auto(void)
 	const char *why;
 	enum usdt_attach_mode mode = usdt_attach_mode_auto(&why);
 
-	if (mode != USDT_MODE_LEGACY)
-		return mode;
-	if (legacy_forced())
-		pr_info("USDT_LEGACY_ATTACH is set: one perf_event uprobe per site\n");
-	else
-		pr_info("no uprobe_multi with the pid filter fix: one perf_event uprobe per site\n");
+	if (mode == USDT_MODE_LEGACY)
+		pr_info("attach mode legacy (%s): one perf_event uprobe per site\n", why);
 	return mode;
 }
 
