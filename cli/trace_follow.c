@@ -269,16 +269,17 @@ static int on_stop(void *ctx, void *data, size_t size)
 
 int follower_start(struct follower *f)
 {
-	int err = follow__attach(f->skel);
+	/* the guard first: from the attach on, BPF may stop processes that only we continue */
+	int err = start_guard(f);
 
+	if (err)
+		return cli_error(EXIT_RUNTIME, "starting the follower's guard: %s", strerror(-err));
+	err = follow__attach(f->skel);
 	if (err)
 		return cli_error(EXIT_RUNTIME, "attaching the follower: %s", strerror(-err));
 	f->rb = ring_buffer__new(bpf_map__fd(f->skel->maps.follow_events), on_stop, f, NULL);
 	if (!f->rb)
 		return cli_error(EXIT_RUNTIME, "the follower's ring buffer: %s", strerror(errno));
-	err = start_guard(f);
-	if (err)
-		return cli_error(EXIT_RUNTIME, "starting the follower's guard: %s", strerror(-err));
 	return 0;
 }
 
@@ -359,8 +360,8 @@ void follower_free(struct follower *f)
 		follow__detach(f->skel);
 		for (size_t i = 0; i < f->loader_cnt; i++)
 			usdt_uprobe_link__destroy(f->loaders[i]);
-		if (f->rb)
-			continue_stopped(bpf_map__fd(f->skel->maps.stopped));
+		/* whatever BPF stopped since the attach, also when starting failed after it */
+		continue_stopped(bpf_map__fd(f->skel->maps.stopped));
 		percpu_sum(bpf_map__fd(f->skel->maps.follow_stats), FOLLOW_STAT_PROCS_FULL, &full);
 		percpu_sum(bpf_map__fd(f->skel->maps.follow_stats), FOLLOW_STAT_NOT_STOPPED,
 			   &missed);

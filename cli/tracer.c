@@ -406,8 +406,8 @@ static int follow_arm(void *ctx, const char *open_path, const char *path)
 	if (attach_object(t, &t->sc.objs[oi], -1))
 		return 0;
 	if (cli_env.verbose)
-		fprintf(stderr, "usdtctl: attached %zu sites in %s\n",
-			usdt_link__site_cnt(t->sc.objs[oi].link), path);
+		cli_note("attached %zu sites in %s", usdt_link__site_cnt(t->sc.objs[oi].link),
+			 path);
 	if (t->out.sym)
 		symbolizer_add(t->out.sym, t->sc.objs[oi].path);
 	return setup_probes(t, &probes);
@@ -593,7 +593,7 @@ static int run_loop(struct tracer *t, __u64 *counts, int *ticks)
 {
 	struct epoll_event ev = {.events = EPOLLIN}, evs[4];
 	__u64 deadline = 0, next_tick = 0, step = t->o.interval_s * 1e9;
-	int ep = epoll_create1(EPOLL_CLOEXEC);
+	int ep = epoll_create1(EPOLL_CLOEXEC), err = 0;
 
 	if (ep < 0)
 		return cli_error(EXIT_RUNTIME, "epoll: %s", strerror(errno));
@@ -630,8 +630,8 @@ static int run_loop(struct tracer *t, __u64 *counts, int *ticks)
 		if (t->rb && ring_buffer__consume(t->rb) < 0 && !t->stop)
 			break;
 		trace_export_work(&t->exp);
-		if (t->fol && follower_work(t->fol))
-			break; /* out of memory, reported */
+		if (t->fol && (err = follower_work(t->fol)))
+			break; /* reported */
 		if (fflush(t->out.f) || ferror(t->out.f))
 			break; /* a closed pipe or a full disk: nothing more can be shown */
 		if (gone || !target_alive(t))
@@ -649,7 +649,7 @@ static int run_loop(struct tracer *t, __u64 *counts, int *ticks)
 			break;
 	}
 	close(ep);
-	return 0;
+	return err;
 }
 
 /* Stops the command, detaches, shows what is left, the counts and the summary. */
@@ -766,7 +766,7 @@ static int trace_follow_open(struct tracer *t)
 static int trace_run(struct tracer *t)
 {
 	__u64 *counts;
-	int err, ticks = 0;
+	int err, fin, ticks = 0;
 
 	t->sc.pid = t->o.pid;
 	t->sc.pids = t->o.pids;
@@ -805,10 +805,10 @@ static int trace_run(struct tracer *t)
 	if (!counts)
 		return cli_error(EXIT_RUNTIME, "out of memory");
 	err = run_loop(t, counts, &ticks);
-	if (!err)
-		err = finish_trace(t, counts, ticks);
+	/* what was counted is still shown after a failure; the first error is the exit code */
+	fin = finish_trace(t, counts, ticks);
 	free(counts);
-	return err;
+	return err ? err : fin;
 }
 
 int tracer_main(const struct trace_opts *o)
