@@ -583,7 +583,10 @@ static int run(const struct rt_cmd *cmd, int argc, char **argv)
 	}
 	rt_events_free(&r.ev);
 	runtimes_free(&r.cat);
-	return err < 0 ? 0 : err;
+	/* -1: --help was shown; another negative errno is a failure no one reported yet */
+	if (err == -1)
+		return 0;
+	return err < 0 ? cli_error(EXIT_RUNTIME, "%s: %s", cmd->name, strerror(-err)) : err;
 }
 
 static const struct rt_cmd *cmd_named(const char *name)
