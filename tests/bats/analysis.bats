@@ -14,7 +14,7 @@ PROBE='an:req(str,int)'
 
 
 setup() {
-	[ -x "$USDTCTL" ] || { echo "no usdtctl at $USDTCTL" >&2; return 1; }
+	have_usdtctl
 	FX=$FIXTURES/analysis_target
 	ORACLE=$BATS_TEST_DIRNAME/analysis_oracle.py
 	FIRES=$BATS_TEST_TMPDIR/fires OUT=$BATS_TEST_TMPDIR/out.json ERR=$BATS_TEST_TMPDIR/err

@@ -47,7 +47,7 @@ setup() {
 		[ -n "${CI:-}" ] && { echo "attach_kill.bats needs root, and CI is set" >&2; return 1; }
 		skip "needs root"
 	fi
-	[ -x "$USDTCTL" ] || { echo "no usdtctl at $USDTCTL" >&2; return 1; }
+	have_usdtctl
 	LEAK=$BATS_FILE_TMPDIR/leak
 }
 

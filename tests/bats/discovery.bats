@@ -12,7 +12,7 @@ load helpers
 LDSO=/lib64/ld-linux-x86-64.so.2
 
 setup() {
-	[ -x "$USDTCTL" ] || { echo "no usdtctl at $USDTCTL" >&2; return 1; }
+	have_usdtctl
 }
 
 # loaded_by PROGRAM: the files the dynamic loader maps for PROGRAM, one a line, as it prints them
@@ -71,6 +71,7 @@ copy_needed() {
 		"$(awk '{ n = $1; sub(".*/", "", n); print $2, (NR == 1 ? "main" : n) }' <<<"$output")" ]
 	# JSON Lines name the same files
 	run timeout 30 "$USDTCTL" list --json "$prog"
+	[ "$status" -eq 0 ]
 	[ "$(jq -r .path <<<"$output" | xargs)" = "$(awk '{ print $1 }' <<<"$want" | xargs)" ]
 	# by name through PATH, as the shell finds it
 	PATH=$d/bin:$PATH run timeout 30 "$USDTCTL" list needed_prog
@@ -222,6 +223,7 @@ copy_needed() {
 	[ "$(awk 'NR > 1 { print $6, $7 }' <<<"$output")" = "$(printf '"aa" 2\n"aaa" 3\n"aaa"... 4')" ]
 	# without --strlen: 128, as before
 	run --separate-stderr timeout 30 "$USDTCTL" trace --json -c "$FIXTURES/strlen_target 128 >/dev/null" 'strlen:s(str,int)'
+	[ "$status" -eq 0 ]
 	jq -se 'map(select(.name)) | map(.args_truncated // []) == [[], [], [0]]' <<<"$output"
 }
 

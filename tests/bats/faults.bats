@@ -64,7 +64,7 @@ setup() {
 		[ -n "${CI:-}" ] && { echo "faults.bats needs root, and CI is set" >&2; return 1; }
 		skip "needs root"
 	fi
-	[ -x "$USDTCTL" ] || { echo "no usdtctl at $USDTCTL" >&2; return 1; }
+	have_usdtctl
 	TARGET=$BATS_FILE_TMPDIR/target
 }
 

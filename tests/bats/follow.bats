@@ -10,7 +10,7 @@ load helpers
 
 setup() {
 	need_root
-	[ -x "$USDTCTL" ] || { echo "no usdtctl at $USDTCTL" >&2; return 1; }
+	have_usdtctl
 	FS=$FIXTURES/fork_server
 	SHIM=$BATS_TEST_TMPDIR/shim
 }
@@ -38,8 +38,8 @@ end_round() {
 # parent's only
 trace_server() {
 	"$USDTCTL" trace --json -p "$BG_PID" $1 'server:*' >"$BATS_TEST_TMPDIR/t.out" \
-		2>"$BATS_TEST_TMPDIR/t.err" &
-	BG_PIDS+=("$!")
+		2>"$BATS_TEST_TMPDIR/t.err" 3>&- &
+	bound_bg "$!" 60
 	wait_output "$BATS_TEST_TMPDIR/t.err" '^usdtctl: attached 2 sites' 10
 	echo go >"$BG_IN"
 	wait_output "$BG_OUT" '^fire server:done' 10
@@ -128,9 +128,9 @@ events() {
 		wait_output "$inside_out" '^pid ' 10
 		wait_output "$BG_OUT" '^pid ' 10
 		"$USDTCTL" trace --json --cgroup "$arg" "$FS" 'server:*' \
-			>"$BATS_TEST_TMPDIR/t.out" 2>"$BATS_TEST_TMPDIR/t.err" &
+			>"$BATS_TEST_TMPDIR/t.out" 2>"$BATS_TEST_TMPDIR/t.err" 3>&- &
 		local tr=$!
-		BG_PIDS+=("$tr")
+		bound_bg "$tr" 60
 		wait_output "$BATS_TEST_TMPDIR/t.err" '^usdtctl: attached' 10
 		echo go >"$inside_in"
 		echo go >"$BG_IN"
@@ -147,9 +147,9 @@ events() {
 
 @test "no TARGET: a process started after the trace is ready, and one with its own copy in its own mount namespace" {
 	need_cmd unshare
-	"$USDTCTL" trace --json 'server:*' >"$BATS_TEST_TMPDIR/t.out" 2>"$BATS_TEST_TMPDIR/t.err" &
+	"$USDTCTL" trace --json 'server:*' >"$BATS_TEST_TMPDIR/t.out" 2>"$BATS_TEST_TMPDIR/t.err" 3>&- &
 	local tr=$!
-	BG_PIDS+=("$tr")
+	bound_bg "$tr" 60
 	wait_output "$BATS_TEST_TMPDIR/t.err" '^usdtctl: attached' 30
 	timeout 20 "$FS" 2 >"$BATS_TEST_TMPDIR/fired"
 	# a new inode: a copy of the program in a private tmpfs of its own mount namespace
@@ -165,9 +165,9 @@ events() {
 	local go=$BATS_TEST_TMPDIR/go fired=$BATS_TEST_TMPDIR/fired pid state i
 	mkfifo "$go"
 	"$USDTCTL" trace -c "cat $go >/dev/null; $FS 2 >$fired" 'server:*' \
-		>"$BATS_TEST_TMPDIR/t.out" 2>"$BATS_TEST_TMPDIR/t.err" &
+		>"$BATS_TEST_TMPDIR/t.out" 2>"$BATS_TEST_TMPDIR/t.err" 3>&- &
 	local tr=$!
-	BG_PIDS+=("$tr")
+	bound_bg "$tr" 60
 	wait_output "$BATS_TEST_TMPDIR/t.err" '^usdtctl: attached' 10
 	# usdtctl cannot answer: the new program stays stopped at its exec
 	kill -STOP "$tr"

@@ -14,6 +14,11 @@ LIBDIR=/usr/lib/x86_64-linux-gnu
 
 BG_PIDS=()
 
+# have_usdtctl: in setup, a clear failure when the binary under test is not built
+have_usdtctl() {
+	[ -x "$USDTCTL" ] || { echo "no usdtctl at $USDTCTL" >&2; return 1; }
+}
+
 # need WHAT: the test cannot run here: skipped, or under CI a failure (CI must not skip)
 need() {
 	[ -z "${CI:-}" ] || { echo "$BATS_TEST_FILENAME: needs $1, and CI is set" >&2; return 1; }
@@ -32,6 +37,13 @@ need_cmd() {
 	done
 }
 
+# bound_bg PID SECONDS: PID, started in the background, is killed after SECONDS at the latest
+# (and in teardown by stop_bg)
+bound_bg() {
+	(sleep "$2" && kill -KILL "$1") >/dev/null 2>&1 3>&- &
+	BG_PIDS+=("$1" "$!")
+}
+
 # start_bg SECONDS CMD [ARGS...]: runs CMD in the background with its output in
 # $BATS_TEST_TMPDIR/bg.N.out, killed after SECONDS at the latest and in teardown by stop_bg.
 # Its stdin is a FIFO that stays open (a line written to $BG_IN reaches it), so programs that
@@ -47,9 +59,7 @@ start_bg() {
 	# fd 3 closed: bats waits for whatever holds it
 	"$@" <>"$BG_IN" >"$BG_OUT" 2>&1 3>&- &
 	BG_PID=$!
-	BG_PIDS+=("$BG_PID")
-	(sleep "$secs" && kill -KILL "$BG_PID") >/dev/null 2>&1 3>&- &
-	BG_PIDS+=("$!")
+	bound_bg "$BG_PID" "$secs"
 }
 
 # wait_output FILE REGEX SECONDS: waits until FILE has a line matching REGEX.
@@ -88,9 +98,7 @@ usdtctl_bg() {
 	shift 3
 	"$USDTCTL" "$@" >"$out" 2>"$err" 3>&- &
 	USDTCTL_PID=$!
-	BG_PIDS+=("$USDTCTL_PID")
-	(sleep "$secs" && kill -KILL "$USDTCTL_PID") >/dev/null 2>&1 3>&- &
-	BG_PIDS+=("$!")
+	bound_bg "$USDTCTL_PID" "$secs"
 	wait_output "$err" '^usdtctl: attached ' 20
 }
 

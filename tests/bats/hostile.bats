@@ -14,7 +14,7 @@ bats_require_minimum_version 1.5.0
 
 
 setup() {
-	[ -x "$USDTCTL" ] || { echo "no usdtctl at $USDTCTL" >&2; return 1; }
+	have_usdtctl
 	# a host file with probes of its own (provider "test") that no container can reach
 	SECRET=$BATS_TEST_TMPDIR/host/secret.so
 	mkdir -p "${SECRET%/*}"

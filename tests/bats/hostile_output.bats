@@ -86,7 +86,7 @@ EOF_C
 
 
 setup() {
-	[ -x "$USDTCTL" ] || { echo "no usdtctl at $USDTCTL" >&2; return 1; }
+	have_usdtctl
 	EVIL=$BATS_FILE_TMPDIR/$'ev\e[7m\xc2\x9b\xff'
 }
 

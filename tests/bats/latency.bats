@@ -16,7 +16,7 @@ END=lt:done
 
 
 setup() {
-	[ -x "$USDTCTL" ] || { echo "no usdtctl at $USDTCTL" >&2; return 1; }
+	have_usdtctl
 	LT=$FIXTURES/latency_target
 	ORACLE=$BATS_TEST_DIRNAME/latency_oracle.py
 	FIRES=$BATS_TEST_TMPDIR/fires OUT=$BATS_TEST_TMPDIR/out.json ERR=$BATS_TEST_TMPDIR/err

@@ -48,7 +48,7 @@ setup() {
 		[ -n "${CI:-}" ] && { echo "privileges.bats needs root, and CI is set" >&2; return 1; }
 		skip "needs root to drop privileges"
 	fi
-	[ -x "$USDTCTL" ] || { echo "no usdtctl at $USDTCTL" >&2; return 1; }
+	have_usdtctl
 	TARGET=$PRIV_DIR/target
 }
 

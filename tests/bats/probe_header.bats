@@ -15,7 +15,7 @@ need_optimized() {
 }
 
 setup() {
-	[ -x "$USDTCTL" ] || { echo "no usdtctl at $USDTCTL" >&2; return 1; }
+	have_usdtctl
 	RZ=$FIXTURES/redzone
 }
 

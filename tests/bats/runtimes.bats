@@ -10,7 +10,7 @@ bats_require_minimum_version 1.5.0
 load helpers
 
 setup() {
-	[ -x "$USDTCTL" ] || { echo "no usdtctl at $USDTCTL" >&2; return 1; }
+	have_usdtctl
 	D=$BATS_TEST_DIRNAME/runtimes
 	OUT=$BATS_TEST_TMPDIR/out REC=$BATS_TEST_TMPDIR/rec ERR=$BATS_TEST_TMPDIR/err
 }
@@ -244,7 +244,7 @@ same_calls() {
 	run --separate-stderr timeout 60 "$USDTCTL" trace --count -c "$PYTHON_SDT $D/calls.py" \
 		'python:function__entry' 'python:line'
 	[ "$status" -eq 0 ]
-	! grep -q "semaphore is raised" <<<"$stderr"
+	[[ $stderr != *"semaphore is raised"* ]]
 	grep -qE '^python:line +[1-9]' <<<"$output"
 	# a running interpreter: raised while traced
 	start_bg 60 "$PYTHON_SDT" "$D/loop.py"

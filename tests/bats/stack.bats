@@ -10,7 +10,7 @@ load helpers
 
 
 setup() {
-	[ -x "$USDTCTL" ] || { echo "no usdtctl at $USDTCTL" >&2; return 1; }
+	have_usdtctl
 	ST=$FIXTURES/stack_target
 	OUT=$BATS_TEST_TMPDIR/out ERR=$BATS_TEST_TMPDIR/err FIRES=$BATS_TEST_TMPDIR/fires
 }

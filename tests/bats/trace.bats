@@ -14,7 +14,7 @@ STR_TYPES=('trace:text(str,int)' 'trace:long(str)' 'trace:exact(str)' 'trace:nul
 
 
 setup() {
-	[ -x "$USDTCTL" ] || { echo "no usdtctl at $USDTCTL" >&2; return 1; }
+	have_usdtctl
 	TT=$FIXTURES/trace_target
 }
 
