@@ -5,6 +5,11 @@
  * the index never holds a pointer. Open addressing with linear probing, at most half full;
  * deletion shifts the run back, so lookups never meet a tombstone.
  *
+ * Keys come from hostile files (a traced binary's note strings): the string hash starts from a
+ * seed drawn once per process, so collisions cannot be prepared in a file, and an entry's home
+ * slot is taken from all 64 bits of its hash (multiply-shift), not from its low bits, which in
+ * FNV depend on the low bits of the key's bytes alone.
+ *
  *	__u64 h = usdti_hash_str(USDTI_HASH_SEED, key);
  *	size_t pos;
  *	__u32 id;
@@ -32,7 +37,9 @@ struct usdti_hashmap {
 	size_t cnt;
 };
 
-#define USDTI_HASH_SEED 0xcbf29ce484222325ULL
+/* This process's random seed (FNV's offset basis when no randomness can be had); never 0. */
+__u64 usdti_hash_seed(void);
+#define USDTI_HASH_SEED usdti_hash_seed()
 
 /*
  * FNV-1a over s and its NUL, continuing from h (USDTI_HASH_SEED to start): the NUL keeps
@@ -49,7 +56,10 @@ static inline __u64 usdti_hash_str(__u64 h, const char *s)
 /* The key of a probe: provider and name, in the object at path when path is not NULL. */
 static inline __u64 usdti_probe_hash(const char *path, const char *provider, const char *name)
 {
-	__u64 h = path ? usdti_hash_str(USDTI_HASH_SEED, path) : USDTI_HASH_SEED;
+	__u64 h = USDTI_HASH_SEED;
+
+	if (path)
+		h = usdti_hash_str(h, path);
 
 	return usdti_hash_str(usdti_hash_str(h, provider), name);
 }
@@ -81,9 +91,15 @@ static inline bool usdti_hashmap_next(const struct usdti_hashmap *m, __u64 hash,
 	return false;
 }
 
+/* The slot where probing for hash starts in a table of cap (a power of two) slots. */
+static inline size_t usdti_hashmap_home(size_t cap, __u64 hash)
+{
+	return (hash * 0x9e3779b97f4a7c15ULL) >> (64 - __builtin_ctzll(cap));
+}
+
 static inline size_t usdti_hashmap_start(const struct usdti_hashmap *m, __u64 hash)
 {
-	return m->cap ? hash & (m->cap - 1) : 0;
+	return m->cap ? usdti_hashmap_home(m->cap, hash) : 0;
 }
 
 /* Every id added under hash (and no other), in no particular order. */
