@@ -17,75 +17,40 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "file_ids.h"
+#include "mem.h"
 
 struct seen {
-	dev_t dev;
-	ino_t ino;
 	pid_t *pids;
-	size_t pid_cnt;
+	size_t pid_cnt, pid_cap;
 	bool listed;
 };
 
 struct all_walk {
-	struct seen *v;
-	size_t cnt, cap;
-	size_t *slots; /* index + 1 into v, 0 = empty; at most half full */
-	size_t slot_cap;
+	struct file_ids ids;
+	struct seen *v; /* by file id */
+	size_t cap;
 	pid_t pid; /* the process walked */
 	struct list_ctx *lc;
 	cli_object_fn list_file;
 	bool nomem;
 };
 
-static size_t slot_of(const struct all_walk *w, dev_t dev, ino_t ino)
-{
-	size_t mask = w->slot_cap - 1, i = (ino * 0x9e3779b97f4a7c15ULL ^ dev) & mask;
-
-	while (w->slots[i] &&
-	       (w->v[w->slots[i] - 1].ino != ino || w->v[w->slots[i] - 1].dev != dev))
-		i = (i + 1) & mask;
-	return i;
-}
-
-static int grow(struct all_walk *w)
-{
-	size_t cap = w->slot_cap ? 2 * w->slot_cap : 256, *slots = calloc(cap, sizeof(*slots));
-	struct seen *v = realloc(w->v, cap / 2 * sizeof(*v));
-
-	if (!slots || !v) {
-		free(slots);
-		if (v)
-			w->v = v;
-		return -ENOMEM;
-	}
-	w->v = v;
-	free(w->slots);
-	w->slots = slots;
-	w->slot_cap = cap;
-	for (size_t i = 0; i < w->cnt; i++)
-		w->slots[slot_of(w, w->v[i].dev, w->v[i].ino)] = i + 1;
-	return 0;
-}
-
 /* The file's entry, added when new and add is set; NULL when out of memory or not found. */
 static struct seen *find(struct all_walk *w, const struct stat *st, bool add)
 {
-	size_t slot;
+	bool added;
+	long id;
 
-	if (add && 2 * (w->cnt + 1) > w->slot_cap && grow(w))
+	/* room first: a file the ids have is one this walk has */
+	if (add && usdti_ensure_mem((void **)&w->v, &w->cap, sizeof(*w->v), w->ids.cnt + 1, 64))
 		return NULL;
-	if (!w->slot_cap)
+	id = file_ids_get(&w->ids, st->st_dev, st->st_ino, add, &added);
+	if (id < 0)
 		return NULL;
-	slot = slot_of(w, st->st_dev, st->st_ino);
-	if (!w->slots[slot] && !add)
-		return NULL;
-	if (!w->slots[slot]) {
-		memset(&w->v[w->cnt], 0, sizeof(w->v[w->cnt]));
-		w->v[w->cnt].dev = st->st_dev;
-		w->v[w->cnt].ino = st->st_ino;
-		w->slots[slot] = ++w->cnt;
-	}
-	return &w->v[w->slots[slot] - 1];
+	if (added)
+		w->v[id] = (struct seen){};
+	return &w->v[id];
 }
 
 static int gather_cb(const char *open_path, const char *path, void *ctx)
@@ -93,18 +58,16 @@ static int gather_cb(const char *open_path, const char *path, void *ctx)
 	struct all_walk *w = ctx;
 	struct stat st;
 	struct seen *s;
-	pid_t *n;
 
 	(void)path;
 	if (stat(open_path, &st))
 		return 0;
 	s = find(w, &st, true);
-	n = s ? realloc(s->pids, (s->pid_cnt + 1) * sizeof(*n)) : NULL;
-	if (!n) {
+	if (!s ||
+	    usdti_ensure_mem((void **)&s->pids, &s->pid_cap, sizeof(*s->pids), s->pid_cnt + 1, 4)) {
 		w->nomem = true;
 		return -ENOMEM;
 	}
-	s->pids = n;
 	s->pids[s->pid_cnt++] = w->pid;
 	return 0;
 }
@@ -150,10 +113,10 @@ int list_all(struct list_ctx *lc, cli_object_fn list_file)
 	fflush(stdout);
 	if (err)
 		lc->status = cli_error(EXIT_RUNTIME, "listing every process: %s", strerror(-err));
-	for (size_t i = 0; i < w.cnt; i++)
+	for (size_t i = 0; i < w.ids.cnt; i++)
 		free(w.v[i].pids);
 	free(w.v);
-	free(w.slots);
+	file_ids_free(&w.ids);
 	lc->pids = NULL;
 	lc->pid_cnt = 0;
 	return lc->status;

@@ -8,32 +8,16 @@
 
 #include "cli.h"
 
-struct searched_id {
-	dev_t dev;
-	ino_t ino;
-};
-
 bool list_searched_add(struct list_searched *s, const char *open_path, const char *path,
 		       bool library)
 {
 	struct stat st;
+	bool added;
 
-	if (stat(open_path, &st) == 0) {
-		for (size_t i = 0; i < s->cnt; i++)
-			if (s->ids[i].dev == st.st_dev && s->ids[i].ino == st.st_ino)
-				return false;
-		if (s->cnt == s->cap) {
-			size_t cap = s->cap ? 2 * s->cap : 16;
-			struct searched_id *n = realloc(s->ids, cap * sizeof(*n));
-
-			if (n) {
-				s->ids = n;
-				s->cap = cap;
-			}
-		}
-		if (s->cnt < s->cap)
-			s->ids[s->cnt++] = (struct searched_id){st.st_dev, st.st_ino};
-	}
+	/* out of memory, a file may be listed twice rather than not at all */
+	if (stat(open_path, &st) == 0 &&
+	    file_ids_get(&s->ids, st.st_dev, st.st_ino, true, &added) >= 0 && !added)
+		return false;
 	if (library)
 		s->libraries++;
 	else if (!s->named++)
@@ -68,6 +52,6 @@ void list_searched_note(const struct list_searched *s, const char *pattern, pid_
 
 void list_searched_free(struct list_searched *s)
 {
-	free(s->ids);
+	file_ids_free(&s->ids);
 	free(s->first);
 }

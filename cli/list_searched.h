@@ -10,12 +10,13 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "file_ids.h"
+
 struct list_searched {
-	struct searched_id *ids; /* device and inode of each file */
-	size_t cnt, cap;
-	size_t named;	  /* TARGETs, or the objects of -p */
-	size_t libraries; /* the libraries the TARGETs load */
-	char *first;	  /* the first named file, as shown */
+	struct file_ids ids; /* each file recorded */
+	size_t named;	     /* TARGETs, or the objects of -p */
+	size_t libraries;    /* the libraries the TARGETs load */
+	char *first;	     /* the first named file, as shown */
 };
 
 /*

@@ -53,6 +53,13 @@ static inline __u64 usdti_hash_str(__u64 h, const char *s)
 	return h;
 }
 
+/* A 64-bit word into hash h, for keys of numbers (USDTI_HASH_SEED to start). */
+static inline __u64 usdti_hash_u64(__u64 h, __u64 v)
+{
+	h = (h ^ v) * 0x9e3779b97f4a7c15ULL;
+	return h ^ (h >> 29);
+}
+
 /* The key of a probe: provider and name, in the object at path when path is not NULL. */
 static inline __u64 usdti_probe_hash(const char *path, const char *provider, const char *name)
 {
