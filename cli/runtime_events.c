@@ -12,47 +12,136 @@
 #include <string.h>
 
 #include "cli.h"
+#include "mem.h"
 #include "trace.h"
 #include "trace_export.h"
 #include "usdt.h"
 
 struct rt_thread {
 	__u32 pid, tid;
-	__u64 seq; /* when last seen */
-	int depth; /* open entries (flow), open collections (gc) */
+	__u32 newer, older; /* the list by last use, index + 1; 0 = none */
+	int depth;	    /* open entries (flow), open collections (gc) */
 	__u64 t[RT_FLOW_DEPTH];
-	char *begin; /* gc: the begin's arguments as shown, malloc'ed */
-	size_t begin_len;
+	char *begin; /* gc: the begin's arguments as shown; kept for the slot's next thread */
+	size_t begin_len, begin_cap;
 };
 
+static __u64 thread_hash(__u32 pid, __u32 tid)
+{
+	return usdti_hash_u64(USDTI_HASH_SEED, (__u64)pid << 32 | tid);
+}
+
+static void unlink_thread(struct rt_events *ev, struct rt_thread *t)
+{
+	if (t->newer)
+		ev->threads[t->newer - 1].older = t->older;
+	else
+		ev->newest = t->older;
+	if (t->older)
+		ev->threads[t->older - 1].newer = t->newer;
+	else
+		ev->oldest = t->newer;
+}
+
+static void push_newest(struct rt_events *ev, struct rt_thread *t)
+{
+	__u32 i1 = t - ev->threads + 1;
+
+	t->newer = 0;
+	t->older = ev->newest;
+	if (ev->newest)
+		ev->threads[ev->newest - 1].newer = i1;
+	else
+		ev->oldest = i1;
+	ev->newest = i1;
+}
+
+/* e's thread, made the newest; a new one takes the oldest's place when all are in use. */
 static struct rt_thread *thread_of(struct rt_events *ev, const struct trace_event *e)
 {
-	struct rt_thread *oldest = NULL, *t;
+	__u64 h = thread_hash(e->pid, e->tid);
+	struct rt_thread *t;
+	char *begin;
+	size_t pos, cap;
+	__u32 i;
 
-	for (size_t i = 0; i < ev->thread_cnt; i++) {
+	usdti_hashmap_for_each_id (&ev->by_tid, h, pos, i) {
 		t = &ev->threads[i];
 		if (t->tid == e->tid && t->pid == e->pid) {
-			t->seq = ++ev->seq;
+			unlink_thread(ev, t);
+			push_newest(ev, t);
 			return t;
 		}
-		if (!oldest || t->seq < oldest->seq)
-			oldest = t;
 	}
-	if (!ev->threads)
+	if (!ev->threads) {
 		ev->threads = calloc(RT_EVENT_THREADS, sizeof(*ev->threads));
-	if (!ev->threads)
-		return NULL;
+		if (!ev->threads || usdti_hashmap_reserve(&ev->by_tid, RT_EVENT_THREADS)) {
+			free(ev->threads);
+			ev->threads = NULL;
+			return NULL;
+		}
+	}
 	if (ev->thread_cnt < RT_EVENT_THREADS) {
 		t = &ev->threads[ev->thread_cnt++];
 	} else {
-		t = oldest;
-		free(t->begin);
+		t = &ev->threads[ev->oldest - 1];
+		unlink_thread(ev, t);
+		usdti_hashmap_del(&ev->by_tid, thread_hash(t->pid, t->tid), t - ev->threads);
 	}
+	begin = t->begin;
+	cap = t->begin_cap;
 	memset(t, 0, sizeof(*t));
+	t->begin = begin;
+	t->begin_cap = cap;
 	t->pid = e->pid;
 	t->tid = e->tid;
-	t->seq = ++ev->seq;
+	usdti_hashmap_add(&ev->by_tid, h, t - ev->threads); /* cannot fail: reserved */
+	push_newest(ev, t);
 	return t;
+}
+
+static bool is_first_name(const struct rt_events *ev, const struct trace_out *o,
+			  const struct trace_event *e)
+{
+	return !strcmp(o->probes[e->probe_id].name, strchr(ev->role->probe[0], ':') + 1);
+}
+
+/* Whether e's probe is the role's first (an entry, a begin), compared once per probe id. */
+static bool first_probe(struct rt_events *ev, const struct trace_out *o,
+			const struct trace_event *e)
+{
+	size_t cap = ev->first_probe_cap;
+	__u8 *known;
+
+	if (e->probe_id >= cap) {
+		if (usdti_ensure_mem((void **)&ev->first_probe, &ev->first_probe_cap, 1,
+				     e->probe_id + 1, 16))
+			return is_first_name(ev, o, e);
+		memset(ev->first_probe + cap, 0, ev->first_probe_cap - cap);
+	}
+	known = &ev->first_probe[e->probe_id];
+	if (!*known)
+		*known = is_first_name(ev, o, e) ? 1 : 2;
+	return *known == 1;
+}
+
+/* The scratch stream, rewound: every event's text goes into one buffer, grown when needed. */
+static FILE *scratch_begin(struct rt_events *ev)
+{
+	if (!ev->scratch)
+		ev->scratch = open_memstream(&ev->scratch_buf, &ev->scratch_len);
+	if (ev->scratch)
+		rewind(ev->scratch);
+	return ev->scratch;
+}
+
+/* What was written since scratch_begin(), NUL-terminated; NULL when out of memory. */
+static const char *scratch_end(struct rt_events *ev, size_t *len)
+{
+	if (!ev->scratch || fputc('\0', ev->scratch) == EOF || fflush(ev->scratch))
+		return NULL;
+	*len = ev->scratch_len - 1;
+	return ev->scratch_buf;
 }
 
 /* String argument n of e: its bytes in e->data (e parsed: trace_event_valid()). */
@@ -98,20 +187,15 @@ static void put_key(FILE *m, const struct rt_key *k, const struct trace_event *e
 	}
 }
 
-/* put_key() into a malloc'ed buffer; NULL when out of memory. */
-static char *key_text(const struct rt_key *k, const struct trace_event *e, size_t *len)
+/* put_key() into the scratch buffer; NULL when out of memory. */
+static const char *key_text(struct rt_events *ev, const struct trace_event *e, size_t *len)
 {
-	char *buf = NULL;
-	FILE *m = open_memstream(&buf, len);
+	FILE *m = scratch_begin(ev);
 
 	if (!m)
 		return NULL;
-	put_key(m, k, e);
-	if (fclose(m)) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
+	put_key(m, &ev->role->key, e);
+	return scratch_end(ev, len);
 }
 
 static double rel_s(const struct trace_out *o, __u64 ns)
@@ -127,12 +211,12 @@ void rt_flow_header(FILE *f)
 void rt_flow_event(void *ctx, struct trace_out *o, const struct trace_event *e)
 {
 	struct rt_events *ev = ctx;
-	bool entry = !strcmp(o->probes[e->probe_id].name, strchr(ev->role->probe[0], ':') + 1);
+	bool entry = first_probe(ev, o, e);
 	struct rt_thread *t = thread_of(ev, e);
 	bool open = t && t->depth > 0; /* a return with no entry seen has no slice to end */
 	__u64 dur = 0;
 	size_t len = 0;
-	char *key;
+	const char *key;
 	int depth;
 
 	if (!t)
@@ -148,7 +232,7 @@ void rt_flow_event(void *ctx, struct trace_out *o, const struct trace_event *e)
 			t->t[t->depth] = e->time_ns;
 		t->depth++;
 	}
-	key = key_text(&ev->role->key, e, &len);
+	key = key_text(ev, e, &len);
 	if (o->exp) {
 		if (entry)
 			trace_export_slice_begin(o->exp, e, key);
@@ -177,7 +261,6 @@ void rt_flow_event(void *ctx, struct trace_out *o, const struct trace_event *e)
 			fprintf(o->f, " (%.3f us)", dur / 1e3);
 		fputc('\n', o->f);
 	}
-	free(key);
 }
 
 void rt_gc_header(FILE *f)
@@ -186,36 +269,37 @@ void rt_gc_header(FILE *f)
 		"BEGIN ARGS | END ARGS");
 }
 
-/* e's arguments as the tracer prints them (text, or the inside of a JSON array). */
-static char *args_text(struct trace_out *o, const struct trace_event *e, size_t *len)
+/* e's arguments as the tracer prints them (text, or the inside of a JSON array), in scratch. */
+static const char *args_text(struct rt_events *ev, struct trace_out *o, const struct trace_event *e,
+			     size_t *len)
 {
 	struct trace_out mo = *o;
-	char *buf = NULL;
 
-	mo.f = open_memstream(&buf, len);
+	mo.f = scratch_begin(ev);
 	if (!mo.f)
 		return NULL;
 	trace_out_args(&mo, e);
-	if (fclose(mo.f)) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
+	return scratch_end(ev, len);
 }
 
 void rt_gc_event(void *ctx, struct trace_out *o, const struct trace_event *e)
 {
 	struct rt_events *ev = ctx;
-	bool begin = !strcmp(o->probes[e->probe_id].name, strchr(ev->role->probe[0], ':') + 1);
+	bool begin = first_probe(ev, o, e);
 	struct rt_thread *t = thread_of(ev, e);
 	size_t len = 0;
-	char *end;
+	const char *args;
 
 	if (!t)
 		return;
 	if (begin) {
-		free(t->begin);
-		t->begin = args_text(o, e, &t->begin_len);
+		args = args_text(ev, o, e, &len);
+		t->begin_len = 0;
+		if (args && len &&
+		    !usdti_ensure_mem((void **)&t->begin, &t->begin_cap, 1, len, 64)) {
+			memcpy(t->begin, args, len);
+			t->begin_len = len;
+		}
 		t->t[0] = e->time_ns;
 		t->depth = 1;
 		return;
@@ -223,14 +307,14 @@ void rt_gc_event(void *ctx, struct trace_out *o, const struct trace_event *e)
 	if (!t->depth)
 		return; /* an end without its begin: the trace started during a collection */
 	t->depth = 0;
-	end = args_text(o, e, &len);
+	args = args_text(ev, o, e, &len);
 	if (ev->json) {
 		fprintf(o->f, "{\"time_ns\":%llu,\"pid\":%u,\"tid\":%u,\"comm\":\"",
 			(unsigned long long)e->time_ns, e->pid, e->tid);
 		json_escape(o->f, e->comm, strnlen(e->comm, sizeof(e->comm)));
 		fprintf(o->f, "\",\"duration_ns\":%llu,\"begin\":[%.*s],\"end\":[%.*s]}\n",
 			(unsigned long long)(e->time_ns - t->t[0]), (int)t->begin_len,
-			t->begin ? t->begin : "", (int)len, end ? end : "");
+			t->begin ? t->begin : "", (int)len, args ? args : "");
 	} else {
 		size_t w;
 
@@ -239,9 +323,8 @@ void rt_gc_event(void *ctx, struct trace_out *o, const struct trace_event *e)
 		w = cli_escape(o->f, e->comm, strnlen(e->comm, sizeof(e->comm)), false);
 		fprintf(o->f, "%*s%-14.3f%.*s | %.*s\n", w < 17 ? (int)(17 - w) : 1, "",
 			(e->time_ns - t->t[0]) / 1e6, (int)t->begin_len, t->begin ? t->begin : "",
-			(int)len, end ? end : "");
+			(int)len, args ? args : "");
 	}
-	free(end);
 }
 
 void rt_events_free(struct rt_events *ev)
@@ -249,6 +332,10 @@ void rt_events_free(struct rt_events *ev)
 	for (size_t i = 0; i < ev->thread_cnt; i++)
 		free(ev->threads[i].begin);
 	free(ev->threads);
-	ev->threads = NULL;
-	ev->thread_cnt = 0;
+	usdti_hashmap_free(&ev->by_tid);
+	free(ev->first_probe);
+	if (ev->scratch)
+		fclose(ev->scratch);
+	free(ev->scratch_buf);
+	*ev = (struct rt_events){.role = ev->role, .json = ev->json};
 }

@@ -6,6 +6,7 @@
 #ifndef USDTCTL_RUNTIME_EVENTS_H
 #define USDTCTL_RUNTIME_EVENTS_H
 
+#include "hashmap.h"
 #include "runtimes.h"
 #include "trace_output.h"
 
@@ -15,12 +16,22 @@
 
 struct rt_thread;
 
+/*
+ * Per event, O(1): the thread found by hash, the probe's role by its id, the text written into
+ * one buffer kept from event to event.
+ */
 struct rt_events {
 	const struct rt_role_entry *role; /* the probes and the key */
 	bool json;
-	struct rt_thread *threads;
+	struct rt_thread *threads; /* RT_EVENT_THREADS, allocated at the first event */
 	size_t thread_cnt;
-	__u64 seq; /* for the oldest thread */
+	struct usdti_hashmap by_tid; /* pid and tid -> index into threads */
+	__u32 newest, oldest;	     /* ends of the threads' list by last use, index + 1 */
+	__u8 *first_probe; /* by probe id: 0 not looked at, 1 the role's first probe, 2 not */
+	size_t first_probe_cap;
+	FILE *scratch; /* memstream of scratch_buf */
+	char *scratch_buf;
+	size_t scratch_len;
 };
 
 /* The header line of the text output (none with --json). */
