@@ -9,6 +9,7 @@
 
 #include "aggregate.h"
 #include "cli.h"
+#include "hashmap.h"
 
 struct pivot_line {
 	const struct agg_row *first; /* its key's parts */
@@ -20,6 +21,13 @@ static bool same_key(const struct agg_row *a, const struct agg_row *b)
 {
 	return a->key.err_mask == b->key.err_mask &&
 	       !memcmp(a->key.data, b->key.data, sizeof(a->key.data));
+}
+
+static __u64 key_hash(const struct agg_row *r)
+{
+	__u64 h = usdti_hash_u64(USDTI_HASH_SEED, r->key.err_mask);
+
+	return usdti_hash_mem(h, r->key.data, sizeof(r->key.data));
 }
 
 static int column_of(const struct agg_pivot *p, const struct agg_row *r)
@@ -74,22 +82,31 @@ static void print_line(const struct agg_out *o, const struct pivot_line *l, int 
 void agg_pivot_print(const struct agg_out *o, const struct agg_row *rows, size_t n, int interval)
 {
 	const struct agg_pivot *p = &o->opts->pivot;
-	size_t sz = sizeof(struct pivot_line) + p->cnt * sizeof(__u64), cnt = 0;
+	size_t sz = sizeof(struct pivot_line) + p->cnt * sizeof(__u64), cnt = 0, pos;
 	char *lines = calloc(n ? n : 1, sz);
+	struct usdti_hashmap index = {};
+	__u32 id;
 
-	if (!lines)
+	if (!lines || usdti_hashmap_reserve(&index, n)) {
+		free(lines);
 		return;
+	}
+	/* a line per key, in the order the rows first have it; found by hash, not by a scan */
 	for (size_t r = 0; r < n; r++) {
 		int col = column_of(p, &rows[r]);
+		__u64 h = key_hash(&rows[r]);
 		struct pivot_line *l = NULL;
 
-		for (size_t i = 0; i < cnt && !l; i++) {
-			struct pivot_line *x = (void *)(lines + i * sz);
+		usdti_hashmap_for_each_id (&index, h, pos, id) {
+			struct pivot_line *x = (void *)(lines + id * sz);
 
-			if (same_key(x->first, &rows[r]))
+			if (same_key(x->first, &rows[r])) {
 				l = x;
+				break;
+			}
 		}
 		if (!l) {
+			usdti_hashmap_add(&index, h, cnt); /* cannot fail: reserved */
 			l = (void *)(lines + cnt++ * sz);
 			l->first = &rows[r];
 		}
@@ -110,5 +127,6 @@ void agg_pivot_print(const struct agg_out *o, const struct agg_row *rows, size_t
 	}
 	for (size_t i = 0; i < cnt; i++)
 		print_line(o, (void *)(lines + i * sz), interval);
+	usdti_hashmap_free(&index);
 	free(lines);
 }

@@ -24,6 +24,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 #include <linux/types.h>
 
 struct usdti_hashmap_slot {
@@ -58,6 +59,24 @@ static inline __u64 usdti_hash_u64(__u64 h, __u64 v)
 {
 	h = (h ^ v) * 0x9e3779b97f4a7c15ULL;
 	return h ^ (h >> 29);
+}
+
+/* n bytes at p into hash h, a word at a time (keys of fixed size: no length is mixed in). */
+static inline __u64 usdti_hash_mem(__u64 h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	__u64 w;
+
+	for (; n >= sizeof(w); b += sizeof(w), n -= sizeof(w)) {
+		memcpy(&w, b, sizeof(w));
+		h = usdti_hash_u64(h, w);
+	}
+	if (n) {
+		w = 0;
+		memcpy(&w, b, n);
+		h = usdti_hash_u64(h, w);
+	}
+	return h;
 }
 
 /* The key of a probe: provider and name, in the object at path when path is not NULL. */
