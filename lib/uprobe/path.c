@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Bare binary and library names -> paths, searched as libbpf's resolve_full_path() does. */
+/*
+ * Bare binary and library names -> paths, as libbpf's resolve_full_path() does, with the
+ * library directories in the dynamic loader's order (libbpf tries /lib64 first).
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -37,20 +40,24 @@ static bool is_library(const char *name)
 	return strstr(name, ".so.") || (len > 3 && strcmp(name + len - 3, ".so") == 0);
 }
 
-const char *usdti_multiarch_dirs(char *buf, size_t buf_sz)
+const char *usdti_system_lib_dirs(char *buf, size_t buf_sz)
 {
 	struct utsname u;
+	char dir[64];
 
+	snprintf(buf, buf_sz, "/lib64:/usr/lib64:/lib:/usr/lib");
 	if (uname(&u))
-		return NULL;
+		return buf;
 	for (size_t i = 0; i < sizeof(multiarch) / sizeof(multiarch[0]); i++) {
-		if (strcmp(u.machine, multiarch[i].machine) == 0) {
-			snprintf(buf, buf_sz, "/lib/%s:/usr/lib/%s", multiarch[i].triplet,
+		if (strcmp(u.machine, multiarch[i].machine))
+			continue;
+		snprintf(dir, sizeof(dir), "/lib/%s", multiarch[i].triplet);
+		if (!access(dir, X_OK))
+			snprintf(buf, buf_sz, "%s:/usr/lib/%s:/lib:/usr/lib", dir,
 				 multiarch[i].triplet);
-			return buf;
-		}
+		break;
 	}
-	return NULL;
+	return buf;
 }
 
 /* dir/name into buf, made absolute against the working directory when dir is relative. */
@@ -85,8 +92,8 @@ static int search_dirs(const char *dirs, const char *name, int perm, char *buf, 
 
 int usdt_resolve_binary_path(const char *name, char *buf, size_t buf_sz)
 {
-	const char *dirs[3] = {};
-	char arch_dirs[128];
+	const char *dirs[2] = {};
+	char sys_dirs[160];
 	int perm;
 
 	if (!name || !name[0] || !buf || !buf_sz)
@@ -98,16 +105,16 @@ int usdt_resolve_binary_path(const char *name, char *buf, size_t buf_sz)
 		return 0;
 	}
 	if (is_library(name)) {
+		/* as the loader (usdt_needed_objects), less RUNPATH and cache, which need a file */
 		dirs[0] = getenv("LD_LIBRARY_PATH");
-		dirs[1] = "/lib64:/usr/lib64:/lib:/usr/lib";
-		dirs[2] = usdti_multiarch_dirs(arch_dirs, sizeof(arch_dirs));
+		dirs[1] = usdti_system_lib_dirs(sys_dirs, sizeof(sys_dirs));
 		perm = R_OK;
 	} else {
 		dirs[0] = getenv("PATH");
 		dirs[1] = "/usr/bin:/usr/sbin";
 		perm = R_OK | X_OK;
 	}
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < 2; i++) {
 		if (search_dirs(dirs[i], name, perm, buf, buf_sz) == 0) {
 			pr_debug("resolved '%s' to '%s'\n", name, buf);
 			return 0;

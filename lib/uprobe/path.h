@@ -5,7 +5,12 @@
 
 #include <stddef.h>
 
-/* The multiarch library directories of this host, "/lib/T:/usr/lib/T", into buf; or NULL. */
-const char *usdti_multiarch_dirs(char *buf, size_t buf_sz);
+/*
+ * The system library directories, in the order the dynamic loader searches them after
+ * LD_LIBRARY_PATH, RUNPATH and its cache (Debian 12's ld.so --help: /lib/T, /usr/lib/T, /lib,
+ * /usr/lib for the multiarch triplet T of the host), ':'-separated into buf. A host without
+ * the triplet's directory (not Debian's layout) gets /lib64:/usr/lib64:/lib:/usr/lib.
+ */
+const char *usdti_system_lib_dirs(char *buf, size_t buf_sz);
 
 #endif /* USDT_PATH_H */

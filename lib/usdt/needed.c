@@ -57,7 +57,7 @@ struct needed_walk {
 	const char *library_path;
 	char *cache; /* /etc/ld.so.cache, read on first use; "" when unreadable */
 	size_t cache_sz;
-	char sys_dirs[160];
+	char sys_dirs[160]; /* usdti_system_lib_dirs() */
 };
 
 /* ---- one object's dynamic section --------------------------------------------------------- */
@@ -452,14 +452,11 @@ int usdt_needed_objects(const char *path, const struct usdt_needed_opts *opts, u
 {
 	struct needed_walk w = {.library_path = OPTS_GET(opts, library_path, NULL)};
 	size_t first = 1, interp = 0;
-	char arch[128];
 	int err;
 
 	if (!path || !fn || !OPTS_VALID(opts, usdt_needed_opts))
 		return usdti_err(-EINVAL);
-	/* as Debian's loader: the multiarch directories first */
-	snprintf(w.sys_dirs, sizeof(w.sys_dirs), "%s:/lib:/usr/lib",
-		 usdti_multiarch_dirs(arch, sizeof(arch)) ?: "/lib64:/usr/lib64");
+	usdti_system_lib_dirs(w.sys_dirs, sizeof(w.sys_dirs));
 	err = load(&w, path, NULL, 0);
 	if (err)
 		err = err == -ENOENT ? -ENOENT : err == -ENOMEM ? -ENOMEM : -ENOEXEC;

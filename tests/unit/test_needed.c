@@ -3,12 +3,15 @@
  * usdt_needed_objects() against the dynamic loader itself: for real programs (Debian's ruby,
  * python3.11, postgres, java when installed) and the fixtures (RUNPATH $ORIGIN, an absolute
  * RUNPATH), the files it names are the files "ld.so --list" maps; errors for bad input.
+ * For programs without RUNPATH, usdt_resolve_binary_path() finds each bare name where the
+ * loader found it (the two share one order of system directories).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
 
 #include "test.h"
+#include "uprobe_multi.h"
 #include "usdt.h"
 
 #define LDSO	  "/lib64/ld-linux-x86-64.so.2"
@@ -37,8 +40,24 @@ static int add(const char *p, void *ctx)
 	return 0;
 }
 
-/* The files the loader maps for prog: "name => /path (0x..)" and "/path (0x...)" lines. */
-static void loader_list(const char *prog, struct paths *ps)
+/* Where usdt_resolve_binary_path() finds the library the loader found as name => path. */
+static void same_resolved(const char *name, size_t len, const char *path)
+{
+	char bare[256], got[PATH_MAX];
+
+	if (len >= sizeof(bare))
+		return;
+	memcpy(bare, name, len);
+	bare[len] = '\0';
+	CHECK_INT(usdt_resolve_binary_path(bare, got, sizeof(got)), 0);
+	CHECK_STR(got, path);
+}
+
+/*
+ * The files the loader maps for prog: "name => /path (0x..)" and "/path (0x...)" lines; with
+ * by_name, each name resolved by the library as well.
+ */
+static void loader_list(const char *prog, struct paths *ps, bool by_name)
 {
 	char cmd[PATH_MAX + 64], *line = NULL, path[PATH_MAX];
 	size_t sz = 0;
@@ -52,8 +71,14 @@ static void loader_list(const char *prog, struct paths *ps)
 		char *arrow = strstr(line, "=> ");
 		char *p = arrow ? arrow + 3 : line + strspn(line, " \t");
 
-		if (*p == '/' && sscanf(p, "%4095s", path) == 1)
-			add(path, ps);
+		if (*p != '/' || sscanf(p, "%4095s", path) != 1)
+			continue;
+		add(path, ps);
+		if (arrow && by_name) {
+			const char *name = line + strspn(line, " \t");
+
+			same_resolved(name, strcspn(name, " "), path);
+		}
 	}
 	free(line);
 	pclose(f);
@@ -66,7 +91,7 @@ static void free_paths(struct paths *ps)
 	ps->cnt = 0;
 }
 
-static void same_as_loader(const char *prog)
+static void same_as_loader(const char *prog, bool by_name)
 {
 	struct usdt_needed_opts opts = {.sz = sizeof(opts),
 					.library_path = getenv("LD_LIBRARY_PATH")};
@@ -79,7 +104,7 @@ static void same_as_loader(const char *prog)
 		return;
 	}
 	CHECK_INT(usdt_needed_objects(prog, &opts, add, &got), 0);
-	loader_list(prog, &want);
+	loader_list(prog, &want, by_name);
 	CHECK(want.cnt > 0);
 	qsort(got.v, got.cnt, sizeof(got.v[0]), cmp_str);
 	qsort(want.v, want.cnt, sizeof(want.v[0]), cmp_str);
@@ -104,13 +129,13 @@ int main(void)
 	struct paths none = {};
 	int calls = 0;
 
-	same_as_loader("/usr/bin/ruby3.1");
-	same_as_loader("/usr/bin/python3.11");
-	same_as_loader("/usr/lib/postgresql/15/bin/postgres");
-	same_as_loader("/usr/lib/jvm/java-17-openjdk-amd64/bin/java");
-	same_as_loader(FIXTURES_DIR "/needed/bin/needed_prog");
-	same_as_loader(FIXTURES_DIR "/lib_linked");
-	same_as_loader(FIXTURES_DIR "/usdt_args");
+	same_as_loader("/usr/bin/ruby3.1", true);
+	same_as_loader("/usr/bin/python3.11", true);
+	same_as_loader("/usr/lib/postgresql/15/bin/postgres", true);
+	same_as_loader("/usr/lib/jvm/java-17-openjdk-amd64/bin/java", false); /* RUNPATH */
+	same_as_loader(FIXTURES_DIR "/needed/bin/needed_prog", false);
+	same_as_loader(FIXTURES_DIR "/lib_linked", false);
+	same_as_loader(FIXTURES_DIR "/usdt_args", false);
 	/* fn's value ends the walk and is returned */
 	CHECK_INT(usdt_needed_objects(FIXTURES_DIR "/needed/bin/needed_prog", NULL, stop_at_first,
 				      &calls),
