@@ -10,6 +10,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
+#include <asm/ptrace.h> /* struct pt_regs, for PT_REGS_IP */
 
 #include "follow_filter.bpf.h"
 #include "stats.bpf.h"
@@ -182,10 +183,22 @@ int BPF_PROG(follow_exec, struct task_struct *p, int old_pid, struct linux_binpr
 	return 0;
 }
 
-/* The dynamic loader's _dl_debug_state(), attached by usdtctl in each ld.so it sees. */
+/*
+ * The dynamic loader's _dl_debug_state(), attached by usdtctl in each ld.so it sees. The walk
+ * is skipped only when r_state reads as another state than RT_CONSISTENT: an unknown place or
+ * a failed read walks, as before. (dlmopen's other namespaces keep their own r_debug: the
+ * base one stays consistent then, and every call walks.)
+ */
 SEC("uprobe")
 int follow_r_brk(struct pt_regs *ctx)
 {
+	__s64 delta = bpf_get_attach_cookie(ctx);
+	int state;
+
+	if (delta &&
+	    !bpf_probe_read_user(&state, sizeof(state), (void *)(PT_REGS_IP(ctx) + delta)) &&
+	    state != FOLLOW_RT_CONSISTENT)
+		return 0;
 	stop_if_new(FOLLOW_DLOPEN);
 	return 0;
 }

@@ -29,6 +29,16 @@ enum follow_why {
 	FOLLOW_DLOPEN, /* the dynamic loader mapped libraries */
 };
 
+/*
+ * The r_brk hook's BPF cookie: where the loader's r_debug.r_state lies, in bytes from
+ * _dl_debug_state (two's complement); 0 when the loader has no _r_debug symbol. The loader
+ * calls the hook before it maps a dlopen's objects (RT_ADD) and after (RT_CONSISTENT): only
+ * the second can find new files.
+ */
+#define FOLLOW_RT_CONSISTENT 0
+#define FOLLOW_R_STATE_OFF64 24 /* offsetof(struct r_debug, r_state), 64-bit */
+#define FOLLOW_R_STATE_OFF32 12 /* and 32-bit */
+
 /* One stopped process: usdtctl scans its maps, attaches, and continues it. */
 struct follow_event {
 	__u32 pid; /* tgid */

@@ -31,6 +31,7 @@
 
 #include "cgroup.h"
 #include "cli.h"
+#include "elf_file.h"
 #include "follow.h"
 #include "follow.skel.h"
 #include "percpu.h"
@@ -168,17 +169,35 @@ static bool is_loader(const char *path)
 	       !strncmp(base, "ld64.so", 7);
 }
 
-/* The loader calls _dl_debug_state() (its r_debug.r_brk) after it maps or unmaps objects. */
+/* The cookie of follow_r_brk (follow.h): r_debug.r_state from _dl_debug_state, or 0. */
+static __u64 r_state_delta(const char *open_path)
+{
+	__u64 brk, r_debug, delta = 0;
+	struct usdti_elf ef;
+
+	if (usdti_elf_open(open_path, &ef))
+		return 0;
+	if (!usdti_elf_sym_addr(&ef, "_dl_debug_state", &brk) &&
+	    !usdti_elf_sym_addr(&ef, "_r_debug", &r_debug))
+		delta = r_debug - brk +
+			(ef.elf_class == ELFCLASS64 ? FOLLOW_R_STATE_OFF64 : FOLLOW_R_STATE_OFF32);
+	usdti_elf_close(&ef);
+	return delta;
+}
+
+/* The loader calls _dl_debug_state() (its r_debug.r_brk) around mapping or unmapping objects. */
 static void arm_loader(struct follower *f, const char *open_path, const char *path)
 {
+	const char *sym = "_dl_debug_state";
+	__u64 cookie = r_state_delta(open_path);
+	USDT_OPTS(usdt_uprobe_multi_opts, o, .syms = &sym, .cookies = &cookie, .cnt = 1);
 	struct usdt_uprobe_link **n, *l;
 
 	n = realloc(f->loaders, (f->loader_cnt + 1) * sizeof(*n));
 	if (!n)
 		return;
 	f->loaders = n;
-	l = usdt_attach_uprobe_multi(f->skel->progs.follow_r_brk, -1, open_path, "_dl_debug_state",
-				     NULL);
+	l = usdt_attach_uprobe_multi(f->skel->progs.follow_r_brk, -1, open_path, NULL, &o);
 	if (!l) {
 		cli_warn("%s: cannot watch its dlopen()s (%s): probes in the libraries it loads "
 			 "are missed",
