@@ -160,6 +160,19 @@ same_calls() {
 		($rec[0] | map(select(.[0] == "->") | [.[1], .[2]]))' "$OUT"
 }
 
+@test "flow: more threads than it follows at once, each call paired with its return on its thread" {
+	need_root
+	need_cmd "$PYTHON_SDT"
+	rt flow 120 -c "$PYTHON_SDT $D/flow_threads.py >$REC"
+	jq -se --arg f "$D/flow_threads.py:b" --slurpfile rec "$REC" '
+		map(select(.function == $f)) | group_by(.tid) |
+		length == $rec[0].threads and
+		map(length) == [range($rec[0].threads) | 2] and
+		(map(.[0].event == "entry" and .[1].event == "return" and
+		     .[0].depth == .[1].depth and .[1].duration_ns > 0) | all)' "$OUT"
+	jq -e '.threads > 1024 and .calls == .threads' "$REC"
+}
+
 @test "gc: each CPython collection with its generation and what it collected, as gc.callbacks saw it" {
 	need_root
 	need_cmd "$PYTHON_SDT"
