@@ -123,9 +123,10 @@ enum usdt_attach_mode usdt_uprobe_link__mode(const struct usdt_uprobe_link *link
 
 /*
  * Resolves a bare binary or library name as libbpf does: names containing '/' are taken as
- * they are; "*.so*" through LD_LIBRARY_PATH and the system library directories; others
- * through PATH. Writes an absolute path. Returns 0 or -errno (-ENOENT: not found, which is an
- * answer, not a warning: the caller says what it means).
+ * they are; "*.so*" through LD_LIBRARY_PATH and the system library directories (in the dynamic
+ * loader's order: the multiarch directories, then /lib and /usr/lib); others through PATH.
+ * Writes an absolute path. Returns 0 or -errno (-ENOENT: not found, which is an answer, not a
+ * warning: the caller says what it means).
  */
 int usdt_resolve_binary_path(const char *name, char *buf, size_t buf_sz);
 
