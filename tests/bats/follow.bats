@@ -174,6 +174,15 @@ events() {
 	local tr=$!
 	bound_bg "$tr" 60
 	wait_output "$BATS_TEST_TMPDIR/t.err" '^usdtctl: attached' 10
+	# the shell and cat past their own stops (cat waits in the fifo's open): else usdtctl,
+	# stopped, would leave cat stopped and nothing to read the fifo
+	for ((i = 0; i < 100; i++)); do
+		pid=$(pgrep -f "^cat $go" || true)
+		state=$([ -n "$pid" ] && awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || true)
+		[ "$state" = S ] && break
+		sleep 0.1
+	done
+	[ "$state" = S ]
 	# usdtctl cannot answer: the new program stays stopped at its exec
 	kill -STOP "$tr"
 	echo go >"$go"
