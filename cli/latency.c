@@ -295,7 +295,6 @@ static int parse_pair(const char *s, struct lat_cfg *lat)
 static int parse_options(int argc, char **argv, struct trace_opts *o)
 {
 	static const struct option opts[] = {
-		{"command", required_argument, NULL, 'c'},
 		{"pair", required_argument, NULL, OPT_PAIR},
 		{"by", required_argument, NULL, OPT_BY},
 		{"hist", no_argument, NULL, OPT_LAT_HIST},
@@ -305,8 +304,6 @@ static int parse_options(int argc, char **argv, struct trace_opts *o)
 		{"filter", required_argument, NULL, OPT_FILTER},
 		{"top", required_argument, NULL, OPT_TOP},
 		{"max-keys", required_argument, NULL, OPT_MAX_KEYS},
-		{"interval", required_argument, NULL, 'i'},
-		{"duration", required_argument, NULL, 'd'},
 		{"help", no_argument, NULL, 'h'},
 		EXPORT_LONGOPTS,
 		CLI_GLOBAL_LONGOPTS,
@@ -316,12 +313,9 @@ static int parse_options(int argc, char **argv, struct trace_opts *o)
 	int c, err;
 
 	optind = 0;
-	while ((c = cli_getopt(argc, argv, ":" TRACER_SHORTOPTS "c:i:d:h" CLI_GLOBAL_SHORTOPTS,
-			       opts, "latency")) != -1) {
+	while ((c = cli_getopt(argc, argv, ":" TRACER_SHORTOPTS "h" CLI_GLOBAL_SHORTOPTS, opts,
+			       "latency")) != -1) {
 		switch (c) {
-		case 'c':
-			o->cmd = optarg;
-			break;
 		case OPT_PAIR:
 			if (parse_pair(optarg, &a->lat))
 				return cli_error(
@@ -345,31 +339,21 @@ static int parse_options(int argc, char **argv, struct trace_opts *o)
 					optarg);
 			a->lat.send_pairs = 1;
 			break;
-		case 'i':
-		case 'd':
-			if (cli_parse_seconds(optarg, c == 'i' ? &o->interval_s : &o->duration_s))
-				return cli_error(EXIT_USAGE, "latency: bad %s '%s'",
-						 c == 'i' ? "interval" : "duration", optarg);
-			break;
 		case 'h':
 			do_help(stdout);
 			return -1;
 		case '?': /* reported */
 			return EXIT_USAGE;
 		default:
-			err = trace_export_option(o, c, optarg);
-			if (err > 0)
-				err = tracer_option(o, c, optarg);
+			err = tracer_option(o, c, optarg);
 			if (err)
 				return err;
 		}
 	}
-	if (o->pid && o->cmd)
-		return cli_error(EXIT_USAGE, "latency: -p and -c exclude each other");
-	err = analysis_check(a, o->interval_s);
+	err = tracer_options_check(o);
 	if (!err && a->stack)
 		return cli_error(EXIT_USAGE, "latency: --by stack: stacks are trace's (--stack)");
-	return err ? err : trace_export_check(o);
+	return err;
 }
 
 int do_latency(int argc, char **argv)

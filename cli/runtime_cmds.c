@@ -177,14 +177,11 @@ static void do_help(struct rt_cmd_run *r, FILE *out)
 static int parse_options(struct rt_cmd_run *r, int argc, char **argv)
 {
 	const struct option all[] = {
-		{"pid", required_argument, NULL, 'p'},
-		{"command", required_argument, NULL, 'c'},
+		TRACER_RUN_LONGOPTS,
 		{"filter", required_argument, NULL, OPT_FILTER},
 		{"latency", no_argument, NULL, OPT_RT_LATENCY},
 		{"slower", required_argument, NULL, OPT_RT_SLOWER},
 		{"top", required_argument, NULL, OPT_TOP},
-		{"interval", required_argument, NULL, 'i'},
-		{"duration", required_argument, NULL, 'd'},
 		EXPORT_LONGOPTS,
 		{"help", no_argument, NULL, 'h'},
 		CLI_GLOBAL_LONGOPTS,
@@ -193,7 +190,7 @@ static int parse_options(struct rt_cmd_run *r, int argc, char **argv)
 	struct option opts[sizeof(all) / sizeof(all[0]) + 1] = {0};
 	unsigned f = r->cmd->flags;
 	size_t n = 0;
-	int c;
+	int c, err;
 
 	/* the options this command takes, and no others */
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
@@ -213,16 +210,6 @@ static int parse_options(struct rt_cmd_run *r, int argc, char **argv)
 					       : ":p:c:d:h" CLI_GLOBAL_SHORTOPTS,
 			       opts, name)) != -1) {
 		switch (c) {
-		case 'p': {
-			int err = tracer_option(&r->o, c, optarg);
-
-			if (err)
-				return err;
-			break;
-		}
-		case 'c':
-			r->o.cmd = optarg;
-			break;
 		case OPT_FILTER:
 			r->filter = optarg;
 			break;
@@ -238,26 +225,17 @@ static int parse_options(struct rt_cmd_run *r, int argc, char **argv)
 						 "%s: bad --slower '%s' (as 10ms, 500us, 1.5s)",
 						 name, optarg);
 			break;
-		case 'i':
-		case 'd':
-			if (cli_parse_seconds(optarg,
-					      c == 'i' ? &r->o.interval_s : &r->o.duration_s))
-				return cli_error(EXIT_USAGE, "%s: bad %s '%s'", name,
-						 c == 'i' ? "interval" : "duration", optarg);
-			break;
 		case 'h':
 			do_help(r, stdout);
 			return -1;
-		case OPT_PROMETHEUS:
-		case OPT_PERFETTO:
-			trace_export_option(&r->o, c, optarg);
-			break;
-		default: /* reported */
+		case '?': /* reported */
 			return EXIT_USAGE;
+		default: /* -p, -c, -i, -d, --prometheus, --perfetto */
+			err = tracer_option(&r->o, c, optarg);
+			if (err)
+				return err;
 		}
 	}
-	if (r->o.pid && r->o.cmd)
-		return cli_error(EXIT_USAGE, "%s: -p and -c exclude each other", name);
 	if (argc - optind > 1)
 		return cli_error(EXIT_USAGE,
 				 "%s: expected at most one RUNTIME; see 'usdtctl %s --help'", name,
@@ -333,11 +311,7 @@ static int run(const struct rt_cmd *cmd, int argc, char **argv)
 	if (!err)
 		err = cmd->setup(&r);
 	if (!err)
-		err = analysis_check(&r.o.an, r.o.interval_s);
-	if (!err) {
-		r.o.count = r.o.count || r.o.an.count || analysis_aggregates(&r.o.an);
-		err = trace_export_check(&r.o);
-	}
+		err = tracer_options_check(&r.o);
 	if (!err) {
 		r.o.probes = r.probes;
 		err = tracer_main(&r.o);

@@ -174,16 +174,13 @@ enum {
 static int parse_options(int argc, char **argv, struct trace_opts *o)
 {
 	static const struct option opts[] = {
-		{"command", required_argument, NULL, 'c'},
+		TRACER_LONGOPTS,
 		{"follow", no_argument, NULL, 'f'},
 		{"cgroup", required_argument, NULL, OPT_CGROUP},
 		{"count", no_argument, NULL, 'C'},
-		{"interval", required_argument, NULL, 'i'},
-		{"duration", required_argument, NULL, 'd'},
 		{"events", required_argument, NULL, 'n'},
 		{"strlen", required_argument, NULL, OPT_STRLEN},
 		{"help", no_argument, NULL, 'h'},
-		TRACER_LONGOPTS,
 		ANALYSIS_LONGOPTS,
 		EXPORT_LONGOPTS,
 		CLI_GLOBAL_LONGOPTS,
@@ -193,12 +190,9 @@ static int parse_options(int argc, char **argv, struct trace_opts *o)
 	int c, err;
 
 	optind = 0;
-	while ((c = cli_getopt(argc, argv, ":" TRACER_SHORTOPTS "c:fi:d:n:h" CLI_GLOBAL_SHORTOPTS,
-			       opts, "trace")) != -1) {
+	while ((c = cli_getopt(argc, argv, ":" TRACER_SHORTOPTS "fn:h" CLI_GLOBAL_SHORTOPTS, opts,
+			       "trace")) != -1) {
 		switch (c) {
-		case 'c':
-			o->cmd = optarg;
-			break;
 		case 'f':
 			o->follow = true;
 			break;
@@ -207,14 +201,6 @@ static int parse_options(int argc, char **argv, struct trace_opts *o)
 			break;
 		case 'C':
 			o->an.count = true;
-			break;
-		case 'i':
-			if (cli_parse_seconds(optarg, &o->interval_s))
-				return cli_error(EXIT_USAGE, "trace: bad interval '%s'", optarg);
-			break;
-		case 'd':
-			if (cli_parse_seconds(optarg, &o->duration_s))
-				return cli_error(EXIT_USAGE, "trace: bad duration '%s'", optarg);
 			break;
 		case 'n':
 			errno = 0;
@@ -228,22 +214,14 @@ static int parse_options(int argc, char **argv, struct trace_opts *o)
 		case '?': /* reported */
 			return EXIT_USAGE;
 		default:
-			err = trace_export_option(o, c, optarg);
-			if (err > 0)
-				err = tracer_option(o, c, optarg);
+			err = tracer_option(o, c, optarg);
 			if (err)
 				return err;
 		}
 	}
-	if (o->pid && o->cmd)
-		return cli_error(EXIT_USAGE, "trace: -p and -c exclude each other");
 	if (o->follow && !o->pid)
 		return cli_error(EXIT_USAGE, "trace: --follow needs -p PID (-c always follows)");
-	err = analysis_check(&o->an, o->interval_s);
-	if (err)
-		return err;
-	o->count = o->an.count || analysis_aggregates(&o->an);
-	return trace_export_check(o);
+	return tracer_options_check(o);
 }
 
 /* [TARGET] PROBE...: the first of two or more arguments is a TARGET unless it is a pattern. */

@@ -20,11 +20,18 @@ enum {
 };
 
 /* clang-format off */
-#define TRACER_LONGOPTS							\
+/* the options of every command on the tracer */
+#define TRACER_RUN_LONGOPTS						\
 	{"pid", required_argument, NULL, 'p'},				\
+	{"command", required_argument, NULL, 'c'},			\
+	{"interval", required_argument, NULL, 'i'},			\
+	{"duration", required_argument, NULL, 'd'}
+/* and trace's and latency's */
+#define TRACER_LONGOPTS							\
+	TRACER_RUN_LONGOPTS,						\
 	{"output", required_argument, NULL, 'o'}
 /* clang-format on */
-#define TRACER_SHORTOPTS "p:o:"
+#define TRACER_SHORTOPTS "p:c:i:d:o:"
 
 struct trace_opts {
 	pid_t pid; /* the first -p, 0 = none */
@@ -52,10 +59,15 @@ struct trace_opts {
 };
 
 /*
- * -p (each one traced), -o, trace's --strlen, and the analysis options after them: 0, or a
- * usage error's exit code (reported).
+ * -p (each one traced), -c, -i, -d, -o, trace's --strlen, the exporters' and the analysis
+ * options after them: 0, or a usage error's exit code (reported).
  */
 int tracer_option(struct trace_opts *o, int opt, const char *arg);
+/*
+ * Once the options (and what a command adds to them) are in: checks them as a whole and
+ * sets o->count for the aggregates. 0, or an exit code (reported).
+ */
+int tracer_options_check(struct trace_opts *o);
 
 /* Runs one trace; returns the exit code (errors reported). */
 int tracer_main(const struct trace_opts *o);
