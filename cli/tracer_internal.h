@@ -40,6 +40,8 @@ struct tracer {
 	int pidfd;
 	pid_t watch_pid; /* -c: the trace ends when it exits */
 	__u64 events;
+	unsigned round_left; /* events on_event takes before the loop's checks run again */
+	bool draining;	     /* after the detach: Ctrl-C no longer cuts a round short */
 	__u64 start_ns;
 	__u32 gen; /* aggregates with -i: the interval hits count in */
 	bool stop; /* -n reached, or stdout failed */

@@ -24,9 +24,18 @@
 #include "tracer_internal.h"
 #include "usdt.h"
 
-#define NO_PIDFD_POLL 200   /* ms between kill(pid, 0) checks without pidfd_open */
-#define COUNT_N_POLL  100   /* ms between total checks for --count -n */
-#define AGG_SETTLE_US 10000 /* -i: hits that read the old interval are done after this */
+#define NO_PIDFD_POLL	 200   /* ms between kill(pid, 0) checks without pidfd_open */
+#define COUNT_N_POLL	 100   /* ms between total checks for --count -n */
+#define AGG_SETTLE_US	 10000 /* -i: hits that read the old interval are done after this */
+/*
+ * ring_buffer__consume() returns only once the ring is empty or on_event says stop: a process
+ * firing nonstop into a slow output (a terminal, a pipe) keeps it from ever being empty, so
+ * on_event stops after this many, and -d, Ctrl-C and the process's exit are checked between.
+ */
+#define EVENTS_PER_ROUND 1024
+#define ROUND_OVER	 (-EAGAIN) /* on_event: more may wait, the loop's checks first */
+/* after the detach, what the ring buffer still holds is shown for this long at most */
+#define DRAIN_MAX_NS	 (2 * 1000000000ull)
 
 static volatile sig_atomic_t exiting;
 
@@ -73,7 +82,24 @@ static int on_event(void *ctx, void *data, size_t size)
 		t->stop = true;
 		return -ECANCELED;
 	}
+	if (!--t->round_left || (exiting && !t->draining))
+		return ROUND_OVER;
 	return 0;
+}
+
+/*
+ * At most EVENTS_PER_ROUND events: whether the ring buffer may hold more (0), is empty (1),
+ * or the trace stopped (-1).
+ */
+static int consume_round(struct tracer *t)
+{
+	int n;
+
+	t->round_left = EVENTS_PER_ROUND;
+	n = ring_buffer__consume(t->rb);
+	if (n == ROUND_OVER)
+		return 0;
+	return n < 0 || t->stop ? -1 : 1;
 }
 
 int tracer_open_ring(struct tracer *t)
@@ -211,7 +237,7 @@ int tracer_run_loop(struct tracer *t, __u64 *counts, int *ticks)
 			gone |= evs[i].data.u32 == 2;
 			trace_pids_exited(&t->pids, ep, evs[i].data.u32);
 		}
-		if (t->rb && ring_buffer__consume(t->rb) < 0 && !t->stop)
+		if (t->rb && consume_round(t) < 0)
 			break;
 		trace_export_work(&t->exp);
 		if (t->fol && (err = follower_work(t->fol)))
@@ -263,6 +289,23 @@ static void warn_losses(const struct tracer *t, const struct trace_summary *s, i
 			 (unsigned long long)bad, (unsigned long long)t->out.malformed);
 }
 
+/* What the ring buffer holds once nothing adds to it: shown, for DRAIN_MAX_NS at most. */
+static void drain(struct tracer *t)
+{
+	__u64 end = tracer_now_ns() + DRAIN_MAX_NS;
+	int r;
+
+	if (!t->rb || t->stop)
+		return;
+	t->draining = true;
+	while ((r = consume_round(t)) == 0 && tracer_now_ns() < end)
+		;
+	if (r == 0)
+		cli_warn("events left in the ring buffer were not shown: showing them took "
+			 "more than %llu s (output too slow?)",
+			 DRAIN_MAX_NS / 1000000000ull);
+}
+
 int tracer_finish(struct tracer *t, __u64 *counts, int ticks)
 {
 	struct trace_summary s = {0};
@@ -288,8 +331,7 @@ int tracer_finish(struct tracer *t, __u64 *counts, int ticks)
 		usdt_link__destroy(t->sc.objs[i].link);
 		t->sc.objs[i].link = NULL;
 	}
-	if (t->rb && !t->stop)
-		ring_buffer__consume(t->rb);
+	drain(t);
 	if (t->o.count) {
 		s.events = read_counts(t, counts);
 		report(t, counts, ticks ? ticks + 1 : 0, true);
