@@ -191,21 +191,24 @@ static int setup_probe(struct tracer *t, __u32 id, const struct usdt_probe_info 
 	return err;
 }
 
-/* What the scan found for each probe id of n that the objects' links hold (NULL: nothing). */
-static void found_of_ids(const struct tracer *t, const struct found_probe **found, __u32 n)
+/*
+ * What the scan found for the probe ids from first to n (found[id - first]; NULL: nothing):
+ * new ids are the links' of the objects attached since the last call, each object looked at once.
+ */
+static void found_of_ids(struct tracer *t, const struct found_probe **found, __u32 first, __u32 n)
 {
 	struct usdt_probe_info info;
 
-	for (size_t oi = 0; oi < t->sc.obj_cnt; oi++) {
+	for (; t->objs_setup < t->sc.obj_cnt; t->objs_setup++) {
+		const struct usdt_link *link = t->sc.objs[t->objs_setup].link;
 		size_t cnt = 0;
-		const __u32 *ids = t->sc.objs[oi].link
-					   ? usdt_link__probe_ids(t->sc.objs[oi].link, &cnt)
-					   : NULL;
+		const __u32 *ids = link ? usdt_link__probe_ids(link, &cnt) : NULL;
 
 		for (size_t k = 0; k < cnt; k++) {
-			if (ids[k] < n && !usdt_manager__probe_info(t->man, ids[k], &info))
-				found[ids[k]] =
-					trace_scan_find(&t->sc, oi, k, info.provider, info.name);
+			if (ids[k] >= first && ids[k] < n &&
+			    !usdt_manager__probe_info(t->man, ids[k], &info))
+				found[ids[k] - first] = trace_scan_find(&t->sc, t->objs_setup,
+									info.provider, info.name);
 		}
 	}
 }
@@ -215,7 +218,7 @@ int tracer_setup_probes(struct tracer *t)
 	const struct found_probe **found;
 	struct trace_probe_desc *d;
 	struct usdt_probe_info info;
-	__u32 n = t->out.probe_cnt;
+	__u32 first = t->out.probe_cnt, n = first;
 	int err = 0;
 
 	/* probe ids are dense from 0, one per (object, provider, name) attached */
@@ -228,14 +231,14 @@ int tracer_setup_probes(struct tracer *t)
 	if (!d)
 		return cli_error(EXIT_RUNTIME, "out of memory");
 	t->out.probes = d;
-	memset(d + t->out.probe_cnt, 0, (n - t->out.probe_cnt) * sizeof(*d));
-	found = calloc(n ? n : 1, sizeof(*found));
+	memset(d + first, 0, (n - first) * sizeof(*d));
+	found = calloc(n > first ? n - first : 1, sizeof(*found));
 	if (!found)
 		return cli_error(EXIT_RUNTIME, "out of memory");
-	found_of_ids(t, found, n);
-	for (__u32 id = t->out.probe_cnt; id < n && !err; id++) {
+	found_of_ids(t, found, first, n);
+	for (__u32 id = first; id < n && !err; id++) {
 		usdt_manager__probe_info(t->man, id, &info);
-		err = setup_probe(t, id, &info, found[id]);
+		err = setup_probe(t, id, &info, found[id - first]);
 		t->out.probe_cnt = id + 1;
 	}
 	free(found);

@@ -34,6 +34,7 @@ struct tracer {
 	struct trace_export exp;
 	struct follower *fol; /* -c, -p --follow, system-wide */
 	size_t probe_cap;     /* probe ids the maps hold */
+	size_t objs_setup;    /* the objects before this one have their probe ids set up */
 	__u64 cgroup_id;      /* --cgroup, resolved; 0: none */
 	__u32 cgroup_level;
 	struct trace_pids pids; /* -p: the trace ends when the last one exits */
