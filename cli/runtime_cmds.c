@@ -314,6 +314,7 @@ static int run(const struct rt_cmd *cmd, int argc, char **argv)
 		err = tracer_options_check(&r.o);
 	if (!err) {
 		r.o.probes = r.probes;
+		r.o.runtimes = &r.cat;
 		err = tracer_main(&r.o);
 	}
 	rt_events_free(&r.ev);

@@ -248,7 +248,8 @@ static int trace_run(struct tracer *t)
 	if (!err)
 		err = trace_scan_check(&t->sc);
 	if (!err)
-		err = runtime_needs_scan(&t->sc, t->o.probes, t->o.probe_cnt, t->o.cmd, &t->np);
+		err = runtime_needs_scan(&t->sc, t->o.probes, t->o.probe_cnt, t->o.cmd,
+					 t->o.runtimes, &t->np);
 	if (err)
 		return err;
 	t->cat = catalog_load();

@@ -12,6 +12,8 @@
 #include "analysis.h"
 #include "trace_output.h"
 
+struct runtimes;
+
 #define TRACE_PIDS_MAX 64 /* -p given this many times at most */
 
 /* getopt values of the options below (past the analysis ones) */
@@ -53,6 +55,8 @@ struct trace_opts {
 	const char *target;
 	char **probes;
 	int probe_cnt;
+	const struct runtimes
+		*runtimes; /* the runtime catalog, if loaded (NULL: the tracer loads it) */
 	/* events: handed to on_event (checked to parse) instead of printed; no header line */
 	void (*on_event)(void *ctx, struct trace_out *out, const struct trace_event *e);
 	void *event_ctx;
