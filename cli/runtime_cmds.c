@@ -102,8 +102,9 @@ static void runtime_names(const struct rt_cmd_run *r, char *buf, size_t sz)
 	}
 }
 
-static void do_help(struct rt_cmd_run *r, FILE *out)
+static void do_help(void *ctx, FILE *out)
 {
+	struct rt_cmd_run *r = ctx;
 	const struct rt_cmd *c = r->cmd;
 	int w = (int)strlen(c->name);
 	char names[256];
@@ -174,6 +175,31 @@ static void do_help(struct rt_cmd_run *r, FILE *out)
 		c->examples);
 }
 
+/* The command's own options (its setup hands --filter and --top on to the tracer). */
+static int rt_option(void *ctx, int opt, const char *arg)
+{
+	struct rt_cmd_run *r = ctx;
+
+	switch (opt) {
+	case OPT_FILTER:
+		r->filter = arg;
+		return 0;
+	case OPT_TOP:
+		r->top = arg;
+		return 0;
+	case OPT_RT_LATENCY:
+		r->latency = true;
+		return 0;
+	case OPT_RT_SLOWER:
+		if (latency_parse_duration(arg, &r->slower_ns))
+			return cli_error(EXIT_USAGE, "%s: bad --slower '%s' (as 10ms, 500us, 1.5s)",
+					 r->cmd->name, arg);
+		return 0;
+	default: /* -p, -c, -i, -d, --prometheus, --perfetto */
+		return TRACER_OPT_OTHER;
+	}
+}
+
 static int parse_options(struct rt_cmd_run *r, int argc, char **argv)
 {
 	const struct option all[] = {
@@ -182,15 +208,21 @@ static int parse_options(struct rt_cmd_run *r, int argc, char **argv)
 		{"latency", no_argument, NULL, OPT_RT_LATENCY},
 		{"slower", required_argument, NULL, OPT_RT_SLOWER},
 		{"top", required_argument, NULL, OPT_TOP},
-		EXPORT_LONGOPTS,
-		{"help", no_argument, NULL, 'h'},
 		CLI_GLOBAL_LONGOPTS,
 	};
 	const char *name = r->cmd->name;
 	struct option opts[sizeof(all) / sizeof(all[0]) + 1] = {0};
 	unsigned f = r->cmd->flags;
+	struct tracer_getopt g = {
+		f & CF_INTERVAL ? ":p:c:i:d:h" CLI_GLOBAL_SHORTOPTS
+				: ":p:c:d:h" CLI_GLOBAL_SHORTOPTS,
+		opts,
+		rt_option,
+		do_help,
+		r,
+	};
 	size_t n = 0;
-	int c, err;
+	int err;
 
 	/* the options this command takes, and no others */
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
@@ -204,38 +236,9 @@ static int parse_options(struct rt_cmd_run *r, int argc, char **argv)
 			continue;
 		opts[n++] = all[i];
 	}
-	optind = 0;
-	while ((c = cli_getopt(argc, argv,
-			       f & CF_INTERVAL ? ":p:c:i:d:h" CLI_GLOBAL_SHORTOPTS
-					       : ":p:c:d:h" CLI_GLOBAL_SHORTOPTS,
-			       opts, name)) != -1) {
-		switch (c) {
-		case OPT_FILTER:
-			r->filter = optarg;
-			break;
-		case OPT_TOP:
-			r->top = optarg;
-			break;
-		case OPT_RT_LATENCY:
-			r->latency = true;
-			break;
-		case OPT_RT_SLOWER:
-			if (latency_parse_duration(optarg, &r->slower_ns))
-				return cli_error(EXIT_USAGE,
-						 "%s: bad --slower '%s' (as 10ms, 500us, 1.5s)",
-						 name, optarg);
-			break;
-		case 'h':
-			do_help(r, stdout);
-			return -1;
-		case '?': /* reported */
-			return EXIT_USAGE;
-		default: /* -p, -c, -i, -d, --prometheus, --perfetto */
-			err = tracer_option(&r->o, c, optarg);
-			if (err)
-				return err;
-		}
-	}
+	err = tracer_getopt(argc, argv, &r->o, &g);
+	if (err)
+		return err;
 	if (argc - optind > 1)
 		return cli_error(EXIT_USAGE,
 				 "%s: expected at most one RUNTIME; see 'usdtctl %s --help'", name,

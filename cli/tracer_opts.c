@@ -5,6 +5,7 @@
  * options; then the checks of the whole. One parser, so that they mean the same everywhere.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdlib.h>
 #include <linux/types.h>
 
@@ -71,6 +72,27 @@ int tracer_option(struct trace_opts *o, int opt, const char *arg)
 	}
 	err = trace_export_option(o, opt, arg);
 	return err > 0 ? analysis_option(&o->an, opt, arg) : err;
+}
+
+int tracer_getopt(int argc, char **argv, struct trace_opts *o, const struct tracer_getopt *g)
+{
+	int c, err;
+
+	optind = 0;
+	while ((c = cli_getopt(argc, argv, g->shortopts, g->longopts, o->an.cmd)) != -1) {
+		if (c == 'h') {
+			g->help(g->ctx, stdout);
+			return -1;
+		}
+		if (c == '?')
+			return EXIT_USAGE; /* reported */
+		err = g->own ? g->own(g->ctx, c, optarg) : TRACER_OPT_OTHER;
+		if (err == TRACER_OPT_OTHER)
+			err = tracer_option(o, c, optarg);
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 int tracer_options_check(struct trace_opts *o)
