@@ -2,7 +2,8 @@
 /*
  * usdtctl's tracer: aggregates (--count --by, --stats, --hist, --lhist). Each hit builds its key
  * (struct agg_key) and updates its per-CPU value in the "agg" hash: only results cross into
- * userspace, which merges the CPUs and reads each -i interval's keys.
+ * userspace, which merges the CPUs and reads each -i interval's keys. Keyed by the probe alone
+ * (no --by), the value is a slot of the "agg_arr" array instead: no hashing, no lookup.
  */
 #ifndef USDTCTL_TRACE_AGG_BPF_H
 #define USDTCTL_TRACE_AGG_BPF_H
@@ -19,6 +20,19 @@ struct {
 	__uint(key_size, sizeof(struct agg_key));   /* agg_cfg.key_size: the parts used */
 	__uint(value_size, sizeof(struct agg_val)); /* sized by usdtctl: the histogram's slots */
 } agg_map SEC(".maps");
+
+/*
+ * Aggregates keyed by the probe alone: per probe id, a slot for each of two -i intervals
+ * (agg_key.gen & 1), when usdtctl sized it (agg_arr_probes probe ids; 0: the hash is used).
+ */
+const volatile __u32 agg_arr_probes;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1); /* 2 * agg_arr_probes */
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct agg_val)); /* as agg_map's */
+} agg_arr SEC(".maps");
 
 /* zeros of the agg_map value size, to insert a new key */
 struct {
@@ -138,7 +152,16 @@ static __always_inline void agg_add(const struct agg_key *k, __s64 v, __s64 slot
 	void *init;
 	long err;
 
-	val = bpf_map_lookup_elem(&agg_map, k);
+	if (agg_arr_probes) {
+		slot = (k->gen & 1) * agg_arr_probes + k->probe_id;
+		val = k->probe_id < agg_arr_probes ? bpf_map_lookup_elem(&agg_arr, &slot) : NULL;
+		if (!val) {
+			stat_inc(TRACE_STAT_DROPPED);
+			return;
+		}
+	} else {
+		val = bpf_map_lookup_elem(&agg_map, k);
+	}
 	if (!val) {
 		init = bpf_map_lookup_elem(&agg_zero, &zero);
 		if (!init)

@@ -2,7 +2,8 @@
 /*
  * usdtctl latency: pairs each END with the innermost open START of its pair key (struct
  * lat_stack in trace.h) and aggregates the time between them; --slower sends slow pairs,
- * --perfetto all of them.
+ * --perfetto all of them. A thread's stack is its task's local storage (no hashing, and it
+ * goes with the thread); a process's or an argument's is an entry of the lat_open hash.
  */
 #ifndef USDTCTL_TRACE_LATENCY_BPF_H
 #define USDTCTL_TRACE_LATENCY_BPF_H
@@ -19,6 +20,13 @@ struct {
 	__type(value, struct lat_stack);
 } lat_open SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct lat_stack);
+} lat_task SEC(".maps");
+
 /* an empty stack, to insert a new pair key */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -27,27 +35,37 @@ struct {
 	__type(value, struct lat_stack);
 } lat_empty SEC(".maps");
 
-static __always_inline void lat_start(const struct trace_event *e,
-				      const struct trace_probe_cfg *cfg, __u64 pk)
+/* The open STARTs of pair key pk (the thread's own with --pair tid); create makes them. */
+static __always_inline struct lat_stack *lat_stack_of(__u64 pk, bool create)
 {
-	struct lat_stack *st = bpf_map_lookup_elem(&lat_open, &pk);
-	struct lat_frame *f;
+	struct lat_stack *st;
 	__u32 zero = 0;
 	void *empty;
 
+	if (lat.pair == LAT_PAIR_TID)
+		return bpf_task_storage_get(&lat_task, bpf_get_current_task_btf(), NULL,
+					    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+	st = bpf_map_lookup_elem(&lat_open, &pk);
+	if (st || !create)
+		return st;
+	empty = bpf_map_lookup_elem(&lat_empty, &zero);
+	if (!empty)
+		return NULL;
+	bpf_map_update_elem(&lat_open, &pk, empty, BPF_NOEXIST); /* or another CPU did */
+	return bpf_map_lookup_elem(&lat_open, &pk);
+}
+
+static __always_inline void lat_start(const struct trace_event *e,
+				      const struct trace_probe_cfg *cfg, __u64 pk)
+{
+	struct lat_stack *st = lat_stack_of(pk, true);
+	struct lat_frame *f;
+
 	if (!st) {
-		empty = bpf_map_lookup_elem(&lat_empty, &zero);
-		if (!empty)
-			return;
-		if (bpf_map_update_elem(&lat_open, &pk, empty, BPF_NOEXIST) &&
-		    !bpf_map_lookup_elem(&lat_open, &pk)) {
-			stat_inc(TRACE_STAT_NO_PAIR);
-			return;
-		}
-		st = bpf_map_lookup_elem(&lat_open, &pk);
-		if (!st)
-			return;
+		stat_inc(TRACE_STAT_NO_PAIR);
+		return;
 	}
+	stat_inc(TRACE_STAT_OPEN);
 	if (st->depth >= LAT_DEPTH) {
 		st->skipped++;
 		stat_inc(TRACE_STAT_OVERFLOW);
@@ -67,7 +85,7 @@ static __always_inline void lat_start(const struct trace_event *e,
 
 static __always_inline void lat_end(const struct trace_event *e, __u64 pk, void *events)
 {
-	struct lat_stack *st = bpf_map_lookup_elem(&lat_open, &pk);
+	struct lat_stack *st = lat_stack_of(pk, false);
 	struct lat_slow *slow;
 	struct lat_frame *f;
 	__u64 now = bpf_ktime_get_ns(), dur;
@@ -76,6 +94,7 @@ static __always_inline void lat_end(const struct trace_event *e, __u64 pk, void 
 		stat_inc(TRACE_STAT_UNPAIRED);
 		return;
 	}
+	stat_dec(TRACE_STAT_OPEN);
 	if (st->skipped) {
 		st->skipped--;
 		return;
