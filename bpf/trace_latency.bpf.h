@@ -55,23 +55,46 @@ static __always_inline struct lat_stack *lat_stack_of(__u64 pk, bool create)
 	return bpf_map_lookup_elem(&lat_open, &pk);
 }
 
-static __always_inline void lat_start(const struct trace_event *e,
-				      const struct trace_probe_cfg *cfg, __u64 pk)
+/* The frame a START opens on st (the caller fills it, then counts it in depth), or NULL. */
+static __always_inline struct lat_frame *lat_open_frame(struct lat_stack *st)
 {
-	struct lat_stack *st = lat_stack_of(pk, true);
-	struct lat_frame *f;
-
 	if (!st) {
 		stat_inc(TRACE_STAT_NO_PAIR);
-		return;
+		return NULL;
 	}
 	stat_inc(TRACE_STAT_OPEN);
 	if (st->depth >= LAT_DEPTH) {
 		st->skipped++;
 		stat_inc(TRACE_STAT_OVERFLOW);
-		return;
+		return NULL;
 	}
-	f = &st->f[st->depth & (LAT_DEPTH - 1)];
+	return &st->f[st->depth & (LAT_DEPTH - 1)];
+}
+
+/* The innermost open START an END closes on st, or NULL (none, or one nested too deep). */
+static __always_inline struct lat_frame *lat_close_frame(struct lat_stack *st)
+{
+	if (!st || (!st->depth && !st->skipped)) {
+		stat_inc(TRACE_STAT_UNPAIRED);
+		return NULL;
+	}
+	stat_dec(TRACE_STAT_OPEN);
+	if (st->skipped) {
+		st->skipped--;
+		return NULL;
+	}
+	st->depth--;
+	return &st->f[st->depth & (LAT_DEPTH - 1)];
+}
+
+static __always_inline void lat_start(const struct trace_event *e,
+				      const struct trace_probe_cfg *cfg, __u64 pk)
+{
+	struct lat_stack *st = lat_stack_of(pk, true);
+	struct lat_frame *f = lat_open_frame(st);
+
+	if (!st || !f)
+		return;
 	f->probe_id = e->probe_id;
 	f->arg_cnt = e->arg_cnt;
 	f->err_mask = e->err_mask;
@@ -85,22 +108,13 @@ static __always_inline void lat_start(const struct trace_event *e,
 
 static __always_inline void lat_end(const struct trace_event *e, __u64 pk, void *events)
 {
-	struct lat_stack *st = lat_stack_of(pk, false);
-	struct lat_slow *slow;
-	struct lat_frame *f;
 	__u64 now = bpf_ktime_get_ns(), dur;
+	struct lat_stack *st = lat_stack_of(pk, false);
+	struct lat_frame *f = lat_close_frame(st);
+	struct lat_slow *slow;
 
-	if (!st || (!st->depth && !st->skipped)) {
-		stat_inc(TRACE_STAT_UNPAIRED);
+	if (!st || !f)
 		return;
-	}
-	stat_dec(TRACE_STAT_OPEN);
-	if (st->skipped) {
-		st->skipped--;
-		return;
-	}
-	st->depth--;
-	f = &st->f[st->depth & (LAT_DEPTH - 1)];
 	dur = now - f->start_ns;
 	f->key.gen = gen;
 	/* times in ns, histogram buckets in microseconds */
@@ -124,6 +138,39 @@ static __always_inline void lat_end(const struct trace_event *e, __u64 pk, void 
 	/* a request id is not seen again: its entry goes */
 	if (lat.pair == LAT_PAIR_ARG && !st->depth && !st->skipped)
 		bpf_map_delete_elem(&lat_open, &pk);
+}
+
+/*
+ * A hit of START or END (probe id) by thread, timed per START probe alone, with no filter and
+ * no pair to send: no event read, the time straight into the array.
+ */
+static __always_inline void lat_probe_hit(const struct trace_probe_cfg *cfg, __u32 id)
+{
+	struct lat_stack *st;
+	struct lat_frame *f;
+	struct agg_val *val;
+	__u64 now, dur;
+
+	if (!cfg)
+		return;
+	if (cfg->role & LAT_START) {
+		st = lat_stack_of(0, true);
+		f = lat_open_frame(st);
+		if (!st || !f)
+			return;
+		f->key.probe_id = id;
+		f->start_ns = bpf_ktime_get_ns();
+		st->depth++;
+	} else if (cfg->role & LAT_END) {
+		now = bpf_ktime_get_ns();
+		f = lat_close_frame(lat_stack_of(0, false));
+		if (!f)
+			return;
+		dur = now - f->start_ns;
+		val = agg_arr_val(f->key.probe_id, gen);
+		if (val)
+			agg_val_add(val, dur, dur / 1000);
+	}
 }
 
 static __always_inline void lat_hit(const struct trace_event *e, const struct trace_probe_cfg *cfg,

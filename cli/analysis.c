@@ -159,7 +159,13 @@ int analysis_configure(const struct analysis *a, struct trace *skel, __u32 probe
 								    : STACK_EVENT_MAX);
 	if (!err && (!a->latency || a->lat.pair == LAT_PAIR_TID))
 		err = bpf_map__set_max_entries(skel->maps.lat_open, 1);
-	return err ? err : size_aggregates(g, skel, probe_cap);
+	if (!err)
+		err = size_aggregates(g, skel, probe_cap);
+	/* nothing to read but the value (or the time): straight from the site into the array */
+	skel->rodata->agg_lean =
+		skel->rodata->agg_arr_probes && !a->filter.cnt && !a->stack &&
+		(!a->latency || (a->lat.pair == LAT_PAIR_TID && !a->lat.send_pairs));
+	return err;
 }
 
 static bool any_str(const struct trace_probe_desc *probes, size_t cnt, int n)
