@@ -587,6 +587,13 @@ bench_analysis() {
 	analysis_md hist "power-of-two histogram: \`trace --hist arg0\` / \`@ = hist(arg0)\`"
 	analysis_md lat "start/done latency per thread: \`latency bench:start bench:done\` / \`hist(nsecs - @s[tid])\`"
 	md ""
+	md "The programs' own time per run, from the kernel's bpf_stats (\`tests/bench/prog_cost.sh -r $reps\`:"
+	md "run_time_ns / run_cnt, medians of $reps runs; bpf_stats' own clock reads are in every figure,"
+	md "the \"empty\" row is bpftrace's empty program). It moves far less than the target's CPU per hit"
+	md "when other work shares the machine:"
+	md ""
+	"$top/tests/bench/prog_cost.sh" -B "$build" -r "$reps" >>"$tmp/report.md"
+	md ""
 }
 
 # ---- 7. exporters ----------------------------------------------------------------------------------
