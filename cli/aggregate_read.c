@@ -28,38 +28,30 @@ int agg_row_key_cmp(const void *x, const void *y)
 			  sizeof(a->key) - KEY_CMP_OFF);
 }
 
+/* Adds one CPU's or one row's values (count hits, sum, min, max, slot) into r. */
+static void merge(struct agg_row *r, __u64 count, __s64 sum, __s64 min, __s64 max,
+		  const __u64 *slot, __u32 slots)
+{
+	if (!count)
+		return;
+	if (!r->count || min < r->min)
+		r->min = min;
+	if (!r->count || max > r->max)
+		r->max = max;
+	r->count += count;
+	r->sum += sum;
+	for (__u32 s = 0; s < slots; s++)
+		r->slot[s] += slot[s];
+}
+
 /* Sums the per-CPU values of one key into r. */
 static void merge_cpus(struct agg_row *r, const char *vals, int ncpu, size_t stride, __u32 slots)
 {
 	for (int c = 0; c < ncpu; c++) {
 		const struct agg_val *v = (const void *)(vals + c * stride);
 
-		if (!v->count)
-			continue;
-		if (!r->count || v->min < r->min)
-			r->min = v->min;
-		if (!r->count || v->max > r->max)
-			r->max = v->max;
-		r->count += v->count;
-		r->sum += v->sum;
-		for (__u32 s = 0; s < slots; s++)
-			r->slot[s] += v->slot[s];
+		merge(r, v->count, v->sum, v->min, v->max, v->slot, slots);
 	}
-}
-
-/* Adds row b into a (the same provider:name and key). */
-static void merge_rows(struct agg_row *a, const struct agg_row *b, __u32 slots)
-{
-	if (!b->count)
-		return;
-	if (!a->count || b->min < a->min)
-		a->min = b->min;
-	if (!a->count || b->max > a->max)
-		a->max = b->max;
-	a->count += b->count;
-	a->sum += b->sum;
-	for (__u32 s = 0; s < slots; s++)
-		a->slot[s] += b->slot[s];
 }
 
 /* Rows being read: a key's per-CPU values are read into vals, then merged into a new row. */
@@ -186,7 +178,8 @@ int agg_read(const struct agg_out *o, int fd, __u32 gen, bool delete, struct agg
 	qsort(r, all, sizeof(*r), agg_row_key_cmp);
 	for (size_t i = 0; i < all; i++) {
 		if (n && agg_row_key_cmp(&r[n - 1], &r[i]) == 0) {
-			merge_rows(&r[n - 1], &r[i], o->opts->cfg.slots);
+			merge(&r[n - 1], r[i].count, r[i].sum, r[i].min, r[i].max, r[i].slot,
+			      o->opts->cfg.slots);
 			free(r[i].slot);
 		} else {
 			r[n++] = r[i];
