@@ -162,6 +162,8 @@ static int start_trace(struct tracer *t)
 					 .counts = bpf_map__fd(t->skel->maps.counts),
 					 .stats = bpf_map__fd(t->skel->maps.stats),
 					 .agg = bpf_map__fd(t->skel->maps.agg_map),
+					 .agg_arr = bpf_map__fd(t->skel->maps.agg_arr),
+					 .agg_arr_probes = t->skel->rodata->agg_arr_probes,
 					 .stacks = t->out.stacks_fd,
 				 },
 				 t->start_ns);

@@ -66,7 +66,7 @@ int tracer_load_bpf(struct tracer *t)
 	s->rodata->quiet_probes = t->np.all != NULL;
 	err = set_scope(t, s);
 	if (!err)
-		err = analysis_configure(&t->o.an, s);
+		err = analysis_configure(&t->o.an, s, t->probe_cap);
 	if (!err)
 		err = bpf_map__set_max_entries(s->maps.counts, t->probe_cap);
 	if (!err)

@@ -141,6 +141,8 @@ static void report(struct tracer *t, __u64 *counts, int interval, bool last)
 		.sym = t->out.sym,
 		.stacks_fd = t->out.stacks_fd,
 		.folded = t->o.an.folded,
+		.arr_fd = bpf_map__fd(t->skel->maps.agg_arr),
+		.arr_probes = t->skel->rodata->agg_arr_probes,
 	};
 	long long err;
 
@@ -341,7 +343,7 @@ int tracer_finish(struct tracer *t, __u64 *counts, int ticks)
 	}
 	percpu_sum(fd, TRACE_STAT_LOST, &s.lost);
 	if (t->o.an.latency)
-		latency_report(&t->out, bpf_map__fd(t->skel->maps.lat_open), fd);
+		latency_report(&t->out, fd);
 	trace_out_summary(&t->out, &s);
 	err = trace_export_close(&t->exp);
 	warn_losses(t, &s, fd);
