@@ -16,6 +16,7 @@
 #include <bpf/libbpf.h>
 
 #include "cli.h"
+#include "percpu.h"
 #include "target.h"
 #include "trace_export.h"
 #include "tracer.h"
@@ -123,37 +124,15 @@ void latency_out_slow(struct trace_out *o, const struct analysis *a, const void 
 	fputc('\n', o->f);
 }
 
-static __u64 stat_sum(int fd, __u32 slot)
+void latency_report(struct trace_out *o, int stats_fd)
 {
-	int ncpu = libbpf_num_possible_cpus();
-	__u64 sum = 0, *v;
-
-	if (ncpu <= 0 || !(v = calloc(ncpu, sizeof(*v))))
-		return 0;
-	if (!bpf_map_lookup_elem(fd, &slot, v)) {
-		for (int i = 0; i < ncpu; i++)
-			sum += v[i];
-	}
-	free(v);
-	return sum;
-}
-
-void latency_report(struct trace_out *o, int open_fd, int stats_fd)
-{
-	__u64 open = 0, unpaired, overflow, no_pair, k, next;
-	struct lat_stack *st = malloc(sizeof(*st));
-	void *prev = NULL;
+	__u64 open, unpaired, overflow, no_pair;
 	struct json j;
 
-	for (; st && !bpf_map_get_next_key(open_fd, prev, &next); prev = &k) {
-		k = next;
-		if (!bpf_map_lookup_elem(open_fd, &k, st))
-			open += st->depth + st->skipped;
-	}
-	free(st);
-	unpaired = stat_sum(stats_fd, TRACE_STAT_UNPAIRED);
-	overflow = stat_sum(stats_fd, TRACE_STAT_OVERFLOW);
-	no_pair = stat_sum(stats_fd, TRACE_STAT_NO_PAIR);
+	percpu_sum(stats_fd, TRACE_STAT_OPEN, &open);
+	percpu_sum(stats_fd, TRACE_STAT_UNPAIRED, &unpaired);
+	percpu_sum(stats_fd, TRACE_STAT_OVERFLOW, &overflow);
+	percpu_sum(stats_fd, TRACE_STAT_NO_PAIR, &no_pair);
 	if (o->json) {
 		json_begin(&j, o->f);
 		json_key(&j, "latency");
@@ -182,8 +161,9 @@ void latency_report(struct trace_out *o, int open_fd, int stats_fd)
 
 /* ---- options ------------------------------------------------------------------------------ */
 
-static void do_help(FILE *out)
+static void do_help(void *ctx, FILE *out)
 {
+	(void)ctx;
 	fprintf(out,
 		"Usage: usdtctl latency [-p PID... | -c CMD] [--json] [-o FILE] [--pair tid|pid|argN]\n"
 		"                       [--by KEYS] [--hist | --stats] [--slower DURATION]\n"
@@ -237,8 +217,9 @@ static void do_help(FILE *out)
 	cli_global_help(out, "latency");
 	fprintf(out,
 		"\n"
-		"Memory: %d bytes per pair key with open STARTs (at most %d, allocated as\n"
-		"needed), and the aggregates' hash as in 'usdtctl trace --help'.\n"
+		"Memory: %d bytes per thread (--pair tid, freed with the thread) or pair key\n"
+		"(at most %d) with open STARTs, allocated as needed, and the aggregates as in\n"
+		"'usdtctl trace --help'.\n"
 		"\n"
 		"Examples:\n"
 		"  usdtctl latency -p 1234 --by arg0 'postgresql:query__start(str)' "
@@ -292,10 +273,41 @@ static int parse_pair(const char *s, struct lat_cfg *lat)
 	return 0;
 }
 
+/* latency's own options */
+static int latency_option(void *ctx, int opt, const char *arg)
+{
+	struct trace_opts *o = ctx;
+	struct analysis *a = &o->an;
+
+	switch (opt) {
+	case OPT_PAIR:
+		if (parse_pair(arg, &a->lat))
+			return cli_error(EXIT_USAGE,
+					 "latency: bad --pair '%s' (tid, pid or argN, N < %d)", arg,
+					 USDT_MAX_ARGS);
+		return 0;
+	case OPT_LAT_HIST:
+	case OPT_LAT_STATS:
+		if (a->agg.cfg.value != AGG_VALUE_NONE)
+			return cli_error(EXIT_USAGE,
+					 "latency: --hist and --stats exclude each other");
+		a->agg.cfg.value = opt == OPT_LAT_HIST ? AGG_VALUE_LOG2 : AGG_VALUE_STATS;
+		a->agg.cfg.slots = opt == OPT_LAT_HIST ? AGG_LOG2_SLOTS : 0;
+		return 0;
+	case OPT_SLOWER:
+		if (latency_parse_duration(arg, &a->lat.slower_ns))
+			return cli_error(EXIT_USAGE,
+					 "latency: bad --slower '%s' (as 10ms, 500us, 1.5s)", arg);
+		a->lat.send_pairs = 1;
+		return 0;
+	default:
+		return TRACER_OPT_OTHER;
+	}
+}
+
 static int parse_options(int argc, char **argv, struct trace_opts *o)
 {
 	static const struct option opts[] = {
-		{"command", required_argument, NULL, 'c'},
 		{"pair", required_argument, NULL, OPT_PAIR},
 		{"by", required_argument, NULL, OPT_BY},
 		{"hist", no_argument, NULL, OPT_LAT_HIST},
@@ -305,71 +317,19 @@ static int parse_options(int argc, char **argv, struct trace_opts *o)
 		{"filter", required_argument, NULL, OPT_FILTER},
 		{"top", required_argument, NULL, OPT_TOP},
 		{"max-keys", required_argument, NULL, OPT_MAX_KEYS},
-		{"interval", required_argument, NULL, 'i'},
-		{"duration", required_argument, NULL, 'd'},
-		{"help", no_argument, NULL, 'h'},
-		EXPORT_LONGOPTS,
 		CLI_GLOBAL_LONGOPTS,
 		{0},
 	};
-	struct analysis *a = &o->an;
-	int c, err;
+	const struct tracer_getopt g = {
+		":" TRACER_SHORTOPTS "h" CLI_GLOBAL_SHORTOPTS, opts, latency_option, do_help, o,
+	};
+	int err = tracer_getopt(argc, argv, o, &g);
 
-	optind = 0;
-	while ((c = cli_getopt(argc, argv, ":" TRACER_SHORTOPTS "c:i:d:h" CLI_GLOBAL_SHORTOPTS,
-			       opts, "latency")) != -1) {
-		switch (c) {
-		case 'c':
-			o->cmd = optarg;
-			break;
-		case OPT_PAIR:
-			if (parse_pair(optarg, &a->lat))
-				return cli_error(
-					EXIT_USAGE,
-					"latency: bad --pair '%s' (tid, pid or argN, N < %d)",
-					optarg, USDT_MAX_ARGS);
-			break;
-		case OPT_LAT_HIST:
-		case OPT_LAT_STATS:
-			if (a->agg.cfg.value != AGG_VALUE_NONE)
-				return cli_error(EXIT_USAGE, "latency: --hist and --stats exclude "
-							     "each other");
-			a->agg.cfg.value = c == OPT_LAT_HIST ? AGG_VALUE_LOG2 : AGG_VALUE_STATS;
-			a->agg.cfg.slots = c == OPT_LAT_HIST ? AGG_LOG2_SLOTS : 0;
-			break;
-		case OPT_SLOWER:
-			if (latency_parse_duration(optarg, &a->lat.slower_ns))
-				return cli_error(
-					EXIT_USAGE,
-					"latency: bad --slower '%s' (as 10ms, 500us, 1.5s)",
-					optarg);
-			a->lat.send_pairs = 1;
-			break;
-		case 'i':
-		case 'd':
-			if (cli_parse_seconds(optarg, c == 'i' ? &o->interval_s : &o->duration_s))
-				return cli_error(EXIT_USAGE, "latency: bad %s '%s'",
-						 c == 'i' ? "interval" : "duration", optarg);
-			break;
-		case 'h':
-			do_help(stdout);
-			return -1;
-		case '?': /* reported */
-			return EXIT_USAGE;
-		default:
-			err = trace_export_option(o, c, optarg);
-			if (err > 0)
-				err = tracer_option(o, c, optarg);
-			if (err)
-				return err;
-		}
-	}
-	if (o->pid && o->cmd)
-		return cli_error(EXIT_USAGE, "latency: -p and -c exclude each other");
-	err = analysis_check(a, o->interval_s);
-	if (!err && a->stack)
+	if (!err)
+		err = tracer_options_check(o);
+	if (!err && o->an.stack)
 		return cli_error(EXIT_USAGE, "latency: --by stack: stacks are trace's (--stack)");
-	return err ? err : trace_export_check(o);
+	return err;
 }
 
 int do_latency(int argc, char **argv)

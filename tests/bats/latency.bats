@@ -16,10 +16,9 @@ END=lt:done
 
 
 setup() {
-	have_usdtctl
+	usdtctl_setup
 	LT=$FIXTURES/latency_target
 	ORACLE=$BATS_TEST_DIRNAME/latency_oracle.py
-	FIRES=$BATS_TEST_TMPDIR/fires OUT=$BATS_TEST_TMPDIR/out.json ERR=$BATS_TEST_TMPDIR/err
 }
 
 teardown() {
@@ -32,11 +31,7 @@ teardown() {
 latency() {
 	local fx_args=$1
 	shift
-	timeout 60 "$USDTCTL" latency --json "$@" -c "$LT $fx_args >$FIRES" "$START" "$END" \
-		>"$OUT" 2>"$ERR" || {
-		cat "$ERR" >&2
-		return 1
-	}
+	usdtctl_out 60 latency --json "$@" -c "$LT $fx_args >$FIRES" "$START" "$END"
 	grep -q '"exit_status":0' "$OUT"
 }
 
@@ -78,6 +73,11 @@ latency() {
 	"$ORACLE" "$FIRES.8" "$OUT" --by-name
 	jq -se 'map(select(.latency))[0].latency | .overflow == 2 and .unpaired_ends == 0' "$OUT"
 	grep -q '^usdtctl: 0 STARTs still open, 0 ENDs without a START, 2 STARTs nested deeper than 8 (not timed)$' "$ERR"
+	# timed per START probe alone (no event read in BPF): the same pairs, in one row
+	latency "recurse 10"
+	grep -vP '\td(9|10)\t' "$FIRES" >"$FIRES.8"
+	"$ORACLE" "$FIRES.8" "$OUT"
+	jq -se 'map(select(.latency))[0].latency | .overflow == 2 and .open_starts == 0' "$OUT"
 }
 
 @test "--pair arg0: a request id handed between threads pairs; by thread it cannot" {
