@@ -38,6 +38,20 @@ server_sites() {
 	readelf_sites "$FS" | jq -s 'map(select(.provider == "server")) | length'
 }
 
+# wait_state PATTERN STATE SECONDS: the process whose command line matches PATTERN (pgrep -f)
+# is in STATE (/proc/PID/stat: S sleeping, T stopped) within SECONDS
+wait_state() {
+	local i pid state
+	for ((i = 0; i < $3 * 10; i++)); do
+		pid=$(pgrep -f "$1" || true)
+		state=$([ -n "$pid" ] && awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || true)
+		[ "$state" = "$2" ] && return 0
+		sleep 0.1
+	done
+	echo "no process '$1' in state $2 (last: '$state')" >&2
+	return 1
+}
+
 # trace_server [-f]: usdtctl trace -p of the fork_server start_bg started (waiting for its
 # line), which then forks its workers: with -f every event it announced, without it the
 # parent's only
@@ -167,7 +181,7 @@ events() {
 }
 
 @test "usdtctl killed while a followed process is stopped for it: the guard continues the process" {
-	local go=$BATS_TEST_TMPDIR/go fired=$BATS_TEST_TMPDIR/fired pid state i
+	local go=$BATS_TEST_TMPDIR/go fired=$BATS_TEST_TMPDIR/fired i
 	mkfifo "$go"
 	"$USDTCTL" trace -c "cat $go >/dev/null; $FS 2 >$fired" 'server:*' \
 		>"$BATS_TEST_TMPDIR/t.out" 2>"$BATS_TEST_TMPDIR/t.err" 3>&- &
@@ -176,23 +190,11 @@ events() {
 	wait_output "$BATS_TEST_TMPDIR/t.err" '^usdtctl: attached' 10
 	# the shell and cat past their own stops (cat waits in the fifo's open): else usdtctl,
 	# stopped, would leave cat stopped and nothing to read the fifo
-	for ((i = 0; i < 100; i++)); do
-		pid=$(pgrep -f "^cat $go" || true)
-		state=$([ -n "$pid" ] && awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || true)
-		[ "$state" = S ] && break
-		sleep 0.1
-	done
-	[ "$state" = S ]
+	wait_state "^cat $go" S 10
 	# usdtctl cannot answer: the new program stays stopped at its exec
 	kill -STOP "$tr"
 	echo go >"$go"
-	for ((i = 0; i < 50; i++)); do
-		pid=$(pgrep -f "^$FS 2" || true)
-		state=$([ -n "$pid" ] && awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || true)
-		[ "$state" = T ] && break
-		sleep 0.1
-	done
-	[ "$state" = T ]
+	wait_state "^$FS 2" T 5
 	kill -KILL "$tr"
 	for ((i = 0; i < 50; i++)); do
 		grep -q '^fire server:done' "$fired" 2>/dev/null && break
