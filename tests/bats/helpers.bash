@@ -119,6 +119,9 @@ teardown() {
 usdtctl_bg() {
 	local secs=$1 out=$2 err=$3
 	shift 3
+	# emptied now: the background redirection truncates it later, and wait_output must not
+	# take an earlier run's line in it for this one's
+	: >"$err"
 	"$USDTCTL" "$@" >"$out" 2>"$err" 3>&- &
 	USDTCTL_PID=$!
 	bound_bg "$USDTCTL_PID" "$secs"
