@@ -96,7 +96,7 @@ static const char *take_string(const unsigned char **p, const unsigned char *end
 static void site_error(struct usdti_notes *walk, struct usdt_site *s, const char *why)
 {
 	s->error = why;
-	if (!walk->quiet)
+	if (!walk->quiet && walk->site_errors++ < USDTI_SITE_WARN_MAX)
 		pr_warn("%s: probe %s:%s at 0x%llx: %s\n", walk->file->path, s->provider, s->name,
 			(unsigned long long)s->address, why);
 }
@@ -444,6 +444,10 @@ int usdti_notes_next(struct usdti_notes *walk, struct usdt_site *s)
 
 void usdti_notes_end(struct usdti_notes *walk)
 {
+	if (walk->site_errors > USDTI_SITE_WARN_MAX)
+		pr_warn("%s: %zu more sites unusable, not named one by one\n", walk->file->path,
+			walk->site_errors - USDTI_SITE_WARN_MAX);
+	walk->site_errors = 0;
 	free(walk->scratch);
 	free(walk->parsed);
 	usdti_hashmap_free(&walk->parsed_index);

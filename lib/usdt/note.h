@@ -36,6 +36,12 @@ int usdti_file_group_probes(struct usdt_file *file);
 struct usdt_file *usdti_file_open(const char *path);
 
 /*
+ * Warnings about the sites of one walk: a hostile file can hold 100,000 bad ones. The first
+ * USDTI_SITE_WARN_MAX are named one by one, the others counted in one closing line.
+ */
+#define USDTI_SITE_WARN_MAX 10
+
+/*
  * Where the registers of each of a site's arguments are: a walk or a usdt_file parses argv
  * into its arena with them right after it, one block (argv[arg_cnt], then the registers).
  */
@@ -66,6 +72,7 @@ struct usdti_notes {
 	size_t max_sites;		/* what the section can hold */
 	const struct usdti_seg *pc_seg; /* the last site's segment */
 	bool quiet;			/* a walk over sites already reported: no warnings */
+	size_t site_errors;		/* sites with an error (warned about unless quiet) */
 	char *scratch;			/* where usdti_arg_parse() works */
 	size_t scratch_sz;
 	struct usdti_parsed_args *parsed; /* distinct argument strings, parsed */
@@ -92,7 +99,10 @@ int usdti_notes_next(struct usdti_notes *walk, struct usdt_site *site);
  * the file's arena. 0 or -ENOMEM.
  */
 int usdti_notes_args(struct usdti_notes *walk, struct usdt_site *site, bool parse);
-/* Frees what the walk holds; a walk ended (or zeroed) before may be ended again. */
+/*
+ * Frees what the walk holds, after the count of the sites with an error it did not name; a
+ * walk ended (or zeroed) before may be ended again.
+ */
 void usdti_notes_end(struct usdti_notes *walk);
 
 /*
