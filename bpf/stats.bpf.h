@@ -17,13 +17,21 @@
 		__type(value, __u64);                    \
 	} name SEC(".maps")
 
-/* One more in slot of map; per CPU, so no atomic add. */
-static __always_inline void stats_inc(void *map, __u32 slot)
+/*
+ * Adds n to slot of map; per CPU, so no atomic add. A counter of what is open adds -1 as
+ * well: one CPU's value can wrap, the sum over the CPUs is what counts.
+ */
+static __always_inline void stats_add(void *map, __u32 slot, __u64 n)
 {
 	__u64 *v = bpf_map_lookup_elem(map, &slot);
 
 	if (v)
-		*v += 1;
+		*v += n;
+}
+
+static __always_inline void stats_inc(void *map, __u32 slot)
+{
+	stats_add(map, slot, 1);
 }
 
 #endif /* USDTCTL_STATS_BPF_H */

@@ -24,6 +24,11 @@ const volatile __u32 str_max = TRACE_STR_MAX;
 bool ready;
 /* some probes are attached for their semaphores only: every hit looks up its probe's role */
 const volatile bool quiet_probes;
+/*
+ * Aggregates keyed by the probe alone in the array, no filter, no stack, no pair sent (and
+ * latency by thread): see agg_probe_hit() and lat_probe_hit().
+ */
+const volatile bool agg_lean;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -114,6 +119,14 @@ int usdtctl_trace(struct pt_regs *ctx)
 	id = spec ? spec->probe_id : USDT_NO_PROBE;
 	if (mode == TRACE_MODE_COUNT && !filter.cnt && !quiet_probes) {
 		count_hit(id);
+		return 0;
+	}
+	if (agg_lean && !quiet_probes) {
+		count_hit(id); /* the total, for the summary and -n */
+		if (mode == TRACE_MODE_AGG)
+			agg_probe_hit(ctx, spec, id);
+		else
+			lat_probe_hit(bpf_map_lookup_elem(&probe_cfg, &id), id);
 		return 0;
 	}
 	cfg = bpf_map_lookup_elem(&probe_cfg, &id);

@@ -88,6 +88,8 @@ enum trace_stat {
 	TRACE_STAT_OVERFLOW, /* latency: a START nested deeper than LAT_DEPTH, not timed */
 	TRACE_STAT_NO_PAIR,  /* latency: the pair key could not be read, or no room for it */
 	TRACE_STAT_NO_STACK, /* --stack: the stack could not be taken or kept (map full) */
+	/* latency: STARTs opened less those closed; one CPU's can wrap, the sum is what is open */
+	TRACE_STAT_OPEN,
 	TRACE_STAT_CNT,
 };
 
@@ -220,9 +222,10 @@ _Static_assert(AGG_DATA_MAX - AGG_KEY_STRS * AGG_STR_MAX < 256, "str_off fits a 
 
 /*
  * usdtctl latency: each pair key (a thread, a process, or an argument's value) has a stack of
- * open STARTs in the "lat_open" hash. An END pops the innermost one and aggregates the time
- * in the "agg" hash under the key START built (struct agg_key); STARTs nested deeper than
- * LAT_DEPTH are counted and their ENDs skipped, so the others still pair innermost first.
+ * open STARTs: the thread's local storage ("lat_task"), or an entry of the "lat_open" hash. An END
+ * pops the innermost one and aggregates the time in the "agg" hash under the key START built
+ * (struct agg_key); STARTs nested deeper than LAT_DEPTH are counted and their ENDs skipped, so the
+ * others still pair innermost first.
  */
 #define LAT_DEPTH    8
 #define LAT_MAX_OPEN 16384 /* pair keys with open STARTs */

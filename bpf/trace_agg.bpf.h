@@ -2,7 +2,8 @@
 /*
  * usdtctl's tracer: aggregates (--count --by, --stats, --hist, --lhist). Each hit builds its key
  * (struct agg_key) and updates its per-CPU value in the "agg" hash: only results cross into
- * userspace, which merges the CPUs and reads each -i interval's keys.
+ * userspace, which merges the CPUs and reads each -i interval's keys. Keyed by the probe alone
+ * (no --by), the value is a slot of the "agg_arr" array instead: no hashing, no lookup.
  */
 #ifndef USDTCTL_TRACE_AGG_BPF_H
 #define USDTCTL_TRACE_AGG_BPF_H
@@ -19,6 +20,19 @@ struct {
 	__uint(key_size, sizeof(struct agg_key));   /* agg_cfg.key_size: the parts used */
 	__uint(value_size, sizeof(struct agg_val)); /* sized by usdtctl: the histogram's slots */
 } agg_map SEC(".maps");
+
+/*
+ * Aggregates keyed by the probe alone: per probe id, a slot for each of two -i intervals
+ * (agg_key.gen & 1), when usdtctl sized it (agg_arr_probes probe ids; 0: the hash is used).
+ */
+const volatile __u32 agg_arr_probes;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1); /* 2 * agg_arr_probes */
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct agg_val)); /* as agg_map's */
+} agg_arr SEC(".maps");
 
 /* zeros of the agg_map value size, to insert a new key */
 struct {
@@ -130,28 +144,43 @@ static __always_inline void agg_build_key(struct agg_key *k, const struct trace_
 	}
 }
 
-/* Adds v (histogram bucket by slot_v) to key k's value: a new key first, while there is room. */
-static __always_inline void agg_add(const struct agg_key *k, __s64 v, __s64 slot_v)
+/* The value of key k: a new key first, while there is room. NULL when there is none. */
+static __always_inline struct agg_val *agg_hash_val(const struct agg_key *k)
 {
-	__u32 zero = 0, slot;
-	struct agg_val *val;
+	struct agg_val *val = bpf_map_lookup_elem(&agg_map, k);
+	__u32 zero = 0;
 	void *init;
 	long err;
 
-	val = bpf_map_lookup_elem(&agg_map, k);
-	if (!val) {
-		init = bpf_map_lookup_elem(&agg_zero, &zero);
-		if (!init)
-			return;
-		err = bpf_map_update_elem(&agg_map, k, init, BPF_NOEXIST);
-		if (err && err != -17 /* EEXIST: another CPU added it */) {
-			stat_inc(TRACE_STAT_DROPPED);
-			return;
-		}
-		val = bpf_map_lookup_elem(&agg_map, k);
-		if (!val)
-			return;
+	if (val)
+		return val;
+	init = bpf_map_lookup_elem(&agg_zero, &zero);
+	if (!init)
+		return NULL;
+	err = bpf_map_update_elem(&agg_map, k, init, BPF_NOEXIST);
+	if (err && err != -17 /* EEXIST: another CPU added it */) {
+		stat_inc(TRACE_STAT_DROPPED);
+		return NULL;
 	}
+	return bpf_map_lookup_elem(&agg_map, k);
+}
+
+/* The array's slot of probe id in interval g, when the aggregates are keyed by the probe alone. */
+static __always_inline struct agg_val *agg_arr_val(__u32 id, __u32 g)
+{
+	__u32 slot = (g & 1) * agg_arr_probes + id;
+	struct agg_val *val = id < agg_arr_probes ? bpf_map_lookup_elem(&agg_arr, &slot) : NULL;
+
+	if (!val)
+		stat_inc(TRACE_STAT_DROPPED);
+	return val;
+}
+
+/* Adds v (histogram bucket by slot_v) to val. */
+static __always_inline void agg_val_add(struct agg_val *val, __s64 v, __s64 slot_v)
+{
+	__u32 slot;
+
 	if (!val->count || v < val->min)
 		val->min = v;
 	if (!val->count || v > val->max)
@@ -163,6 +192,35 @@ static __always_inline void agg_add(const struct agg_key *k, __s64 v, __s64 slot
 		if (slot < agg.slots)
 			val->slot[slot]++;
 	}
+}
+
+/* Adds v (histogram bucket by slot_v) to key k's value. */
+static __always_inline void agg_add(const struct agg_key *k, __s64 v, __s64 slot_v)
+{
+	struct agg_val *val = agg_arr_probes ? agg_arr_val(k->probe_id, k->gen) : agg_hash_val(k);
+
+	if (val)
+		agg_val_add(val, v, slot_v);
+}
+
+/*
+ * A hit of probe id keyed by the probe alone, with no filter: its value read straight from
+ * the site's registers or memory, without the event other hits are read into.
+ */
+static __always_inline void agg_probe_hit(void *ctx, const struct usdt_fetch_spec *spec, __u32 id)
+{
+	struct agg_val *val;
+	long v = 0;
+
+	if (agg.value != AGG_VALUE_NONE &&
+	    (!spec || agg.value_arg >= USDT_MAX_ARGS || agg.value_arg >= spec->arg_cnt ||
+	     __usdt_arg_of(ctx, spec, agg.value_arg, &v))) {
+		stat_inc(TRACE_STAT_NO_VALUE);
+		return;
+	}
+	val = agg_arr_val(id, gen);
+	if (val)
+		agg_val_add(val, v, v);
 }
 
 static __always_inline void agg_hit(const struct trace_event *e, const struct trace_probe_cfg *cfg)

@@ -20,6 +20,11 @@ static __always_inline void stat_inc(__u32 slot)
 	stats_inc(&stats, slot);
 }
 
+static __always_inline void stat_dec(__u32 slot)
+{
+	stats_add(&stats, slot, -1);
+}
+
 /* The arguments a hit needs read (bit n: argument n): every one for events. */
 const volatile __u16 need_args = 0xffff;
 /*

@@ -2,7 +2,8 @@
 /*
  * usdtctl latency: pairs each END with the innermost open START of its pair key (struct
  * lat_stack in trace.h) and aggregates the time between them; --slower sends slow pairs,
- * --perfetto all of them.
+ * --perfetto all of them. A thread's stack is its task's local storage (no hashing, and it
+ * goes with the thread); a process's or an argument's is an entry of the lat_open hash.
  */
 #ifndef USDTCTL_TRACE_LATENCY_BPF_H
 #define USDTCTL_TRACE_LATENCY_BPF_H
@@ -19,6 +20,13 @@ struct {
 	__type(value, struct lat_stack);
 } lat_open SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct lat_stack);
+} lat_task SEC(".maps");
+
 /* an empty stack, to insert a new pair key */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -27,33 +35,66 @@ struct {
 	__type(value, struct lat_stack);
 } lat_empty SEC(".maps");
 
-static __always_inline void lat_start(const struct trace_event *e,
-				      const struct trace_probe_cfg *cfg, __u64 pk)
+/* The open STARTs of pair key pk (the thread's own with --pair tid); create makes them. */
+static __always_inline struct lat_stack *lat_stack_of(__u64 pk, bool create)
 {
-	struct lat_stack *st = bpf_map_lookup_elem(&lat_open, &pk);
-	struct lat_frame *f;
+	struct lat_stack *st;
 	__u32 zero = 0;
 	void *empty;
 
+	if (lat.pair == LAT_PAIR_TID)
+		return bpf_task_storage_get(&lat_task, bpf_get_current_task_btf(), NULL,
+					    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+	st = bpf_map_lookup_elem(&lat_open, &pk);
+	if (st || !create)
+		return st;
+	empty = bpf_map_lookup_elem(&lat_empty, &zero);
+	if (!empty)
+		return NULL;
+	bpf_map_update_elem(&lat_open, &pk, empty, BPF_NOEXIST); /* or another CPU did */
+	return bpf_map_lookup_elem(&lat_open, &pk);
+}
+
+/* The frame a START opens on st (the caller fills it, then counts it in depth), or NULL. */
+static __always_inline struct lat_frame *lat_open_frame(struct lat_stack *st)
+{
 	if (!st) {
-		empty = bpf_map_lookup_elem(&lat_empty, &zero);
-		if (!empty)
-			return;
-		if (bpf_map_update_elem(&lat_open, &pk, empty, BPF_NOEXIST) &&
-		    !bpf_map_lookup_elem(&lat_open, &pk)) {
-			stat_inc(TRACE_STAT_NO_PAIR);
-			return;
-		}
-		st = bpf_map_lookup_elem(&lat_open, &pk);
-		if (!st)
-			return;
+		stat_inc(TRACE_STAT_NO_PAIR);
+		return NULL;
 	}
+	stat_inc(TRACE_STAT_OPEN);
 	if (st->depth >= LAT_DEPTH) {
 		st->skipped++;
 		stat_inc(TRACE_STAT_OVERFLOW);
-		return;
+		return NULL;
 	}
-	f = &st->f[st->depth & (LAT_DEPTH - 1)];
+	return &st->f[st->depth & (LAT_DEPTH - 1)];
+}
+
+/* The innermost open START an END closes on st, or NULL (none, or one nested too deep). */
+static __always_inline struct lat_frame *lat_close_frame(struct lat_stack *st)
+{
+	if (!st || (!st->depth && !st->skipped)) {
+		stat_inc(TRACE_STAT_UNPAIRED);
+		return NULL;
+	}
+	stat_dec(TRACE_STAT_OPEN);
+	if (st->skipped) {
+		st->skipped--;
+		return NULL;
+	}
+	st->depth--;
+	return &st->f[st->depth & (LAT_DEPTH - 1)];
+}
+
+static __always_inline void lat_start(const struct trace_event *e,
+				      const struct trace_probe_cfg *cfg, __u64 pk)
+{
+	struct lat_stack *st = lat_stack_of(pk, true);
+	struct lat_frame *f = lat_open_frame(st);
+
+	if (!st || !f)
+		return;
 	f->probe_id = e->probe_id;
 	f->arg_cnt = e->arg_cnt;
 	f->err_mask = e->err_mask;
@@ -67,21 +108,13 @@ static __always_inline void lat_start(const struct trace_event *e,
 
 static __always_inline void lat_end(const struct trace_event *e, __u64 pk, void *events)
 {
-	struct lat_stack *st = bpf_map_lookup_elem(&lat_open, &pk);
-	struct lat_slow *slow;
-	struct lat_frame *f;
 	__u64 now = bpf_ktime_get_ns(), dur;
+	struct lat_stack *st = lat_stack_of(pk, false);
+	struct lat_frame *f = lat_close_frame(st);
+	struct lat_slow *slow;
 
-	if (!st || (!st->depth && !st->skipped)) {
-		stat_inc(TRACE_STAT_UNPAIRED);
+	if (!st || !f)
 		return;
-	}
-	if (st->skipped) {
-		st->skipped--;
-		return;
-	}
-	st->depth--;
-	f = &st->f[st->depth & (LAT_DEPTH - 1)];
 	dur = now - f->start_ns;
 	f->key.gen = gen;
 	/* times in ns, histogram buckets in microseconds */
@@ -105,6 +138,39 @@ static __always_inline void lat_end(const struct trace_event *e, __u64 pk, void 
 	/* a request id is not seen again: its entry goes */
 	if (lat.pair == LAT_PAIR_ARG && !st->depth && !st->skipped)
 		bpf_map_delete_elem(&lat_open, &pk);
+}
+
+/*
+ * A hit of START or END (probe id) by thread, timed per START probe alone, with no filter and
+ * no pair to send: no event read, the time straight into the array.
+ */
+static __always_inline void lat_probe_hit(const struct trace_probe_cfg *cfg, __u32 id)
+{
+	struct lat_stack *st;
+	struct lat_frame *f;
+	struct agg_val *val;
+	__u64 now, dur;
+
+	if (!cfg)
+		return;
+	if (cfg->role & LAT_START) {
+		st = lat_stack_of(0, true);
+		f = lat_open_frame(st);
+		if (!st || !f)
+			return;
+		f->key.probe_id = id;
+		f->start_ns = bpf_ktime_get_ns();
+		st->depth++;
+	} else if (cfg->role & LAT_END) {
+		now = bpf_ktime_get_ns();
+		f = lat_close_frame(lat_stack_of(0, false));
+		if (!f)
+			return;
+		dur = now - f->start_ns;
+		val = agg_arr_val(f->key.probe_id, gen);
+		if (val)
+			agg_val_add(val, dur, dur / 1000);
+	}
 }
 
 static __always_inline void lat_hit(const struct trace_event *e, const struct trace_probe_cfg *cfg,

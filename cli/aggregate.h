@@ -79,6 +79,9 @@ struct agg_out {
 	 * times in ns (avg_ns, min_ns, max_ns) and histogram buckets in microseconds.
 	 */
 	const char *end;
+	/* keyed by the probe alone: the "agg_arr" array of so many probe ids, else 0 (the hash) */
+	int arr_fd;
+	__u32 arr_probes;
 	struct symbolizer *sym; /* stack keys: the frames of stacks_fd */
 	int stacks_fd;
 	bool folded; /* --folded: "frame;frame;... count" lines */
@@ -94,13 +97,15 @@ struct agg_row {
 };
 
 /*
- * The rows of the agg map (fd), one per provider:name and key, in name and key order: those of
- * intervals before gen with delete (deleting them), else all. 0 or -errno (the rows read so
- * far are in *rows then). Free them with agg_rows_free().
+ * The rows of the agg map (fd, or o->arr_fd), one per provider:name and key, in name and key order:
+ * those of intervals before gen with delete (deleting them), else all. 0 or -errno (the rows read
+ * so far are in *rows then). Free them with agg_rows_free().
  */
 int agg_read(const struct agg_out *o, int fd, __u32 gen, bool delete, struct agg_row **rows,
 	     size_t *cnt);
 void agg_rows_free(struct agg_row *rows, size_t cnt);
+/* Name, then key order (qsort). */
+int agg_row_key_cmp(const void *x, const void *y);
 /* The name of a --by part: "argN", "pid", "tid", "comm", "stack" (buf holds argN). */
 const char *agg_part_name(const struct agg_by *by, char *buf, size_t sz);
 /* Key part i of r as bare text into f: numbers as text prints them, strings as their bytes. */

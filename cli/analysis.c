@@ -96,7 +96,33 @@ static bool filter_reads_pid(const struct filter_prog *f)
 	return false;
 }
 
-int analysis_configure(const struct analysis *a, struct trace *skel)
+/*
+ * The aggregates' maps: keyed by the probe alone, a slot per probe id and interval in an array
+ * (no hashing per hit) when that takes no more than the hash would; else the hash, --max-keys
+ * keys.
+ */
+static int size_aggregates(const struct agg_opts *g, struct trace *skel, __u32 probe_cap)
+{
+	bool arr = g->on && !g->cfg.by_cnt && 2ull * probe_cap <= g->max_keys;
+	__u32 vsz = agg_value_size(g);
+	int err;
+
+	skel->rodata->agg_arr_probes = arr ? probe_cap : 0;
+	err = bpf_map__set_max_entries(skel->maps.agg_arr, arr ? 2 * probe_cap : 1);
+	if (!err)
+		err = bpf_map__set_value_size(skel->maps.agg_arr, vsz);
+	if (!err)
+		err = bpf_map__set_max_entries(skel->maps.agg_map, g->on && !arr ? g->max_keys : 1);
+	if (!err)
+		err = bpf_map__set_key_size(skel->maps.agg_map, agg_key_size(g));
+	if (!err)
+		err = bpf_map__set_value_size(skel->maps.agg_map, vsz);
+	if (!err)
+		err = bpf_map__set_value_size(skel->maps.agg_zero, vsz);
+	return err;
+}
+
+int analysis_configure(const struct analysis *a, struct trace *skel, __u32 probe_cap)
 {
 	const struct agg_opts *g = &a->agg;
 	__u16 need = a->finfo.arg_mask | a->finfo.str_mask << 1; /* a strn's length too */
@@ -114,8 +140,9 @@ int analysis_configure(const struct analysis *a, struct trace *skel)
 	if ((g->on || a->count) && !a->lat.send_pairs) {
 		skel->rodata->need_args = need | agg_arg_mask(g, !a->latency);
 		skel->rodata->need_time = false; /* latency reads the clock where it needs it */
+		/* --pair tid finds the thread's STARTs through its task */
 		skel->rodata->need_pid =
-			(a->latency && a->lat.pair != LAT_PAIR_ARG) || filter_reads_pid(&a->filter);
+			(a->latency && a->lat.pair == LAT_PAIR_PID) || filter_reads_pid(&a->filter);
 		skel->rodata->need_comm = a->finfo.comm;
 		for (int i = 0; i < g->cfg.by_cnt; i++) {
 			__u8 part = g->cfg.by[i].part;
@@ -130,26 +157,21 @@ int analysis_configure(const struct analysis *a, struct trace *skel)
 	err = bpf_map__set_max_entries(skel->maps.stacks, !a->stack ? 1
 							  : g->on   ? g->max_keys
 								    : STACK_EVENT_MAX);
-	if (err)
-		return err;
-	if (!g->on)
-		return bpf_map__set_max_entries(skel->maps.agg_map, 1);
-	err = bpf_map__set_max_entries(skel->maps.agg_map, g->max_keys);
+	if (!err && (!a->latency || a->lat.pair == LAT_PAIR_TID))
+		err = bpf_map__set_max_entries(skel->maps.lat_open, 1);
 	if (!err)
-		err = bpf_map__set_key_size(skel->maps.agg_map, agg_key_size(g));
-	if (!err)
-		err = bpf_map__set_value_size(skel->maps.agg_map, agg_value_size(g));
-	if (!err)
-		err = bpf_map__set_value_size(skel->maps.agg_zero, agg_value_size(g));
+		err = size_aggregates(g, skel, probe_cap);
+	/* nothing to read but the value (or the time): straight from the site into the array */
+	skel->rodata->agg_lean =
+		skel->rodata->agg_arr_probes && !a->filter.cnt && !a->stack &&
+		(!a->latency || (a->lat.pair == LAT_PAIR_TID && !a->lat.send_pairs));
 	return err;
 }
 
 static bool any_str(const struct trace_probe_desc *probes, size_t cnt, int n)
 {
 	for (size_t i = 0; i < cnt; i++) {
-		const struct arg_types *t = &probes[i].types;
-
-		if (n < t->cnt && (t->type[n] == ARG_STR || t->type[n] == ARG_STRN))
+		if (arg_types_is_str(&probes[i].types, n))
 			return true;
 	}
 	return false;

@@ -59,8 +59,11 @@ int analysis_option(struct analysis *a, int opt, const char *arg);
 int analysis_check(struct analysis *a, bool interval);
 /* Whether hits are aggregated per key (else counted per probe, or sent as events). */
 bool analysis_aggregates(const struct analysis *a);
-/* Before the load: the tracer's mode, filter, aggregate keys and map sizes. 0 or -errno. */
-int analysis_configure(const struct analysis *a, struct trace *skel);
+/*
+ * Before the load: the tracer's mode, filter, aggregate keys and map sizes, for probe_cap probe
+ * ids. 0 or -errno.
+ */
+int analysis_configure(const struct analysis *a, struct trace *skel, __u32 probe_cap);
 /* Once the probes and their types are known: 0, or a usage error's exit code. */
 int analysis_check_probes(const struct analysis *a, const struct trace_probe_desc *probes,
 			  size_t cnt);

@@ -115,6 +115,11 @@ unsigned int arg_types_mask(const struct arg_types *types, enum arg_type t)
 	return mask;
 }
 
+bool arg_types_is_str(const struct arg_types *types, int n)
+{
+	return n < types->cnt && (types->type[n] == ARG_STR || types->type[n] == ARG_STRN);
+}
+
 static int catalog_add(struct catalog *cat, char *glob, const struct arg_types *types)
 {
 	if (cat->cnt == cat->cap) {

@@ -33,6 +33,8 @@ int arg_types_split(const char *arg, char **glob, struct arg_types *types, bool 
 
 /* Bit n set when argument n is of type t. */
 unsigned int arg_types_mask(const struct arg_types *types, enum arg_type t);
+/* Whether argument n is a string (str or strn). */
+bool arg_types_is_str(const struct arg_types *types, int n);
 
 struct catalog;
 

@@ -16,6 +16,7 @@
 #include <bpf/libbpf.h>
 
 #include "cli.h"
+#include "percpu.h"
 #include "target.h"
 #include "trace_export.h"
 #include "tracer.h"
@@ -123,37 +124,15 @@ void latency_out_slow(struct trace_out *o, const struct analysis *a, const void 
 	fputc('\n', o->f);
 }
 
-static __u64 stat_sum(int fd, __u32 slot)
+void latency_report(struct trace_out *o, int stats_fd)
 {
-	int ncpu = libbpf_num_possible_cpus();
-	__u64 sum = 0, *v;
-
-	if (ncpu <= 0 || !(v = calloc(ncpu, sizeof(*v))))
-		return 0;
-	if (!bpf_map_lookup_elem(fd, &slot, v)) {
-		for (int i = 0; i < ncpu; i++)
-			sum += v[i];
-	}
-	free(v);
-	return sum;
-}
-
-void latency_report(struct trace_out *o, int open_fd, int stats_fd)
-{
-	__u64 open = 0, unpaired, overflow, no_pair, k, next;
-	struct lat_stack *st = malloc(sizeof(*st));
-	void *prev = NULL;
+	__u64 open, unpaired, overflow, no_pair;
 	struct json j;
 
-	for (; st && !bpf_map_get_next_key(open_fd, prev, &next); prev = &k) {
-		k = next;
-		if (!bpf_map_lookup_elem(open_fd, &k, st))
-			open += st->depth + st->skipped;
-	}
-	free(st);
-	unpaired = stat_sum(stats_fd, TRACE_STAT_UNPAIRED);
-	overflow = stat_sum(stats_fd, TRACE_STAT_OVERFLOW);
-	no_pair = stat_sum(stats_fd, TRACE_STAT_NO_PAIR);
+	percpu_sum(stats_fd, TRACE_STAT_OPEN, &open);
+	percpu_sum(stats_fd, TRACE_STAT_UNPAIRED, &unpaired);
+	percpu_sum(stats_fd, TRACE_STAT_OVERFLOW, &overflow);
+	percpu_sum(stats_fd, TRACE_STAT_NO_PAIR, &no_pair);
 	if (o->json) {
 		json_begin(&j, o->f);
 		json_key(&j, "latency");
@@ -237,8 +216,9 @@ static void do_help(FILE *out)
 	cli_global_help(out, "latency");
 	fprintf(out,
 		"\n"
-		"Memory: %d bytes per pair key with open STARTs (at most %d, allocated as\n"
-		"needed), and the aggregates' hash as in 'usdtctl trace --help'.\n"
+		"Memory: %d bytes per thread (--pair tid, freed with the thread) or pair key\n"
+		"(at most %d) with open STARTs, allocated as needed, and the aggregates as in\n"
+		"'usdtctl trace --help'.\n"
 		"\n"
 		"Examples:\n"
 		"  usdtctl latency -p 1234 --by arg0 'postgresql:query__start(str)' "

@@ -31,9 +31,11 @@ enum {
 
 /* What scrapes read: the tracer's maps (each -1 when the run has none). */
 struct trace_export_maps {
-	int counts; /* per probe id, per CPU */
-	int stats;  /* enum trace_stat, per CPU */
-	int agg;    /* aggregates and latency: struct agg_key -> per-CPU struct agg_val */
+	int counts;  /* per probe id, per CPU */
+	int stats;   /* enum trace_stat, per CPU */
+	int agg;     /* aggregates and latency: struct agg_key -> per-CPU struct agg_val */
+	int agg_arr; /* the same keyed by the probe alone, agg_arr_probes probe ids (else 0) */
+	__u32 agg_arr_probes;
 	int stacks; /* --by stack */
 };
 

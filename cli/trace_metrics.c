@@ -119,6 +119,8 @@ static int agg_rows(const struct trace_export *x, struct prom_writer *w)
 		.end = an->latency ? an->end : NULL,
 		.sym = x->out->sym,
 		.stacks_fd = x->maps.stacks,
+		.arr_fd = x->maps.agg_arr,
+		.arr_probes = x->maps.agg_arr_probes,
 	};
 	bool hits = an->agg.cfg.value == AGG_VALUE_NONE;
 	struct agg_row *rows = NULL;

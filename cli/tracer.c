@@ -144,7 +144,7 @@ static int load_bpf(struct tracer *t)
 	s->rodata->quiet_probes = t->np.all != NULL;
 	err = set_scope(t, s);
 	if (!err)
-		err = analysis_configure(&t->o.an, s);
+		err = analysis_configure(&t->o.an, s, t->probe_cap);
 	if (!err)
 		err = bpf_map__set_max_entries(s->maps.counts, t->probe_cap);
 	if (!err)
@@ -476,6 +476,8 @@ static int start_trace(struct tracer *t)
 					 .counts = bpf_map__fd(t->skel->maps.counts),
 					 .stats = bpf_map__fd(t->skel->maps.stats),
 					 .agg = bpf_map__fd(t->skel->maps.agg_map),
+					 .agg_arr = bpf_map__fd(t->skel->maps.agg_arr),
+					 .agg_arr_probes = t->skel->rodata->agg_arr_probes,
 					 .stacks = t->out.stacks_fd,
 				 },
 				 t->start_ns);
@@ -531,6 +533,8 @@ static void report(struct tracer *t, __u64 *counts, int interval, bool last)
 		.sym = t->out.sym,
 		.stacks_fd = t->out.stacks_fd,
 		.folded = t->o.an.folded,
+		.arr_fd = bpf_map__fd(t->skel->maps.agg_arr),
+		.arr_probes = t->skel->rodata->agg_arr_probes,
 	};
 	long long err;
 
@@ -694,7 +698,7 @@ static int finish_trace(struct tracer *t, __u64 *counts, int ticks)
 	percpu_sum(fd, TRACE_STAT_NO_VALUE, &no_value);
 	percpu_sum(fd, TRACE_STAT_NO_STACK, &no_stack);
 	if (t->o.an.latency)
-		latency_report(&t->out, bpf_map__fd(t->skel->maps.lat_open), fd);
+		latency_report(&t->out, fd);
 	trace_out_summary(&t->out, &s);
 	err = trace_export_close(&t->exp);
 	if (dropped)

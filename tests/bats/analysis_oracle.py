@@ -21,6 +21,12 @@ STR_MAX = 128  # bytes of a string a filter compares
 I64 = 1 << 64
 
 
+def c_div(s, n):
+    """s / n as C divides: toward zero."""
+    q = abs(s) // n
+    return q if s >= 0 else -q
+
+
 def wrap(v):
     """v as a signed 64-bit integer, as BPF's sums wrap."""
     v %= I64
@@ -86,8 +92,7 @@ def expected(args):
         vals = r.pop("values")
         if args.value == "stats":
             r["min"], r["max"] = min(vals), max(vals)
-            q = abs(r["sum"]) // r["count"]
-            r["avg"] = q if r["sum"] >= 0 else -q
+            r["avg"] = c_div(r["sum"], r["count"])
         else:
             del r["sum"]
         if args.value.startswith(("hist", "lhist")):
@@ -122,10 +127,25 @@ def actual(args):
                 continue
             k = json.dumps({"by": r["by"], "name": r["name"]}, sort_keys=True)
             if k in rows:
-                rows[k]["count"] += r["count"]
+                merge(rows[k], r)
             else:
                 rows[k] = r
     return list(rows.values())
+
+
+def merge(a, b):
+    """Adds interval row b into a: counts, sums, extremes and buckets."""
+    a["count"] += b["count"]
+    if "sum" in a:
+        a["sum"] = wrap(a["sum"] + b["sum"])
+        a["min"] = min(a["min"], b["min"])
+        a["max"] = max(a["max"], b["max"])
+        a["avg"] = c_div(a["sum"], a["count"])
+    if "hist" in a:
+        counts = {}
+        for h in a["hist"] + b["hist"]:
+            counts[(h["ge"], h["lt"])] = counts.get((h["ge"], h["lt"]), 0) + h["count"]
+        a["hist"] = [{"ge": g, "lt": l, "count": c} for (g, l), c in sorted(counts.items())]
 
 
 def main():

@@ -78,6 +78,11 @@ latency() {
 	"$ORACLE" "$FIRES.8" "$OUT" --by-name
 	jq -se 'map(select(.latency))[0].latency | .overflow == 2 and .unpaired_ends == 0' "$OUT"
 	grep -q '^usdtctl: 0 STARTs still open, 0 ENDs without a START, 2 STARTs nested deeper than 8 (not timed)$' "$ERR"
+	# timed per START probe alone (no event read in BPF): the same pairs, in one row
+	latency "recurse 10"
+	grep -vP '\td(9|10)\t' "$FIRES" >"$FIRES.8"
+	"$ORACLE" "$FIRES.8" "$OUT"
+	jq -se 'map(select(.latency))[0].latency | .overflow == 2 and .open_starts == 0' "$OUT"
 }
 
 @test "--pair arg0: a request id handed between threads pairs; by thread it cannot" {

@@ -9,7 +9,8 @@
 #
 # Usage: tests/bench/prog_cost.sh [-B BUILD_DIR] [-r REPS]
 #   prints a markdown table: per one-liner, the median over REPS runs (default 5) of ns per
-#   program run, and the target's CPU ns per hit in the same runs
+#   program run, the target's CPU ns per hit in the same runs, and the memory of the programs'
+#   maps as the kernel counts it (bytes_memlock)
 # Needs root (BPF, sysctl kernel.bpf_stats_enabled, which it turns on and back off).
 set -euo pipefail
 
@@ -45,11 +46,15 @@ one() {
 	done
 	sleep 0.5 # bpftrace says "Attaching" before it attaches
 	hit=$(timeout 120 "$target" "$loop" "$n" | cut -d' ' -f1)
-	# programs of this tracer: new since it started, and run at least once per hit
-	bpftool prog show -j | jq -r --argjson b "$before" --argjson n "$n" '
+	# programs of this tracer: new since it started, and run at least once per hit; the bytes
+	# the kernel counts for their maps
+	bpftool map show -j >"$tmp/maps"
+	bpftool prog show -j | jq -r --argjson b "$before" --argjson n "$n" --slurpfile m "$tmp/maps" '
 		[.[] | select((.id as $i | $b | index($i) | not) and (.run_cnt // 0) >= $n)]
-		| if length == 0 then "-" else
-		  ((map(.run_time_ns) | add) / (map(.run_cnt) | add) | . * 10 | round / 10) end' |
+		| if length == 0 then "- -" else
+		  "\((map(.run_time_ns) | add) / (map(.run_cnt) | add) | . * 10 | round / 10) \(
+		   [.[].map_ids[]?] | unique | map(. as $id | $m[0][] | select(.id == $id) |
+		   .bytes_memlock) | add // 0)" end' |
 		tr '\n' ' '
 	echo "$hit"
 	kill -INT "$pid" 2>/dev/null || true
@@ -65,15 +70,17 @@ row() {
 	for ((i = 0; i < 2 * reps && $(wc -l <"$tmp/runs") < reps; i++)); do
 		one "$@" | grep -v '^- ' >>"$tmp/runs" || true
 	done
-	printf '| %s | %s | %s |\n' "$name" \
-		"$(cut -d' ' -f1 "$tmp/runs" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')" \
-		"$(cut -d' ' -f2 "$tmp/runs" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')"
+	printf '| %s | %s | %s | %s |\n' "$name" "$(med 1)" "$(med 3)" \
+		"$(awk -v b="$(med 2)" 'BEGIN { printf "%.1f", b / 1048576 }')"
 }
+
+# med N: the median of field N of the runs
+med() { cut -d' ' -f"$1" "$tmp/runs" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 t=$target lat_bt="usdt:$target:bench:start { @s[tid] = nsecs; }
 	usdt:$target:bench:done /@s[tid]/ { @ = hist(nsecs - @s[tid]); delete(@s[tid]); }"
-echo "| one-liner | ns per program run (bpf_stats) | target CPU ns per hit |"
-echo "| --- | --- | --- |"
+echo "| one-liner | ns per program run (bpf_stats) | target CPU ns per hit | its maps, MiB (memlock) |"
+echo "| --- | --- | --- | --- |"
 row "empty: bpftrace \`{ }\`" loop 100000 bpftrace -e "usdt:$t:bench:hit { }"
 row "usdtctl trace --count" loop 100000 "$usdtctl" trace --count "$t" bench:hit
 row "usdtctl trace --count --by arg1" strloop 100000 \

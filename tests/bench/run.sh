@@ -94,6 +94,10 @@ machine() {
 ms() { awk -v s="$1" 'BEGIN { printf "%.1f ms", s * 1000 }'; }
 us() { awk -v s="$1" -v n="$2" 'BEGIN { printf "%.2f us", s * 1e6 / n }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else printf "-" }'; }
+# median: the median of the numbers on stdin
+median() {
+	sort -g | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
 
 # ---- 1. attach + detach ----------------------------------------------------------------------
 # Rows of the attach table for MODE (idle/running) and RECORD (attach: repeated in one
@@ -517,52 +521,78 @@ EOF
 }
 
 # ---- 6. in-kernel analysis --------------------------------------------------------------------
-# median_hit CMD...: the median over $reps runs of the target CPU ns per hit that the
-# "bench_target LOOP N" under CMD prints ("-" when no run printed one)
-median_hit() {
-	local i line vals=()
-	for ((i = 0; i < reps; i++)); do
-		line=$(timeout 300 "$@" 2>/dev/null | grep -E '^[0-9.]+ [0-9.]+$' || true)
-		[ -n "$line" ] && vals+=("${line% *}")
+# one_hit CMD...: the target CPU ns per hit that the "bench_target LOOP N" under CMD prints
+one_hit() {
+	timeout 300 "$@" 2>/dev/null | sed -n 's/^\([0-9.]*\) [0-9.]*$/\1/p' | head -1
+}
+
+# numbers FILE N: the numbers of column N of FILE
+numbers() { awk -v c="$2" '$c + 0 > 0 { print $c }' "$1"; }
+
+# ratios FILE A B: the median over the runs of column A / column B (runs side by side)
+ratios() {
+	awk -v a="$2" -v b="$3" '$a + 0 > 0 && $b + 0 > 0 { print $a / $b }' "$1" | median |
+		awk '{ printf "%.2fx", $1 }'
+}
+
+# analysis_row NAME LOOP N PROBES USDTCTL-ARGS -- BPFTRACE-PROGRAM: $reps runs, each of the empty
+# program, usdtctl and bpftrace one after another, into $tmp/NAME: "empty usdtctl bpftrace"
+analysis_row() {
+	local name=$1 loop=$2 n=$3 probes=$4 u=() i
+	shift 4
+	while [ "$1" != -- ]; do
+		u+=("$1")
+		shift
 	done
-	printf '%s\n' "${vals[@]}" | sort -g | awk '{ v[NR] = $1 } END {
-		if (!NR) print "-"; else print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+	: >"$tmp/$name"
+	for ((i = 0; i < reps; i++)); do
+		printf '%s %s %s\n' \
+			"$("$ub" hit -r 1 -n "$n" -g "$probes" -l "$loop" "$target" empty | cut -f3)" \
+			"$(one_hit "$usdtctl" "${u[@]}" -c "$target $loop $n")" \
+			"$(one_hit bpftrace -e "$2" -c "$target $loop $n")" >>"$tmp/$name"
+	done
+}
+
+# analysis_md NAME LABEL: its table row
+analysis_md() {
+	local f=$tmp/$1
+	md "| $2 | $(numbers "$f" 1 | median) | $(numbers "$f" 2 | median) | $(ratios "$f" 2 1) |" \
+		"$(numbers "$f" 3 | median) |" \
+		"$(ratios "$f" 3 1) |"
 }
 
 bench_analysis() {
-	local hits=100000 pairs=50000 e_str e_hit e_pair u_str u_hist u_lat b_str b_hist b_lat
+	local hits=200000 pairs=100000
 	local lat_bt="usdt:$target:bench:start { @s[tid] = nsecs; }
 		usdt:$target:bench:done /@s[tid]/ { @ = hist(nsecs - @s[tid]); delete(@s[tid]); }"
 	log "analysis: $hits hits ($pairs pairs) x $reps runs per tracer"
-	e_str=$("$ub" hit -r "$reps" -n "$hits" -g bench:req -l strloop "$target" empty | cut -f3)
-	e_hit=$("$ub" hit -r "$reps" -n "$hits" "$target" empty | cut -f3)
-	e_pair=$("$ub" hit -r "$reps" -n "$pairs" -g 'bench:*' -l pairloop "$target" empty | cut -f3)
-	u_str=$(median_hit "$usdtctl" trace --count --by arg1 -c "$target strloop $hits" \
-		'bench:req(int,str)')
-	b_str=$(median_hit bpftrace -e "usdt:$target:bench:req { @[str(arg1)] = count(); }" \
-		-c "$target strloop $hits")
-	u_hist=$(median_hit "$usdtctl" trace --hist arg0 -c "$target loop $hits" bench:hit)
-	b_hist=$(median_hit bpftrace -e "usdt:$target:bench:hit { @ = hist(arg0); }" \
-		-c "$target loop $hits")
-	u_lat=$(median_hit "$usdtctl" latency -c "$target pairloop $pairs" bench:start bench:done)
-	b_lat=$(median_hit bpftrace -e "$lat_bt" -c "$target pairloop $pairs")
+	analysis_row str strloop "$hits" bench:req trace --count --by arg1 'bench:req(int,str)' -- \
+		"usdt:$target:bench:req { @[str(arg1)] = count(); }"
+	analysis_row hist loop "$hits" bench:hit trace --hist arg0 bench:hit -- \
+		"usdt:$target:bench:hit { @ = hist(arg0); }"
+	analysis_row lat pairloop "$pairs" 'bench:*' latency bench:start bench:done -- "$lat_bt"
 	md "## 6. In-kernel analysis: per-hit cost of aggregating in BPF"
 	md ""
 	md "\`bench_target strloop|loop|pairloop N\` fires bench:req (a long and one of 16 strings),"
 	md "bench:hit (two longs) or bench:start/bench:done pairs on one thread; each tracer attaches"
 	md "before the target starts (\`-c\`). ns per hit in the target thread's CPU time (uprobe and"
-	md "BPF program included), medians of $reps runs; the empty program is libusdt's on the same"
-	md "probes, the floor every tracer pays."
+	md "BPF program included), medians of $reps runs of $hits hits; the empty program is libusdt's"
+	md "on the same probes, the floor every tracer pays. Each run measures the empty program,"
+	md "usdtctl and bpftrace one after another, and a ratio is the median of the runs' own ratios,"
+	md "so that the machine's drift between runs cancels out."
 	md ""
 	md "| one-liner | empty program | usdtctl | usdtctl vs empty | bpftrace | bpftrace vs empty |"
 	md "| --- | --- | --- | --- | --- | --- |"
-	md "| count by a string argument: \`trace --count --by arg1\` / \`@[str(arg1)] = count()\`" \
-		"| $e_str | $u_str | $(ratio "$u_str" "$e_str") | $b_str | $(ratio "$b_str" "$e_str") |"
-	md "| power-of-two histogram: \`trace --hist arg0\` / \`@ = hist(arg0)\`" \
-		"| $e_hit | $u_hist | $(ratio "$u_hist" "$e_hit") | $b_hist | $(ratio "$b_hist" "$e_hit") |"
-	md "| start/done latency per thread: \`latency bench:start bench:done\` /" \
-		"\`hist(nsecs - @s[tid])\` | $e_pair | $u_lat | $(ratio "$u_lat" "$e_pair") | $b_lat |" \
-		"$(ratio "$b_lat" "$e_pair") |"
+	analysis_md str "count by a string argument: \`trace --count --by arg1\` / \`@[str(arg1)] = count()\`"
+	analysis_md hist "power-of-two histogram: \`trace --hist arg0\` / \`@ = hist(arg0)\`"
+	analysis_md lat "start/done latency per thread: \`latency bench:start bench:done\` / \`hist(nsecs - @s[tid])\`"
+	md ""
+	md "The programs' own time per run, from the kernel's bpf_stats (\`tests/bench/prog_cost.sh -r $reps\`:"
+	md "run_time_ns / run_cnt, medians of $reps runs; bpf_stats' own clock reads are in every figure,"
+	md "the \"empty\" row is bpftrace's empty program). It moves far less than the target's CPU per hit"
+	md "when other work shares the machine:"
+	md ""
+	"$top/tests/bench/prog_cost.sh" -B "$build" -r "$reps" >>"$tmp/report.md"
 	md ""
 }
 
@@ -675,11 +705,6 @@ for ((i = 0; i < $1; i++)); do /bin/true; done
 awk -v s="$s" -v e="$EPOCHREALTIME" -v n="$1" 'BEGIN { printf "%.0f\n", n / (e - s) }'
 EOF
 	chmod +x "$tmp/fork_exec"
-}
-
-# median: the median of the numbers on stdin
-median() {
-	sort -g | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
 # fresh_runs K: wall ms of K runs of a fresh copy (a new inode) of bench_target, one hit each
