@@ -161,8 +161,9 @@ void latency_report(struct trace_out *o, int stats_fd)
 
 /* ---- options ------------------------------------------------------------------------------ */
 
-static void do_help(FILE *out)
+static void do_help(void *ctx, FILE *out)
 {
+	(void)ctx;
 	fprintf(out,
 		"Usage: usdtctl latency [-p PID... | -c CMD] [--json] [-o FILE] [--pair tid|pid|argN]\n"
 		"                       [--by KEYS] [--hist | --stats] [--slower DURATION]\n"
@@ -272,10 +273,41 @@ static int parse_pair(const char *s, struct lat_cfg *lat)
 	return 0;
 }
 
+/* latency's own options */
+static int latency_option(void *ctx, int opt, const char *arg)
+{
+	struct trace_opts *o = ctx;
+	struct analysis *a = &o->an;
+
+	switch (opt) {
+	case OPT_PAIR:
+		if (parse_pair(arg, &a->lat))
+			return cli_error(EXIT_USAGE,
+					 "latency: bad --pair '%s' (tid, pid or argN, N < %d)", arg,
+					 USDT_MAX_ARGS);
+		return 0;
+	case OPT_LAT_HIST:
+	case OPT_LAT_STATS:
+		if (a->agg.cfg.value != AGG_VALUE_NONE)
+			return cli_error(EXIT_USAGE,
+					 "latency: --hist and --stats exclude each other");
+		a->agg.cfg.value = opt == OPT_LAT_HIST ? AGG_VALUE_LOG2 : AGG_VALUE_STATS;
+		a->agg.cfg.slots = opt == OPT_LAT_HIST ? AGG_LOG2_SLOTS : 0;
+		return 0;
+	case OPT_SLOWER:
+		if (latency_parse_duration(arg, &a->lat.slower_ns))
+			return cli_error(EXIT_USAGE,
+					 "latency: bad --slower '%s' (as 10ms, 500us, 1.5s)", arg);
+		a->lat.send_pairs = 1;
+		return 0;
+	default:
+		return TRACER_OPT_OTHER;
+	}
+}
+
 static int parse_options(int argc, char **argv, struct trace_opts *o)
 {
 	static const struct option opts[] = {
-		{"command", required_argument, NULL, 'c'},
 		{"pair", required_argument, NULL, OPT_PAIR},
 		{"by", required_argument, NULL, OPT_BY},
 		{"hist", no_argument, NULL, OPT_LAT_HIST},
@@ -285,71 +317,19 @@ static int parse_options(int argc, char **argv, struct trace_opts *o)
 		{"filter", required_argument, NULL, OPT_FILTER},
 		{"top", required_argument, NULL, OPT_TOP},
 		{"max-keys", required_argument, NULL, OPT_MAX_KEYS},
-		{"interval", required_argument, NULL, 'i'},
-		{"duration", required_argument, NULL, 'd'},
-		{"help", no_argument, NULL, 'h'},
-		EXPORT_LONGOPTS,
 		CLI_GLOBAL_LONGOPTS,
 		{0},
 	};
-	struct analysis *a = &o->an;
-	int c, err;
+	const struct tracer_getopt g = {
+		":" TRACER_SHORTOPTS "h" CLI_GLOBAL_SHORTOPTS, opts, latency_option, do_help, o,
+	};
+	int err = tracer_getopt(argc, argv, o, &g);
 
-	optind = 0;
-	while ((c = cli_getopt(argc, argv, ":" TRACER_SHORTOPTS "c:i:d:h" CLI_GLOBAL_SHORTOPTS,
-			       opts, "latency")) != -1) {
-		switch (c) {
-		case 'c':
-			o->cmd = optarg;
-			break;
-		case OPT_PAIR:
-			if (parse_pair(optarg, &a->lat))
-				return cli_error(
-					EXIT_USAGE,
-					"latency: bad --pair '%s' (tid, pid or argN, N < %d)",
-					optarg, USDT_MAX_ARGS);
-			break;
-		case OPT_LAT_HIST:
-		case OPT_LAT_STATS:
-			if (a->agg.cfg.value != AGG_VALUE_NONE)
-				return cli_error(EXIT_USAGE, "latency: --hist and --stats exclude "
-							     "each other");
-			a->agg.cfg.value = c == OPT_LAT_HIST ? AGG_VALUE_LOG2 : AGG_VALUE_STATS;
-			a->agg.cfg.slots = c == OPT_LAT_HIST ? AGG_LOG2_SLOTS : 0;
-			break;
-		case OPT_SLOWER:
-			if (latency_parse_duration(optarg, &a->lat.slower_ns))
-				return cli_error(
-					EXIT_USAGE,
-					"latency: bad --slower '%s' (as 10ms, 500us, 1.5s)",
-					optarg);
-			a->lat.send_pairs = 1;
-			break;
-		case 'i':
-		case 'd':
-			if (cli_parse_seconds(optarg, c == 'i' ? &o->interval_s : &o->duration_s))
-				return cli_error(EXIT_USAGE, "latency: bad %s '%s'",
-						 c == 'i' ? "interval" : "duration", optarg);
-			break;
-		case 'h':
-			do_help(stdout);
-			return -1;
-		case '?': /* reported */
-			return EXIT_USAGE;
-		default:
-			err = trace_export_option(o, c, optarg);
-			if (err > 0)
-				err = tracer_option(o, c, optarg);
-			if (err)
-				return err;
-		}
-	}
-	if (o->pid && o->cmd)
-		return cli_error(EXIT_USAGE, "latency: -p and -c exclude each other");
-	err = analysis_check(a, o->interval_s);
-	if (!err && a->stack)
+	if (!err)
+		err = tracer_options_check(o);
+	if (!err && o->an.stack)
 		return cli_error(EXIT_USAGE, "latency: --by stack: stacks are trace's (--stack)");
-	return err ? err : trace_export_check(o);
+	return err;
 }
 
 int do_latency(int argc, char **argv)

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * The runtime commands (bcc's ucalls, uflow, ugc, uobjnew, uthreads, dbstat and dbslower):
- * each reads one role of the runtime catalog and fills a trace for the tracer of usdtctl trace
- * and latency, so that its aggregates, filters and limits apply alike. One table row each.
+ * each reads one role of the runtime catalog and fills a trace (runtime_setups.c) for the
+ * tracer of usdtctl trace and latency, so that its aggregates, filters and limits apply alike.
+ * One table row each; here the table, the help, the options and the runtime.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -15,250 +16,20 @@
 
 #include "cli.h"
 #include "latency.h"
-#include "runtime_events.h"
-#include "runtimes.h"
+#include "runtime_cmd.h"
 #include "target.h"
 #include "trace_cmd.h"
 #include "trace_export.h"
-#include "tracer.h"
 
 enum {
 	OPT_RT_LATENCY = 0x300,
 	OPT_RT_SLOWER,
 };
 
-/* What a command takes beyond -p, -c, -d, --filter: */
-enum {
-	CF_TOP = 1,	 /* --top */
-	CF_INTERVAL = 2, /* -i */
-	CF_LATENCY = 4,	 /* --latency */
-	CF_SLOWER = 8,	 /* --slower */
-	CF_PROMETHEUS = 16,
-	CF_PERFETTO = 32, /* latency's pairs as slices */
-	CF_AGG = CF_TOP | CF_INTERVAL,
-};
-
-/* usdtctl stat's role: every role of its columns */
-#define RT_STAT RT_ROLE_CNT
-
-/* stat's columns: the first probe of each role, per second */
-static const struct {
-	enum rt_role role;
-	const char *title;
-} stat_cols[] = {
-	{RT_CALL, "calls"},	      {RT_GC, "gcs"},	      {RT_ALLOC, "objects"},
-	{RT_CLASSLOAD, "classloads"}, {RT_THREAD, "threads"}, {RT_EXCEPTION, "exceptions"},
-};
-
-#define STAT_COLS	(sizeof(stat_cols) / sizeof(stat_cols[0]))
-/* stat over every runtime of the catalog: its probes, at most */
-#define STAT_PROBES_MAX 64
-
-struct rt_cmd_run;
-
-struct rt_cmd {
-	const char *name;
-	enum rt_role role;
-	unsigned flags;
-	int (*setup)(struct rt_cmd_run *r);
-	const char *help; /* what it shows */
-	const char *examples;
-};
-
-struct rt_cmd_run {
-	const struct rt_cmd *cmd;
-	struct runtimes cat;
-	const struct runtime *rt;
-	const struct rt_role_entry *role;
-	struct trace_opts o;
-	char target[PATH_MAX];
-	char *probes[STAT_PROBES_MAX];
-	const char *col_titles[STAT_COLS];
-	int col_of[STAT_PROBES_MAX];
-	bool latency;
-	__u64 slower_ns;
-	const char *filter, *top;
-	struct rt_events ev;
-};
-
-/* ---- setups: the trace each command asks for ------------------------------------------------ */
-
-/* The key's arguments as --by, and the text between them as the label's separators. */
-static int by_key(struct rt_cmd_run *r, const char *label)
-{
-	const struct rt_key *k = &r->role->key;
-	struct analysis *a = &r->o.an;
-	char by[64] = "";
-	size_t n = 0;
-
-	for (int i = 0; i < k->cnt && i < AGG_MAX_BY; i++) {
-		n += snprintf(by + n, sizeof(by) - n, "%sarg%d", i ? "," : "", k->arg[i]);
-		a->agg.sep[i] = k->sep[i];
-	}
-	a->agg.label = label;
-	return analysis_option(a, OPT_BY, by);
-}
-
-/* The options every aggregating command passes on: --filter, --top. */
-static int common(struct rt_cmd_run *r)
-{
-	struct analysis *a = &r->o.an;
-	int err = 0;
-
-	if (r->filter)
-		err = analysis_option(a, OPT_FILTER, r->filter);
-	if (!err && r->top)
-		err = analysis_option(a, OPT_TOP, r->top);
-	return err;
-}
-
-/* START and END paired per thread, the time aggregated per key by the latency engine. */
-static int paired(struct rt_cmd_run *r, const char *label, bool stats)
-{
-	struct analysis *a = &r->o.an;
-	int err = 0;
-
-	a->latency = true;
-	a->start = r->probes[0] = r->role->probe[0];
-	a->end = r->probes[1] = r->role->probe[1];
-	a->lat.pair = LAT_PAIR_TID;
-	a->lat.slower_ns = r->slower_ns;
-	a->lat.send_pairs = r->slower_ns != 0;
-	r->o.probe_cnt = 2;
-	r->o.count = true;
-	if (stats) {
-		a->agg.cfg.value = AGG_VALUE_STATS;
-		a->agg.cfg.slots = 0;
-	}
-	if (label)
-		err = by_key(r, label);
-	return err ? err : common(r);
-}
-
-static int setup_calls(struct rt_cmd_run *r)
-{
-	int err;
-
-	if (r->latency)
-		return paired(r, "function", true);
-	r->probes[0] = r->role->probe[0];
-	r->o.probe_cnt = 1;
-	r->o.an.count = true;
-	err = by_key(r, "function");
-	return err ? err : common(r);
-}
-
-static int setup_queries(struct rt_cmd_run *r)
-{
-	/* with --slower, the query's text: a key, so that the slow pairs show it */
-	return paired(r, r->slower_ns ? "query" : NULL, r->slower_ns);
-}
-
-static int setup_objnew(struct rt_cmd_run *r)
-{
-	char size[16];
-	int err;
-
-	r->probes[0] = r->role->probe[0];
-	r->o.probe_cnt = 1;
-	err = by_key(r, "type");
-	if (!err && r->role->size_arg >= 0) {
-		snprintf(size, sizeof(size), "arg%d", r->role->size_arg);
-		err = analysis_option(&r->o.an, OPT_STATS, size);
-	} else {
-		r->o.an.count = true;
-	}
-	return err ? err : common(r);
-}
-
-/* Both probes' events, shown by the tracer or by on_event. */
-static int events(struct rt_cmd_run *r,
-		  void (*on_event)(void *, struct trace_out *, const struct trace_event *))
-{
-	r->probes[0] = r->role->probe[0];
-	r->probes[1] = r->role->probe[1];
-	r->o.probe_cnt = 2;
-	r->o.on_event = on_event;
-	r->o.event_ctx = &r->ev;
-	r->ev.role = r->role;
-	r->ev.json = r->o.json;
-	return r->filter ? analysis_option(&r->o.an, OPT_FILTER, r->filter) : 0;
-}
-
-static int setup_flow(struct rt_cmd_run *r)
-{
-	if (!r->o.json && !r->o.perfetto)
-		rt_flow_header(stdout);
-	return events(r, rt_flow_event);
-}
-
-static int setup_gc(struct rt_cmd_run *r)
-{
-	if (!r->o.json)
-		rt_gc_header(stdout);
-	return events(r, rt_gc_event);
-}
-
-static int setup_threads(struct rt_cmd_run *r)
-{
-	return events(r, NULL);
-}
-
-/* The runtimes stat covers: RUNTIME's (or -p's, -c's), else every one of the catalog. */
-static const struct runtime *stat_runtime(const struct rt_cmd_run *r, size_t i)
-{
-	if (r->rt)
-		return i ? NULL : r->rt;
-	return i < r->cat.cnt ? &r->cat.rt[i] : NULL;
-}
-
-static int setup_stat(struct rt_cmd_run *r)
-{
-	struct agg_pivot *p = &r->o.an.agg.pivot;
-	const struct runtime *rt;
-	int col[STAT_COLS], cols = 0, n = 0, err;
-
-	/* a column for each role a covered runtime has, in stat_cols' order */
-	for (size_t i = 0; i < STAT_COLS; i++) {
-		col[i] = -1;
-		for (size_t k = 0; (rt = stat_runtime(r, k)) && col[i] < 0; k++) {
-			if (rt->role[stat_cols[i].role].set) {
-				r->col_titles[cols] = stat_cols[i].title;
-				col[i] = cols++;
-			}
-		}
-	}
-	for (size_t k = 0; (rt = stat_runtime(r, k)); k++) {
-		for (size_t i = 0; i < STAT_COLS; i++) {
-			const struct rt_role_entry *e = &rt->role[stat_cols[i].role];
-			bool dup = false;
-
-			for (int j = 0; e->set && j < n; j++)
-				dup |= !strcmp(r->probes[j], e->probe[0]);
-			if (!e->set || dup)
-				continue;
-			if (n == STAT_PROBES_MAX)
-				return cli_error(
-					EXIT_USAGE,
-					"stat: the runtime catalog gives more than %d probes; "
-					"name a RUNTIME",
-					STAT_PROBES_MAX);
-			r->probes[n] = e->probe[0];
-			r->col_of[n++] = col[i];
-		}
-	}
-	r->o.probe_cnt = n;
-	r->o.an.count = true;
-	if (!r->o.interval_s)
-		r->o.interval_s = 1;
-	*p = (struct agg_pivot){
-		(const char *const *)r->probes, r->col_of, n, r->col_titles, cols, r->o.interval_s};
-	err = analysis_option(&r->o.an, OPT_BY, "pid,comm");
-	return err ? err : common(r);
-}
+/* ---- the commands ---------------------------------------------------------------------------- */
 
 static const struct rt_cmd cmds[] = {
-	{"calls", RT_CALL, CF_AGG | CF_LATENCY | CF_PROMETHEUS | CF_PERFETTO, setup_calls,
+	{"calls", RT_CALL, CF_AGG | CF_LATENCY | CF_PROMETHEUS | CF_PERFETTO, rt_setup_calls,
 	 "Counts the calls of each function (file:function for Python, class.method for\n"
 	 "Ruby and Java, class::function for PHP) in BPF, as bcc's ucalls. With --latency,\n"
 	 "the time from each entry to its return on the same thread, per function: count,\n"
@@ -266,14 +37,14 @@ static const struct rt_cmd cmds[] = {
 	 "  usdtctl calls -c 'python3 app.py'\n"
 	 "  usdtctl calls -p 1234 --latency --top 10\n"
 	 "  usdtctl calls -c 'ruby app.rb' --filter 'arg0 == \"Foo\"'\n"},
-	{"flow", RT_CALL, CF_PERFETTO, setup_flow,
+	{"flow", RT_CALL, CF_PERFETTO, rt_setup_flow,
 	 "Prints each entry (->) and return (<-) of a function, indented by its depth on\n"
 	 "its thread, with the time since the start and on a return the time since its\n"
 	 "entry, as bcc's uflow. With --json: {\"time_ns\", \"pid\", \"tid\", \"event\",\n"
 	 "\"depth\", \"function\", \"duration_ns\"} per line.\n",
 	 "  usdtctl flow -c 'python3 app.py'\n"
 	 "  usdtctl flow -p 1234 --filter 'arg0 == \"Foo\"'\n"},
-	{"gc", RT_GC, 0, setup_gc,
+	{"gc", RT_GC, 0, rt_setup_gc,
 	 "Prints each garbage collection as it ends: its duration, and the arguments the\n"
 	 "runtime gives at its begin and end (CPython: the generation, then the objects\n"
 	 "collected; HotSpot: whether it is a full collection), as bcc's ugc. With --json:\n"
@@ -281,24 +52,24 @@ static const struct rt_cmd cmds[] = {
 	 "\"end\": [...]} per collection.\n",
 	 "  usdtctl gc -c 'python3 app.py'\n"
 	 "  usdtctl gc -p 1234 -d 60\n"},
-	{"objnew", RT_ALLOC, CF_AGG | CF_PROMETHEUS, setup_objnew,
+	{"objnew", RT_ALLOC, CF_AGG | CF_PROMETHEUS, rt_setup_objnew,
 	 "Counts the objects allocated per type in BPF, with their bytes (SUM) where the\n"
 	 "runtime gives a size (HotSpot), as bcc's uobjnew.\n",
 	 "  usdtctl objnew -c 'ruby app.rb'\n"
 	 "  usdtctl objnew -p 1234 --top 10 -i 5\n"},
-	{"threads", RT_THREAD, 0, setup_threads,
+	{"threads", RT_THREAD, 0, rt_setup_threads,
 	 "Prints each thread's start and stop, with its name and ids as the runtime\n"
 	 "gives them (HotSpot: name, Java id, native id, daemon), as bcc's uthreads, in\n"
 	 "the lines of 'usdtctl trace'.\n",
 	 "  usdtctl threads -c 'java Main'\n"},
-	{"queries", RT_QUERY, CF_AGG | CF_SLOWER | CF_PROMETHEUS | CF_PERFETTO, setup_queries,
+	{"queries", RT_QUERY, CF_AGG | CF_SLOWER | CF_PROMETHEUS | CF_PERFETTO, rt_setup_queries,
 	 "The time of each query from its start to its end in the server process, as a\n"
 	 "histogram in microseconds (bcc's dbstat). With --slower DURATION, each query\n"
 	 "slower than DURATION as it ends, with its text (bcc's dbslower), then count,\n"
 	 "total, average, min and max per query text.\n",
 	 "  usdtctl queries postgresql -d 10\n"
 	 "  usdtctl queries -p 1234 --slower 10ms\n"},
-	{"stat", RT_STAT, CF_INTERVAL, setup_stat,
+	{"stat", RT_STAT, CF_INTERVAL, rt_setup_stat,
 	 "Per process and interval (-i, 1 s by default), the calls, garbage collections,\n"
 	 "objects allocated, classes loaded, threads started and exceptions thrown per\n"
 	 "second, counted in BPF, as bcc's ustat; a column for each role the runtime\n"
@@ -314,16 +85,6 @@ static const struct rt_cmd cmds[] = {
 
 /* ---- options and the runtime ---------------------------------------------------------------- */
 
-/* Whether the catalog gives rt the probes of the command's role (stat: of any column). */
-static bool has_role(const struct runtime *rt, enum rt_role role)
-{
-	for (size_t i = 0; role == RT_STAT && i < STAT_COLS; i++) {
-		if (rt->role[stat_cols[i].role].set)
-			return true;
-	}
-	return role != RT_STAT && rt->role[role].set;
-}
-
 static const char *role_word(enum rt_role role)
 {
 	return role == RT_STAT ? "call, gc, alloc, classload, thread or exception"
@@ -336,13 +97,14 @@ static void runtime_names(const struct rt_cmd_run *r, char *buf, size_t sz)
 
 	buf[0] = '\0';
 	for (size_t i = 0; i < r->cat.cnt && n < sz; i++) {
-		if (has_role(&r->cat.rt[i], r->cmd->role))
+		if (rt_cmd_has_role(&r->cat.rt[i], r->cmd->role))
 			n += snprintf(buf + n, sz - n, "%s%s", n ? ", " : "", r->cat.rt[i].name);
 	}
 }
 
-static void do_help(struct rt_cmd_run *r, FILE *out)
+static void do_help(void *ctx, FILE *out)
 {
+	struct rt_cmd_run *r = ctx;
 	const struct rt_cmd *c = r->cmd;
 	int w = (int)strlen(c->name);
 	char names[256];
@@ -413,26 +175,54 @@ static void do_help(struct rt_cmd_run *r, FILE *out)
 		c->examples);
 }
 
+/* The command's own options (its setup hands --filter and --top on to the tracer). */
+static int rt_option(void *ctx, int opt, const char *arg)
+{
+	struct rt_cmd_run *r = ctx;
+
+	switch (opt) {
+	case OPT_FILTER:
+		r->filter = arg;
+		return 0;
+	case OPT_TOP:
+		r->top = arg;
+		return 0;
+	case OPT_RT_LATENCY:
+		r->latency = true;
+		return 0;
+	case OPT_RT_SLOWER:
+		if (latency_parse_duration(arg, &r->slower_ns))
+			return cli_error(EXIT_USAGE, "%s: bad --slower '%s' (as 10ms, 500us, 1.5s)",
+					 r->cmd->name, arg);
+		return 0;
+	default: /* -p, -c, -i, -d, --prometheus, --perfetto */
+		return TRACER_OPT_OTHER;
+	}
+}
+
 static int parse_options(struct rt_cmd_run *r, int argc, char **argv)
 {
 	const struct option all[] = {
-		{"pid", required_argument, NULL, 'p'},
-		{"command", required_argument, NULL, 'c'},
+		TRACER_RUN_LONGOPTS,
 		{"filter", required_argument, NULL, OPT_FILTER},
 		{"latency", no_argument, NULL, OPT_RT_LATENCY},
 		{"slower", required_argument, NULL, OPT_RT_SLOWER},
 		{"top", required_argument, NULL, OPT_TOP},
-		{"interval", required_argument, NULL, 'i'},
-		{"duration", required_argument, NULL, 'd'},
-		EXPORT_LONGOPTS,
-		{"help", no_argument, NULL, 'h'},
 		CLI_GLOBAL_LONGOPTS,
 	};
 	const char *name = r->cmd->name;
 	struct option opts[sizeof(all) / sizeof(all[0]) + 1] = {0};
 	unsigned f = r->cmd->flags;
+	struct tracer_getopt g = {
+		f & CF_INTERVAL ? ":p:c:i:d:h" CLI_GLOBAL_SHORTOPTS
+				: ":p:c:d:h" CLI_GLOBAL_SHORTOPTS,
+		opts,
+		rt_option,
+		do_help,
+		r,
+	};
 	size_t n = 0;
-	int c;
+	int err;
 
 	/* the options this command takes, and no others */
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
@@ -446,57 +236,9 @@ static int parse_options(struct rt_cmd_run *r, int argc, char **argv)
 			continue;
 		opts[n++] = all[i];
 	}
-	optind = 0;
-	while ((c = cli_getopt(argc, argv,
-			       f & CF_INTERVAL ? ":p:c:i:d:h" CLI_GLOBAL_SHORTOPTS
-					       : ":p:c:d:h" CLI_GLOBAL_SHORTOPTS,
-			       opts, name)) != -1) {
-		switch (c) {
-		case 'p': {
-			int err = tracer_option(&r->o, c, optarg);
-
-			if (err)
-				return err;
-			break;
-		}
-		case 'c':
-			r->o.cmd = optarg;
-			break;
-		case OPT_FILTER:
-			r->filter = optarg;
-			break;
-		case OPT_TOP:
-			r->top = optarg;
-			break;
-		case OPT_RT_LATENCY:
-			r->latency = true;
-			break;
-		case OPT_RT_SLOWER:
-			if (latency_parse_duration(optarg, &r->slower_ns))
-				return cli_error(EXIT_USAGE,
-						 "%s: bad --slower '%s' (as 10ms, 500us, 1.5s)",
-						 name, optarg);
-			break;
-		case 'i':
-		case 'd':
-			if (cli_parse_seconds(optarg,
-					      c == 'i' ? &r->o.interval_s : &r->o.duration_s))
-				return cli_error(EXIT_USAGE, "%s: bad %s '%s'", name,
-						 c == 'i' ? "interval" : "duration", optarg);
-			break;
-		case 'h':
-			do_help(r, stdout);
-			return -1;
-		case OPT_PROMETHEUS:
-		case OPT_PERFETTO:
-			trace_export_option(&r->o, c, optarg);
-			break;
-		default: /* reported */
-			return EXIT_USAGE;
-		}
-	}
-	if (r->o.pid && r->o.cmd)
-		return cli_error(EXIT_USAGE, "%s: -p and -c exclude each other", name);
+	err = tracer_getopt(argc, argv, &r->o, &g);
+	if (err)
+		return err;
 	if (argc - optind > 1)
 		return cli_error(EXIT_USAGE,
 				 "%s: expected at most one RUNTIME; see 'usdtctl %s --help'", name,
@@ -542,7 +284,7 @@ static int pick_runtime(struct rt_cmd_run *r, const char *arg)
 				 "%s: '%s' is no runtime of the runtime catalog; name one (%s)",
 				 name, exe, names);
 	r->role = r->cmd->role == RT_STAT ? NULL : &r->rt->role[r->cmd->role];
-	if (!has_role(r->rt, r->cmd->role))
+	if (!rt_cmd_has_role(r->rt, r->cmd->role))
 		return cli_error(
 			EXIT_RUNTIME,
 			"%s: the runtime catalog gives %s no %s probes (runtimes with them: "
@@ -572,13 +314,10 @@ static int run(const struct rt_cmd *cmd, int argc, char **argv)
 	if (!err)
 		err = cmd->setup(&r);
 	if (!err)
-		err = analysis_check(&r.o.an, r.o.interval_s);
-	if (!err) {
-		r.o.count = r.o.count || r.o.an.count || analysis_aggregates(&r.o.an);
-		err = trace_export_check(&r.o);
-	}
+		err = tracer_options_check(&r.o);
 	if (!err) {
 		r.o.probes = r.probes;
+		r.o.runtimes = &r.cat;
 		err = tracer_main(&r.o);
 	}
 	rt_events_free(&r.ev);

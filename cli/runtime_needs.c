@@ -123,17 +123,15 @@ static void provide_env(const char *label, const char *assign, const char *cmd)
 	free(var);
 }
 
-static int needs(const struct trace_scan *sc, const char *cmd, char ***extra, int *extra_cnt)
+static int needs(const struct trace_scan *sc, const char *cmd, const struct runtimes *r,
+		 char ***extra, int *extra_cnt)
 {
-	struct runtimes r;
-	int err = runtimes_load(&r);
+	int err = 0;
 
 	*extra = NULL;
 	*extra_cnt = 0;
-	if (err)
-		return err;
-	for (size_t i = 0; i < r.need_cnt && !err; i++) {
-		const struct rt_need *need = &r.needs[i];
+	for (size_t i = 0; i < r->need_cnt && !err; i++) {
+		const struct rt_need *need = &r->needs[i];
 		const char *path;
 		char label[256];
 
@@ -159,7 +157,6 @@ static int needs(const struct trace_scan *sc, const char *cmd, char ***extra, in
 			break;
 		}
 	}
-	runtimes_free(&r);
 	return err;
 }
 
@@ -195,14 +192,21 @@ static int rescan(struct trace_scan *sc, char **probes, int cnt, char **extra, i
 }
 
 int runtime_needs_scan(struct trace_scan *sc, char **probes, int cnt, const char *cmd,
-		       struct needs_probes *np)
+		       const struct runtimes *catalog, struct needs_probes *np)
 {
+	struct runtimes own = {0};
 	char **extra = NULL;
-	int extra_cnt = 0, err;
+	int extra_cnt = 0, err = 0;
 
 	memset(np, 0, sizeof(*np));
 	np->user_cnt = cnt;
-	err = needs(sc, cmd, &extra, &extra_cnt);
+	if (!catalog) {
+		err = runtimes_load(&own);
+		catalog = &own;
+	}
+	if (!err)
+		err = needs(sc, cmd, catalog, &extra, &extra_cnt);
+	runtimes_free(&own);
 	if (!err && extra_cnt)
 		err = rescan(sc, probes, cnt, extra, extra_cnt, np);
 	if (!np->all) {

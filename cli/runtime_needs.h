@@ -6,6 +6,7 @@
 #ifndef USDTCTL_RUNTIME_NEEDS_H
 #define USDTCTL_RUNTIME_NEEDS_H
 
+#include "runtimes.h"
 #include "trace_scan.h"
 
 /* The probes a trace attaches: the user's, then those attached for their semaphore only. */
@@ -15,13 +16,13 @@ struct needs_probes {
 };
 
 /*
- * After the scan of the user's probes (sc's inputs and patterns set): prints what they need.
- * With cmd (-c), sets the environment variables they need for it (unless set). When probes
- * must be attached for their semaphores, scans again with those added (np->all). Returns 0 or
- * an exit code (reported).
+ * After the scan of the user's probes (sc's inputs and patterns set): prints what they need,
+ * as the runtime catalog says (catalog, or NULL: loaded here). With cmd (-c), sets the
+ * environment variables they need for it (unless set). When probes must be attached for their
+ * semaphores, scans again with those added (np->all). Returns 0 or an exit code (reported).
  */
 int runtime_needs_scan(struct trace_scan *sc, char **probes, int cnt, const char *cmd,
-		       struct needs_probes *np);
+		       const struct runtimes *catalog, struct needs_probes *np);
 /* Whether f was found only for its semaphore: usdtctl ignores its hits. */
 bool runtime_needs_quiet(const struct trace_scan *sc, const struct needs_probes *np,
 			 const struct found_probe *f);

@@ -17,8 +17,9 @@
 #include "trace_export.h"
 #include "tracer.h"
 
-static void do_help(FILE *out)
+static void do_help(void *ctx, FILE *out)
 {
+	(void)ctx;
 	fprintf(out,
 		"Usage: usdtctl trace [-p PID... [-f] | -c CMD] [--cgroup CG] [--json] [-o FILE]\n"
 		"                     [--filter EXPR]\n"
@@ -173,79 +174,56 @@ enum {
 	OPT_CGROUP = 0x300,
 };
 
+/* trace's own options */
+static int trace_option(void *ctx, int opt, const char *arg)
+{
+	struct trace_opts *o = ctx;
+	char *end;
+
+	switch (opt) {
+	case 'f':
+		o->follow = true;
+		return 0;
+	case OPT_CGROUP:
+		o->cgroup = arg;
+		return 0;
+	case 'C':
+		o->an.count = true;
+		return 0;
+	case 'n':
+		errno = 0;
+		o->max_events = strtoull(arg, &end, 10);
+		if (errno || end == arg || *end || !o->max_events || arg[0] == '-')
+			return cli_error(EXIT_USAGE, "trace: bad event count '%s'", arg);
+		return 0;
+	default:
+		return TRACER_OPT_OTHER;
+	}
+}
+
 static int parse_options(int argc, char **argv, struct trace_opts *o)
 {
 	static const struct option opts[] = {
-		{"command", required_argument, NULL, 'c'},
+		TRACER_LONGOPTS,
 		{"follow", no_argument, NULL, 'f'},
 		{"cgroup", required_argument, NULL, OPT_CGROUP},
 		{"count", no_argument, NULL, 'C'},
-		{"interval", required_argument, NULL, 'i'},
-		{"duration", required_argument, NULL, 'd'},
 		{"events", required_argument, NULL, 'n'},
 		{"strlen", required_argument, NULL, OPT_STRLEN},
-		{"help", no_argument, NULL, 'h'},
-		TRACER_LONGOPTS,
 		ANALYSIS_LONGOPTS,
-		EXPORT_LONGOPTS,
 		CLI_GLOBAL_LONGOPTS,
 		{0},
 	};
-	char *end;
-	int c, err;
+	const struct tracer_getopt g = {
+		":" TRACER_SHORTOPTS "fn:h" CLI_GLOBAL_SHORTOPTS, opts, trace_option, do_help, o,
+	};
+	int err = tracer_getopt(argc, argv, o, &g);
 
-	optind = 0;
-	while ((c = cli_getopt(argc, argv, ":" TRACER_SHORTOPTS "c:fi:d:n:h" CLI_GLOBAL_SHORTOPTS,
-			       opts, "trace")) != -1) {
-		switch (c) {
-		case 'c':
-			o->cmd = optarg;
-			break;
-		case 'f':
-			o->follow = true;
-			break;
-		case OPT_CGROUP:
-			o->cgroup = optarg;
-			break;
-		case 'C':
-			o->an.count = true;
-			break;
-		case 'i':
-			if (cli_parse_seconds(optarg, &o->interval_s))
-				return cli_error(EXIT_USAGE, "trace: bad interval '%s'", optarg);
-			break;
-		case 'd':
-			if (cli_parse_seconds(optarg, &o->duration_s))
-				return cli_error(EXIT_USAGE, "trace: bad duration '%s'", optarg);
-			break;
-		case 'n':
-			errno = 0;
-			o->max_events = strtoull(optarg, &end, 10);
-			if (errno || end == optarg || *end || !o->max_events || optarg[0] == '-')
-				return cli_error(EXIT_USAGE, "trace: bad event count '%s'", optarg);
-			break;
-		case 'h':
-			do_help(stdout);
-			return -1;
-		case '?': /* reported */
-			return EXIT_USAGE;
-		default:
-			err = trace_export_option(o, c, optarg);
-			if (err > 0)
-				err = tracer_option(o, c, optarg);
-			if (err)
-				return err;
-		}
-	}
-	if (o->pid && o->cmd)
-		return cli_error(EXIT_USAGE, "trace: -p and -c exclude each other");
-	if (o->follow && !o->pid)
-		return cli_error(EXIT_USAGE, "trace: --follow needs -p PID (-c always follows)");
-	err = analysis_check(&o->an, o->interval_s);
 	if (err)
 		return err;
-	o->count = o->an.count || analysis_aggregates(&o->an);
-	return trace_export_check(o);
+	if (o->follow && !o->pid)
+		return cli_error(EXIT_USAGE, "trace: --follow needs -p PID (-c always follows)");
+	return tracer_options_check(o);
 }
 
 /* [TARGET] PROBE...: the first of two or more arguments is a TARGET unless it is a pattern. */

@@ -3,8 +3,8 @@
  * The tracer (cli/tracer.h) into the exporters, for every command built on it: --prometheus
  * serves the engine's BPF maps at each scrape (cli/trace_metrics.c over cli/http_server.c and
  * cli/prometheus.c); --perfetto writes the hits as instants, latency's pairs as slices and -i
- * counts as counter tracks (cli/perfetto.c). A command gets both by parsing EXPORT_LONGOPTS
- * with trace_export_option() into its struct trace_opts.
+ * counts as counter tracks (cli/perfetto.c). A command gets both by reading its options with
+ * tracer_getopt() (cli/tracer.h), which hands them to trace_export_option().
  */
 #ifndef USDTCTL_TRACE_EXPORT_H
 #define USDTCTL_TRACE_EXPORT_H
@@ -17,17 +17,6 @@
 #include "trace_scan.h"
 #include "tracer.h"
 
-/* getopt values of the exporter options, past the analysis options' (0x200...) */
-enum {
-	OPT_PROMETHEUS = 0x280,
-	OPT_PERFETTO,
-};
-
-/* clang-format off */
-#define EXPORT_LONGOPTS							\
-	{"prometheus", required_argument, NULL, OPT_PROMETHEUS},	\
-	{"perfetto", required_argument, NULL, OPT_PERFETTO}
-/* clang-format on */
 
 /* What scrapes read: the tracer's maps (each -1 when the run has none). */
 struct trace_export_maps {

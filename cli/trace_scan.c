@@ -275,18 +275,27 @@ static unsigned char arg_fmt_of(const struct usdt_arg *a)
 	return a->size < 0 ? FMT_SIGNED : FMT_UNSIGNED;
 }
 
-static struct found_probe *find_probe(struct trace_scan *t, size_t obj, const char *provider,
+static __u64 found_hash(size_t obj, const char *provider, const char *name)
+{
+	return usdti_probe_hash(NULL, provider, name) ^ (obj + 1) * 0x9e3779b97f4a7c15ull;
+}
+
+static bool found_is(const struct found_probe *f, size_t obj, const char *provider,
+		     const char *name)
+{
+	return f->obj == obj && !strcmp(f->name, name) && !strcmp(f->provider, provider);
+}
+
+static struct found_probe *find_probe(const struct trace_scan *t, size_t obj, const char *provider,
 				      const char *name)
 {
-	/* sites of one probe usually follow each other: try the last one first */
-	for (size_t i = t->found_cnt; i-- > 0;) {
-		struct found_probe *f = &t->found[i];
+	__u64 h = found_hash(obj, provider, name);
+	size_t pos;
+	__u32 id;
 
-		if (f->obj != obj)
-			break;
-		if (!strcmp(f->name, name) && !strcmp(f->provider, provider))
-			return f;
-	}
+	usdti_hashmap_for_each_id (&t->found_index, h, pos, id)
+		if (found_is(&t->found[id], obj, provider, name))
+			return &t->found[id];
 	return NULL;
 }
 
@@ -309,7 +318,8 @@ static int add_site(struct trace_scan *t, size_t obj, const struct usdt_site *s,
 			return -ENOMEM;
 		for (int i = 0; i < s->arg_cnt && i < USDT_MAX_ARGS; i++)
 			f->fmt[i] = arg_fmt_of(&s->argv[i]);
-		return 0;
+		return usdti_hashmap_add(&t->found_index, found_hash(obj, s->provider, s->name),
+					 t->found_cnt - 1);
 	}
 	/* sites may disagree on a sign: signed reads right for every value but huge unsigned */
 	for (int i = 0; i < s->arg_cnt && i < USDT_MAX_ARGS; i++) {
@@ -539,27 +549,10 @@ void trace_scan_warn_unmatched(const struct trace_scan *t)
 	}
 }
 
-static bool found_is(const struct found_probe *f, size_t obj, const char *provider,
-		     const char *name)
-{
-	return f->obj == obj && !strcmp(f->name, name) && !strcmp(f->provider, provider);
-}
-
-const struct found_probe *trace_scan_find(const struct trace_scan *t, size_t obj, size_t nth,
+const struct found_probe *trace_scan_find(const struct trace_scan *t, size_t obj,
 					  const char *provider, const char *name)
 {
-	size_t first = 0;
-
-	/* an object's probes follow each other, in the order its sites were scanned */
-	while (first < t->found_cnt && t->found[first].obj != obj)
-		first++;
-	if (first + nth < t->found_cnt && found_is(&t->found[first + nth], obj, provider, name))
-		return &t->found[first + nth];
-	for (size_t i = first; i < t->found_cnt && t->found[i].obj == obj; i++) {
-		if (found_is(&t->found[i], obj, provider, name))
-			return &t->found[i];
-	}
-	return NULL;
+	return find_probe(t, obj, provider, name);
 }
 
 void trace_scan_free(struct trace_scan *t)
@@ -572,6 +565,7 @@ void trace_scan_free(struct trace_scan *t)
 		free(t->found[i].name);
 	}
 	free(t->found);
+	usdti_hashmap_free(&t->found_index);
 	for (size_t i = 0; i < t->pat_cnt; i++) {
 		free(t->pats[i].path);
 		free(t->pats[i].glob);

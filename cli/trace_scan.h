@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "catalog.h"
+#include "hashmap.h"
 #include "suggest.h"
 #include "usdt.h"
 
@@ -68,7 +69,8 @@ struct trace_scan {
 	size_t obj_cnt;
 	struct found_probe *found;
 	size_t found_cnt;
-	size_t site_cnt; /* matching sites, in all objects */
+	struct usdti_hashmap found_index; /* (object, provider, name) -> found */
+	size_t site_cnt;		  /* matching sites, in all objects */
 };
 
 /* Parses the PROBE arguments (type lists, usdt: specs). */
@@ -96,12 +98,8 @@ void trace_scan_attached(struct trace_object *o);
 int trace_scan_check(const struct trace_scan *t);
 /* Following: a warning for each pattern that matched nothing in what was seen. */
 void trace_scan_warn_unmatched(const struct trace_scan *t);
-/*
- * The probe the scan found in object obj with that provider and name. The scan finds an
- * object's probes in the order of their first site, as usdt_link__probe_ids() lists them, so
- * the object's nth is tried first.
- */
-const struct found_probe *trace_scan_find(const struct trace_scan *t, size_t obj, size_t nth,
+/* The probe the scan found in object obj with that provider and name, or NULL. */
+const struct found_probe *trace_scan_find(const struct trace_scan *t, size_t obj,
 					  const char *provider, const char *name);
 /* Frees everything but the objects' links, which must be destroyed before. */
 void trace_scan_free(struct trace_scan *t);

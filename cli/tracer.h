@@ -6,25 +6,41 @@
 #ifndef USDTCTL_TRACER_H
 #define USDTCTL_TRACER_H
 
+#include <getopt.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "analysis.h"
 #include "trace_output.h"
 
+struct runtimes;
+
 #define TRACE_PIDS_MAX 64 /* -p given this many times at most */
 
-/* getopt values of the options below (past the analysis ones) */
+/* getopt values of the options below (past the analysis ones, 0x200...) */
 enum {
-	OPT_STRLEN = 0x2c0, /* past the exporters' (0x280...) */
+	OPT_PROMETHEUS = 0x280, /* the exporters' (trace_export.h) */
+	OPT_PERFETTO,
+	OPT_STRLEN = 0x2c0,
 };
 
 /* clang-format off */
-#define TRACER_LONGOPTS							\
+/* the options of every command on the tracer */
+#define TRACER_RUN_LONGOPTS						\
 	{"pid", required_argument, NULL, 'p'},				\
+	{"command", required_argument, NULL, 'c'},			\
+	{"interval", required_argument, NULL, 'i'},			\
+	{"duration", required_argument, NULL, 'd'},			\
+	{"help", no_argument, NULL, 'h'},				\
+	{"prometheus", required_argument, NULL, OPT_PROMETHEUS},	\
+	{"perfetto", required_argument, NULL, OPT_PERFETTO}
+/* and trace's and latency's */
+#define TRACER_LONGOPTS							\
+	TRACER_RUN_LONGOPTS,						\
 	{"output", required_argument, NULL, 'o'}
 /* clang-format on */
-#define TRACER_SHORTOPTS "p:o:"
+#define TRACER_SHORTOPTS "p:c:i:d:o:"
 
 struct trace_opts {
 	pid_t pid; /* the first -p, 0 = none */
@@ -46,16 +62,40 @@ struct trace_opts {
 	const char *target;
 	char **probes;
 	int probe_cnt;
+	const struct runtimes
+		*runtimes; /* the runtime catalog, if loaded (NULL: the tracer loads it) */
 	/* events: handed to on_event (checked to parse) instead of printed; no header line */
 	void (*on_event)(void *ctx, struct trace_out *out, const struct trace_event *e);
 	void *event_ctx;
 };
 
 /*
- * -p (each one traced), -o, trace's --strlen, and the analysis options after them: 0, or a
- * usage error's exit code (reported).
+ * -p (each one traced), -c, -i, -d, -o, trace's --strlen, the exporters' and the analysis
+ * options after them: 0, or a usage error's exit code (reported).
  */
 int tracer_option(struct trace_opts *o, int opt, const char *arg);
+/* A command's options: those of its own, then the tracer's. */
+struct tracer_getopt {
+	const char *shortopts; /* for cli_getopt(), with its leading ':' */
+	const struct option *longopts;
+	/* the command's own: 0, an exit code (reported), or TRACER_OPT_OTHER */
+	int (*own)(void *ctx, int opt, const char *arg);
+	void (*help)(void *ctx, FILE *out);
+	void *ctx;
+};
+
+#define TRACER_OPT_OTHER (-2) /* own(): not the command's own option, the tracer's */
+
+/*
+ * Reads the options of a command on the tracer (named o->an.cmd): -h prints its help. Returns
+ * 0, -1 after --help, or an exit code (reported).
+ */
+int tracer_getopt(int argc, char **argv, struct trace_opts *o, const struct tracer_getopt *g);
+/*
+ * Once the options (and what a command adds to them) are in: checks them as a whole and
+ * sets o->count for the aggregates. 0, or an exit code (reported).
+ */
+int tracer_options_check(struct trace_opts *o);
 
 /* Runs one trace; returns the exit code (errors reported). */
 int tracer_main(const struct trace_opts *o);

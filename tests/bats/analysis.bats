@@ -14,10 +14,9 @@ PROBE='an:req(str,int)'
 
 
 setup() {
-	have_usdtctl
+	usdtctl_setup
 	FX=$FIXTURES/analysis_target
 	ORACLE=$BATS_TEST_DIRNAME/analysis_oracle.py
-	FIRES=$BATS_TEST_TMPDIR/fires OUT=$BATS_TEST_TMPDIR/out.json ERR=$BATS_TEST_TMPDIR/err
 }
 
 # analyze 'FIXTURE ARGS' USDTCTL-TRACE-ARGS...: runs the fixture under usdtctl trace --json -c,
@@ -25,11 +24,22 @@ setup() {
 analyze() {
 	local fx_args=$1
 	shift
-	timeout 60 "$USDTCTL" trace --json "$@" -c "$FX $fx_args >$FIRES" "$PROBE" >"$OUT" 2>"$ERR" || {
-		cat "$ERR" >&2
-		return 1
-	}
+	usdtctl_out 60 trace --json "$@" -c "$FX $fx_args >$FIRES" "$PROBE"
 	grep -q '"exit_status":0' "$OUT"
+}
+
+# rows_equal 'FIXTURE ARGS' ORACLE-ARGS... -- USDTCTL-TRACE-ARGS...: analyze, then usdtctl's
+# rows equal those analysis_oracle.py computes from the record
+rows_equal() {
+	local fx_args=$1 oracle=()
+	shift
+	while [ "$1" != -- ]; do
+		oracle+=("$1")
+		shift
+	done
+	shift
+	analyze "$fx_args" "$@"
+	"$ORACLE" "$FIRES" "$OUT" "${oracle[@]}"
 }
 
 # usage_error LINE ARGS...: `usdtctl ARGS` exits 2 with LINE alone on stderr, nothing on stdout
@@ -51,21 +61,19 @@ usage_error() {
 		analyze "2 2" --count --by arg0 --filter "arg0 == \"$g\""
 		"$ORACLE" "$FIRES" "$OUT" --by arg0 --glob "$g"
 	done
-	analyze "2 2" --count --by arg0 --filter 'arg0 != "al*"'
-	"$ORACLE" "$FIRES" "$OUT" --by arg0 --glob 'al*' --not
+	rows_equal "2 2" --by arg0 --glob 'al*' --not -- --count --by arg0 --filter 'arg0 != "al*"'
 	# comm is the fixture's name, 15 bytes at most
-	analyze "1 1" --count --by arg0 --filter 'comm == "analysis_targ?t"'
-	"$ORACLE" "$FIRES" "$OUT" --by arg0
+	rows_equal "1 1" --by arg0 -- --count --by arg0 --filter 'comm == "analysis_targ?t"'
 	analyze "1 1" --count --by arg0 --filter 'comm == "analysis"'
 	jq -e '.summary.events == 0' "$OUT"
 }
 
 @test "--filter: integers (signed, hex), pid, uid, cgroup, && || ! and parentheses, in events too" {
 	need_root
-	analyze "2 3" --count --by arg0,arg1 --filter '(arg1 >= -10 && arg1 < 0x400) || arg1 == 1025'
-	"$ORACLE" "$FIRES" "$OUT" --by arg0,arg1 --where 'v >= -10 and v < 1024 or v == 1025'
-	analyze "2 3" --count --by arg1 --filter '!(arg1 > 8 || arg1 <= -11) && uid == 0 && pid != 1'
-	"$ORACLE" "$FIRES" "$OUT" --by arg1 --where 'not (v > 8 or v <= -11)'
+	rows_equal "2 3" --by arg0,arg1 --where 'v >= -10 and v < 1024 or v == 1025' -- \
+		--count --by arg0,arg1 --filter '(arg1 >= -10 && arg1 < 0x400) || arg1 == 1025'
+	rows_equal "2 3" --by arg1 --where 'not (v > 8 or v <= -11)' -- \
+		--count --by arg1 --filter '!(arg1 > 8 || arg1 <= -11) && uid == 0 && pid != 1'
 	analyze "1 1" --count --filter 'uid != 0 || pid == 1'
 	jq -e '.summary.events == 0' "$OUT"
 	# events: only the hits that pass reach the ring buffer
@@ -159,14 +167,12 @@ usage_error() {
 
 @test "--count --by: string keys by contents (cut at 64 bytes), tids, several threads" {
 	need_root
-	analyze "4 3" --count --by arg0
-	"$ORACLE" "$FIRES" "$OUT" --by arg0
+	rows_equal "4 3" --by arg0 -- --count --by arg0
 	# the long name is cut, not edited, and by_truncated says so
 	jq -se 'map(select(.by.arg0? // "" | startswith("LLL"))) |
 		length == 1 and all(.by.arg0 == ("L" * 64) and .by_truncated == ["arg0"])' "$OUT"
 	[ "$(jq -c 'select(.by_truncated)' "$OUT" | wc -l)" -eq 1 ]
-	analyze "4 3" --count --by tid,arg0,arg1
-	"$ORACLE" "$FIRES" "$OUT" --by tid,arg0,arg1
+	rows_equal "4 3" --by tid,arg0,arg1 -- --count --by tid,arg0,arg1
 	# the summary counts every hit
 	jq -e ".summary.events == $(wc -l <"$FIRES")" "$OUT"
 	# text: a table with the key and the count
@@ -178,29 +184,22 @@ usage_error() {
 
 @test "--stats: count, sum (wrapping at 64 bits), min, max and avg equal the record" {
 	need_root
-	analyze "3 5" --stats arg1 --by arg0
-	"$ORACLE" "$FIRES" "$OUT" --by arg0 --value stats
-	analyze "2 2" --stats arg1
-	"$ORACLE" "$FIRES" "$OUT" --value stats
+	rows_equal "3 5" --by arg0 --value stats -- --stats arg1 --by arg0
+	rows_equal "2 2" --value stats -- --stats arg1
 	# --top: the largest sums
-	analyze "3 5" --stats arg1 --by arg0 --top 3
-	"$ORACLE" "$FIRES" "$OUT" --by arg0 --value stats --top 3
+	rows_equal "3 5" --by arg0 --value stats --top 3 -- --stats arg1 --by arg0 --top 3
 	[ "$(jq -s 'map(select(.name == "req")) | length' "$OUT")" -eq 3 ]
 }
 
 @test "--hist and --lhist: every bucket count equals the record, at every bucket edge" {
 	need_root
-	analyze "3 4" --hist arg1 --by arg0
-	"$ORACLE" "$FIRES" "$OUT" --by arg0 --value hist
-	analyze "3 4" --hist arg1
-	"$ORACLE" "$FIRES" "$OUT" --value hist
+	rows_equal "3 4" --by arg0 --value hist -- --hist arg1 --by arg0
+	rows_equal "3 4" --value hist -- --hist arg1
 	# the edges themselves: 2^k - 1, 2^k, 2^62, INT64_MAX and INT64_MIN all land where they should
 	jq -se 'map(select(.hist) | .hist[] | select(.ge == 4611686018427387904)) |
 		length == 1 and .[0].lt == 9223372036854775808' "$OUT"
-	analyze "3 4" --lhist arg1,-10,100,10 --by tid
-	"$ORACLE" "$FIRES" "$OUT" --by tid --value lhist:-10,100,10
-	analyze "3 4" --lhist arg1,0,1022,1
-	"$ORACLE" "$FIRES" "$OUT" --value lhist:0,1022,1
+	rows_equal "3 4" --by tid --value lhist:-10,100,10 -- --lhist arg1,-10,100,10 --by tid
+	rows_equal "3 4" --value lhist:0,1022,1 -- --lhist arg1,0,1022,1
 	# text as bpftrace prints hist(): label, count, a bar of up to 52 '@' for the largest
 	timeout 60 "$USDTCTL" trace --hist arg1 -c "$FX 1 1 >$FIRES" "$PROBE" >"$OUT" 2>"$ERR"
 	grep -qx 'an:req: count 9' "$OUT"

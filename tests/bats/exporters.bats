@@ -13,14 +13,8 @@ load helpers
 
 TOOL=$BATS_TEST_DIRNAME/prom_tool.py
 CHECK_TRACE=$SRC_DIR/tests/perfetto/check_trace.py
-STR_TYPES=('trace:text(str,int)' 'trace:long(str)' 'trace:exact(str)' 'trace:null(str,int)'
-	'trace:counted(strn,int)')
-
-
-
 setup() {
 	have_usdtctl
-	TT=$FIXTURES/trace_target
 }
 
 # free_port: a TCP port of 127.0.0.1 nobody listens on right now

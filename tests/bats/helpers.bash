@@ -19,6 +19,29 @@ have_usdtctl() {
 	[ -x "$USDTCTL" ] || { echo "no usdtctl at $USDTCTL" >&2; return 1; }
 }
 
+# usdtctl_setup: have_usdtctl, and the test's files: $OUT and $ERR for usdtctl's stdout and
+# stderr, $FIRES for a fixture's record of what it fired
+usdtctl_setup() {
+	have_usdtctl || return
+	OUT=$BATS_TEST_TMPDIR/out ERR=$BATS_TEST_TMPDIR/err FIRES=$BATS_TEST_TMPDIR/fires
+}
+
+# usdtctl_out SECONDS ARGS...: `usdtctl ARGS` under a timeout, stdout in $OUT and stderr in
+# $ERR, shown when it fails
+usdtctl_out() {
+	local secs=$1
+	shift
+	timeout "$secs" "$USDTCTL" "$@" >"$OUT" 2>"$ERR" || {
+		cat "$ERR" >&2
+		return 1
+	}
+}
+
+# the trace fixture, and the type lists that make its strings print as strings
+TT=$FIXTURES/trace_target
+STR_TYPES=('trace:text(str,int)' 'trace:long(str)' 'trace:exact(str)' 'trace:null(str,int)'
+	'trace:counted(strn,int)')
+
 # need WHAT: the test cannot run here: skipped, or under CI a failure (CI must not skip)
 need() {
 	[ -z "${CI:-}" ] || { echo "$BATS_TEST_FILENAME: needs $1, and CI is set" >&2; return 1; }

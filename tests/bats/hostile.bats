@@ -4,8 +4,8 @@
 # file or a FIFO where its mapped objects were, a file truncated while it is read, FIFOs and
 # devices as TARGET or catalog, a sparse 4 GiB note section, thousands of unusable sites, a -p
 # target that exits or whose pid is reused before the attach, a ring buffer that cannot be
-# created, and overlayfs across two file systems. Every process is bounded by `timeout` or start_bg's watchdog and killed in
-# teardown.
+# created, overlayfs across two file systems, processes firing a probe nonstop into a slow
+# output. Every process is bounded by `timeout` or start_bg's watchdog and killed in teardown.
 
 load helpers
 
@@ -295,4 +295,68 @@ EOF
 	[ "$status" -eq 0 ]
 	[ "$(probes_of "$output")" = "$O/merged/lib_linked testlib:call $O/merged/libtestprobes.so \
 testlib:call $O/merged/libtestprobes.so testlib:guarded" ]
+}
+
+# Copies argv[1] to argv[2] at about 1 MB/s, as a terminal or a remote shell may take output:
+# fewer lines a second than the processes below fire.
+SLOW_READER='import sys, time
+src, dst = open(sys.argv[1], "rb"), open(sys.argv[2], "wb")
+while b := src.read1(65536):
+	dst.write(b)
+	time.sleep(0.06)'
+
+# check_ended ERR OUT SECONDS [cut]: the trace ended within 10 s with its summary in ERR, which
+# counts the events OUT shows. cut: Ctrl-C may interrupt the write of the last ones (a blocked
+# write must not outlast it), so OUT shows at most the events counted.
+check_ended() {
+	local summary events shown
+	echo "ended after $3 s: $(cat "$1")" >&2
+	[ "$3" -lt 10 ]
+	summary=$(grep -E '^usdtctl: [0-9]+ events, [0-9]+ lost, [0-9.]+ s$' "$1")
+	events=$(awk '{ print $2 }' <<<"$summary")
+	[ "$events" -gt 0 ]
+	shown=$(grep -c 'trace:tick' "$2")
+	if [ "${4:-}" = cut ]; then
+		[ "$shown" -gt 0 ] && [ "$shown" -le "$events" ]
+	else
+		[ "$shown" -eq "$events" ]
+	fi
+}
+
+@test "a process firing a probe nonstop into a slow output: -d, Ctrl-C and -c's exit end the trace" {
+	need_root
+	local tt=$FIXTURES/trace_target out=$BATS_TEST_TMPDIR/out err=$BATS_TEST_TMPDIR/err
+	local fifo=$BATS_TEST_TMPDIR/fifo
+	# two processes hitting trace:tick as fast as they can, more than the output takes
+	start_bg 60 "$tt" ticks 1000000000000
+	start_bg 60 "$tt" ticks 1000000000000
+	SECONDS=0
+	run timeout 15 bash -c 'set -o pipefail; "$1" trace -d 1 "$2" trace:tick 2>"$3" |
+		"$4" -c "$5" /dev/stdin "$6"' _ "$USDTCTL" "$tt" "$err" "$PY" "$SLOW_READER" "$out"
+	[ "$status" -eq 0 ]
+	check_ended "$err" "$out" "$SECONDS"
+	# hits counted for -d's second, give or take a round of the loop
+	awk '/ events, .* lost, / { exit !($6 >= 1 && $6 < 3) }' "$err"
+	# the ring buffer was never empty, and its drain after the detach was cut short
+	grep -F 'events left in the ring buffer were not shown' "$err"
+	# Ctrl-C: what the ring buffer held is still shown
+	mkfifo "$fifo"
+	start_bg 60 "$PY" -c "$SLOW_READER" "$fifo" "$out"
+	usdtctl_bg 30 "$fifo" "$err.int" trace "$tt" trace:tick
+	sleep 1
+	SECONDS=0
+	usdtctl_stop
+	wait "$BG_PID"
+	check_ended "$err.int" "$out" "$SECONDS" cut
+	# -c: the command's exit (the two processes it starts end with it)
+	printf '#!/bin/sh\n"%s" ticks 1000000000000 &\nexec "%s" ticks 1000000000000\n' "$tt" "$tt" \
+		>"$BATS_TEST_TMPDIR/spin"
+	chmod +x "$BATS_TEST_TMPDIR/spin"
+	SECONDS=0
+	run timeout 15 bash -c 'set -o pipefail; "$1" trace -c "timeout 1 $2" trace:tick 2>"$3" |
+		"$4" -c "$5" /dev/stdin "$6"' _ "$USDTCTL" "$BATS_TEST_TMPDIR/spin" "$err.c" "$PY" \
+		"$SLOW_READER" "$out"
+	[ "$status" -eq 0 ]
+	check_ended "$err.c" "$out" "$SECONDS"
+	grep -x 'usdtctl: command exited with status 124' "$err.c"
 }

@@ -16,10 +16,9 @@ END=lt:done
 
 
 setup() {
-	have_usdtctl
+	usdtctl_setup
 	LT=$FIXTURES/latency_target
 	ORACLE=$BATS_TEST_DIRNAME/latency_oracle.py
-	FIRES=$BATS_TEST_TMPDIR/fires OUT=$BATS_TEST_TMPDIR/out.json ERR=$BATS_TEST_TMPDIR/err
 }
 
 teardown() {
@@ -32,11 +31,7 @@ teardown() {
 latency() {
 	local fx_args=$1
 	shift
-	timeout 60 "$USDTCTL" latency --json "$@" -c "$LT $fx_args >$FIRES" "$START" "$END" \
-		>"$OUT" 2>"$ERR" || {
-		cat "$ERR" >&2
-		return 1
-	}
+	usdtctl_out 60 latency --json "$@" -c "$LT $fx_args >$FIRES" "$START" "$END"
 	grep -q '"exit_status":0' "$OUT"
 }
 

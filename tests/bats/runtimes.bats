@@ -10,9 +10,8 @@ bats_require_minimum_version 1.5.0
 load helpers
 
 setup() {
-	have_usdtctl
-	D=$BATS_TEST_DIRNAME/runtimes
-	OUT=$BATS_TEST_TMPDIR/out REC=$BATS_TEST_TMPDIR/rec ERR=$BATS_TEST_TMPDIR/err
+	usdtctl_setup
+	D=$BATS_TEST_DIRNAME/runtimes REC=$BATS_TEST_TMPDIR/rec
 }
 
 teardown() {
@@ -24,10 +23,7 @@ teardown() {
 rt() {
 	local cmd=$1 secs=$2
 	shift 2
-	timeout "$secs" "$USDTCTL" "$cmd" --json "$@" >"$OUT" 2>"$ERR" || {
-		cat "$ERR" >&2
-		return 1
-	}
+	usdtctl_out "$secs" "$cmd" --json "$@"
 }
 
 # same_calls FIELD: usdtctl's rows ({FIELD: key, count}) for the record's keys equal the record

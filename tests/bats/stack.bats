@@ -10,19 +10,15 @@ load helpers
 
 
 setup() {
-	have_usdtctl
+	usdtctl_setup
 	ST=$FIXTURES/stack_target
-	OUT=$BATS_TEST_TMPDIR/out ERR=$BATS_TEST_TMPDIR/err FIRES=$BATS_TEST_TMPDIR/fires
 }
 
 # stack_run BINARY USDTCTL-TRACE-ARGS...: BINARY 3 under usdtctl trace -c, its paths in $FIRES
 stack_run() {
 	local bin=$1
 	shift
-	timeout 60 "$USDTCTL" trace "$@" -c "$bin 3 >$FIRES" 'st:hit' >"$OUT" 2>"$ERR" || {
-		cat "$ERR" >&2
-		return 1
-	}
+	usdtctl_out 60 trace "$@" -c "$bin 3 >$FIRES" 'st:hit'
 }
 
 # folded_expected: the fixture's paths as folded lines, probe last: "main;outer;middle;leaf;st:hit 3"

@@ -8,14 +8,8 @@
 bats_require_minimum_version 1.5.0
 load helpers
 
-# the type lists that make trace_target's strings print as strings
-STR_TYPES=('trace:text(str,int)' 'trace:long(str)' 'trace:exact(str)' 'trace:null(str,int)'
-	'trace:counted(strn,int)')
-
-
 setup() {
 	have_usdtctl
-	TT=$FIXTURES/trace_target
 }
 
 # trace_bg ARGS...: `usdtctl trace ARGS` in the background for 30 s at most, stdout in $OUT,
