@@ -194,7 +194,7 @@ EOF
 
 @test "2,000 unusable sites: list and trace name a few and count the others in one line" {
 	need_root
-	local elf=$BATS_TEST_TMPDIR/bad bad=2000 notes=(-p 'bad:p:0x401000:0:') i named skipped
+	local elf=$BATS_TEST_TMPDIR/bad bad=2000 notes=(-p 'bad:p:0x401000:0:') i named skipped rest
 	# a semaphore in the text, which the kernel cannot raise
 	for ((i = 0; i < bad; i++)); do notes+=(-p 'bad:p:0x401001:0x401000:'); done
 	"$FIXTURES/mkelf" "${notes[@]}" "$elf"
@@ -209,8 +209,8 @@ EOF
 	[ "$status" -eq 0 ]
 	skipped=$(grep -cF "$elf: site bad:p at 0x401001 skipped: semaphore outside" <<<"$stderr")
 	[ "$skipped" -gt 0 ] && [ "$skipped" -lt 20 ]
-	grep -qxF "usdtctl: warning: $elf: $((bad - skipped)) more bad sites skipped, not named one by one" \
-		<<<"$stderr"
+	rest="$((bad - skipped)) more bad sites skipped, not named one by one"
+	grep -qxF "usdtctl: warning: $elf: $rest" <<<"$stderr"
 	[[ $stderr == *"attached 1 sites of 1 probes in 1 objects"* ]]
 }
 
