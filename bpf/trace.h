@@ -223,9 +223,9 @@ _Static_assert(AGG_DATA_MAX - AGG_KEY_STRS * AGG_STR_MAX < 256, "str_off fits a 
 /*
  * usdtctl latency: each pair key (a thread, a process, or an argument's value) has a stack of
  * open STARTs: the thread's local storage ("lat_task"), or an entry of the "lat_open" hash. An END
- * pops the innermost one and aggregates the time in the "agg" hash under the key START built
- * (struct agg_key); STARTs nested deeper than LAT_DEPTH are counted and their ENDs skipped, so the
- * others still pair innermost first.
+ * pops the innermost one and aggregates the time under the key START built (struct agg_key:
+ * the "agg" hash, or the "agg_arr" array when that is the probe alone); STARTs nested deeper than
+ * LAT_DEPTH are counted and their ENDs skipped, so the others still pair innermost first.
  */
 #define LAT_DEPTH    8
 #define LAT_MAX_OPEN 16384 /* pair keys with open STARTs */

@@ -144,6 +144,12 @@ static __always_inline void agg_build_key(struct agg_key *k, const struct trace_
 	}
 }
 
+/* Whether the value argument is one of a probe's arg_cnt. */
+static __always_inline bool agg_value_arg_in(int arg_cnt)
+{
+	return agg.value_arg < USDT_MAX_ARGS && agg.value_arg < arg_cnt;
+}
+
 /* The value of key k: a new key first, while there is room. NULL when there is none. */
 static __always_inline struct agg_val *agg_hash_val(const struct agg_key *k)
 {
@@ -212,9 +218,9 @@ static __always_inline void agg_probe_hit(void *ctx, const struct usdt_fetch_spe
 	struct agg_val *val;
 	long v = 0;
 
-	if (agg.value != AGG_VALUE_NONE &&
-	    (!spec || agg.value_arg >= USDT_MAX_ARGS || agg.value_arg >= spec->arg_cnt ||
-	     __usdt_arg_of(ctx, spec, agg.value_arg, &v))) {
+	/* without --by the aggregate is a value's: --stats, --hist or --lhist */
+	if (!spec || !agg_value_arg_in(spec->arg_cnt) ||
+	    __usdt_arg_of(ctx, spec, agg.value_arg, &v)) {
 		stat_inc(TRACE_STAT_NO_VALUE);
 		return;
 	}
@@ -233,8 +239,7 @@ static __always_inline void agg_hit(const struct trace_event *e, const struct tr
 	__s64 v = 0;
 
 	if (agg.value != AGG_VALUE_NONE) {
-		if (agg.value_arg >= USDT_MAX_ARGS || agg.value_arg >= e->arg_cnt ||
-		    (e->err_mask & (1 << agg.value_arg))) {
+		if (!agg_value_arg_in(e->arg_cnt) || (e->err_mask & (1 << agg.value_arg))) {
 			stat_inc(TRACE_STAT_NO_VALUE);
 			return;
 		}

@@ -93,7 +93,7 @@ static __always_inline void lat_start(const struct trace_event *e,
 	struct lat_stack *st = lat_stack_of(pk, true);
 	struct lat_frame *f = lat_open_frame(st);
 
-	if (!st || !f)
+	if (!f)
 		return;
 	f->probe_id = e->probe_id;
 	f->arg_cnt = e->arg_cnt;
@@ -113,7 +113,7 @@ static __always_inline void lat_end(const struct trace_event *e, __u64 pk, void 
 	struct lat_frame *f = lat_close_frame(st);
 	struct lat_slow *slow;
 
-	if (!st || !f)
+	if (!f)
 		return;
 	dur = now - f->start_ns;
 	f->key.gen = gen;
@@ -156,7 +156,7 @@ static __always_inline void lat_probe_hit(const struct trace_probe_cfg *cfg, __u
 	if (cfg->role & LAT_START) {
 		st = lat_stack_of(0, true);
 		f = lat_open_frame(st);
-		if (!st || !f)
+		if (!f)
 			return;
 		f->key.probe_id = id;
 		f->start_ns = bpf_ktime_get_ns();

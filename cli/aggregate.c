@@ -3,20 +3,15 @@
  * Aggregates: the options that configure the tracer's keys and values (--by, --stats, --hist,
  * --lhist), the key's layout, and the checks against the probes' argument types.
  */
-#define _GNU_SOURCE
 #include "aggregate.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 
 #include "cli.h"
-#include "histogram.h"
 
 /* "argN" into *n; false when s is not one. */
 static bool parse_argn(const char *s, size_t len, __u8 *n)

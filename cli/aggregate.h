@@ -98,10 +98,10 @@ struct agg_row {
 
 /*
  * The rows of the agg map (fd, or o->arr_fd), one per provider:name and key, in name and key order:
- * those of intervals before gen with delete (deleting them), else all. 0 or -errno (the rows read
+ * those of intervals before gen with drain (removing them), else all. 0 or -errno (the rows read
  * so far are in *rows then). Free them with agg_rows_free().
  */
-int agg_read(const struct agg_out *o, int fd, __u32 gen, bool delete, struct agg_row **rows,
+int agg_read(const struct agg_out *o, int fd, __u32 gen, bool drain, struct agg_row **rows,
 	     size_t *cnt);
 void agg_rows_free(struct agg_row *rows, size_t cnt);
 /* Name, then key order (qsort). */

@@ -91,8 +91,8 @@ static int push_row(struct rows_in *in, const struct agg_key *k)
 	return 0;
 }
 
-/* The hash's keys: with delete those of intervals before gen, removed once read. */
-static int read_hash(struct rows_in *in, int fd, __u32 gen, bool delete)
+/* The hash's keys: with drain those of intervals before gen, removed once read. */
+static int read_hash(struct rows_in *in, int fd, __u32 gen, bool drain)
 {
 	struct agg_key k, next;
 	size_t first = in->n;
@@ -102,28 +102,28 @@ static int read_hash(struct rows_in *in, int fd, __u32 gen, bool delete)
 	memset(&next, 0, sizeof(next));
 	for (void *prev = NULL; !err && !bpf_map_get_next_key(fd, prev, &next); prev = &k) {
 		k = next;
-		if (delete &&k.gen >= gen)
+		if (drain && k.gen >= gen)
 			continue;
 		if (k.probe_id < in->o->probe_cnt && !bpf_map_lookup_elem(fd, &k, in->vals))
 			err = push_row(in, &k);
 	}
 	/* deleted after the walk: deleting during it would restart the walk */
-	for (size_t i = first; delete &&i < in->n; i++)
+	for (size_t i = first; drain && i < in->n; i++)
 		bpf_map_delete_elem(fd, &in->rows[i].key);
 	return err;
 }
 
 /*
- * The array's slots (keyed by the probe alone): with delete the older interval's half, zeroed
+ * The array's slots (keyed by the probe alone): with drain the older interval's half, zeroed
  * once read, else both halves (the older one holds what the last interval left).
  */
-static int read_array(struct rows_in *in, __u32 gen, bool delete)
+static int read_array(struct rows_in *in, __u32 gen, bool drain)
 {
 	const struct agg_out *o = in->o;
 	int err = 0;
 
 	for (__u32 half = 0; half < 2 && !err; half++) {
-		if (delete &&half == (gen & 1))
+		if (drain && half == (gen & 1))
 			continue;
 		for (__u32 id = 0; id < o->arr_probes && id < o->probe_cnt && !err; id++) {
 			struct agg_key k = {.probe_id = id, .gen = half};
@@ -137,7 +137,7 @@ static int read_array(struct rows_in *in, __u32 gen, bool delete)
 			if (!any)
 				continue;
 			err = push_row(in, &k);
-			if (delete) {
+			if (drain) {
 				memset(in->vals, 0, in->stride * in->ncpu);
 				bpf_map_update_elem(o->arr_fd, &idx, in->vals, BPF_ANY);
 			}
@@ -146,8 +146,8 @@ static int read_array(struct rows_in *in, __u32 gen, bool delete)
 	return err;
 }
 
-/* The keys to print, read (and with delete, removed) from the maps into rows. */
-static int read_rows(const struct agg_out *o, int fd, __u32 gen, bool delete, struct agg_row **out,
+/* The keys to print, read (and with drain, removed) from the maps into rows. */
+static int read_rows(const struct agg_out *o, int fd, __u32 gen, bool drain, struct agg_row **out,
 		     size_t *cnt)
 {
 	struct rows_in in = {.o = o, .ncpu = libbpf_num_possible_cpus()};
@@ -159,21 +159,21 @@ static int read_rows(const struct agg_out *o, int fd, __u32 gen, bool delete, st
 	in.vals = malloc(in.stride * in.ncpu);
 	if (!in.vals)
 		return -ENOMEM;
-	err = o->arr_probes ? read_array(&in, gen, delete) : read_hash(&in, fd, gen, delete);
+	err = o->arr_probes ? read_array(&in, gen, drain) : read_hash(&in, fd, gen, drain);
 	free(in.vals);
 	*out = in.rows;
 	*cnt = in.n;
 	return err;
 }
 
-int agg_read(const struct agg_out *o, int fd, __u32 gen, bool delete, struct agg_row **rows,
+int agg_read(const struct agg_out *o, int fd, __u32 gen, bool drain, struct agg_row **rows,
 	     size_t *cnt)
 {
 	struct agg_row *r = NULL;
 	size_t n = 0, all = 0;
 	int err;
 
-	err = read_rows(o, fd, gen, delete, &r, &all);
+	err = read_rows(o, fd, gen, drain, &r, &all);
 	/* one row per provider:name and key, whichever objects its probe ids live in */
 	qsort(r, all, sizeof(*r), agg_row_key_cmp);
 	for (size_t i = 0; i < all; i++) {

@@ -98,17 +98,18 @@ static bool filter_reads_pid(const struct filter_prog *f)
 
 /*
  * The aggregates' maps: keyed by the probe alone, a slot per probe id and interval in an array
- * (no hashing per hit) when that takes no more than the hash would; else the hash, --max-keys
- * keys.
+ * (no hashing per hit) of --max-keys slots, as many as the hash would have (probe ids past
+ * half of them are dropped and counted, as keys past --max-keys are); else the hash.
  */
 static int size_aggregates(const struct agg_opts *g, struct trace *skel, __u32 probe_cap)
 {
-	bool arr = g->on && !g->cfg.by_cnt && 2ull * probe_cap <= g->max_keys;
-	__u32 vsz = agg_value_size(g);
+	__u32 arr = g->on && !g->cfg.by_cnt ? probe_cap : 0, vsz = agg_value_size(g);
 	int err;
 
-	skel->rodata->agg_arr_probes = arr ? probe_cap : 0;
-	err = bpf_map__set_max_entries(skel->maps.agg_arr, arr ? 2 * probe_cap : 1);
+	if (arr > g->max_keys / 2)
+		arr = g->max_keys / 2;
+	skel->rodata->agg_arr_probes = arr;
+	err = bpf_map__set_max_entries(skel->maps.agg_arr, arr ? 2 * arr : 1);
 	if (!err)
 		err = bpf_map__set_value_size(skel->maps.agg_arr, vsz);
 	if (!err)

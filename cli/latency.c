@@ -124,12 +124,15 @@ void latency_out_slow(struct trace_out *o, const struct analysis *a, const void 
 	fputc('\n', o->f);
 }
 
-void latency_report(struct trace_out *o, int stats_fd)
+void latency_report(struct trace_out *o, int stats_fd, bool by_thread)
 {
-	__u64 open, unpaired, overflow, no_pair;
+	__u64 opened, unpaired, overflow, no_pair;
+	__s64 open;
 	struct json j;
 
-	percpu_sum(stats_fd, TRACE_STAT_OPEN, &open);
+	percpu_sum(stats_fd, TRACE_STAT_OPEN, &opened);
+	/* STARTs less ENDs: never below 0, whatever a preempted update lost */
+	open = (__s64)opened < 0 ? 0 : (__s64)opened;
 	percpu_sum(stats_fd, TRACE_STAT_UNPAIRED, &unpaired);
 	percpu_sum(stats_fd, TRACE_STAT_OVERFLOW, &overflow);
 	percpu_sum(stats_fd, TRACE_STAT_NO_PAIR, &no_pair);
@@ -138,7 +141,7 @@ void latency_report(struct trace_out *o, int stats_fd)
 		json_key(&j, "latency");
 		json_obj_open(&j);
 		json_key(&j, "open_starts");
-		json_uint(&j, open);
+		json_uint(&j, (__u64)open);
 		json_key(&j, "unpaired_ends");
 		json_uint(&j, unpaired);
 		json_key(&j, "overflow");
@@ -154,7 +157,10 @@ void latency_report(struct trace_out *o, int stats_fd)
 		"deeper than %d (not timed)\n",
 		(unsigned long long)open, (unsigned long long)unpaired,
 		(unsigned long long)overflow, LAT_DEPTH);
-	if (no_pair)
+	if (no_pair && by_thread)
+		cli_warn("%llu STARTs not timed: their thread's storage could not be had",
+			 (unsigned long long)no_pair);
+	else if (no_pair)
 		cli_warn("%llu hits without a pair key (unreadable, or more than %d keys open)",
 			 (unsigned long long)no_pair, LAT_MAX_OPEN);
 }
@@ -217,9 +223,9 @@ static void do_help(void *ctx, FILE *out)
 	cli_global_help(out, "latency");
 	fprintf(out,
 		"\n"
-		"Memory: %d bytes per thread (--pair tid, freed with the thread) or pair key\n"
-		"(at most %d) with open STARTs, allocated as needed, and the aggregates as in\n"
-		"'usdtctl trace --help'.\n"
+		"Memory: %d bytes per live thread that has hit a START (--pair tid, kept until it\n"
+		"exits) or per pair key with open STARTs (at most %d), allocated as needed, and\n"
+		"the aggregates as in 'usdtctl trace --help'.\n"
 		"\n"
 		"Examples:\n"
 		"  usdtctl latency -p 1234 --by arg0 'postgresql:query__start(str)' "

@@ -34,8 +34,11 @@ void latency_pair_event(const struct analysis *a, const struct trace_probe_desc 
 void latency_out_slow_header(struct trace_out *o);
 /* --slower: one pair (a struct lat_slow record from the ring buffer). */
 void latency_out_slow(struct trace_out *o, const struct analysis *a, const void *data, size_t size);
-/* At the end: STARTs still open, ENDs without a START, nesting past LAT_DEPTH. */
-void latency_report(struct trace_out *o, int stats_fd);
+/*
+ * At the end: STARTs still open, ENDs without a START, nesting past LAT_DEPTH, STARTs with no
+ * pair key (by_thread: --pair tid, whose STARTs live in the thread's storage).
+ */
+void latency_report(struct trace_out *o, int stats_fd, bool by_thread);
 /* A --slower DURATION: "10ms", "500us", "1.5s", "200ns"; a bare number is milliseconds. */
 int latency_parse_duration(const char *s, __u64 *ns);
 

@@ -44,7 +44,9 @@ static int set_scope(struct tracer *t, struct trace *s)
 	s->rodata->cgroup_id = t->cgroup_id;
 	s->rodata->cgroup_level = t->cgroup_level;
 	s->rodata->follow_only = t->fol && (t->o.cmd || t->o.pid);
-	return t->fol ? bpf_map__reuse_fd(s->maps.followed, follower_followed_fd(t->fol)) : 0;
+	/* the follower's set, or none: a preallocated map of every tgid would take 5 MiB */
+	return t->fol ? bpf_map__reuse_fd(s->maps.followed, follower_followed_fd(t->fol))
+		      : bpf_map__set_max_entries(s->maps.followed, 1);
 }
 
 int tracer_load_bpf(struct tracer *t)

@@ -273,7 +273,11 @@ static void warn_losses(const struct tracer *t, const struct trace_summary *s, i
 	percpu_sum(stats_fd, TRACE_STAT_DROPPED, &dropped);
 	percpu_sum(stats_fd, TRACE_STAT_NO_VALUE, &no_value);
 	percpu_sum(stats_fd, TRACE_STAT_NO_STACK, &no_stack);
-	if (dropped)
+	if (dropped && t->skel->rodata->agg_arr_probes)
+		cli_warn("%llu hits were not aggregated: more than %u probes (half of --max-keys: "
+			 "each has a slot for two intervals; raise --max-keys)",
+			 (unsigned long long)dropped, t->skel->rodata->agg_arr_probes);
+	else if (dropped)
 		cli_warn("%llu hits were not aggregated: more than %u keys (raise --max-keys)",
 			 (unsigned long long)dropped, t->o.an.agg.max_keys);
 	if (no_stack)
@@ -343,7 +347,7 @@ int tracer_finish(struct tracer *t, __u64 *counts, int ticks)
 	}
 	percpu_sum(fd, TRACE_STAT_LOST, &s.lost);
 	if (t->o.an.latency)
-		latency_report(&t->out, fd);
+		latency_report(&t->out, fd, t->o.an.lat.pair == LAT_PAIR_TID);
 	trace_out_summary(&t->out, &s);
 	err = trace_export_close(&t->exp);
 	warn_losses(t, &s, fd);

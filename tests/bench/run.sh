@@ -94,9 +94,10 @@ machine() {
 ms() { awk -v s="$1" 'BEGIN { printf "%.1f ms", s * 1000 }'; }
 us() { awk -v s="$1" -v n="$2" 'BEGIN { printf "%.2f us", s * 1e6 / n }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else printf "-" }'; }
-# median: the median of the numbers on stdin
+# median: the median of the numbers on stdin ("-" when there is none)
 median() {
-	sort -g | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+	sort -g | awk '{ v[NR] = $1 } END {
+		if (!NR) print "-"; else print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
 # ---- 1. attach + detach ----------------------------------------------------------------------
@@ -532,7 +533,7 @@ numbers() { awk -v c="$2" '$c + 0 > 0 { print $c }' "$1"; }
 # ratios FILE A B: the median over the runs of column A / column B (runs side by side)
 ratios() {
 	awk -v a="$2" -v b="$3" '$a + 0 > 0 && $b + 0 > 0 { print $a / $b }' "$1" | median |
-		awk '{ printf "%.2fx", $1 }'
+		awk '{ if ($1 == "-") print "-"; else printf "%.2fx", $1 }'
 }
 
 # analysis_row NAME LOOP N PROBES USDTCTL-ARGS -- BPFTRACE-PROGRAM: $reps runs, each of the empty
