@@ -9,7 +9,7 @@
 #include <elf.h>
 #include <stddef.h>
 
-#include "usdt.h"
+#include "arg.h"
 
 /* older <elf.h> (glibc < 2.34) lacks it */
 #ifndef EM_LOONGARCH
@@ -23,13 +23,13 @@ struct usdti_arch {
 	int reg_width; /* bytes; the size of a legacy argument written without "SIZE@" */
 	/*
 	 * Parses one operand (the text after "SIZE@", NUL-terminated) into arg: kind, reg, index,
-	 * scale, offsets, value, reg_off/index_off in this arch's struct pt_regs, symbol. Sets
+	 * scale, offsets, value, symbol, and arg->regs in this arch's struct pt_regs. Sets
 	 * kind UNSUPPORTED with a reason for what the BPF side cannot read (float registers,
 	 * unknown registers). Copies any text it keeps (symbol names) into buf.
-	 * For a legacy operand arg->size is 0 on entry: set it from the register's width.
+	 * For a legacy operand arg->pub.size is 0 on entry: set it from the register's width.
 	 * Returns 0, or -EINVAL when the operand does not belong to this grammar.
 	 */
-	int (*parse_operand)(const char *op, struct usdt_arg *arg, char *buf, size_t buf_sz);
+	int (*parse_operand)(const char *op, struct usdti_arg *arg, char *buf, size_t buf_sz);
 };
 
 extern const struct usdti_arch usdti_arch_x86_64, usdti_arch_i386, usdti_arch_aarch64,

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "arg.h"
 #include "arch.h"
 #include "grammar.h"
 #include "log.h"
@@ -47,11 +48,11 @@ static const char *parse_size(const char *text, int *size, bool *is_float)
 }
 
 /* What the BPF side reads: 1, 2, 4 or 8 bytes of integer. */
-static void check_readable(struct usdt_arg *arg)
+static void check_readable(struct usdti_arg *arg)
 {
-	int abs = arg->size < 0 ? -arg->size : arg->size;
+	int abs = arg->pub.size < 0 ? -arg->pub.size : arg->pub.size;
 
-	if (arg->is_float)
+	if (arg->pub.is_float)
 		usdti_arg_unsupported(arg, usdti_float_reason);
 	else if (abs > 8)
 		usdti_arg_unsupported(arg, "argument wider than 8 bytes (passed by value)");
@@ -59,8 +60,8 @@ static void check_readable(struct usdt_arg *arg)
 		usdti_arg_unsupported(arg, "argument size is not 1, 2, 4 or 8 bytes");
 }
 
-int usdt_arg_parse(int e_machine, int elf_class, const char *text, struct usdt_arg *arg, char *buf,
-		   size_t buf_sz)
+int usdti_arg_parse(int e_machine, int elf_class, const char *text, struct usdti_arg *arg,
+		    char *buf, size_t buf_sz)
 {
 	const struct usdti_arch *arch = usdti_arch_find(e_machine, elf_class);
 	const char *op;
@@ -70,9 +71,9 @@ int usdt_arg_parse(int e_machine, int elf_class, const char *text, struct usdt_a
 	if (!text || !arg || !buf)
 		return usdti_err(-EINVAL);
 	memset(arg, 0, sizeof(*arg));
-	arg->reg_off = -1;
-	arg->index_off = -1;
-	op = parse_size(usdti_skip_ws(text), &arg->size, &arg->is_float);
+	arg->regs.reg_off = -1;
+	arg->regs.index_off = -1;
+	op = parse_size(usdti_skip_ws(text), &arg->pub.size, &arg->pub.is_float);
 	if (!op)
 		return usdti_err(-EINVAL);
 	len = strlen(op);
@@ -81,18 +82,18 @@ int usdt_arg_parse(int e_machine, int elf_class, const char *text, struct usdt_a
 	if (!len)
 		return usdti_err(-EINVAL);
 	/* the operand, then whatever the arch keeps (symbols, reasons) */
-	arg->text = usdti_buf_copy(&buf, &buf_sz, op, len);
-	if (!arg->text)
+	arg->pub.text = usdti_buf_copy(&buf, &buf_sz, op, len);
+	if (!arg->pub.text)
 		return usdti_err(-ENOSPC);
 	if (!arch) {
 		usdti_arg_unsupported(arg, "unsupported architecture");
 		return 0;
 	}
-	err = arch->parse_operand(arg->text, arg, buf, buf_sz);
+	err = arch->parse_operand(arg->pub.text, arg, buf, buf_sz);
 	if (err)
 		return usdti_err(err);
-	if (!arg->size)
-		arg->size = arch->reg_width;
+	if (!arg->pub.size)
+		arg->pub.size = arch->reg_width;
 	check_readable(arg);
 	return 0;
 }

@@ -56,7 +56,7 @@ static bool arm_reg(const char *tok, size_t len, struct usdti_reg *r)
 	return usdti_reg_float(r);
 }
 
-static int arm_parse(const char *op, struct usdt_arg *arg, char *buf, size_t sz)
+static int arm_parse(const char *op, struct usdti_arg *arg, char *buf, size_t sz)
 {
 	return usdti_parse_arm_syntax(op, arg, arm_reg, buf, sz);
 }

@@ -43,7 +43,7 @@ static bool a64_reg(const char *tok, size_t len, struct usdti_reg *r)
 	return usdti_reg_float(r);
 }
 
-static int a64_parse(const char *op, struct usdt_arg *arg, char *buf, size_t sz)
+static int a64_parse(const char *op, struct usdti_arg *arg, char *buf, size_t sz)
 {
 	return usdti_parse_arm_syntax(op, arg, a64_reg, buf, sz);
 }

@@ -75,7 +75,7 @@ static bool la_reg(const char *tok, size_t len, struct usdti_reg *r)
 	return usdti_reg_float(r);
 }
 
-static int la_parse(const char *op, struct usdt_arg *arg, char *buf, size_t sz)
+static int la_parse(const char *op, struct usdti_arg *arg, char *buf, size_t sz)
 {
 	if (*op == '[')
 		return usdti_parse_list(op + 1, ']', arg, la_reg, &buf, &sz);

@@ -52,7 +52,7 @@ static bool ppc32_reg(const char *tok, size_t len, struct usdti_reg *r)
 }
 
 /* "9,10", "%r9,%r10": indexed addressing, base + index. */
-static int parse_indexed(const char *op, const char *comma, struct usdt_arg *arg, usdti_reg_fn fn,
+static int parse_indexed(const char *op, const char *comma, struct usdti_arg *arg, usdti_reg_fn fn,
 			 char **buf, size_t *sz)
 {
 	size_t n1 = usdti_token_len(op), n2 = usdti_token_len(comma + 1);
@@ -61,12 +61,12 @@ static int parse_indexed(const char *op, const char *comma, struct usdt_arg *arg
 		return -EINVAL;
 	usdti_arg_reg(arg, fn, op, n1, USDTI_BASE, buf, sz);
 	usdti_arg_reg(arg, fn, comma + 1, n2, USDTI_INDEX, buf, sz);
-	arg->scale = 1;
+	arg->pub.scale = 1;
 	usdti_arg_kind(arg, USDT_ARG_SIB);
 	return 0;
 }
 
-static int ppc_parse(const char *op, struct usdt_arg *arg, char *buf, size_t sz, usdti_reg_fn fn)
+static int ppc_parse(const char *op, struct usdti_arg *arg, char *buf, size_t sz, usdti_reg_fn fn)
 {
 	const char *comma;
 
@@ -80,12 +80,12 @@ static int ppc_parse(const char *op, struct usdt_arg *arg, char *buf, size_t sz,
 	return usdti_parse_reg(op, arg, fn, &buf, &sz);
 }
 
-static int ppc64_parse(const char *op, struct usdt_arg *arg, char *buf, size_t sz)
+static int ppc64_parse(const char *op, struct usdti_arg *arg, char *buf, size_t sz)
 {
 	return ppc_parse(op, arg, buf, sz, ppc64_reg);
 }
 
-static int ppc32_parse(const char *op, struct usdt_arg *arg, char *buf, size_t sz)
+static int ppc32_parse(const char *op, struct usdti_arg *arg, char *buf, size_t sz)
 {
 	return ppc_parse(op, arg, buf, sz, ppc32_reg);
 }

@@ -62,7 +62,7 @@ static bool rv_reg(const char *tok, size_t len, struct usdti_reg *r)
 	return usdti_reg_float(r);
 }
 
-static int rv_parse(const char *op, struct usdt_arg *arg, char *buf, size_t sz)
+static int rv_parse(const char *op, struct usdti_arg *arg, char *buf, size_t sz)
 {
 	if (strchr(op, '('))
 		return usdti_parse_paren(op, USDTI_PAREN_NO_INDEX, arg, rv_reg, &buf, &sz);

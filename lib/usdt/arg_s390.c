@@ -31,7 +31,7 @@ static bool s390_reg(const char *tok, size_t len, struct usdti_reg *r)
 	return usdti_reg_float(r);
 }
 
-static int s390_parse(const char *op, struct usdt_arg *arg, char *buf, size_t sz)
+static int s390_parse(const char *op, struct usdti_arg *arg, char *buf, size_t sz)
 {
 	if (strchr(op, '('))
 		return usdti_parse_paren(op, USDTI_PAREN_INDEX_FIRST, arg, s390_reg, &buf, &sz);

@@ -183,15 +183,15 @@ out:
 }
 
 /* *(symbol + offset): %rip-relative (reg "rip"), or an absolute address (reg NULL). */
-static int global(struct usdt_arg *arg, const struct disp *d, bool rip, char **buf, size_t *sz)
+static int global(struct usdti_arg *arg, const struct disp *d, bool rip, char **buf, size_t *sz)
 {
-	arg->symbol = usdti_buf_copy(buf, sz, d->sym, d->sym_len);
-	if (!arg->symbol)
+	arg->pub.symbol = usdti_buf_copy(buf, sz, d->sym, d->sym_len);
+	if (!arg->pub.symbol)
 		return -ENOSPC;
-	arg->offset = d->off;
+	arg->pub.offset = d->off;
 	if (rip) {
-		arg->reg = gprs[RIP_ROW].names[0];
-		arg->reg_off = gprs[RIP_ROW].off64;
+		arg->pub.reg = gprs[RIP_ROW].names[0];
+		arg->regs.reg_off = gprs[RIP_ROW].off64;
 	}
 	if (d->reloc == RELOC_OTHER)
 		usdti_arg_unsupported(arg, reloc_reason);
@@ -200,7 +200,7 @@ static int global(struct usdt_arg *arg, const struct disp *d, bool rip, char **b
 }
 
 /* "(%base,%index,scale)" after the displacement; p points after '('. */
-static int parse_regs(const char *p, struct usdt_arg *arg, usdti_reg_fn fn, char **buf, size_t *sz)
+static int parse_regs(const char *p, struct usdti_arg *arg, usdti_reg_fn fn, char **buf, size_t *sz)
 {
 	size_t n = usdti_token_len(p);
 	long long scale;
@@ -216,13 +216,13 @@ static int parse_regs(const char *p, struct usdt_arg *arg, usdti_reg_fn fn, char
 			return -EINVAL;
 		usdti_arg_reg(arg, fn, p, n, USDTI_INDEX, buf, sz);
 		p += n;
-		arg->scale = 1;
+		arg->pub.scale = 1;
 		if (*p == ',') {
 			p++;
 			if (usdti_parse_int(&p, &scale) ||
 			    (scale != 1 && scale != 2 && scale != 4 && scale != 8))
 				return -EINVAL;
-			arg->scale = scale;
+			arg->pub.scale = scale;
 		}
 		usdti_arg_kind(arg, USDT_ARG_SIB);
 	} else {
@@ -233,7 +233,7 @@ static int parse_regs(const char *p, struct usdt_arg *arg, usdti_reg_fn fn, char
 	return *p == ')' && !p[1] ? 0 : -EINVAL;
 }
 
-static int parse_mem(const char *p, struct usdt_arg *arg, usdti_reg_fn fn, bool is64, char **buf,
+static int parse_mem(const char *p, struct usdti_arg *arg, usdti_reg_fn fn, bool is64, char **buf,
 		     size_t *sz)
 {
 	struct disp d = {};
@@ -252,7 +252,7 @@ static int parse_mem(const char *p, struct usdt_arg *arg, usdti_reg_fn fn, bool 
 	if (*p++ != '(')
 		return -EINVAL;
 	if (is64 && !strncasecmp(p, "%rip)", 5) && !p[5]) {
-		arg->offset = d.off;
+		arg->pub.offset = d.off;
 		if (d.sym)
 			return global(arg, &d, true, buf, sz);
 		/* relative to an instruction the note does not name: no address to read */
@@ -261,13 +261,13 @@ static int parse_mem(const char *p, struct usdt_arg *arg, usdti_reg_fn fn, bool 
 	}
 	err = parse_regs(p, arg, fn, buf, sz);
 	if (err || !d.sym) {
-		arg->offset = d.off;
+		arg->pub.offset = d.off;
 		return err;
 	}
 	/* i386 PIC: the base holds the GOT, so sym@GOTOFF(%ebx) is sym itself */
-	if (d.reloc == RELOC_GOTOFF && arg->kind == USDT_ARG_MEM) {
-		arg->reg = NULL;
-		arg->reg_off = -1;
+	if (d.reloc == RELOC_GOTOFF && arg->pub.kind == USDT_ARG_MEM) {
+		arg->pub.reg = NULL;
+		arg->regs.reg_off = -1;
 		return global(arg, &d, false, buf, sz);
 	}
 	if (d.reloc == RELOC_OTHER)
@@ -277,7 +277,7 @@ static int parse_mem(const char *p, struct usdt_arg *arg, usdti_reg_fn fn, bool 
 }
 
 /* "$42", "$-1", "$0xff"; "$sym" is a symbol's address in non-PIC code. */
-static int parse_imm(const char *p, struct usdt_arg *arg)
+static int parse_imm(const char *p, struct usdti_arg *arg)
 {
 	struct disp d = {};
 
@@ -290,7 +290,7 @@ static int parse_imm(const char *p, struct usdt_arg *arg)
 	return usdti_parse_const(p, arg);
 }
 
-static int x86_parse(const char *op, struct usdt_arg *arg, char *buf, size_t sz, bool is64)
+static int x86_parse(const char *op, struct usdti_arg *arg, char *buf, size_t sz, bool is64)
 {
 	usdti_reg_fn fn = is64 ? x86_64_reg : i386_reg;
 	size_t n = usdti_token_len(op);
@@ -309,12 +309,12 @@ static int x86_parse(const char *op, struct usdt_arg *arg, char *buf, size_t sz,
 	return usdti_parse_reg(op, arg, fn, &buf, &sz);
 }
 
-static int x86_64_parse(const char *op, struct usdt_arg *arg, char *buf, size_t sz)
+static int x86_64_parse(const char *op, struct usdti_arg *arg, char *buf, size_t sz)
 {
 	return x86_parse(op, arg, buf, sz, true);
 }
 
-static int i386_parse(const char *op, struct usdt_arg *arg, char *buf, size_t sz)
+static int i386_parse(const char *op, struct usdti_arg *arg, char *buf, size_t sz)
 {
 	return x86_parse(op, arg, buf, sz, false);
 }

@@ -85,9 +85,15 @@ int usdti_sel_begin(struct selection *sel, struct usdt_file *file, bool again);
  * negative errno. Bad matching sites are reported (by a first walk) and passed over.
  */
 int usdti_sel_next(struct selection *sel, struct usdt_site *site);
-/* Reports a bad site (skipped or failing the attach, as sel says) and counts it. */
+/*
+ * Reports a bad site (skipped or failing the attach, as sel says), by name for the first
+ * USDTI_SITE_WARN_MAX, and counts it.
+ */
 void usdti_sel_report_bad(struct selection *sel, const struct usdt_site *site, const char *why);
-/* -ENOENT when no site matched, -EINVAL for bad sites (unless skipped): cnt sites were kept. */
+/*
+ * -ENOENT when no site matched, -EINVAL for bad sites (unless skipped): cnt sites were kept.
+ * Counts the bad sites not named one by one.
+ */
 int usdti_sel_verdict(const struct selection *sel, size_t cnt);
 /* Whether a and b name the same probe (the walk hands a run of one probe equal pointers). */
 bool usdti_same_probe(const char *provider_a, const char *name_a, const struct usdt_site *b);

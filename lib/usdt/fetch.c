@@ -14,6 +14,7 @@
 #include "arch.h"
 #include "hashmap.h"
 #include "log.h"
+#include "note.h"
 #include "placement.h"
 
 /* ---- the host's machine: the kernel's struct pt_regs is what the BPF side reads ----------- */
@@ -58,7 +59,8 @@ int usdti_spec_check_arch(int e_machine, int elf_class, const char *path)
 	return -ENOEXEC;
 }
 
-/* ---- usdt_arg -> usdt_fetch_arg ----------------------------------------------------------- */
+/* ---- usdt_arg and its registers -> usdt_fetch_arg
+ * ----------------------------------------------------------- */
 
 static int scale_shift(int scale)
 {
@@ -78,24 +80,24 @@ static int scale_shift(int scale)
 
 /* Returns the fetch kind, USDT_FETCH_BAD for what the BPF side cannot locate. */
 static enum usdt_fetch fetch_locate(struct usdt_fetch_arg *out, const struct usdt_arg *arg,
-				    __u64 site_addr)
+				    const struct usdti_arg_regs *regs, __u64 site_addr)
 {
 	switch (arg->kind) {
 	case USDT_ARG_CONST:
 		out->val_off = (__u64)arg->value;
 		return USDT_FETCH_CONST;
 	case USDT_ARG_REG:
-		out->reg_off = arg->reg_off;
-		return arg->reg_off >= 0 ? USDT_FETCH_REG : USDT_FETCH_BAD;
+		out->reg_off = regs->reg_off;
+		return regs->reg_off >= 0 ? USDT_FETCH_REG : USDT_FETCH_BAD;
 	case USDT_ARG_MEM:
-		out->reg_off = arg->reg_off;
+		out->reg_off = regs->reg_off;
 		out->val_off = (__u64)arg->offset;
-		return arg->reg_off >= 0 ? USDT_FETCH_MEM : USDT_FETCH_BAD;
+		return regs->reg_off >= 0 ? USDT_FETCH_MEM : USDT_FETCH_BAD;
 	case USDT_ARG_SIB:
-		out->reg_off = arg->reg ? arg->reg_off : -1;
-		out->idx_off = arg->index_off;
+		out->reg_off = arg->reg ? regs->reg_off : -1;
+		out->idx_off = regs->index_off;
 		out->val_off = (__u64)arg->offset;
-		if (arg->index_off < 0 || (arg->reg && arg->reg_off < 0) ||
+		if (regs->index_off < 0 || (arg->reg && regs->reg_off < 0) ||
 		    scale_shift(arg->scale) < 0)
 			return USDT_FETCH_BAD;
 		out->scale_shift = scale_shift(arg->scale);
@@ -109,7 +111,8 @@ static enum usdt_fetch fetch_locate(struct usdt_fetch_arg *out, const struct usd
 	}
 }
 
-void usdti_fetch_arg_init(struct usdt_fetch_arg *out, const struct usdt_arg *arg, __u64 site_addr)
+void usdti_fetch_arg_init(struct usdt_fetch_arg *out, const struct usdt_arg *arg,
+			  const struct usdti_arg_regs *regs, __u64 site_addr)
 {
 	int size = arg->size < 0 ? -arg->size : arg->size;
 	bool readable = size == 1 || size == 2 || size == 4 || size == 8;
@@ -121,13 +124,14 @@ void usdti_fetch_arg_init(struct usdt_fetch_arg *out, const struct usdt_arg *arg
 	/* a float's bits are returned as they are: extending them would corrupt them */
 	out->is_signed = arg->size < 0 && !arg->is_float;
 	out->bitshift = readable ? 64 - size * 8 : 0;
-	out->fetch = readable ? fetch_locate(out, arg, site_addr) : USDT_FETCH_BAD;
+	out->fetch = readable ? fetch_locate(out, arg, regs, site_addr) : USDT_FETCH_BAD;
 }
 
 void usdti_fetch_spec_init(struct usdt_fetch_spec *spec, const struct usdt_site *site,
 			   const struct usdt_placement *place, __u32 probe_id, __u64 cookie)
 {
 	int cnt = site->arg_cnt < 0 ? 0 : site->arg_cnt;
+	const struct usdti_arg_regs *regs = cnt ? usdti_argv_regs(site->argv, cnt) : NULL;
 
 	if (cnt > USDT_MAX_ARGS)
 		cnt = USDT_MAX_ARGS;
@@ -136,7 +140,7 @@ void usdti_fetch_spec_init(struct usdt_fetch_spec *spec, const struct usdt_site 
 	spec->probe_id = probe_id;
 	spec->arg_cnt = cnt;
 	for (int i = 0; i < cnt; i++) {
-		usdti_fetch_arg_init(&spec->args[i], &site->argv[i], place->address);
+		usdti_fetch_arg_init(&spec->args[i], &site->argv[i], &regs[i], place->address);
 		usdti_fetch_arg_sp_bias(&spec->args[i], &site->argv[i], place->sp_bias);
 	}
 }

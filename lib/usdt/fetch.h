@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <linux/types.h>
 
-#include "usdt.h"
+#include "arg.h"
 #include "usdt_spec.h"
 
 /*
@@ -16,12 +16,17 @@
  */
 int usdti_spec_check_arch(int e_machine, int elf_class, const char *path);
 
-/* How to fetch arg at a site whose PC is site_addr. Unreadable args become USDT_FETCH_BAD. */
-void usdti_fetch_arg_init(struct usdt_fetch_arg *out, const struct usdt_arg *arg, __u64 site_addr);
+/*
+ * How to fetch arg, whose registers are regs, at a site whose PC is site_addr. Unreadable args
+ * become USDT_FETCH_BAD.
+ */
+void usdti_fetch_arg_init(struct usdt_fetch_arg *out, const struct usdt_arg *arg,
+			  const struct usdti_arg_regs *regs, __u64 site_addr);
 
 /*
  * The whole spec of a site probed at place (padding zeroed: specs are compared and hashed as
- * bytes).
+ * bytes). site->argv must be the parser's (a walk's or a usdt_file's): its registers are
+ * found from it.
  */
 void usdti_fetch_spec_init(struct usdt_fetch_spec *spec, const struct usdt_site *site,
 			   const struct usdt_placement *place, __u32 probe_id, __u64 cookie);

@@ -112,18 +112,18 @@ bool usdti_lower(const char *s, size_t len, char *out, size_t out_sz)
 	return true;
 }
 
-void usdti_arg_unsupported(struct usdt_arg *arg, const char *reason)
+void usdti_arg_unsupported(struct usdti_arg *arg, const char *reason)
 {
-	if (arg->kind == USDT_ARG_UNSUPPORTED)
+	if (arg->pub.kind == USDT_ARG_UNSUPPORTED)
 		return;
-	arg->kind = USDT_ARG_UNSUPPORTED;
-	arg->reason = reason;
+	arg->pub.kind = USDT_ARG_UNSUPPORTED;
+	arg->pub.reason = reason;
 }
 
-void usdti_arg_kind(struct usdt_arg *arg, enum usdt_arg_kind kind)
+void usdti_arg_kind(struct usdti_arg *arg, enum usdt_arg_kind kind)
 {
-	if (arg->kind != USDT_ARG_UNSUPPORTED)
-		arg->kind = kind;
+	if (arg->pub.kind != USDT_ARG_UNSUPPORTED)
+		arg->pub.kind = kind;
 }
 
 /* len + 1 bytes from the front of the scratch buffer, or NULL when it is full. */
@@ -149,13 +149,13 @@ char *usdti_buf_copy(char **buf, size_t *sz, const char *s, size_t len)
 }
 
 /* "unknown register %foo", kept in the scratch buffer when it fits. */
-static void unknown_reg(struct usdt_arg *arg, const char *tok, size_t len, char **buf, size_t *sz)
+static void unknown_reg(struct usdti_arg *arg, const char *tok, size_t len, char **buf, size_t *sz)
 {
 	static const char prefix[] = "unknown register ";
 	size_t plen = sizeof(prefix) - 1;
 	char *out;
 
-	if (arg->kind == USDT_ARG_UNSUPPORTED)
+	if (arg->pub.kind == USDT_ARG_UNSUPPORTED)
 		return;
 	out = buf_take(buf, sz, plen + len);
 	if (!out) {
@@ -167,7 +167,7 @@ static void unknown_reg(struct usdt_arg *arg, const char *tok, size_t len, char 
 	usdti_arg_unsupported(arg, out);
 }
 
-void usdti_arg_reg(struct usdt_arg *arg, usdti_reg_fn fn, const char *tok, size_t len,
+void usdti_arg_reg(struct usdti_arg *arg, usdti_reg_fn fn, const char *tok, size_t len,
 		   enum usdti_role role, char **buf, size_t *sz)
 {
 	struct usdti_reg r = {};
@@ -177,25 +177,25 @@ void usdti_arg_reg(struct usdt_arg *arg, usdti_reg_fn fn, const char *tok, size_
 		return;
 	}
 	if (!r.canon) {
-		arg->is_float |= r.is_float;
+		arg->pub.is_float |= r.is_float;
 		usdti_arg_unsupported(arg, r.reason);
 		return;
 	}
 	switch (role) {
 	case USDTI_VALUE:
-		arg->reg = r.canon;
-		arg->reg_off = r.off;
-		if (!arg->size)
-			arg->size = r.width;
+		arg->pub.reg = r.canon;
+		arg->regs.reg_off = r.off;
+		if (!arg->pub.size)
+			arg->pub.size = r.width;
 		usdti_arg_kind(arg, USDT_ARG_REG);
 		break;
 	case USDTI_BASE:
-		arg->reg = r.canon;
-		arg->reg_off = r.off;
+		arg->pub.reg = r.canon;
+		arg->regs.reg_off = r.off;
 		break;
 	case USDTI_INDEX:
-		arg->index = r.canon;
-		arg->index_off = r.off;
+		arg->pub.index = r.canon;
+		arg->regs.index_off = r.off;
 		break;
 	}
 }
@@ -205,15 +205,15 @@ bool usdti_starts_int(char c)
 	return isdigit((unsigned char)c) || c == '-' || c == '+';
 }
 
-int usdti_parse_const(const char *p, struct usdt_arg *arg)
+int usdti_parse_const(const char *p, struct usdti_arg *arg)
 {
-	if (usdti_parse_int(&p, &arg->value) || *p)
+	if (usdti_parse_int(&p, &arg->pub.value) || *p)
 		return -EINVAL;
 	usdti_arg_kind(arg, USDT_ARG_CONST);
 	return 0;
 }
 
-int usdti_parse_reg(const char *p, struct usdt_arg *arg, usdti_reg_fn fn, char **buf, size_t *sz)
+int usdti_parse_reg(const char *p, struct usdti_arg *arg, usdti_reg_fn fn, char **buf, size_t *sz)
 {
 	size_t n = usdti_token_len(p);
 
@@ -224,7 +224,7 @@ int usdti_parse_reg(const char *p, struct usdt_arg *arg, usdti_reg_fn fn, char *
 }
 
 /* ", lsl #N" after an index register (aarch64, arm). */
-static int parse_shift(const char *p, const char **end, struct usdt_arg *arg)
+static int parse_shift(const char *p, const char **end, struct usdti_arg *arg)
 {
 	size_t n = usdti_token_len(p);
 	long long shift;
@@ -240,7 +240,7 @@ static int parse_shift(const char *p, const char **end, struct usdt_arg *arg)
 		if (shift > 3)
 			usdti_arg_unsupported(arg, "index scaled by more than 8");
 		else
-			arg->scale = 1 << shift;
+			arg->pub.scale = 1 << shift;
 	} else {
 		/* sxtw, uxtw [#N]: a 32-bit index extended to 64 bits */
 		usdti_arg_unsupported(arg, "extended index register");
@@ -255,7 +255,7 @@ static int parse_shift(const char *p, const char **end, struct usdt_arg *arg)
 	return 0;
 }
 
-int usdti_parse_list(const char *p, char close, struct usdt_arg *arg, usdti_reg_fn fn, char **buf,
+int usdti_parse_list(const char *p, char close, struct usdti_arg *arg, usdti_reg_fn fn, char **buf,
 		     size_t *sz)
 {
 	size_t n;
@@ -272,7 +272,7 @@ int usdti_parse_list(const char *p, char close, struct usdt_arg *arg, usdti_reg_
 		/* '#' marks an immediate offset */
 		if (*p == '#' || usdti_starts_int(*p)) {
 			p += *p == '#';
-			if (usdti_parse_int(&p, &arg->offset))
+			if (usdti_parse_int(&p, &arg->pub.offset))
 				return -EINVAL;
 		} else {
 			n = usdti_token_len(p);
@@ -280,7 +280,7 @@ int usdti_parse_list(const char *p, char close, struct usdt_arg *arg, usdti_reg_
 				return -EINVAL;
 			usdti_arg_reg(arg, fn, p, n, USDTI_INDEX, buf, sz);
 			usdti_arg_kind(arg, USDT_ARG_SIB);
-			arg->scale = 1;
+			arg->pub.scale = 1;
 			p = usdti_skip_ws(p + n);
 			if (*p == ',' && parse_shift(usdti_skip_ws(p + 1), &p, arg))
 				return -EINVAL;
@@ -292,7 +292,7 @@ int usdti_parse_list(const char *p, char close, struct usdt_arg *arg, usdti_reg_
 	return 0;
 }
 
-int usdti_parse_arm_syntax(const char *op, struct usdt_arg *arg, usdti_reg_fn fn, char *buf,
+int usdti_parse_arm_syntax(const char *op, struct usdti_arg *arg, usdti_reg_fn fn, char *buf,
 			   size_t sz)
 {
 	if (*op == '[')
@@ -304,13 +304,13 @@ int usdti_parse_arm_syntax(const char *op, struct usdt_arg *arg, usdti_reg_fn fn
 	return usdti_parse_reg(op, arg, fn, &buf, &sz);
 }
 
-int usdti_parse_paren(const char *p, int flags, struct usdt_arg *arg, usdti_reg_fn fn, char **buf,
+int usdti_parse_paren(const char *p, int flags, struct usdti_arg *arg, usdti_reg_fn fn, char **buf,
 		      size_t *sz)
 {
 	const char *t1, *t2 = NULL;
 	size_t n1, n2 = 0;
 
-	if (*p != '(' && usdti_parse_int(&p, &arg->offset))
+	if (*p != '(' && usdti_parse_int(&p, &arg->pub.offset))
 		return -EINVAL;
 	if (*p != '(')
 		return -EINVAL;
@@ -346,7 +346,7 @@ int usdti_parse_paren(const char *p, int flags, struct usdt_arg *arg, usdti_reg_
 		}
 		usdti_arg_reg(arg, fn, t2, n2, USDTI_INDEX, buf, sz);
 	}
-	arg->scale = 1;
+	arg->pub.scale = 1;
 	usdti_arg_kind(arg, USDT_ARG_SIB);
 	return 0;
 }

@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "usdt.h"
+#include "arg.h"
 
 /* A register name as an arch resolved it. */
 struct usdti_reg {
@@ -72,14 +72,14 @@ bool usdti_lower(const char *s, size_t len, char *out, size_t out_sz);
 bool usdti_starts_int(char c);
 
 /* The whole operand p is an integer: kind CONST. 0 or -EINVAL. */
-int usdti_parse_const(const char *p, struct usdt_arg *arg);
+int usdti_parse_const(const char *p, struct usdti_arg *arg);
 /* The whole operand p is one register: kind REG (or unsupported). 0 or -EINVAL. */
-int usdti_parse_reg(const char *p, struct usdt_arg *arg, usdti_reg_fn fn, char **buf, size_t *sz);
+int usdti_parse_reg(const char *p, struct usdti_arg *arg, usdti_reg_fn fn, char **buf, size_t *sz);
 
 /* Marks arg unsupported; the first reason stays. */
-void usdti_arg_unsupported(struct usdt_arg *arg, const char *reason);
+void usdti_arg_unsupported(struct usdti_arg *arg, const char *reason);
 /* Sets the kind unless the argument is already unsupported. */
-void usdti_arg_kind(struct usdt_arg *arg, enum usdt_arg_kind kind);
+void usdti_arg_kind(struct usdti_arg *arg, enum usdt_arg_kind kind);
 /* A NUL-terminated copy of s[0..len) from the scratch buffer, or NULL when it is full. */
 char *usdti_buf_copy(char **buf, size_t *sz, const char *s, size_t len);
 /*
@@ -87,7 +87,7 @@ char *usdti_buf_copy(char **buf, size_t *sz, const char *s, size_t len);
  * register makes the argument unsupported (the operand's syntax is still checked by the
  * caller), never an error.
  */
-void usdti_arg_reg(struct usdt_arg *arg, usdti_reg_fn fn, const char *tok, size_t len,
+void usdti_arg_reg(struct usdti_arg *arg, usdti_reg_fn fn, const char *tok, size_t len,
 		   enum usdti_role role, char **buf, size_t *sz);
 
 /*
@@ -95,17 +95,17 @@ void usdti_arg_reg(struct usdt_arg *arg, usdti_reg_fn fn, const char *tok, size_
  * the base register when the arch writes "base,off" bare) and the operand must end at close:
  *	base [, [#]off] | base, index [, lsl [#]shift]
  */
-int usdti_parse_list(const char *p, char close, struct usdt_arg *arg, usdti_reg_fn fn, char **buf,
+int usdti_parse_list(const char *p, char close, struct usdti_arg *arg, usdti_reg_fn fn, char **buf,
 		     size_t *sz);
 
 /* A whole operand in ARM assembler syntax (arm, aarch64): "[...]" as above, "#imm", imm, reg. */
-int usdti_parse_arm_syntax(const char *op, struct usdt_arg *arg, usdti_reg_fn fn, char *buf,
+int usdti_parse_arm_syntax(const char *op, struct usdti_arg *arg, usdti_reg_fn fn, char *buf,
 			   size_t sz);
 
 #define USDTI_PAREN_NO_INDEX	0x1 /* off(base) only (riscv, ppc) */
 #define USDTI_PAREN_INDEX_FIRST 0x2 /* off(index,base): s390 D(X,B) */
 /* Memory operands "[off](reg[,reg])"; the operand must end after ')'. */
-int usdti_parse_paren(const char *p, int flags, struct usdt_arg *arg, usdti_reg_fn fn, char **buf,
+int usdti_parse_paren(const char *p, int flags, struct usdti_arg *arg, usdti_reg_fn fn, char **buf,
 		      size_t *sz);
 
 /*

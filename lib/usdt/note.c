@@ -96,7 +96,7 @@ static const char *take_string(const unsigned char **p, const unsigned char *end
 static void site_error(struct usdti_notes *walk, struct usdt_site *s, const char *why)
 {
 	s->error = why;
-	if (!walk->quiet)
+	if (!walk->quiet && walk->site_errors++ < USDTI_SITE_WARN_MAX)
 		pr_warn("%s: probe %s:%s at 0x%llx: %s\n", walk->file->path, s->provider, s->name,
 			(unsigned long long)s->address, why);
 }
@@ -147,17 +147,17 @@ static void locate_site(struct usdti_notes *walk, struct usdt_site *s, const uns
 			   "semaphore outside the file bytes of every writable data segment");
 }
 
-static void mark_unsupported(struct usdt_arg *a, const char *text, const char *reason)
+static void mark_unsupported(struct usdti_arg *a, const char *text, const char *reason)
 {
 	memset(a, 0, sizeof(*a));
-	a->kind = USDT_ARG_UNSUPPORTED;
-	a->reg_off = -1;
-	a->index_off = -1;
-	a->text = text;
-	a->reason = reason;
+	a->pub.kind = USDT_ARG_UNSUPPORTED;
+	a->pub.text = text;
+	a->pub.reason = reason;
+	a->regs.reg_off = -1;
+	a->regs.index_off = -1;
 }
 
-/* Where usdt_arg_parse() works: the operand, then its scratch; grown for long operands. */
+/* Where usdti_arg_parse() works: the operand, then its scratch; grown for long operands. */
 static char *scratch_for(struct usdti_notes *walk, size_t len)
 {
 	/* the parser keeps the operand, a symbol and an "unknown register X" reason at most */
@@ -191,38 +191,50 @@ static int keep(struct usdti_notes *walk, const char **s)
 	return 0;
 }
 
-/* Parses one operand (len bytes at src) into a, whose strings end up in the file's arena. */
-static int parse_arg(struct usdti_notes *walk, const char *src, size_t len, struct usdt_arg *a)
+/*
+ * Parses one operand (len bytes at src) into a and its registers into r; a's strings end up in
+ * the file's arena.
+ */
+static int parse_arg(struct usdti_notes *walk, const char *src, size_t len, struct usdt_arg *a,
+		     struct usdti_arg_regs *r)
 {
 	struct usdt_file *f = walk->file;
 	char *text = scratch_for(walk, len);
+	struct usdti_arg arg;
 	int err;
 
 	if (!text)
 		return -ENOMEM;
 	memcpy(text, src, len);
 	text[len] = '\0';
-	err = usdt_arg_parse(f->ef.machine, f->ef.elf_class, text, a, text + len + 1,
-			     walk->scratch_sz - len - 1);
+	err = usdti_arg_parse(f->ef.machine, f->ef.elf_class, text, &arg, text + len + 1,
+			      walk->scratch_sz - len - 1);
 	if (err)
-		mark_unsupported(a, text, "not a valid argument for this architecture");
-	if (keep(walk, &a->text) || keep(walk, &a->symbol) || keep(walk, &a->reason))
+		mark_unsupported(&arg, text, "not a valid argument for this architecture");
+	if (keep(walk, &arg.pub.text) || keep(walk, &arg.pub.symbol) || keep(walk, &arg.pub.reason))
 		return -ENOMEM;
-	if (a->kind == USDT_ARG_RIP && a->symbol &&
-	    usdti_elf_sym_addr(&f->ef, a->symbol, &a->sym_addr)) {
-		a->kind = USDT_ARG_UNSUPPORTED;
-		a->reason = "symbol not found";
+	if (arg.pub.kind == USDT_ARG_RIP && arg.pub.symbol &&
+	    usdti_elf_sym_addr(&f->ef, arg.pub.symbol, &arg.pub.sym_addr)) {
+		arg.pub.kind = USDT_ARG_UNSUPPORTED;
+		arg.pub.reason = "symbol not found";
 	}
+	*a = arg.pub;
+	*r = arg.regs;
 	return 0;
 }
 
-/* Parses a site's argument string into a new argv in the file's arena (stable: never moves). */
+/*
+ * Parses a site's argument string into a new argv, with its registers, in the file's arena
+ * (stable: never moves).
+ */
 static int parse_new_args(struct usdti_notes *walk, const struct usdt_site *s,
 			  struct usdti_parsed_args *slot)
 {
 	const char *starts[USDT_MAX_ARGS];
 	size_t lens[USDT_MAX_ARGS];
 	int cnt = usdti_split_args(s->args, starts, lens, USDT_MAX_ARGS), err;
+	struct usdti_arg_regs *regs;
+	struct usdt_arg *argv;
 
 	slot->argv = NULL;
 	slot->arg_cnt = cnt < 0 ? -1 : cnt;
@@ -233,14 +245,17 @@ static int parse_new_args(struct usdti_notes *walk, const struct usdt_site *s,
 	}
 	if (!cnt)
 		return 0;
-	slot->argv = usdti_arena_alloc(&walk->file->arena, cnt * sizeof(*slot->argv));
-	if (!slot->argv)
+	/* the block usdti_argv_regs() reads */
+	argv = usdti_arena_alloc(&walk->file->arena, cnt * (sizeof(*argv) + sizeof(*regs)));
+	if (!argv)
 		return -ENOMEM;
+	regs = (struct usdti_arg_regs *)(argv + cnt);
 	for (int i = 0; i < cnt; i++) {
-		err = parse_arg(walk, starts[i], lens[i], &slot->argv[i]);
+		err = parse_arg(walk, starts[i], lens[i], &argv[i], &regs[i]);
 		if (err)
 			return err;
 	}
+	slot->argv = argv;
 	return 0;
 }
 
@@ -429,6 +444,10 @@ int usdti_notes_next(struct usdti_notes *walk, struct usdt_site *s)
 
 void usdti_notes_end(struct usdti_notes *walk)
 {
+	if (walk->site_errors > USDTI_SITE_WARN_MAX)
+		pr_warn("%s: %zu more sites unusable, not named one by one\n", walk->file->path,
+			walk->site_errors - USDTI_SITE_WARN_MAX);
+	walk->site_errors = 0;
 	free(walk->scratch);
 	free(walk->parsed);
 	usdti_hashmap_free(&walk->parsed_index);

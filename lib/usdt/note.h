@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "arg.h"
 #include "elf_file.h"
 #include "hashmap.h"
 #include "mem.h"
@@ -34,6 +35,21 @@ int usdti_file_group_probes(struct usdt_file *file);
 /* The ELF at path, notes not read yet (see usdti_notes_*); NULL with errno set. */
 struct usdt_file *usdti_file_open(const char *path);
 
+/*
+ * Warnings about the sites of one walk: a hostile file can hold 100,000 bad ones. The first
+ * USDTI_SITE_WARN_MAX are named one by one, the others counted in one closing line.
+ */
+#define USDTI_SITE_WARN_MAX 10
+
+/*
+ * Where the registers of each of a site's arguments are: a walk or a usdt_file parses argv
+ * into its arena with them right after it, one block (argv[arg_cnt], then the registers).
+ */
+static inline const struct usdti_arg_regs *usdti_argv_regs(const struct usdt_arg *argv, int arg_cnt)
+{
+	return (const struct usdti_arg_regs *)(argv + arg_cnt);
+}
+
 /* A distinct argument string and its parse, shared by every site with that string. */
 struct usdti_parsed_args {
 	const char *args;
@@ -56,7 +72,8 @@ struct usdti_notes {
 	size_t max_sites;		/* what the section can hold */
 	const struct usdti_seg *pc_seg; /* the last site's segment */
 	bool quiet;			/* a walk over sites already reported: no warnings */
-	char *scratch;			/* where usdt_arg_parse() works */
+	size_t site_errors;		/* sites with an error (warned about unless quiet) */
+	char *scratch;			/* where usdti_arg_parse() works */
 	size_t scratch_sz;
 	struct usdti_parsed_args *parsed; /* distinct argument strings, parsed */
 	size_t parsed_cap, parsed_cnt;
@@ -82,7 +99,10 @@ int usdti_notes_next(struct usdti_notes *walk, struct usdt_site *site);
  * the file's arena. 0 or -ENOMEM.
  */
 int usdti_notes_args(struct usdti_notes *walk, struct usdt_site *site, bool parse);
-/* Frees what the walk holds; a walk ended (or zeroed) before may be ended again. */
+/*
+ * Frees what the walk holds, after the count of the sites with an error it did not name; a
+ * walk ended (or zeroed) before may be ended again.
+ */
 void usdti_notes_end(struct usdti_notes *walk);
 
 /*

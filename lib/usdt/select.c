@@ -23,9 +23,10 @@ static const char *site_problem(const struct usdt_site *site)
 
 void usdti_sel_report_bad(struct selection *sel, const struct usdt_site *site, const char *why)
 {
-	pr_warn("%s: site %s:%s at 0x%llx %s: %s\n", sel->path, site->provider, site->name,
-		(unsigned long long)site->address, sel->skip_bad ? "skipped" : "is bad", why);
-	sel->bad++;
+	if (sel->bad++ < USDTI_SITE_WARN_MAX)
+		pr_warn("%s: site %s:%s at 0x%llx %s: %s\n", sel->path, site->provider, site->name,
+			(unsigned long long)site->address, sel->skip_bad ? "skipped" : "is bad",
+			why);
 }
 
 bool usdti_same_probe(const char *provider_a, const char *name_a, const struct usdt_site *b)
@@ -105,6 +106,9 @@ int usdti_sel_next(struct selection *sel, struct usdt_site *site)
 
 int usdti_sel_verdict(const struct selection *sel, size_t cnt)
 {
+	if (sel->bad > USDTI_SITE_WARN_MAX)
+		pr_warn("%s: %zu more bad sites %s, not named one by one\n", sel->path,
+			sel->bad - USDTI_SITE_WARN_MAX, sel->skip_bad ? "skipped" : "found");
 	if (!cnt && !sel->bad) {
 		pr_warn("%s: no USDT probe matches '%s'%s\n", sel->path, sel->glob,
 			sel->extra_cnt ? " or the other globs" : "");

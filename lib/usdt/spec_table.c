@@ -111,7 +111,6 @@ static bool args_equal(const struct args_copy *c, const struct usdt_arg *argv, i
 
 		if (a->kind != b->kind || a->size != b->size || a->is_float != b->is_float ||
 		    a->value != b->value || a->offset != b->offset || a->scale != b->scale ||
-		    a->reg_off != b->reg_off || a->index_off != b->index_off ||
 		    a->sym_addr != b->sym_addr || !str_eq(a->reg, b->reg) ||
 		    !str_eq(a->index, b->index) || !str_eq(a->symbol, b->symbol) ||
 		    !str_eq(a->reason, b->reason) || !str_eq(a->text, b->text))

@@ -38,6 +38,7 @@ enum usdt_arg_kind {
 	USDT_ARG_UNSUPPORTED, /* reason */
 };
 
+/* A parsed argument: site->argv of a file opened with parse_args, which owns its strings. */
 struct usdt_arg {
 	enum usdt_arg_kind kind;
 	int size;	    /* bytes; negative = signed */
@@ -47,8 +48,6 @@ struct usdt_arg {
 	const char *reg;    /* canonical full-width base register ("rdi", "x3", "r9"), or NULL */
 	const char *index;  /* SIB: canonical index register */
 	int scale;	    /* SIB: 1, 2, 4 or 8 */
-	int reg_off;	    /* offsetof(struct pt_regs, reg) on the ELF's arch, -1 if none */
-	int index_off;	    /* offsetof(struct pt_regs, index), -1 if none */
 	const char *symbol; /* RIP: symbol name */
 	__u64 sym_addr;	    /* RIP: resolved symbol virtual address (0 = unresolved) */
 	const char *reason; /* UNSUPPORTED: why the BPF side cannot read it (static string) */
@@ -57,15 +56,6 @@ struct usdt_arg {
 
 /* The name of an arch ("x86_64", "aarch64", ...) from an ELF e_machine/class, or NULL. */
 const char *usdt_arch_name(int e_machine, int elf_class);
-
-/*
- * Parses one argument ("-4@-20(%rbp)", "8@x0", legacy "%eax") for the ELF machine/class
- * into *arg. Text pointers in *arg point into the static register tables or into buf, a
- * scratch buffer of buf_sz bytes the caller keeps alive as long as *arg.
- * Returns 0 (possibly with kind UNSUPPORTED) or -EINVAL when the text is not an argument.
- */
-int usdt_arg_parse(int e_machine, int elf_class, const char *text, struct usdt_arg *arg, char *buf,
-		   size_t buf_sz);
 
 /* "8 unsigned bytes in %rbx", "4 signed bytes at -20(%rbp)": into buf, returns its length. */
 int usdt_arg_describe(const struct usdt_arg *arg, char *buf, size_t buf_sz);

@@ -2,10 +2,10 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # Hostile processes and files (issue 18): a container or chroot that plants a symlink to a host
 # file or a FIFO where its mapped objects were, a file truncated while it is read, FIFOs and
-# devices as TARGET or catalog, a sparse 4 GiB note section, a -p target that exits or whose
-# pid is reused before the attach, a ring buffer that cannot be created, and overlayfs across
-# two file systems, processes firing a probe nonstop into a slow output. Every process is
-# bounded by `timeout` or start_bg's watchdog and killed in teardown.
+# devices as TARGET or catalog, a sparse 4 GiB note section, thousands of unusable sites, a -p
+# target that exits or whose pid is reused before the attach, a ring buffer that cannot be
+# created, overlayfs across two file systems, processes firing a probe nonstop into a slow
+# output. Every process is bounded by `timeout` or start_bg's watchdog and killed in teardown.
 
 load helpers
 
@@ -190,6 +190,28 @@ EOF
 	# was 9.7 s and 4.2 GB
 	[ "${secs%.*}" -lt 5 ]
 	[ "$kib" -lt 102400 ]
+}
+
+@test "2,000 unusable sites: list and trace name a few and count the others in one line" {
+	need_root
+	local elf=$BATS_TEST_TMPDIR/bad bad=2000 notes=(-p 'bad:p:0x401000:0:') i named skipped rest
+	# a semaphore in the text, which the kernel cannot raise
+	for ((i = 0; i < bad; i++)); do notes+=(-p 'bad:p:0x401001:0x401000:'); done
+	"$FIXTURES/mkelf" "${notes[@]}" "$elf"
+	run --separate-stderr timeout 20 "$USDTCTL" list "$elf"
+	[ "$status" -eq 0 ]
+	named=$(grep -cF "$elf: probe bad:p at 0x401001: semaphore outside" <<<"$stderr")
+	[ "$named" -gt 0 ] && [ "$named" -lt 20 ]
+	[ "$(wc -l <<<"$stderr")" -eq $((named + 1)) ]
+	[ "${stderr##*$'\n'}" = \
+		"usdtctl: warning: $elf: $((bad - named)) more sites unusable, not named one by one" ]
+	run --separate-stderr timeout 20 "$USDTCTL" trace -d 0.1 "$elf" 'bad:*'
+	[ "$status" -eq 0 ]
+	skipped=$(grep -cF "$elf: site bad:p at 0x401001 skipped: semaphore outside" <<<"$stderr")
+	[ "$skipped" -gt 0 ] && [ "$skipped" -lt 20 ]
+	rest="$((bad - skipped)) more bad sites skipped, not named one by one"
+	grep -qxF "usdtctl: warning: $elf: $rest" <<<"$stderr"
+	[[ $stderr == *"attached 1 sites of 1 probes in 1 objects"* ]]
 }
 
 @test "trace -p: a target that exits before the attach gives one line, no internal path" {

@@ -21,7 +21,7 @@
 
 #include "arch.h"
 #include "grammar.h"
-#include "usdt.h"
+#include "note.h"
 
 static inline int fuzz_report(const char *what)
 {
@@ -70,8 +70,8 @@ static inline void fuzz_strlen(const char *s)
 		fuzz_sink += strlen(s);
 }
 
-/* What usdt.h promises about a parsed argument. */
-static inline int fuzz_check_arg(const struct usdt_arg *arg)
+/* What usdt.h promises about a parsed argument, and what the BPF side needs of its registers. */
+static inline int fuzz_check_arg(const struct usdt_arg *arg, const struct usdti_arg_regs *regs)
 {
 	int bad = 0;
 
@@ -82,19 +82,19 @@ static inline int fuzz_check_arg(const struct usdt_arg *arg)
 	bad += FUZZ_EXPECT(arg->text != NULL);
 	fuzz_strlen(arg->text);
 	bad += FUZZ_EXPECT(arg->kind >= USDT_ARG_CONST && arg->kind <= USDT_ARG_UNSUPPORTED);
-	bad += FUZZ_EXPECT(arg->reg_off >= -1 && arg->index_off >= -1);
+	bad += FUZZ_EXPECT(regs->reg_off >= -1 && regs->index_off >= -1);
 	switch (arg->kind) {
 	case USDT_ARG_REG:
-		bad += FUZZ_EXPECT(arg->reg && arg->reg_off >= 0);
+		bad += FUZZ_EXPECT(arg->reg && regs->reg_off >= 0);
 		break;
 	case USDT_ARG_MEM:
-		bad += FUZZ_EXPECT(!arg->reg || arg->reg_off >= 0);
+		bad += FUZZ_EXPECT(!arg->reg || regs->reg_off >= 0);
 		break;
 	case USDT_ARG_SIB:
-		bad += FUZZ_EXPECT(arg->index && arg->index_off >= 0);
+		bad += FUZZ_EXPECT(arg->index && regs->index_off >= 0);
 		bad += FUZZ_EXPECT(arg->scale == 1 || arg->scale == 2 || arg->scale == 4 ||
 				   arg->scale == 8);
-		bad += FUZZ_EXPECT(!arg->reg || arg->reg_off >= 0);
+		bad += FUZZ_EXPECT(!arg->reg || regs->reg_off >= 0);
 		break;
 	case USDT_ARG_UNSUPPORTED:
 		bad += FUZZ_EXPECT(arg->reason != NULL);
@@ -142,7 +142,7 @@ static inline int fuzz_check_site(const struct usdt_site *s, size_t file_size)
 	if (s->arg_cnt > 0)
 		bad += FUZZ_EXPECT(s->argv != NULL);
 	for (int i = 0; s->argv && i < s->arg_cnt; i++)
-		bad += fuzz_check_arg(&s->argv[i]);
+		bad += fuzz_check_arg(&s->argv[i], &usdti_argv_regs(s->argv, s->arg_cnt)[i]);
 	return bad + fuzz_check_match(s);
 }
 
@@ -200,16 +200,16 @@ static inline int fuzz_parse_one(int machine, int elf_class, const char *text, s
 				 size_t scratch_sz)
 {
 	char *op = strndup(text, len), *scratch = malloc(scratch_sz);
-	struct usdt_arg arg;
+	struct usdti_arg arg;
 	int bad = 0, err;
 
 	if (op && scratch) {
 		memset(&arg, 0, sizeof(arg));
-		err = usdt_arg_parse(machine, elf_class, op, &arg, scratch, scratch_sz);
+		err = usdti_arg_parse(machine, elf_class, op, &arg, scratch, scratch_sz);
 		bad += FUZZ_EXPECT(err == 0 || err == -EINVAL || err == -ENOTSUP ||
 				   err == -EOPNOTSUPP || err == -ENOSPC);
 		if (err == 0)
-			bad += fuzz_check_arg(&arg);
+			bad += fuzz_check_arg(&arg.pub, &arg.regs);
 	}
 	free(op);
 	free(scratch);

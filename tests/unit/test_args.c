@@ -16,7 +16,6 @@
 
 #include "arch.h"
 #include "grammar.h"
-#include "usdt.h"
 #include "test.h"
 
 #ifndef EM_LOONGARCH
@@ -93,34 +92,35 @@ struct want {
 
 static void check_one(const struct want *w)
 {
-	struct usdt_arg a;
+	struct usdti_arg parsed;
+	const struct usdt_arg *a = &parsed.pub;
 	char buf[256];
-	int err = usdt_arg_parse(w->machine, w->cls, w->text, &a, buf, sizeof(buf));
+	int err = usdti_arg_parse(w->machine, w->cls, w->text, &parsed, buf, sizeof(buf));
 
 	EXPECT_INT(w, "return", err, w->err);
 	if (err || w->err)
 		return;
-	EXPECT_INT(w, "kind", a.kind, w->kind);
-	EXPECT_INT(w, "is_float", a.is_float, w->is_float);
+	EXPECT_INT(w, "kind", a->kind, w->kind);
+	EXPECT_INT(w, "is_float", a->is_float, w->is_float);
 	if (w->kind == USDT_ARG_UNSUPPORTED) {
 		test_checks++;
-		if (a.kind != USDT_ARG_UNSUPPORTED || !a.reason ||
-		    strncmp(a.reason, w->reason, strlen(w->reason))) {
+		if (a->kind != USDT_ARG_UNSUPPORTED || !a->reason ||
+		    strncmp(a->reason, w->reason, strlen(w->reason))) {
 			test_failures++;
 			fprintf(stderr, "line %d \"%s\": reason \"%s\", expected \"%s...\"\n",
-				w->line, w->text, a.reason ? a.reason : "(null)", w->reason);
+				w->line, w->text, a->reason ? a->reason : "(null)", w->reason);
 		}
 		return;
 	}
-	EXPECT_INT(w, "size", a.size, w->size);
-	EXPECT_STR(w, "reg", a.reg, w->reg);
-	EXPECT_INT(w, "reg_off", a.reg_off, w->reg_off);
-	EXPECT_STR(w, "index", a.index, w->index);
-	EXPECT_INT(w, "index_off", a.index_off, w->index_off);
-	EXPECT_INT(w, "scale", a.scale, w->scale);
-	EXPECT_INT(w, "offset", a.offset, w->offset);
-	EXPECT_INT(w, "value", a.value, w->value);
-	EXPECT_STR(w, "symbol", a.symbol, w->symbol);
+	EXPECT_INT(w, "size", a->size, w->size);
+	EXPECT_STR(w, "reg", a->reg, w->reg);
+	EXPECT_INT(w, "reg_off", parsed.regs.reg_off, w->reg_off);
+	EXPECT_STR(w, "index", a->index, w->index);
+	EXPECT_INT(w, "index_off", parsed.regs.index_off, w->index_off);
+	EXPECT_INT(w, "scale", a->scale, w->scale);
+	EXPECT_INT(w, "offset", a->offset, w->offset);
+	EXPECT_INT(w, "value", a->value, w->value);
+	EXPECT_STR(w, "symbol", a->symbol, w->symbol);
 }
 
 static void check_all(const struct want *w, size_t n)
@@ -584,29 +584,30 @@ static void test_arch_names(void)
 /* An arch without a grammar still lists: its arguments are unsupported, not errors. */
 static void test_unknown_arch_and_buffers(void)
 {
-	struct usdt_arg a;
+	struct usdti_arg parsed;
+	const struct usdt_arg *a = &parsed.pub;
 	char buf[64];
 
-	CHECK_INT(usdt_arg_parse(EM_MIPS, ELFCLASS64, "-4@$5", &a, buf, sizeof(buf)), 0);
-	CHECK_INT(a.kind, USDT_ARG_UNSUPPORTED);
-	CHECK_STR(a.reason, "unsupported architecture");
-	CHECK_INT(a.size, -4);
-	CHECK_STR(a.text, "$5");
+	CHECK_INT(usdti_arg_parse(EM_MIPS, ELFCLASS64, "-4@$5", &parsed, buf, sizeof(buf)), 0);
+	CHECK_INT(a->kind, USDT_ARG_UNSUPPORTED);
+	CHECK_STR(a->reason, "unsupported architecture");
+	CHECK_INT(a->size, -4);
+	CHECK_STR(a->text, "$5");
 
 	/* the operand and the symbol both live in buf: 11 + 1 + 3 + 1 bytes */
-	CHECK_INT(usdt_arg_parse(X64, "8@sym+8(%rip)", &a, buf, 16), 0);
-	CHECK_STR(a.text, "sym+8(%rip)");
-	CHECK_STR(a.symbol, "sym");
-	CHECK(a.text >= buf && a.symbol >= buf && a.symbol + 4 <= buf + 16);
-	CHECK_INT(usdt_arg_parse(X64, "8@sym+8(%rip)", &a, buf, 15), -ENOSPC);
+	CHECK_INT(usdti_arg_parse(X64, "8@sym+8(%rip)", &parsed, buf, 16), 0);
+	CHECK_STR(a->text, "sym+8(%rip)");
+	CHECK_STR(a->symbol, "sym");
+	CHECK(a->text >= buf && a->symbol >= buf && a->symbol + 4 <= buf + 16);
+	CHECK_INT(usdti_arg_parse(X64, "8@sym+8(%rip)", &parsed, buf, 15), -ENOSPC);
 	CHECK_INT(errno, ENOSPC);
-	CHECK_INT(usdt_arg_parse(X64, "8@%rax", &a, buf, 4), -ENOSPC);
+	CHECK_INT(usdti_arg_parse(X64, "8@%rax", &parsed, buf, 4), -ENOSPC);
 	/* no room for "unknown register %foo": the reason is shorter, still unsupported */
-	CHECK_INT(usdt_arg_parse(X64, "8@%foo", &a, buf, 6), 0);
-	CHECK_STR(a.reason, "unknown register");
-	CHECK_INT(usdt_arg_parse(X64, "x@y", &a, buf, sizeof(buf)), -EINVAL);
+	CHECK_INT(usdti_arg_parse(X64, "8@%foo", &parsed, buf, 6), 0);
+	CHECK_STR(a->reason, "unknown register");
+	CHECK_INT(usdti_arg_parse(X64, "x@y", &parsed, buf, sizeof(buf)), -EINVAL);
 	CHECK_INT(errno, EINVAL);
-	CHECK_INT(usdt_arg_parse(X64, NULL, &a, buf, sizeof(buf)), -EINVAL);
+	CHECK_INT(usdti_arg_parse(X64, NULL, &parsed, buf, sizeof(buf)), -EINVAL);
 }
 
 static void check_split(const char *args, int want, const char *const *parts)
@@ -666,7 +667,7 @@ static void test_list_survives_unknown_register(void)
 	const char *args = "-4@%esi 8@%nope -4@-20(%rbp) 8f@%xmm0 -8@$-1";
 	const char *starts[USDT_MAX_ARGS];
 	size_t lens[USDT_MAX_ARGS];
-	struct usdt_arg argv[USDT_MAX_ARGS];
+	struct usdti_arg argv[USDT_MAX_ARGS];
 	static const enum usdt_arg_kind kinds[] = {USDT_ARG_REG, USDT_ARG_UNSUPPORTED, USDT_ARG_MEM,
 						   USDT_ARG_UNSUPPORTED, USDT_ARG_CONST};
 	char text[64], bufs[USDT_MAX_ARGS][64];
@@ -677,70 +678,67 @@ static void test_list_survives_unknown_register(void)
 		return;
 	for (i = 0; i < n; i++) {
 		snprintf(text, sizeof(text), "%.*s", (int)lens[i], starts[i]);
-		CHECK_INT(usdt_arg_parse(X64, text, &argv[i], bufs[i], sizeof(bufs[i])), 0);
-		CHECK_INT(argv[i].kind, kinds[i]);
+		CHECK_INT(usdti_arg_parse(X64, text, &argv[i], bufs[i], sizeof(bufs[i])), 0);
+		CHECK_INT(argv[i].pub.kind, kinds[i]);
 	}
-	CHECK_STR(argv[1].reason, "unknown register %nope");
-	CHECK_STR(argv[2].reg, "rbp");
-}
-
-static void check_describe(int machine, int cls, const char *text, const char *want)
-{
-	struct usdt_arg a;
-	char buf[128], out[128];
-	int n;
-
-	test_checks++;
-	if (usdt_arg_parse(machine, cls, text, &a, buf, sizeof(buf))) {
-		test_failures++;
-		fprintf(stderr, "describe \"%s\": does not parse\n", text);
-		return;
-	}
-	n = usdt_arg_describe(&a, out, sizeof(out));
-	CHECK_STR(out, want);
-	CHECK_INT(n, strlen(want));
+	CHECK_STR(argv[1].pub.reason, "unknown register %nope");
+	CHECK_STR(argv[2].pub.reg, "rbp");
 }
 
 static void test_describe(void)
 {
-	struct usdt_arg a;
-	char buf[64], out[8];
+	static const struct {
+		int machine, cls;
+		const char *text, *want;
+	} cases[] = {
+		{X64, "8@%rbx", "8 unsigned bytes in %rbx"},
+		{X64, "-4@%esi", "4 signed bytes in %rsi"},
+		{X64, "1@%al", "1 unsigned byte in %rax"},
+		{X64, "1@%ah", "1 unsigned byte in %ah"},
+		{X64, "-4@-20(%rbp)", "4 signed bytes at -20(%rbp)"},
+		{X64, "8@16(%rax,%rbx,8)", "8 unsigned bytes at 16(%rax,%rbx,8)"},
+		{X64, "-4@$42", "constant 42 (4 signed bytes)"},
+		{X64, "4@$-1", "constant 4294967295 (4 unsigned bytes)"},
+		{X64, "-2@$0xffff", "constant -1 (2 signed bytes)"},
+		{X64, "8@$0xffffffffffffffff", "constant 18446744073709551615 (8 unsigned bytes)"},
+		{X64, "-8@$-9223372036854775808", "constant -9223372036854775808 (8 signed bytes)"},
+		{X64, "8@sym+8(%rip)", "8 unsigned bytes at sym+8 (RIP-relative)"},
+		{X64, "8@8+sym(%rip)", "8 unsigned bytes at sym+8 (RIP-relative)"},
+		{X64, "8@sym-8(%rip)", "8 unsigned bytes at sym-8 (RIP-relative)"},
+		{X64, "-4@NBuffers(%rip)", "4 signed bytes at NBuffers (RIP-relative)"},
+		{X64, "8@24(%rip)", "unsupported: RIP-relative offset without a symbol"},
+		{X64, "8f@%xmm0", "unsupported: floating-point argument"},
+		{X64, "8@%foo", "unsupported: unknown register %foo"},
+		{X64, "16@(%rsp)", "unsupported: argument wider than 8 bytes (passed by value)"},
+		{X86, "4@counter+4", "4 unsigned bytes at counter+4 (absolute)"},
+		{A64, "-4@w3", "4 signed bytes in x3"},
+		{A64, "8@[x0, 8]", "8 unsigned bytes at [x0, 8]"},
+		{LA, "8@$a0", "8 unsigned bytes in $r4"},
+		{PPC64, "8@9", "8 unsigned bytes in r9"},
+		{PPC64, "8@%r9", "8 unsigned bytes in %r9"},
+		{S390, "-8@%r2", "8 signed bytes in %r2"},
+		{RV, "-8@-88(s0)", "8 signed bytes at -88(s0)"},
+	};
+	struct usdti_arg a;
+	char buf[128], out[128], small[8];
 
-	check_describe(X64, "8@%rbx", "8 unsigned bytes in %rbx");
-	check_describe(X64, "-4@%esi", "4 signed bytes in %rsi");
-	check_describe(X64, "1@%al", "1 unsigned byte in %rax");
-	check_describe(X64, "1@%ah", "1 unsigned byte in %ah");
-	check_describe(X64, "-4@-20(%rbp)", "4 signed bytes at -20(%rbp)");
-	check_describe(X64, "8@16(%rax,%rbx,8)", "8 unsigned bytes at 16(%rax,%rbx,8)");
-	check_describe(X64, "-4@$42", "constant 42 (4 signed bytes)");
-	check_describe(X64, "4@$-1", "constant 4294967295 (4 unsigned bytes)");
-	check_describe(X64, "-2@$0xffff", "constant -1 (2 signed bytes)");
-	check_describe(X64, "8@$0xffffffffffffffff",
-		       "constant 18446744073709551615 (8 unsigned bytes)");
-	check_describe(X64, "-8@$-9223372036854775808",
-		       "constant -9223372036854775808 (8 signed bytes)");
-	check_describe(X64, "8@sym+8(%rip)", "8 unsigned bytes at sym+8 (RIP-relative)");
-	check_describe(X64, "8@8+sym(%rip)", "8 unsigned bytes at sym+8 (RIP-relative)");
-	check_describe(X64, "8@sym-8(%rip)", "8 unsigned bytes at sym-8 (RIP-relative)");
-	check_describe(X64, "-4@NBuffers(%rip)", "4 signed bytes at NBuffers (RIP-relative)");
-	check_describe(X64, "8@24(%rip)", "unsupported: RIP-relative offset without a symbol");
-	check_describe(X64, "8f@%xmm0", "unsupported: floating-point argument");
-	check_describe(X64, "8@%foo", "unsupported: unknown register %foo");
-	check_describe(X64, "16@(%rsp)",
-		       "unsupported: argument wider than 8 bytes (passed by value)");
-	check_describe(X86, "4@counter+4", "4 unsigned bytes at counter+4 (absolute)");
-	check_describe(A64, "-4@w3", "4 signed bytes in x3");
-	check_describe(A64, "8@[x0, 8]", "8 unsigned bytes at [x0, 8]");
-	check_describe(LA, "8@$a0", "8 unsigned bytes in $r4");
-	check_describe(PPC64, "8@9", "8 unsigned bytes in r9");
-	check_describe(PPC64, "8@%r9", "8 unsigned bytes in %r9");
-	check_describe(S390, "-8@%r2", "8 signed bytes in %r2");
-	check_describe(RV, "-8@-88(s0)", "8 signed bytes at -88(s0)");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		test_checks++;
+		if (usdti_arg_parse(cases[i].machine, cases[i].cls, cases[i].text, &a, buf,
+				    sizeof(buf))) {
+			test_failures++;
+			fprintf(stderr, "describe \"%s\": does not parse\n", cases[i].text);
+			continue;
+		}
+		CHECK_INT(usdt_arg_describe(&a.pub, out, sizeof(out)), strlen(cases[i].want));
+		CHECK_STR(out, cases[i].want);
+	}
 
 	/* snprintf semantics: truncated, NUL-terminated, returns the full length */
-	CHECK_INT(usdt_arg_parse(X64, "8@%rbx", &a, buf, sizeof(buf)), 0);
-	CHECK_INT(usdt_arg_describe(&a, out, sizeof(out)), strlen("8 unsigned bytes in %rbx"));
-	CHECK_STR(out, "8 unsig");
+	CHECK_INT(usdti_arg_parse(X64, "8@%rbx", &a, buf, sizeof(buf)), 0);
+	CHECK_INT(usdt_arg_describe(&a.pub, small, sizeof(small)),
+		  strlen("8 unsigned bytes in %rbx"));
+	CHECK_STR(small, "8 unsig");
 }
 
 int main(void)
