@@ -6,11 +6,4 @@
 #define _GNU_SOURCE
 #include "fuzz_targets.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-	if (fuzz_args_one(data, size))
-		abort();
-	return 0;
-}
+FUZZ_TARGET(fuzz_args_one)

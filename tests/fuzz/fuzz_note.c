@@ -3,11 +3,4 @@
 #define _GNU_SOURCE
 #include "fuzz_targets.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-	if (fuzz_note_one(data, size))
-		abort();
-	return 0;
-}
+FUZZ_TARGET(fuzz_note_one)

@@ -256,4 +256,14 @@ static inline int fuzz_args_one(const uint8_t *data, size_t size)
 	return bad;
 }
 
+/* A libFuzzer entry point running one of the targets above; a failed check aborts. */
+#define FUZZ_TARGET(one)                                              \
+	int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size); \
+	int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)  \
+	{                                                             \
+		if (one(data, size))                                  \
+			abort();                                      \
+		return 0;                                             \
+	}
+
 #endif /* USDT_FUZZ_TARGETS_H */

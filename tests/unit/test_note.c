@@ -417,19 +417,16 @@ static void test_system_binaries(void)
 
 /* ---- mkelf files ------------------------------------------------------------------------- */
 
-/* Runs mkelf with the NULL-terminated options, writing tmpdir/name; returns the path. */
-static const char *mkelf(const char *name, ...)
+/* Runs mkelf with the NULL-terminated options opts, writing tmpdir/name; returns the path. */
+static const char *mkelf_opts(const char *name, const char *const *opts)
 {
 	static char out[PATH_MAX];
 	const char *argv[64] = {MKELF};
 	int n = 1, status = -1;
-	va_list ap;
 	pid_t pid;
 
-	va_start(ap, name);
-	while (n < 62 && (argv[n] = va_arg(ap, const char *)))
+	while (n < 62 && (argv[n] = opts[n - 1]))
 		n++;
-	va_end(ap);
 	snprintf(out, sizeof(out), "%s/%s", tmpdir, name);
 	argv[n++] = out;
 	argv[n] = NULL;
@@ -442,6 +439,21 @@ static const char *mkelf(const char *name, ...)
 		waitpid(pid, &status, 0);
 	CHECK_INT(status, 0);
 	return out;
+}
+
+/* mkelf_opts() with the options as arguments, NULL last. */
+static const char *mkelf(const char *name, ...)
+{
+	const char *opts[62];
+	int n = 0;
+	va_list ap;
+
+	va_start(ap, name);
+	while (n < 61 && (opts[n] = va_arg(ap, const char *)))
+		n++;
+	va_end(ap);
+	opts[n] = NULL;
+	return mkelf_opts(name, opts);
 }
 
 struct arch_case {
@@ -582,28 +594,36 @@ static void test_shapes(void)
 /* .stapsdt.base moved by prelink: addresses shift only when the section and the word exist. */
 static void test_prelink(void)
 {
-	/* the section 1 MiB above the notes' base word: everything moves up 1 MiB */
-	check_one_site(mkelf("p1.elf", "-b", "0x500000", "-B", "0x400000", "-p",
-			     "p:a:0x301234:0x502010:", NULL),
-		       0x401234, 0x602010);
-	/* no semaphore: it stays 0 */
-	check_one_site(
-		mkelf("p2.elf", "-b", "0x500000", "-B", "0x400000", "-p", "p:a:0x301234:0:", NULL),
-		0x401234, 0);
-	/* no .stapsdt.base section (old --gc-sections builds): no compensation */
-	check_one_site(mkelf("p3.elf", "-b", "none", "-B", "0x400000", "-p",
-			     "p:a:0x401234:0x602010:", NULL),
-		       0x401234, 0x602010);
-	/* a zero base word: no compensation */
-	check_one_site(
-		mkelf("p4.elf", "-b", "0x500000", "-B", "0", "-p", "p:a:0x401234:0x602010:", NULL),
-		0x401234, 0x602010);
-	/* ELF32 big-endian, moved down: the shift wraps within 32 bits */
-	check_one_site(mkelf("p5.elf", "-m", "ppc64", "-c", "32", "-b", "0x400000", "-B",
-			     "0x500000", "-p", "p:a:0x501234:0x702010:", NULL),
-		       0x401234, 0x602010);
-	/* the default layout: base section and word agree */
-	check_one_site(mkelf("p6.elf", "-p", "p:a:0x401234:0x602010:", NULL), 0x401234, 0x602010);
+	static const struct {
+		const char *opts[12];
+		unsigned long long addr, sema;
+	} cases[] = {
+		/* the section 1 MiB above the notes' base word: everything moves up 1 MiB */
+		{{"-b", "0x500000", "-B", "0x400000", "-p", "p:a:0x301234:0x502010:"},
+		 0x401234,
+		 0x602010},
+		/* no semaphore: it stays 0 */
+		{{"-b", "0x500000", "-B", "0x400000", "-p", "p:a:0x301234:0:"}, 0x401234, 0},
+		/* no .stapsdt.base section (old --gc-sections builds): no compensation */
+		{{"-b", "none", "-B", "0x400000", "-p", "p:a:0x401234:0x602010:"},
+		 0x401234,
+		 0x602010},
+		/* a zero base word: no compensation */
+		{{"-b", "0x500000", "-B", "0", "-p", "p:a:0x401234:0x602010:"}, 0x401234, 0x602010},
+		/* ELF32 big-endian, moved down: the shift wraps within 32 bits */
+		{{"-m", "ppc64", "-c", "32", "-b", "0x400000", "-B", "0x500000", "-p",
+		  "p:a:0x501234:0x702010:"},
+		 0x401234,
+		 0x602010},
+		/* the default layout: base section and word agree */
+		{{"-p", "p:a:0x401234:0x602010:"}, 0x401234, 0x602010},
+	};
+	char name[16];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(name, sizeof(name), "p%zu.elf", i + 1);
+		check_one_site(mkelf_opts(name, cases[i].opts), cases[i].addr, cases[i].sema);
+	}
 }
 
 /* Sites that cannot be used are marked and named; the file still opens. */
