@@ -99,9 +99,17 @@ int BPF_PROG(follow_exit, struct task_struct *p)
 {
 	__u32 tgid = BPF_CORE_READ(p, tgid);
 
+	__u32 zero = 0;
+	__u64 *epoch;
+
 	if (BPF_CORE_READ(p, pid) != tgid)
 		return 0;
-	bpf_map_delete_elem(&followed, &tgid);
+	/* its tgid may come back for another process: what tracers remember of it is stale */
+	if (!bpf_map_delete_elem(&followed, &tgid)) {
+		epoch = bpf_map_lookup_elem(&follow_epoch, &zero);
+		if (epoch)
+			__sync_fetch_and_add(epoch, 1);
+	}
 	bpf_map_delete_elem(&stopped, &tgid);
 	return 0;
 }

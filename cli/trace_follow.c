@@ -90,6 +90,11 @@ int follower_followed_fd(const struct follower *f)
 	return bpf_map__fd(f->skel->maps.followed);
 }
 
+int follower_epoch_fd(const struct follower *f)
+{
+	return bpf_map__fd(f->skel->maps.follow_epoch);
+}
+
 /* Continues every process in the stopped set; bounded, whatever the set holds. */
 static void continue_stopped(int map_fd)
 {

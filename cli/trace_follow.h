@@ -33,8 +33,9 @@ struct follow_opts {
  * tp_btf or the VMA iterator kfuncs of Linux 6.7).
  */
 struct follower *follower_new(const struct follow_opts *o);
-/* The map of followed tgids, which the tracer's program shares. */
+/* The map of followed tgids, and its epoch (moved on at their exits), which the tracer shares. */
 int follower_followed_fd(const struct follower *f);
+int follower_epoch_fd(const struct follower *f);
 /*
  * What a trace with options o follows: -c's command and its descendants, -p --follow's
  * process and its, or every process (no TARGET, -p or -c, and a PROBE that names no file).

@@ -41,12 +41,16 @@ int tracer_bpf_failure(const char *what, int err)
 /* Which processes the program keeps: the followed ones, those of --cgroup. */
 static int set_scope(struct tracer *t, struct trace *s)
 {
+	int err;
+
 	s->rodata->cgroup_id = t->cgroup_id;
 	s->rodata->cgroup_level = t->cgroup_level;
 	s->rodata->follow_only = t->fol && (t->o.cmd || t->o.pid);
 	/* the follower's set, or none: a preallocated map of every tgid would take 5 MiB */
-	return t->fol ? bpf_map__reuse_fd(s->maps.followed, follower_followed_fd(t->fol))
-		      : bpf_map__set_max_entries(s->maps.followed, 1);
+	if (!t->fol)
+		return bpf_map__set_max_entries(s->maps.followed, 1);
+	err = bpf_map__reuse_fd(s->maps.followed, follower_followed_fd(t->fol));
+	return err ? err : bpf_map__reuse_fd(s->maps.follow_epoch, follower_epoch_fd(t->fol));
 }
 
 int tracer_load_bpf(struct tracer *t)
