@@ -34,9 +34,18 @@ struct file {
 	struct inode *f_inode;
 } __attribute__((preserve_access_index));
 
+typedef struct {
+	int counter;
+} atomic_t;
+
+struct signal_struct {
+	atomic_t live; /* its threads not yet in do_exit() */
+} __attribute__((preserve_access_index));
+
 struct task_struct {
 	int pid;
 	int tgid;
+	struct signal_struct *signal;
 } __attribute__((preserve_access_index));
 
 struct linux_binprm;
@@ -97,12 +106,14 @@ int BPF_PROG(follow_fork, struct task_struct *parent, struct task_struct *child)
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(follow_exit, struct task_struct *p)
 {
-	__u32 tgid = BPF_CORE_READ(p, tgid);
-
-	__u32 zero = 0;
+	__u32 tgid = BPF_CORE_READ(p, tgid), zero = 0;
 	__u64 *epoch;
 
-	if (BPF_CORE_READ(p, pid) != tgid)
+	/*
+	 * Only when its last thread goes (do_exit() counts signal->live down before this
+	 * tracepoint): a process whose main thread exits runs on, and stays followed.
+	 */
+	if (BPF_CORE_READ(p, signal, live.counter) != 0)
 		return 0;
 	/* its tgid may come back for another process: what tracers remember of it is stale */
 	if (!bpf_map_delete_elem(&followed, &tgid)) {

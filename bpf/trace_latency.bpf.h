@@ -135,8 +135,8 @@ static __always_inline void lat_end(const struct trace_event *e, __u64 pk, void 
 			stat_inc(TRACE_STAT_LOST);
 		}
 	}
-	/* a request id is not seen again: its entry goes */
-	if (lat.pair == LAT_PAIR_ARG && !st->depth && !st->skipped)
+	/* no START open: the entry goes (a request id is not seen again, a pid may be reused) */
+	if (lat.pair != LAT_PAIR_TID && !st->depth && !st->skipped)
 		bpf_map_delete_elem(&lat_open, &pk);
 }
 

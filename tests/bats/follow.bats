@@ -108,6 +108,15 @@ events() {
 		"$(jq -r 'select(.name == "work") | "\(.args[1])"' <<<"$output")" ]
 }
 
+@test "-c: a process whose main thread exits stays followed, and so do its children" {
+	run --separate-stderr timeout 30 "$USDTCTL" trace --count --json \
+		-c "$TT orphan 50 >$BATS_TEST_TMPDIR/fired" trace:tick
+	[ "$status" -eq 0 ]
+	# the fixture's record: ticks fired by the surviving thread and by its child
+	[ "$(jq -s 'map(select(.name == "tick") | .count) | add' <<<"$output")" -eq \
+		"$(sed -n 's/^ticks //p' "$BATS_TEST_TMPDIR/fired")" ]
+}
+
 @test "-p PID --follow adds the processes PID forks; without it, PID alone" {
 	local follow
 	for follow in -f ""; do
