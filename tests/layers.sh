@@ -49,6 +49,9 @@ for f in "${objs[@]}"; do
 	done < <(nm --defined-only -g "${obj[$f]}" | awk '{ print $3 }')
 done
 
+# nm read nothing (its failures are lost in the process substitution): no verdict
+[ "${#def[@]}" -gt 0 ] || { echo "layers: nm found no symbols in the objects" >&2; exit 1; }
+
 # edges "from to symbol", one per referenced symbol another file defines
 edges=$(for f in "${objs[@]}"; do
 	nm -u "${obj[$f]}" | awk '{ print $2 }' | while read -r sym; do

@@ -281,24 +281,17 @@ PY
 		.f == 8 and .g == 7' <<<"$output"
 }
 
-# memlock NAME ARGS...: the bytes the kernel counts for usdtctl's map NAME while `usdtctl trace
-# ARGS $FX $PROBE` runs
+# memlock NAME ARGS...: MEMLOCK, the bytes the kernel counts for usdtctl's map NAME while
+# `usdtctl trace ARGS $FX $PROBE` runs (in the test's shell: its failures fail the test)
 memlock() {
-	local name=$1 pid
+	local name=$1
 	shift
-	: >"$ERR" # not the last run's "attached"
-	"$USDTCTL" trace "$@" "$FX" "$PROBE" >/dev/null 2>"$ERR" 3>&- &
-	pid=$!
-	BG_PIDS+=("$pid")
-	(sleep 30 && kill -KILL "$pid") >/dev/null 2>&1 3>&- &
-	BG_PIDS+=("$!")
-	wait_output "$ERR" '^usdtctl: attached ' 10
+	usdtctl_bg 30 /dev/null "$ERR" trace "$@" "$FX" "$PROBE"
 	# the maps usdtctl holds, by id
-	sed -n 's/^map_id:[[:space:]]*//p' /proc/"$pid"/fdinfo/* 2>/dev/null |
+	MEMLOCK=$(sed -n 's/^map_id:[[:space:]]*//p' /proc/"$USDTCTL_PID"/fdinfo/* 2>/dev/null |
 		while read -r id; do bpftool -j map show id "$id"; echo; done |
-		jq -s --arg n "$name" 'map(select(.name == $n)) | .[0].bytes_memlock'
-	kill -INT "$pid"
-	wait "$pid"
+		jq -s --arg n "$name" 'map(select(.name == $n)) | .[0].bytes_memlock')
+	usdtctl_stop
 }
 
 # within WANT GOT: within 5% (the kernel's per-element overhead) or 1 KiB (its per-map one)
@@ -315,11 +308,12 @@ within() {
 	local ncpu probes
 	ncpu=$(cat /sys/devices/system/cpu/possible | awk -F- '{ print $NF + 1 }')
 	# K: 16, 8 for the one --by key, 64 for an argument's string
-	within $((4096 * (16 + 8 + 64 + 72 + ncpu * (32 + 8 * 65)))) \
-		"$(memlock agg_map --hist arg1 --by arg0)"
+	memlock agg_map --hist arg1 --by arg0
+	within $((4096 * (16 + 8 + 64 + 72 + ncpu * (32 + 8 * 65)))) "$MEMLOCK"
 	# keyed by the probe alone: an array, two slots per probe of the pattern (readelf's count)
 	probes=$(readelf -n "$FX" | awk '$1 == "Provider:" { p = $2 } $1 == "Name:" { print p ":" $2 }' |
 		sort -u | grep -c "^${PROBE%%(*}\$")
 	[ "$probes" -ge 1 ]
-	within $((2 * probes * (8 + ncpu * (32 + 8 * 65)))) "$(memlock agg_arr --hist arg1)"
+	memlock agg_arr --hist arg1
+	within $((2 * probes * (8 + ncpu * (32 + 8 * 65)))) "$MEMLOCK"
 }

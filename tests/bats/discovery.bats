@@ -91,11 +91,10 @@ copy_needed() {
 	# two rounds of every site the fixture describes
 	[ "$(grep -c . "$d/fired")" -eq $((2 * $(described_sites "$prog" 'needed:*'))) ]
 	# system-wide in a TARGET: its libraries as well
-	timeout 30 "$USDTCTL" trace -n 1 --json "$prog" 'needed:dep' >"$d/out" 2>"$d/err" 3>&- &
-	BG_PIDS+=("$!")
-	wait_output "$d/err" '^usdtctl: attached 1 sites of 1 probes in 1 objects' 10
+	usdtctl_bg 30 "$d/out" "$d/err" trace -n 1 --json "$prog" 'needed:dep'
+	grep -q '^usdtctl: attached 1 sites of 1 probes in 1 objects' "$d/err"
 	"$prog" >"$d/fired"
-	wait "${BG_PIDS[-1]}"
+	wait "$USDTCTL_PID"
 	[ "$(jq -r 'select(.name) | "fire \(.provider):\(.name) \(.args[0])"' "$d/out")" = \
 		"$(grep '^fire needed:dep' "$d/fired")" ]
 }

@@ -201,14 +201,16 @@ EOF
 	run --separate-stderr timeout 20 "$USDTCTL" list "$elf"
 	[ "$status" -eq 0 ]
 	named=$(grep -cF "$elf: probe bad:p at 0x401001: semaphore outside" <<<"$stderr")
-	[ "$named" -gt 0 ] && [ "$named" -lt 20 ]
+	[ "$named" -gt 0 ]
+	[ "$named" -lt 20 ]
 	[ "$(wc -l <<<"$stderr")" -eq $((named + 1)) ]
 	[ "${stderr##*$'\n'}" = \
 		"usdtctl: warning: $elf: $((bad - named)) more sites unusable, not named one by one" ]
 	run --separate-stderr timeout 20 "$USDTCTL" trace -d 0.1 "$elf" 'bad:*'
 	[ "$status" -eq 0 ]
 	skipped=$(grep -cF "$elf: site bad:p at 0x401001 skipped: semaphore outside" <<<"$stderr")
-	[ "$skipped" -gt 0 ] && [ "$skipped" -lt 20 ]
+	[ "$skipped" -gt 0 ]
+	[ "$skipped" -lt 20 ]
 	rest="$((bad - skipped)) more bad sites skipped, not named one by one"
 	grep -qxF "usdtctl: warning: $elf: $rest" <<<"$stderr"
 	[[ $stderr == *"attached 1 sites of 1 probes in 1 objects"* ]]
