@@ -457,11 +457,28 @@ static void object_free(struct trace_object *o)
 	drop_fd(o);
 }
 
+/* Takes back what scanning the last object added: its probes, its sites, the object. */
+static void drop_last_object(struct trace_scan *t, size_t found_before)
+{
+	struct trace_object *o = &t->objs[--t->obj_cnt];
+
+	for (size_t i = found_before; i < t->found_cnt; i++) {
+		struct found_probe *f = &t->found[i];
+
+		usdti_hashmap_del(&t->found_index, found_hash(f->obj, f->provider, f->name), i);
+		free(f->provider);
+		free(f->name);
+	}
+	t->found_cnt = found_before;
+	t->site_cnt -= o->site_cnt;
+	object_free(o);
+}
+
 int trace_scan_add_mapped(struct trace_scan *t, const char *open_path, const char *shown,
-			  size_t *oi)
+			  size_t max_found, size_t *oi)
 {
 	struct pid_add pa = {t, -1, 0};
-	size_t cnt = t->obj_cnt;
+	size_t cnt = t->obj_cnt, found = t->found_cnt;
 	int err = pid_object_cb(open_path, shown, &pa);
 
 	*oi = SIZE_MAX;
@@ -472,12 +489,18 @@ int trace_scan_add_mapped(struct trace_scan *t, const char *open_path, const cha
 	err = scan_object(t, cnt);
 	if (err)
 		return err;
+	if (t->found_cnt > max_found) {
+		/* taken back, so that a smaller file found later still fits */
+		cli_warn("%s: not traced: more than %zu probes", shown, max_found);
+		drop_last_object(t, found);
+		return 0;
+	}
 	if (t->objs[cnt].glob_cnt) {
 		*oi = cnt;
 		return 0;
 	}
 	/* nothing to attach: a followed process maps hundreds of such files */
-	object_free(&t->objs[--t->obj_cnt]);
+	drop_last_object(t, found);
 	return 0;
 }
 

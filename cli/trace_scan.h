@@ -88,10 +88,11 @@ int trace_scan_sites(struct trace_scan *t);
 /*
  * Following processes: the file a process maps at open_path (a /proc/self/fd/N, shown as
  * path), added and scanned unless seen before. *oi is its index when it has matching sites
- * (kept, to attach), SIZE_MAX when not (nothing kept). Returns 0 or an exit code (reported).
+ * (kept, to attach), SIZE_MAX when not, or when its probes would make more than max_found
+ * (nothing kept; the latter warned). Returns 0 or an exit code (reported).
  */
 int trace_scan_add_mapped(struct trace_scan *t, const char *open_path, const char *shown,
-			  size_t *oi);
+			  size_t max_found, size_t *oi);
 /* Frees the object's plan and file once they are attached (or failed to). */
 void trace_scan_attached(struct trace_object *o);
 /* Fails, naming the pattern and the files, when a pattern matched nothing. */

@@ -82,14 +82,10 @@ static int follow_arm(void *ctx, const char *open_path, const char *path)
 {
 	struct tracer *t = ctx;
 	size_t oi;
-	int err = trace_scan_add_mapped(&t->sc, open_path, path, &oi);
+	int err = trace_scan_add_mapped(&t->sc, open_path, path, t->probe_cap, &oi);
 
 	if (err || oi == SIZE_MAX)
 		return err;
-	if (t->sc.found_cnt > t->probe_cap) {
-		cli_warn("%s: not traced: more than %zu probes", path, t->probe_cap);
-		return 0;
-	}
 	/* a file that fails is reported, the others are still traced */
 	if (tracer_attach_object(t, &t->sc.objs[oi], -1))
 		return 0;
