@@ -462,7 +462,10 @@ static int list_targets(struct list_ctx *lc, const struct list_args *a)
 		list_file(path, path, lc);
 		lc->needed = true;
 		/* unreadable: list_file said so */
-		usdt_needed_objects(path, &nopts, list_library, lc);
+		if (usdt_needed_objects(path, &nopts, list_library, lc) == -E2BIG)
+			cli_warn("%s: not all its libraries listed: it names more than the search "
+				 "takes (4,096 objects, 65,536 files tried)",
+				 path);
 		lc->needed = false;
 	}
 	return lc->status;

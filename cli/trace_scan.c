@@ -192,7 +192,11 @@ static int add_libraries(struct trace_scan *t, const char *exe)
 	if (err == -ENOMEM)
 		return cli_error(EXIT_RUNTIME, "out of memory");
 	/* not an ELF file: the scan says so, naming it */
-	if (err && err != -ENOENT && err != -ENOEXEC)
+	if (err == -E2BIG)
+		cli_warn("%s: not all the libraries it loads are traced: it names more than the "
+			 "search takes (4,096 objects, 65,536 files tried)",
+			 exe);
+	else if (err && err != -ENOENT && err != -ENOEXEC)
 		cli_warn("%s: cannot list the libraries it loads (%s): tracing the file only", exe,
 			 strerror(-err));
 	err = 0;

@@ -35,6 +35,8 @@
 #define OBJECTS_MAX    4096 /* objects in the closure */
 #define NEEDED_MAX     1024 /* DT_NEEDED entries of one object */
 #define DIRS_MAX       256  /* directories of one RPATH, RUNPATH or LD_LIBRARY_PATH */
+/* files tried in all: names x directories x loaders could otherwise ask for billions */
+#define OPENS_MAX      65536
 #define CACHE_SIZE_MAX (64u << 20)
 
 struct needed_obj {
@@ -58,6 +60,7 @@ struct needed_walk {
 	char *cache; /* /etc/ld.so.cache, read on first use; "" when unreadable */
 	size_t cache_sz;
 	char sys_dirs[160]; /* usdti_system_lib_dirs() */
+	size_t opens;	    /* files tried, up to OPENS_MAX */
 };
 
 /* ---- one object's dynamic section --------------------------------------------------------- */
@@ -199,6 +202,8 @@ static int load(struct needed_walk *w, const char *path, const char *name, size_
 	struct stat st;
 	int err;
 
+	if (++w->opens > OPENS_MAX)
+		return -E2BIG;
 	/* the identity of the file opened, not of the path before (a directory may be hostile's) */
 	err = usdti_elf_open(path, &ef);
 	if (err == -ENOENT)
@@ -452,6 +457,7 @@ int usdt_needed_objects(const char *path, const struct usdt_needed_opts *opts, u
 {
 	struct needed_walk w = {.library_path = OPTS_GET(opts, library_path, NULL)};
 	size_t first = 1, interp = 0;
+	bool big;
 	int err;
 
 	if (!path || !fn || !OPTS_VALID(opts, usdt_needed_opts))
@@ -472,10 +478,15 @@ int usdt_needed_objects(const char *path, const struct usdt_needed_opts *opts, u
 			err = err == -ENOENT ? 0 : err;
 		}
 	}
+	/* past a limit, what was found is still passed on, and the limit returned */
+	big = err == -E2BIG;
+	err = big ? 0 : err;
 	for (size_t i = first; !err && i < w.cnt; i++)
 		err = fn(w.v[i].path, ctx);
 	if (!err && interp)
 		err = fn(w.v[interp].path, ctx);
+	if (!err && big)
+		err = -E2BIG;
 	for (size_t i = 0; i < w.cnt; i++)
 		obj_free(&w.v[i]);
 	free(w.v);

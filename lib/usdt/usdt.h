@@ -166,7 +166,9 @@ int usdt_pid_objects(pid_t pid, usdt_object_fn fn, void *ctx);
  * DT_RPATH (of the requester and its loaders), LD_LIBRARY_PATH, DT_RUNPATH ($ORIGIN
  * expanded), /etc/ld.so.cache, the system directories; files of another ELF class or machine
  * are passed over, names found nowhere left out. None for a static file.
- * Returns 0, fn's first non-zero value, or -errno (-ENOENT, -ENOEXEC: path itself).
+ * Returns 0, fn's first non-zero value, or -errno (-ENOENT, -ENOEXEC: path itself; -E2BIG:
+ * more than 4,096 objects, or 65,536 files tried, as a hostile file's names and RPATHs can ask:
+ * fn had the objects found until then).
  */
 struct usdt_needed_opts {
 	size_t sz;

@@ -314,3 +314,29 @@ two_waiting() {
 	[ "$status" -eq 1 ]
 	[[ $stderr == "usdtctl: no probe matches 'nosuch:x' in process $$ ("* ]]
 }
+
+@test "list PROGRAM: a program naming more libraries than the search takes lists what was found and says so" {
+	need_cmd gcc
+	local d=$BATS_TEST_TMPDIR/many rpath= libs=() i
+	mkdir -p "$d"
+	echo 'int lib_marker;' >"$d/empty.c"
+	gcc -shared -fPIC -o "$d/libempty.so" "$d/empty.c"
+	# 300 names that will not be found, each looked for in 256 directories: 76,800 files
+	for i in $(seq 300); do
+		cp "$d/libempty.so" "$d/libgone$i.so"
+		libs+=("-lgone$i")
+	done
+	for i in $(seq 256); do
+		rpath+="${rpath:+:}$d/nowhere$i"
+	done
+	echo 'int main(void) { return 0; }' >"$d/prog.c"
+	gcc -o "$d/prog" "$d/prog.c" -L"$d" -Wl,--no-as-needed "${libs[@]}" -Wl,--disable-new-dtags \
+		-Wl,-rpath,"$rpath"
+	rm -f "$d"/libgone*.so
+	[ "$(readelf -d "$d/prog" | grep -c '(NEEDED).*libgone')" -eq 300 ]
+	run --separate-stderr timeout 30 "$USDTCTL" list "$d/prog"
+	[ "$status" -eq 0 ]
+	grep -qxF "usdtctl: warning: $d/prog: not all its libraries listed: it names more than the search takes (4,096 objects, 65,536 files tried)" <<<"$stderr"
+	# what was found before the limit is still searched: the program interpreter, found first
+	grep -qF "and the 1 libraries it loads" <<<"$stderr"
+}
