@@ -385,6 +385,11 @@ static int scan_probe(struct trace_scan *t, size_t oi, const struct usdt_file *f
 	return err;
 }
 
+bool trace_object_readable(const struct trace_object *o)
+{
+	return o->fd >= 0 || strncmp(o->path, "/proc/self/fd/", 14) != 0;
+}
+
 static void drop_fd(struct trace_object *o)
 {
 	if (o->fd >= 0)

@@ -93,6 +93,11 @@ int trace_scan_sites(struct trace_scan *t);
  */
 int trace_scan_add_mapped(struct trace_scan *t, const char *open_path, const char *shown,
 			  size_t max_found, size_t *oi);
+/*
+ * Whether o->path still names o's file: not the /proc/self/fd/N of a descriptor closed after
+ * the scan (-p's objects with nothing to attach), which may name another file by now.
+ */
+bool trace_object_readable(const struct trace_object *o);
 /* Frees the object's plan and file once they are attached (or failed to). */
 void trace_scan_attached(struct trace_object *o);
 /* Fails, naming the pattern and the files, when a pattern matched nothing. */

@@ -46,8 +46,8 @@ static int add_sym_file(const char *open_path, const char *path, void *ctx)
 }
 
 /*
- * --stack: the files stacks are symbolized from, by build id: the objects traced, the
- * libraries of those named (a TARGET, -c's program), and with -p every object of the process.
+ * --stack: the files stacks are symbolized from, by build id: the objects the scan found (the
+ * libraries of a TARGET or -c's program among them), and with -p every object of the process.
  */
 static int stack_setup(struct tracer *t)
 {
@@ -58,19 +58,10 @@ static int stack_setup(struct tracer *t)
 		return cli_error(EXIT_RUNTIME, "out of memory");
 	t->out.sym = s;
 	t->out.stacks_fd = bpf_map__fd(t->skel->maps.stacks);
+	/* the scan has the named files' libraries already (as the loader finds them) */
 	for (size_t i = 0; i < t->sc.obj_cnt; i++) {
-		const struct trace_object *o = &t->sc.objs[i];
-		char **libs = NULL;
-		size_t cnt = 0;
-
-		symbolizer_add(s, o->path);
-		if (o->named && !trace_cmd_libraries(o->path, &libs, &cnt)) {
-			for (size_t k = 0; k < cnt; k++)
-				symbolizer_add(s, libs[k]);
-		}
-		for (size_t k = 0; k < cnt; k++)
-			free(libs[k]);
-		free(libs);
+		if (trace_object_readable(&t->sc.objs[i]))
+			symbolizer_add(s, t->sc.objs[i].path);
 	}
 	for (size_t i = 0; i < t->o.pid_cnt; i++)
 		cli_pid_objects(t->o.pids[i], NULL, 0, NULL, add_sym_file, s);
