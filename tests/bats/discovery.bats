@@ -131,11 +131,12 @@ copy_needed() {
 	run --separate-stderr timeout 30 "$USDTCTL" trace "$prog" 'neded:*'
 	[ "$status" -eq 1 ]
 	[[ $stderr == *"; did you mean needed:*?" ]]
-	# several as close: all of them
+	# one letter off, one letter short: the closest name
 	run --separate-stderr timeout 30 "$USDTCTL" trace "$prog" 'needed:xep'
 	[ "$status" -eq 1 ]
 	[[ $stderr == *"; did you mean needed:dep?" ]]
 	run --separate-stderr timeout 30 "$USDTCTL" trace "$prog" 'needed:li'
+	[ "$status" -eq 1 ]
 	[[ $stderr == *"; did you mean needed:lib?" ]]
 	# nothing close: where to look
 	run --separate-stderr timeout 30 "$USDTCTL" trace "$prog" 'zzzzzz:qqqqqq'
@@ -150,16 +151,18 @@ copy_needed() {
 	[[ $stderr == *"; did you mean postgresql:query__start?" ]]
 }
 
-@test "DTrace's spelling: query-start matches query__start in list, trace and latency" {
+@test "DTrace's spelling: query-start matches query__start in list, and '-' in [...] is a range" {
 	local pg=/usr/lib/postgresql/15/bin/postgres
 	[ -x "$pg" ] || need postgresql-15
 	run timeout 30 "$USDTCTL" list "$pg" 'postgresql:query-start'
 	[ "$status" -eq 0 ]
 	[ "$(squeeze <<<"$output")" = "$(readelf_list "$pg" 'postgresql:query__start')" ]
 	run timeout 30 "$USDTCTL" list "$pg" 'postgresql:query-*'
+	[ "$status" -eq 0 ]
 	[ "$(squeeze <<<"$output")" = "$(readelf_list "$pg" 'postgresql:query__*')" ]
 	# a '-' inside [...] is a range, not DTrace's "__"
 	run timeout 30 "$USDTCTL" list "$pg" 'postgresql:query__[r-t]tart'
+	[ "$status" -eq 0 ]
 	[ "$(squeeze <<<"$output")" = "$(readelf_list "$pg" 'postgresql:query__start')" ]
 }
 

@@ -192,7 +192,8 @@ events() {
 @test "usdtctl killed while a followed process is stopped for it: the guard continues the process" {
 	local go=$BATS_TEST_TMPDIR/go fired=$BATS_TEST_TMPDIR/fired i
 	mkfifo "$go"
-	"$USDTCTL" trace -c "cat $go >/dev/null; $FS 2 >$fired" 'server:*' \
+	# bounded too: cat waits on the fifo until the test writes it, which a failure skips
+	"$USDTCTL" trace -c "timeout 60 cat $go >/dev/null; $FS 2 >$fired" 'server:*' \
 		>"$BATS_TEST_TMPDIR/t.out" 2>"$BATS_TEST_TMPDIR/t.err" 3>&- &
 	local tr=$!
 	bound_bg "$tr" 60

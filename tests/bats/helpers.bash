@@ -261,7 +261,9 @@ squeeze() {
 # usdtctl_sites FILE ARGS...: `usdtctl list --json FILE ARGS` flattened like readelf_sites, FILE's
 # own probes only (not those of the libraries it loads, listed after them).
 usdtctl_sites() {
-	"$USDTCTL" list --json "$@" | jq -c --arg f "$1" 'select(.path == $f) | . as $p | .sites[] |
+	local json
+	json=$("$USDTCTL" list --json "$@") || return
+	jq -c --arg f "$1" 'select(.path == $f) | . as $p | .sites[] |
 		{provider: $p.provider, name: $p.name, address, file_offset, semaphore,
-		 semaphore_offset, args}' | jq -cS .
+		 semaphore_offset, args}' <<<"$json" | jq -cS .
 }
