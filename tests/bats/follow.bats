@@ -56,13 +56,17 @@ wait_state() {
 # line), which then forks its workers: with -f every event it announced, without it the
 # parent's only
 trace_server() {
+	local tr
 	"$USDTCTL" trace --json -p "$BG_PID" $1 'server:*' >"$BATS_TEST_TMPDIR/t.out" \
 		2>"$BATS_TEST_TMPDIR/t.err" 3>&- &
-	bound_bg "$!" 60
+	tr=$!
+	bound_bg "$tr" 60
 	wait_output "$BATS_TEST_TMPDIR/t.err" "^usdtctl: attached $(server_sites) sites" 10
 	echo go >"$BG_IN"
 	wait_output "$BG_OUT" '^fire server:done' 10
-	wait_output "$BATS_TEST_TMPDIR/t.err" 'events' 10
+	# the trace ends with the process it traces, and says so as it should
+	wait "$tr"
+	grep -qE '^usdtctl: [0-9]+ events, ' "$BATS_TEST_TMPDIR/t.err"
 	if [ -n "$1" ]; then
 		[ "$(events <"$BATS_TEST_TMPDIR/t.out")" = "$(fired "$BG_OUT")" ]
 	else
