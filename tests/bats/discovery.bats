@@ -127,21 +127,19 @@ copy_needed() {
 	run --separate-stderr timeout 30 "$USDTCTL" trace "$prog" 'neded:dep'
 	[ "$status" -eq 1 ]
 	[ "$stderr" = "usdtctl: no probe matches 'neded:dep' in $prog and the $(loaded_by "$prog" | wc -l) libraries it loads; did you mean needed:dep?" ]
+	# no_match PATTERN ENDING: trace PATTERN fails with a line ending in ENDING
+	no_match() {
+		run --separate-stderr timeout 30 "$USDTCTL" trace "$prog" "$1"
+		[ "$status" -eq 1 ]
+		[[ $stderr == *"$2" ]]
+	}
 	# a glob keeps its glob where it matched
-	run --separate-stderr timeout 30 "$USDTCTL" trace "$prog" 'neded:*'
-	[ "$status" -eq 1 ]
-	[[ $stderr == *"; did you mean needed:*?" ]]
+	no_match 'neded:*' "; did you mean needed:*?"
 	# one letter off, one letter short: the closest name
-	run --separate-stderr timeout 30 "$USDTCTL" trace "$prog" 'needed:xep'
-	[ "$status" -eq 1 ]
-	[[ $stderr == *"; did you mean needed:dep?" ]]
-	run --separate-stderr timeout 30 "$USDTCTL" trace "$prog" 'needed:li'
-	[ "$status" -eq 1 ]
-	[[ $stderr == *"; did you mean needed:lib?" ]]
+	no_match 'needed:xep' "; did you mean needed:dep?"
+	no_match 'needed:li' "; did you mean needed:lib?"
 	# nothing close: where to look
-	run --separate-stderr timeout 30 "$USDTCTL" trace "$prog" 'zzzzzz:qqqqqq'
-	[ "$status" -eq 1 ]
-	[[ $stderr == *"; see 'usdtctl list'" ]]
+	no_match 'zzzzzz:qqqqqq' "; see 'usdtctl list'"
 	# PostgreSQL's provider as people misspell it
 	need_cmd readelf
 	local pg=/usr/lib/postgresql/15/bin/postgres
